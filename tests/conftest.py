@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.probe import Probe
+from xephang.config import SiteConfig, load_config
+from xephang.mosquitto import Mosquitto
+from xephang.protocol import Topics
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE_TOML = ROOT / "config" / "site.toml"
+
+
+@pytest.fixture
+def config() -> SiteConfig:
+    return load_config(SITE_TOML)
+
+
+@pytest.fixture
+def topics(config: SiteConfig) -> Topics:
+    return Topics(config.site.id)
+
+
+@pytest.fixture
+def mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
+    """A real mosquitto on a free port, private to the test."""
+    server = Mosquitto(tmp_path / "mosquitto").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def probe(mosquitto: Mosquitto) -> Iterator[Probe]:
+    client = Probe(mosquitto.url)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def mock_pins() -> Iterator[object]:
+    """gpiozero's mock pin factory, swapped in for the test and restored after."""
+    from gpiozero import Device
+    from gpiozero.pins.mock import MockFactory
+
+    previous = Device.pin_factory
+    Device.pin_factory = MockFactory()
+    yield Device.pin_factory
+    Device.pin_factory.reset()
+    Device.pin_factory = previous

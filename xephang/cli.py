@@ -1,0 +1,152 @@
+"""The `xephang` command: one entry point, a sub-command per role or tool (DESIGN.md section 4).
+
+Role modules are imported only when their sub-command runs, so the broker never loads OpenCV and a
+display never loads the printer stack.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from xephang.config import SiteConfig, load_config, parse_mqtt_url
+from xephang.errors import XephangError
+from xephang.web import parse_http
+
+log = logging.getLogger("xephang")
+DEFAULT_CONFIG = Path("config/site.toml")
+
+
+class Role(Protocol):
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        result: int = args.run(args)
+        return result
+    except XephangError as exc:
+        print(f"xephang: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # a bad command-line value, e.g. --http or --mqtt
+        print(f"xephang: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="xephang", description="Hệ thống xếp hàng — xephang")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    broker = _role_parser(commands, "broker", "run the center's queue server", _run_broker)
+    broker.add_argument("--db", type=Path, default=Path("xephang.db"), help="SQLite file")
+    kiosk = _role_parser(commands, "kiosk", "run an entrance kiosk", _run_kiosk)
+    kiosk.add_argument("--output", type=Path, help="folder for the fake printer's tickets")
+    _role_parser(commands, "display", "run a hall display or a counter unit", _run_display)
+
+    demo = commands.add_parser("demo", help="run a whole center on this machine")
+    demo.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    demo.add_argument("--port-base", type=int, default=8000)
+    demo.add_argument("--folder", type=Path, help="where tickets, logs and data go")
+    demo.set_defaults(run=_run_demo)
+
+    ticket = commands.add_parser("ticket", help="render a sample ticket as PNG")
+    ticket.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    ticket.add_argument("--service", required=True)
+    ticket.add_argument("--out", type=Path, required=True)
+    ticket.set_defaults(run=_run_ticket)
+    return parser
+
+
+def _role_parser(
+    commands: Any, name: str, help_text: str, run: Callable[[argparse.Namespace], int]
+) -> argparse.ArgumentParser:
+    sub: argparse.ArgumentParser = commands.add_parser(name, help=help_text)
+    sub.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    sub.add_argument("--id", help="the device id (kiosk-1, hall-1, counter-5)")
+    sub.add_argument("--mqtt", help="mqtt://HOST:PORT; overrides the config and XEPHANG_MQTT")
+    sub.add_argument("--http", type=parse_http, help="HOST:PORT to serve pages on")
+    sub.set_defaults(run=run)
+    return sub
+
+
+def _mqtt_url(args: argparse.Namespace, config: SiteConfig) -> str:
+    url: str = args.mqtt or os.environ.get("XEPHANG_MQTT") or config.mqtt.url
+    parse_mqtt_url(url)
+    return url
+
+
+def _run_until_signal(role: Role) -> int:
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    role.start()
+    stop.wait()
+    log.info("stopping")
+    role.stop()
+    return 0
+
+
+def _run_broker(args: argparse.Namespace) -> int:
+    from broker.role import BrokerRole
+
+    config = load_config(args.config)
+    return _run_until_signal(
+        BrokerRole(config, mqtt_url=_mqtt_url(args, config), db_path=args.db, http=args.http)
+    )
+
+
+def _run_kiosk(args: argparse.Namespace) -> int:
+    from kiosk.role import KioskRole
+
+    config = load_config(args.config)
+    kiosk_id = args.id or (config.kiosks[0].id if config.kiosks else "kiosk-1")
+    role = KioskRole(
+        config, kiosk_id=kiosk_id, mqtt_url=_mqtt_url(args, config), http=args.http,
+        output_dir=args.output,
+    )
+    return _run_until_signal(role)
+
+
+def _run_display(args: argparse.Namespace) -> int:
+    from display.role import DisplayRole
+
+    config = load_config(args.config)
+    display_id = args.id or "hall-1"
+    role = DisplayRole(config, display_id=display_id, mqtt_url=_mqtt_url(args, config),
+                       http=args.http)
+    return _run_until_signal(role)
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from xephang.demo import run_demo
+
+    return run_demo(load_config(args.config), args.config, args.port_base, args.folder)
+
+
+def _run_ticket(args: argparse.Namespace) -> int:
+    from kiosk.ticket import render_sample_ticket
+
+    config = load_config(args.config)
+    render_sample_ticket(config, args.service, args.out)
+    print(args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,221 @@
+"""Site configuration: one pydantic model per section, strict, validated on start.
+
+A technician edits one file (`config/site.toml`); every mistake is reported with the file, the key
+and what is wrong, so nothing fails silently on a Pi with no screen attached.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from xephang.errors import ConfigError
+
+Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+ServiceCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]{0,7}$")]
+BcmPin = Annotated[int, Field(ge=2, le=27)]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SiteSection(Section):
+    id: Identifier
+    name: str = Field(min_length=1, max_length=120)
+    address: str = Field(default="", max_length=200)
+    timezone: str = "Asia/Ho_Chi_Minh"
+    opens: time = time(7, 30)
+    closes: time = time(17, 0)
+    notices: list[str] = Field(default_factory=list, max_length=10)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _opens_before_closes(self) -> SiteSection:
+        if self.opens >= self.closes:
+            raise ValueError(f"opens ({self.opens}) must be before closes ({self.closes})")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class MqttSection(Section):
+    url: str = "mqtt://127.0.0.1:1883"
+    username: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _mqtt_url(cls, value: str) -> str:
+        parse_mqtt_url(value)
+        return value
+
+
+class PrioritySection(Section):
+    elderly_age: int = Field(default=75, ge=50, le=100)
+
+
+class Service(Section):
+    code: ServiceCode
+    name: str = Field(min_length=1, max_length=80)
+    description: str = Field(default="", max_length=120)
+    prefix: int = Field(ge=1, le=9)
+    start: int = Field(default=1, ge=1, le=999)
+    target_wait_min: int = Field(default=20, ge=1, le=480)
+    mean_service_min: float = Field(default=8.0, gt=0, le=240)
+
+
+class Counter(Section):
+    id: int = Field(ge=1, le=99)
+    name: str = ""
+    services: list[ServiceCode] = Field(min_length=1)
+
+    @property
+    def label(self) -> str:
+        return self.name or f"Quầy {self.id}"
+
+
+class PrinterSection(Section):
+    kind: Literal["fake", "usb", "serial", "network"] = "fake"
+    width_dots: Literal[576, 384] = 576  # 80 mm paper = 576 dots, 58 mm = 384
+    usb_vendor: int | None = None
+    usb_product: int | None = None
+    serial_device: str | None = None
+    baudrate: int = 19200
+    host: str | None = None
+    port: int = Field(default=9100, ge=1, le=65535)
+
+    @model_validator(mode="after")
+    def _kind_has_address(self) -> PrinterSection:
+        needs = {"usb": ("usb_vendor", "usb_product"), "serial": ("serial_device",),
+                 "network": ("host",)}.get(self.kind, ())
+        missing = [key for key in needs if getattr(self, key) is None]
+        if missing:
+            raise ValueError(f"a {self.kind} printer needs {', '.join(missing)}")
+        return self
+
+
+class Kiosk(Section):
+    id: Identifier
+    printer: PrinterSection = PrinterSection()
+    buttons: dict[ServiceCode, BcmPin] = Field(default_factory=dict)
+    reply_timeout_s: float = Field(default=3.0, gt=0, le=30)
+
+
+class Display(Section):
+    id: Identifier
+    kind: Literal["hall", "counter"]
+    counter: int | None = Field(default=None, ge=1, le=99)
+    buttons: dict[Literal["call_next", "recall", "no_show", "done"], BcmPin] = Field(
+        default_factory=dict
+    )
+
+    @model_validator(mode="after")
+    def _counter_display_names_counter(self) -> Display:
+        if self.kind == "counter" and self.counter is None:
+            raise ValueError("a counter display needs `counter`, the counter id it belongs to")
+        return self
+
+
+class SiteConfig(Section):
+    site: SiteSection
+    mqtt: MqttSection = MqttSection()
+    priority: PrioritySection = PrioritySection()
+    services: list[Service] = Field(min_length=1)
+    counters: list[Counter] = Field(min_length=1)
+    kiosks: list[Kiosk] = Field(default_factory=list)
+    displays: list[Display] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> SiteConfig:
+        _unique("services", [s.code for s in self.services])
+        _unique("services prefix", [s.prefix for s in self.services])
+        _unique("counters", [c.id for c in self.counters])
+        _unique("kiosks", [k.id for k in self.kiosks])
+        _unique("displays", [d.id for d in self.displays])
+        codes = {s.code for s in self.services}
+        for counter in self.counters:
+            _known_services(f"counter {counter.id}", counter.services, codes)
+        for kiosk in self.kiosks:
+            _known_services(f"kiosk {kiosk.id} buttons", list(kiosk.buttons), codes)
+        counter_ids = {c.id for c in self.counters}
+        for display in self.displays:
+            if display.counter is not None and display.counter not in counter_ids:
+                raise ValueError(f"display {display.id}: no counter {display.counter}")
+        return self
+
+    def service(self, code: str) -> Service | None:
+        return next((s for s in self.services if s.code == code), None)
+
+    def counter(self, counter_id: int) -> Counter | None:
+        return next((c for c in self.counters if c.id == counter_id), None)
+
+    def kiosk(self, kiosk_id: str) -> Kiosk | None:
+        return next((k for k in self.kiosks if k.id == kiosk_id), None)
+
+    def display(self, display_id: str) -> Display | None:
+        return next((d for d in self.displays if d.id == display_id), None)
+
+
+def _unique(what: str, keys: list[object]) -> None:
+    seen: set[object] = set()
+    for key in keys:
+        if key in seen:
+            raise ValueError(f"{what}: {key!r} appears twice")
+        seen.add(key)
+
+
+def _known_services(where: str, used: list[str], codes: set[str]) -> None:
+    unknown = [code for code in used if code not in codes]
+    if unknown:
+        raise ValueError(f"{where}: unknown service {', '.join(unknown)}")
+
+
+_MQTT_URL = re.compile(r"^mqtt://(?P<host>[A-Za-z0-9.\-]+|\[[0-9a-fA-F:]+\]):(?P<port>\d{1,5})/?$")
+
+
+def parse_mqtt_url(url: str) -> tuple[str, int]:
+    """`mqtt://HOST:PORT` -> (host, port); anything else is a clear error."""
+    match = _MQTT_URL.match(url)
+    if not match or not 1 <= int(match["port"]) <= 65535:
+        raise ValueError(f"{url!r} is not an MQTT address of the form mqtt://HOST:PORT")
+    return match["host"].strip("[]"), int(match["port"])
+
+
+def load_config(path: Path | str) -> SiteConfig:
+    """Read and validate a site file; raise ConfigError naming the file, the key and the problem."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    try:
+        return SiteConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: " + describe_validation_error(exc)) from exc
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One line per problem: `key.path: message`."""
+    lines = []
+    for error in exc.errors(include_url=False):
+        key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        lines.append(f"{key}: {error['msg']}")
+    return "; ".join(lines)

@@ -1,0 +1,138 @@
+"""A small publish/subscribe/stop face over paho-mqtt, shared by every role.
+
+Subscriptions are remembered and made again in the on-connect callback, so they survive reconnects.
+A handler that raises is logged and the message dropped: no role dies of one bad message. The
+device's retained `device/{id}/status` is `online` while connected and `offline` via the last will.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+
+from xephang import __version__
+from xephang.config import parse_mqtt_url
+from xephang.protocol import DeviceStatus, Message, Topics
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[str, bytes], None]
+QOS = 1
+
+
+class MqttLink:
+    def __init__(
+        self,
+        url: str,
+        client_id: str,
+        *,
+        topics: Topics | None = None,
+        device_id: str | None = None,
+        persistent: bool = True,
+        username: str | None = None,
+    ) -> None:
+        self.host, self.port = parse_mqtt_url(url)
+        self.connected = threading.Event()
+        self._handlers: list[tuple[str, Handler]] = []
+        self._on_connect_hooks: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
+        self._client = paho.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            clean_session=not persistent,
+            protocol=paho.MQTTv311,
+        )
+        self._client.max_queued_messages_set(0)
+        self._client.reconnect_delay_set(min_delay=1, max_delay=5)
+        password = os.environ.get("XEPHANG_MQTT_PASSWORD")
+        if username:
+            self._client.username_pw_set(username, password)
+        self._status_topic: str | None = None
+        if topics is not None and device_id is not None:
+            self._status_topic = topics.device_status(device_id)
+            offline = DeviceStatus(status="offline", version=__version__).encode()
+            self._client.will_set(self._status_topic, offline, qos=QOS, retain=True)
+        self._client.on_connect = self._on_connect
+        self._client.on_disconnect = self._on_disconnect
+        self._client.on_message = self._on_message
+
+    def subscribe(self, topic_filter: str, handler: Handler) -> None:
+        with self._lock:
+            self._handlers.append((topic_filter, handler))
+        if self.connected.is_set():
+            self._client.subscribe(topic_filter, qos=QOS)
+
+    def on_connect(self, hook: Callable[[], None]) -> None:
+        """Run `hook` after every (re)connection, once subscriptions are made."""
+        self._on_connect_hooks.append(hook)
+
+    def publish(self, topic: str, payload: Message | bytes, *, retain: bool = False) -> None:
+        data = payload.encode() if isinstance(payload, Message) else payload
+        info = self._client.publish(topic, data, qos=QOS, retain=retain)
+        if info.rc not in (paho.MQTT_ERR_SUCCESS, paho.MQTT_ERR_NO_CONN):
+            log.warning("publish to %s failed: %s", topic, paho.error_string(info.rc))
+
+    def publish_status(self, detail: str = "") -> None:
+        if self._status_topic:
+            status = DeviceStatus(status="online", version=__version__, detail=detail)
+            self.publish(self._status_topic, status, retain=True)
+
+    def start(self) -> None:
+        self._client.connect_async(self.host, self.port, keepalive=15)
+        self._client.loop_start()
+
+    def wait_connected(self, timeout: float) -> bool:
+        return self.connected.wait(timeout)
+
+    def stop(self) -> None:
+        """Leave cleanly: say offline (a clean disconnect does not fire the will), then go."""
+        if self._status_topic and self.connected.is_set():
+            offline = DeviceStatus(status="offline", version=__version__).encode()
+            self._client.publish(self._status_topic, offline, qos=QOS, retain=True).wait_for_publish(2)
+        self._client.disconnect()
+        self._client.loop_stop()
+
+    def _on_connect(
+        self, client: paho.Client, userdata: Any, flags: Any, reason: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        if reason.is_failure:
+            log.error("MQTT %s:%s refused the connection: %s", self.host, self.port, reason)
+            return
+        log.info("connected to MQTT %s:%s", self.host, self.port)
+        with self._lock:
+            filters = sorted({f for f, _ in self._handlers})
+        for topic_filter in filters:
+            client.subscribe(topic_filter, qos=QOS)
+        self.publish_status()
+        self.connected.set()
+        for hook in self._on_connect_hooks:
+            _run_safely(hook)
+
+    def _on_disconnect(
+        self, client: paho.Client, userdata: Any, flags: Any, reason: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        self.connected.clear()
+        log.warning("disconnected from MQTT %s:%s: %s", self.host, self.port, reason)
+
+    def _on_message(self, client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
+        with self._lock:
+            handlers = [h for f, h in self._handlers if paho.topic_matches_sub(f, message.topic)]
+        for handler in handlers:
+            _run_safely(handler, message.topic, message.payload)
+
+
+def _run_safely(function: Callable[..., None], *args: Any) -> None:
+    try:
+        function(*args)
+    except Exception:  # a bug in one handler must not stop the network loop for all the others
+        log.exception("handler %s failed", getattr(function, "__qualname__", function))

@@ -1,0 +1,238 @@
+"""MQTT contract version 1 (DESIGN.md section 3): topics and payloads as pydantic models.
+
+Every payload is a UTF-8 JSON object with `"v": 1`. Receivers call `decode()`, which turns anything
+malformed into a ProtocolError carrying an error code and a human-readable detail, ready to be sent
+back as an `ErrorReply`. Unknown extra keys are ignored so that a newer sender does not break an older
+receiver; a missing or ill-typed key is an error.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated, Any, Literal, TypeVar
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from xephang.errors import ProtocolError
+
+VERSION = 1
+MAX_PAYLOAD_BYTES = 16 * 1024
+
+Priority = Literal["none", "elderly", "disabled", "pregnant", "merit", "appointment"]
+Source = Literal["button", "cccd", "booking", "dossier"]
+CounterAction = Literal[
+    "call_next", "recall", "no_show", "done", "transfer", "pause", "resume", "rate"
+]
+CounterStatus = Literal["idle", "calling", "serving", "paused", "closed"]
+ServiceCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]{0,7}$")]
+ShortText = Annotated[str, Field(max_length=128)]
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    v: Literal[1] = VERSION
+
+    def encode(self) -> bytes:
+        return self.model_dump_json().encode("utf-8")
+
+
+class Ticket(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: Annotated[str, Field(min_length=1, max_length=64)]
+    number: Annotated[str, Field(pattern=r"^[0-9]{1,6}$")]
+    service: ServiceCode
+    issued_at: datetime
+    ahead: int = Field(ge=0)
+    eta_s: int = Field(ge=0)
+    priority: Priority = "none"
+
+
+class TicketRequest(Message):
+    request_id: UUID
+    service: ServiceCode
+    priority: Priority = "none"
+    source: Source = "button"
+    booking_code: ShortText | None = None
+    dossier_code: ShortText | None = None
+    id_hash: Annotated[str, Field(pattern=r"^[0-9a-f]{16,128}$")] | None = None
+
+
+class TicketReply(Message):
+    request_id: UUID
+    ok: bool
+    ticket: Ticket | None = None
+    error: str | None = None
+    detail: str | None = None
+
+
+class OfflineTicket(Ticket, Message):
+    request_id: UUID
+
+
+class CounterCommand(Message):
+    command_id: UUID
+    action: CounterAction
+    args: dict[str, Any] = Field(default_factory=dict)
+
+
+class CounterReply(Message):
+    command_id: UUID
+    ok: bool
+    ticket: Ticket | None = None
+    status: CounterStatus | None = None
+    error: str | None = None
+    detail: str | None = None
+
+
+class CounterState(Message):
+    counter: int
+    status: CounterStatus
+    ticket: Ticket | None = None
+    since: datetime
+
+
+class RecentCall(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    number: str
+    counter: int
+    at: datetime
+
+
+class HallState(Message):
+    recent_calls: list[RecentCall] = Field(default_factory=list, max_length=8)
+    waiting: dict[str, int] = Field(default_factory=dict)
+    eta_s: dict[str, int] = Field(default_factory=dict)
+
+
+class Announcement(Message):
+    call_id: str
+    number: str
+    counter: int
+    text: str
+    repeat: int = Field(default=0, ge=0)
+
+
+class Event(Message):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    seq: int
+    at: datetime
+    type: str
+    ticket: str | None = None
+    counter: int | None = None
+
+
+class DeviceStatus(Message):
+    status: Literal["online", "offline"]
+    version: str = ""
+    detail: str = ""
+
+
+class ErrorReply(Message):
+    """The answer to a payload that was rejected: `{"v":1,"ok":false,"error":…,"detail":…}`."""
+
+    ok: Literal[False] = False
+    error: str
+    detail: str
+    request_id: str | None = None
+    command_id: str | None = None
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def decode(model: type[M], payload: bytes) -> M:
+    """Parse and validate one payload, or raise ProtocolError(code, detail)."""
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        raise ProtocolError(
+            "too_large", f"payload is {len(payload)} bytes; the limit is {MAX_PAYLOAD_BYTES}"
+        )
+    try:
+        data = json.loads(payload.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ProtocolError("invalid_json", f"payload is not UTF-8: {exc.reason}") from exc
+    except json.JSONDecodeError as exc:
+        raise ProtocolError("invalid_json", f"payload is not JSON: {exc.msg} at {exc.pos}") from exc
+    if not isinstance(data, dict):
+        raise ProtocolError("invalid_payload", "payload must be a JSON object")
+    if data.get("v") != VERSION:
+        raise ProtocolError("unsupported_version", f"expected \"v\": {VERSION}, got {data.get('v')!r}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ProtocolError("invalid_payload", _describe(exc)) from exc
+
+
+def reply_ids(payload: bytes) -> dict[str, str]:
+    """Best effort: the request_id/command_id of a rejected payload, to echo in the error reply."""
+    try:
+        data = json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {
+        key: str(data[key])[:64]
+        for key in ("request_id", "command_id")
+        if isinstance(data.get(key), str | int)
+    }
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors(include_url=False)[:5]:
+        key = ".".join(str(p) for p in error["loc"]) or "payload"
+        parts.append(f"{key}: {error['msg']}")
+    return "; ".join(parts)
+
+
+class Topics:
+    """Topic names under `xephang/v1/{site}`."""
+
+    def __init__(self, site: str) -> None:
+        self.root = f"xephang/v1/{site}"
+
+    def kiosk_request(self, kiosk_id: str) -> str:
+        return f"{self.root}/kiosk/{kiosk_id}/request"
+
+    def kiosk_reply(self, kiosk_id: str) -> str:
+        return f"{self.root}/kiosk/{kiosk_id}/reply"
+
+    def kiosk_offline_issued(self, kiosk_id: str) -> str:
+        return f"{self.root}/kiosk/{kiosk_id}/offline-issued"
+
+    def counter_command(self, counter_id: int | str) -> str:
+        return f"{self.root}/counter/{counter_id}/command"
+
+    def counter_reply(self, counter_id: int | str) -> str:
+        return f"{self.root}/counter/{counter_id}/reply"
+
+    def counter_state(self, counter_id: int | str) -> str:
+        return f"{self.root}/counter/{counter_id}/state"
+
+    @property
+    def hall_state(self) -> str:
+        return f"{self.root}/hall/state"
+
+    @property
+    def hall_announce(self) -> str:
+        return f"{self.root}/hall/announce"
+
+    @property
+    def event(self) -> str:
+        return f"{self.root}/event"
+
+    def device_status(self, device_id: str) -> str:
+        return f"{self.root}/device/{device_id}/status"
+
+    def segment(self, topic: str, after: str) -> str | None:
+        """The topic level following `after`, e.g. the kiosk id in `.../kiosk/{id}/request`."""
+        levels = topic[len(self.root) + 1 :].split("/") if topic.startswith(self.root + "/") else []
+        if after in levels[:-1]:
+            return levels[levels.index(after) + 1]
+        return None

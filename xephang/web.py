@@ -1,0 +1,105 @@
+"""Serving pages: a waitress server in a thread, and server-sent events fanned out to many pages.
+
+Waitress runs each streaming client on its own thread, so `threads` bounds how many pages can be open
+at once (a hall screen, a few staff browsers, a manager); it is set well above that.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from waitress.server import create_server
+
+log = logging.getLogger(__name__)
+
+KEEPALIVE_S = 15.0
+
+
+def parse_http(value: str) -> tuple[str, int]:
+    """`HOST:PORT` -> (host, port); port 0 picks a free one."""
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"{value!r} is not HOST:PORT")
+    return host or "127.0.0.1", int(port)
+
+
+class WebServer:
+    def __init__(self, app: Any, host: str, port: int, threads: int = 48) -> None:
+        self._server = create_server(
+            app, host=host, port=port, threads=threads, channel_timeout=3600, ident="xephang"
+        )
+        self._thread = threading.Thread(target=self._server.run, name="http", daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self._server.effective_port)
+
+    @property
+    def host(self) -> str:
+        return str(self._server.effective_host)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> WebServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.close()
+
+
+class EventHub:
+    """Fan-out of named events to every connected SSE client; a new client gets the latest first."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._clients: list[queue.Queue[str | None]] = []
+        self._latest: dict[str, str] = {}
+
+    def publish(self, event: str, data: Any, *, keep: bool = True) -> None:
+        """Send to all; with `keep`, it is also replayed to clients that connect later."""
+        frame = f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False, default=str)}\n\n"
+        with self._lock:
+            if keep:
+                self._latest[event] = frame
+            clients = list(self._clients)
+        for client in clients:
+            client.put(frame)
+
+    def stream(self) -> Iterator[str]:
+        client: queue.Queue[str | None] = queue.Queue()
+        with self._lock:
+            self._clients.append(client)
+            backlog = list(self._latest.values())
+        try:
+            yield "retry: 1000\n\n"
+            yield from backlog
+            while True:
+                try:
+                    frame = client.get(timeout=KEEPALIVE_S)
+                except queue.Empty:
+                    frame = ": keepalive\n\n"
+                if frame is None:
+                    return
+                yield frame
+        finally:
+            with self._lock:
+                self._clients.remove(client)
+
+    def close(self) -> None:
+        with self._lock:
+            clients = list(self._clients)
+        for client in clients:
+            client.put(None)
+
+    @property
+    def client_count(self) -> int:
+        with self._lock:
+            return len(self._clients)
