@@ -103,18 +103,18 @@ def _run_until_signal(role: Role) -> int:
 
 
 def _run_broker(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
     from broker.role import BrokerRole
 
-    config = load_config(args.config)
     return _run_until_signal(
         BrokerRole(config, mqtt_url=_mqtt_url(args, config), db_path=args.db, http=args.http)
     )
 
 
 def _run_kiosk(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
     from kiosk.role import KioskRole
 
-    config = load_config(args.config)
     kiosk_id = args.id or (config.kiosks[0].id if config.kiosks else "kiosk-1")
     role = KioskRole(
         config, kiosk_id=kiosk_id, mqtt_url=_mqtt_url(args, config), http=args.http,
@@ -124,9 +124,9 @@ def _run_kiosk(args: argparse.Namespace) -> int:
 
 
 def _run_display(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
     from display.role import DisplayRole
 
-    config = load_config(args.config)
     display_id = args.id or "hall-1"
     role = DisplayRole(config, display_id=display_id, mqtt_url=_mqtt_url(args, config),
                        http=args.http)
@@ -140,9 +140,9 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 
 def _run_ticket(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
     from kiosk.ticket import render_sample_ticket
 
-    config = load_config(args.config)
     render_sample_ticket(config, args.service, args.out)
     print(args.out)
     return 0

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from xephang.errors import ProtocolError
 
-VERSION = 1
+VERSION: Literal[1] = 1
 MAX_PAYLOAD_BYTES = 16 * 1024
 
 Priority = Literal["none", "elderly", "disabled", "pregnant", "merit", "appointment"]

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what xephang needs from the distribution: Mosquitto (the MQTT broker), DejaVu fonts
+# (full Vietnamese coverage for printed tickets) and Python's venv module.
+# As root on Debian / Raspberry Pi OS it installs them with apt-get; otherwise it says what to run.
+set -euo pipefail
+
+missing=()
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ] || missing+=(fonts-dejavu-core)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+for extra in "$@"; do
+  case "$extra" in
+    chromium) command -v chromium >/dev/null 2>&1 || missing+=(chromium) ;;
+    *) echo "unknown extra: $extra" >&2; exit 2 ;;
+  esac
+done
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "xephang needs: ${missing[*]}. This system has no apt-get; install them with its package manager." >&2
+  exit 1
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "xephang needs: ${missing[*]}. Run:  sudo apt-get install -y ${missing[*]}   (or: sudo make install)" >&2
+  exit 1
+fi
+echo "installing ${missing[*]} with apt-get"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

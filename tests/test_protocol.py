@@ -1,0 +1,72 @@
+"""Payloads are validated where they arrive; each rejection carries a code and a readable detail."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from xephang.errors import ProtocolError
+from xephang.protocol import (
+    CounterCommand,
+    ErrorReply,
+    TicketRequest,
+    Topics,
+    decode,
+    reply_ids,
+)
+
+
+def request(**changes: object) -> bytes:
+    body = {"v": 1, "request_id": str(uuid.uuid4()), "service": "HT", "priority": "none",
+            "source": "button", **changes}
+    return json.dumps(body).encode()
+
+
+def test_valid_request_round_trips() -> None:
+    parsed = decode(TicketRequest, request(priority="elderly", note="extra keys are ignored"))
+    assert parsed.priority == "elderly"
+    assert decode(TicketRequest, parsed.encode()) == parsed
+
+
+@pytest.mark.parametrize(
+    ("payload", "code", "mentions"),
+    [
+        (b"", "invalid_json", "not JSON"),
+        (b"\xff\xfe\x00", "invalid_json", "not UTF-8"),
+        (b"[1, 2]", "invalid_payload", "JSON object"),
+        (request(v=2), "unsupported_version", '"v": 1'),
+        (request(service="hộ tịch"), "invalid_payload", "service"),
+        (request(priority="vip"), "invalid_payload", "priority"),
+        (request(request_id="42"), "invalid_payload", "request_id"),
+        (request(id_hash="0123456789ABCDEF-raw-id"), "invalid_payload", "id_hash"),
+        (b'{"v": 1, "request_id": "' + b"a" * 20000 + b'"}', "too_large", "limit"),
+    ],
+)
+def test_malformed_payloads_are_rejected_with_a_reason(payload: bytes, code: str,
+                                                       mentions: str) -> None:
+    with pytest.raises(ProtocolError) as caught:
+        decode(TicketRequest, payload)
+    assert caught.value.code == code
+    assert mentions in caught.value.detail
+
+
+def test_error_reply_echoes_the_sender_id() -> None:
+    command_id = str(uuid.uuid4())
+    bad = json.dumps({"v": 1, "command_id": command_id, "action": "dance"}).encode()
+    with pytest.raises(ProtocolError) as caught:
+        decode(CounterCommand, bad)
+    reply = ErrorReply(error=caught.value.code, detail=caught.value.detail, **reply_ids(bad))
+    body = json.loads(reply.encode())
+    assert body["v"] == 1 and body["ok"] is False
+    assert body["command_id"] == command_id and body["error"] == "invalid_payload"
+
+
+def test_topics_follow_the_contract() -> None:
+    topics = Topics("phuong-ba-dinh")
+    assert topics.kiosk_request("kiosk-1") == "xephang/v1/phuong-ba-dinh/kiosk/kiosk-1/request"
+    assert topics.counter_state(5) == "xephang/v1/phuong-ba-dinh/counter/5/state"
+    assert topics.hall_state == "xephang/v1/phuong-ba-dinh/hall/state"
+    assert topics.segment(topics.counter_command(12), "counter") == "12"
+    assert topics.segment("other/root/counter/1/command", "counter") is None

@@ -1,0 +1,147 @@
+"""`xephang demo`: a whole center on this machine, every role a real process, fake hardware only.
+
+Mosquitto runs privately on a free port; the queue server, two kiosks, a hall display and a counter
+unit each run as their own `xephang` process, exactly as on the Pis. The fake printers write each
+ticket as a PNG of the exact raster they were sent, into the folder printed at start.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from xephang.config import SiteConfig
+from xephang.errors import XephangError
+from xephang.mosquitto import Mosquitto
+
+log = logging.getLogger(__name__)
+READY_TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True)
+class DemoProcess:
+    label: str
+    args: list[str]
+    port: int
+    path: str = "/"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{self.path}"
+
+
+def plan(config: SiteConfig, config_path: Path, port_base: int, folder: Path,
+         mqtt_url: str) -> list[DemoProcess]:
+    """The processes of a demo center and the port each serves its page on."""
+    common = ["--config", str(config_path), "--mqtt", mqtt_url]
+    broker = DemoProcess("Máy chủ xếp hàng (quản lý)", ["broker", *common, "--db",
+                         str(folder / "xephang.db"), "--http", f"127.0.0.1:{port_base}"], port_base)
+    processes = [broker]
+    port = port_base + 1
+    for kiosk in config.kiosks[:2]:
+        processes.append(DemoProcess(
+            f"Ki-ốt lấy số {kiosk.id}",
+            ["kiosk", *common, "--id", kiosk.id, "--http", f"127.0.0.1:{port}",
+             "--output", str(folder / "tickets" / kiosk.id)], port))
+        port += 1
+    for display in config.displays:
+        processes.append(DemoProcess(
+            f"Màn hình {display.id}",
+            ["display", *common, "--id", display.id, "--http", f"127.0.0.1:{port}"], port))
+        port += 1
+    return processes
+
+
+def run_demo(config: SiteConfig, config_path: Path, port_base: int, folder: Path | None) -> int:
+    folder = (folder or Path("demo-run")).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    mosquitto = Mosquitto(folder / "mosquitto").start()
+    processes = plan(config, config_path, port_base, folder, mosquitto.url)
+    env = {**os.environ, "GPIOZERO_PIN_FACTORY": "mock",
+           "XEPHANG_PUBLIC_URL": f"http://127.0.0.1:{port_base}"}
+    running: list[subprocess.Popen[bytes]] = []
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        for process in processes:
+            running.append(_spawn(process, env, folder))
+        _wait_ready(processes, running)
+        _print_welcome(config, processes, folder, mosquitto.url)
+        _watch(processes, running, stop, lambda p: _spawn(p, env, folder))
+    finally:
+        for child in running:
+            child.terminate()
+        for child in running:
+            _reap(child)
+        mosquitto.stop()
+    return 0
+
+
+def _spawn(process: DemoProcess, env: dict[str, str], folder: Path) -> subprocess.Popen[bytes]:
+    log_path = folder / "logs" / f"{process.args[0]}-{process.port}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "xephang.cli", *process.args]
+    return subprocess.Popen(command, env=env, stdout=log_path.open("ab"), stderr=subprocess.STDOUT)
+
+
+def _wait_ready(processes: list[DemoProcess], running: list[subprocess.Popen[bytes]]) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    for process, child in zip(processes, running, strict=True):
+        while not _answers(process.url):
+            if child.poll() is not None:
+                raise XephangError(f"{process.label} stopped at start (exit {child.returncode}); "
+                                   f"see the logs folder")
+            if time.monotonic() > deadline:
+                raise XephangError(f"{process.label} did not answer at {process.url}")
+            time.sleep(0.1)
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return int(response.status) < 500
+    except OSError:
+        return False
+
+
+def _print_welcome(config: SiteConfig, processes: list[DemoProcess], folder: Path,
+                   mqtt_url: str) -> None:
+    lines = [f"\n{config.site.name} — bản chạy thử (demo)\n", "Mở các trang sau trong trình duyệt:"]
+    lines += [f"  {p.label:<34} {p.url}" for p in processes]
+    lines += [f"  {'Trang cán bộ quầy ' + str(c.id):<34} http://127.0.0.1:{processes[0].port}"
+              f"/counter/{c.id}" for c in config.counters[:3]]
+    lines += [f"  (mọi quầy: http://127.0.0.1:{processes[0].port}/)",
+              f"\nVé in (ảnh PNG):   {folder / 'tickets'}",
+              f"Nhật ký (logs):    {folder / 'logs'}",
+              f"MQTT:              {mqtt_url}",
+              "\nNhấn Ctrl+C để dừng.\n"]
+    print("\n".join(lines), flush=True)
+
+
+def _watch(processes: list[DemoProcess], running: list[subprocess.Popen[bytes]],
+           stop: threading.Event,
+           respawn: Callable[[DemoProcess], subprocess.Popen[bytes]]) -> None:
+    """Restart a role that dies, as systemd would on a Pi; stop on Ctrl+C."""
+    while not stop.wait(1.0):
+        for index, child in enumerate(running):
+            if child.poll() is not None:
+                log.warning("%s exited (%s); restarting", processes[index].label, child.returncode)
+                running[index] = respawn(processes[index])
+
+
+def _reap(child: subprocess.Popen[bytes]) -> None:
+    try:
+        child.wait(10)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
