@@ -1,0 +1,163 @@
+"""Ticket printers: python-escpos transports chosen by name, and a fake one that writes PNGs.
+
+Every printer here is a python-escpos `Escpos`, so the kiosk sends the same commands to all of them.
+Real transports are imported lazily (libusb, pyserial) and never connect in their constructor: a
+printer that is off when the kiosk starts is reported on the first ticket, not as a crash at boot.
+`printing()` opens the connection for one job and closes it after, so a printer switched on later,
+or a network printer that dropped the connection, works again on the next ticket.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from escpos.escpos import Escpos
+from escpos.exceptions import Error as EscposError
+
+from hardware.errors import PrinterUnavailable
+from hardware.raster import decode_rasters
+from xephang.config import PrinterSection
+
+log = logging.getLogger(__name__)
+
+NETWORK_TIMEOUT_S = 5.0
+DOTS_PER_MM = 8  # 203 dpi, the resolution of common 58/80 mm thermal printers
+
+
+def with_paper(printer: Escpos, width_dots: int) -> Escpos:
+    """Tell the printer's profile the paper width, so `image()` checks it (and does not print a
+    warning to stdout about an unknown width)."""
+    media = {"dpi": 203, "width": {"mm": width_dots // DOTS_PER_MM, "pixels": width_dots}}
+    # profile_data is a class attribute shared by every default profile; shadow it on this one.
+    printer.profile.profile_data = {**printer.profile.profile_data, "media": media}
+    return printer
+
+
+class FakePrinter(Escpos):  # type: ignore[misc]  # escpos ships no type hints
+    """Keeps every byte it is sent; on each cut, writes the ticket's raster as a PNG file."""
+
+    def __init__(self, output_dir: Path | None = None, width_dots: int = 576) -> None:
+        super().__init__()
+        with_paper(self, width_dots)
+        self.output_dir = output_dir
+        self.jobs: list[bytes] = []
+        self.printed: list[Path] = []
+        self._lock = threading.Lock()
+        self._current: list[bytes] = []
+        self._label: str | None = None
+
+    def _raw(self, msg: bytes) -> None:
+        with self._lock:
+            self._current.append(bytes(msg))
+
+    @property
+    def output(self) -> bytes:
+        """Every byte sent so far, finished jobs and the one in progress."""
+        with self._lock:
+            return b"".join([*self.jobs, *self._current])
+
+    def label_next(self, label: str) -> None:
+        """Name the next ticket's PNG (e.g. its number), for people browsing the folder."""
+        self._label = re.sub(r"[^A-Za-z0-9-]", "", label)[:32] or None
+
+    def cut(self, mode: str = "FULL", feed: bool = True) -> None:
+        super().cut(mode, feed)
+        with self._lock:
+            job, self._current = b"".join(self._current), []
+            self.jobs.append(job)
+            label, self._label = self._label, None
+        self._save(job, len(self.jobs), label)
+
+    def _save(self, job: bytes, seq: int, label: str | None) -> None:
+        image = decode_rasters(job)
+        if image is None or self.output_dir is None:
+            return
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        path = self.output_dir / (f"{seq:04d}-{label}.png" if label else f"{seq:04d}.png")
+        image.save(path)
+        self.printed.append(path)
+        log.info("fake printer: ticket written to %s", path)
+
+
+def _fake(section: PrinterSection, output_dir: Path | None) -> Escpos:
+    return FakePrinter(output_dir, section.width_dots)
+
+
+def _usb(section: PrinterSection, output_dir: Path | None) -> Escpos:
+    from escpos.printer import Usb
+
+    _require(Usb, "USB", "pyusb")
+    return with_paper(Usb(section.usb_vendor, section.usb_product, timeout=5000), section.width_dots)
+
+
+def _serial(section: PrinterSection, output_dir: Path | None) -> Escpos:
+    from escpos.printer import Serial
+
+    _require(Serial, "serial", "pyserial")
+    printer = Serial(section.serial_device, baudrate=section.baudrate)
+    return with_paper(printer, section.width_dots)
+
+
+def _network(section: PrinterSection, output_dir: Path | None) -> Escpos:
+    from escpos.printer import Network
+
+    printer = Network(section.host, section.port, timeout=NETWORK_TIMEOUT_S)
+    return with_paper(printer, section.width_dots)
+
+
+def _require(printer_class: Any, what: str, package: str) -> None:
+    if not printer_class.is_usable():
+        raise PrinterUnavailable(
+            f"a {what} printer needs the Python package {package}: "
+            f"`.venv/bin/pip install {package}` (or `pip install 'python-escpos[all]'`)"
+        )
+
+
+PRINTERS: dict[str, Callable[[PrinterSection, Path | None], Escpos]] = {
+    "fake": _fake, "usb": _usb, "serial": _serial, "network": _network,
+}
+
+
+def make_printer(section: PrinterSection, output_dir: Path | None = None) -> Escpos:
+    """The printer named by `section.kind`; nothing is opened yet."""
+    try:
+        factory = PRINTERS[section.kind]
+    except KeyError:
+        raise PrinterUnavailable(
+            f"unknown printer kind {section.kind!r}; valid: {', '.join(PRINTERS)}"
+        ) from None
+    return factory(section, output_dir)
+
+
+def describe(printer: Escpos) -> str:
+    if isinstance(printer, FakePrinter):
+        return f"fake printer ({printer.output_dir or 'bytes kept in memory'})"
+    where = getattr(printer, "host", None) or getattr(printer, "devfile", None) or ""
+    return f"{type(printer).__name__} printer {where}".strip()
+
+
+@contextmanager
+def printing(printer: Escpos) -> Iterator[Escpos]:
+    """Open the printer for one job and close it after; any failure becomes PrinterUnavailable."""
+    try:
+        printer.open()
+        yield printer
+    except PrinterUnavailable:
+        raise
+    except (EscposError, OSError) as exc:  # libusb, pyserial and sockets all fail as OSError kinds
+        raise PrinterUnavailable(f"{describe(printer)}: {exc or type(exc).__name__}") from exc
+    finally:
+        _close_quietly(printer)
+
+
+def _close_quietly(printer: Escpos) -> None:
+    try:
+        printer.close()
+    except (EscposError, OSError) as exc:
+        log.warning("closing %s failed: %s", describe(printer), exc)

@@ -1,0 +1,210 @@
+"""Draw a ticket as a 1-bit image the width of the paper, and send it to an ESC/POS printer.
+
+The whole ticket is one raster image (GS v 0) rather than printer text: thermal printers have no
+Vietnamese code page worth trusting, and an image prints the same on every model.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import qrcode
+from escpos.escpos import Escpos
+from PIL import Image, ImageDraw, ImageFont
+
+from hardware.printer import FakePrinter, printing
+from kiosk.errors import FontsMissing
+from kiosk.ticket_text import Style, TextBlock, status_url, ticket_blocks
+from xephang.config import SiteConfig
+from xephang.errors import ConfigError
+from xephang.protocol import Ticket
+
+DEFAULT_FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+REGULAR, BOLD = "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"
+BASE_WIDTH = 576
+# style -> (bold, size in dots at 576 dots wide, space after)
+STYLES: dict[Style, tuple[bool, int, int]] = {
+    "title": (True, 26, 4), "address": (False, 20, 10), "label": (False, 24, 0),
+    "number": (True, 150, 6), "service": (True, 30, 10), "priority": (True, 28, 10),
+    "body": (False, 23, 6), "small": (False, 18, 8),
+}
+WHITE, BLACK = 1, 0
+
+
+@dataclass(frozen=True)
+class Line:
+    """One printed line: its text, font and where it goes."""
+
+    text: str
+    font: ImageFont.FreeTypeFont
+    height: int
+    gap: int
+
+
+def font_dir() -> Path:
+    return Path(os.environ.get("XEPHANG_FONT_DIR", DEFAULT_FONT_DIR))
+
+
+@functools.lru_cache(maxsize=64)
+def load_font(folder: Path, bold: bool, size: int) -> ImageFont.FreeTypeFont:
+    path = folder / (BOLD if bold else REGULAR)
+    if not path.is_file():
+        raise FontsMissing(
+            f"font {path} not found: install the package fonts-dejavu-core "
+            "(`sudo apt-get install fonts-dejavu-core`) or set XEPHANG_FONT_DIR to a folder "
+            f"holding {REGULAR} and {BOLD}"
+        )
+    return ImageFont.truetype(str(path), size)
+
+
+def _font(style: Style, scale: float) -> ImageFont.FreeTypeFont:
+    bold, size, _ = STYLES[style]
+    return load_font(font_dir(), bold, max(14, round(size * scale)))
+
+
+def wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    """Greedy word wrap by rendered width; a word longer than the line stays on its own."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        candidate = f"{current} {word}".strip()
+        if current and font.getlength(candidate) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = candidate
+    return [*lines, current] if current else lines
+
+
+def balanced_wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    """Wrap into as few lines as `wrap`, but as even as possible (no lone word on the last line)."""
+    lines = wrap(text, font, width)
+    step = max(4, width // 40)
+    narrower = width - step
+    while len(lines) > 1 and narrower > width // 2:
+        attempt = wrap(text, font, narrower)
+        if len(attempt) != len(lines):
+            break
+        lines, narrower = attempt, narrower - step
+    return lines
+
+
+def _fit(text: str, style: Style, scale: float, width: int) -> ImageFont.FreeTypeFont:
+    """The style's font, shrunk until a one-line text (the big number) fits the paper."""
+    font = _font(style, scale)
+    while font.getlength(text) > width and font.size > 12:
+        font = load_font(font_dir(), STYLES[style][0], int(font.size * 0.9))
+    return font
+
+
+def layout(blocks: list[TextBlock], width: int) -> list[Line]:
+    scale = width / BASE_WIDTH
+    usable = width - 2 * _margin(width)
+    lines: list[Line] = []
+    for block in blocks:
+        if block.style == "number":
+            font = _fit(block.text, "number", scale, usable)
+            texts = [block.text]
+        else:
+            font = _font(block.style, scale)
+            texts = balanced_wrap(block.text, font, usable)
+        ascent, descent = font.getmetrics()
+        for index, text in enumerate(texts):
+            gap = round(STYLES[block.style][2] * scale) if index == len(texts) - 1 else 2
+            lines.append(Line(text, font, ascent + descent, gap))
+    return lines
+
+
+def _margin(width: int) -> int:
+    return max(8, width // 36)
+
+
+def printed_lines(config: SiteConfig, ticket: Ticket, width: int = BASE_WIDTH) -> list[str]:
+    """Exactly the lines of text printed on this ticket, top to bottom (the QR code aside)."""
+    above, below = ticket_blocks(config, ticket)
+    return [line.text for line in layout(above, width) + layout(below, width)]
+
+
+def qr_matrix(url: str) -> list[list[bool]]:
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2)
+    code.add_data(url)
+    code.make(fit=True)
+    matrix: list[list[bool]] = code.get_matrix()
+    return matrix
+
+
+def render_ticket(config: SiteConfig, ticket: Ticket, width: int = BASE_WIDTH) -> Image.Image:
+    """The ticket as a 1-bit image `width` dots wide (576 for 80 mm paper, 384 for 58 mm)."""
+    above, below = ticket_blocks(config, ticket)
+    top, bottom = layout(above, width), layout(below, width)
+    matrix = qr_matrix(status_url(ticket.id))
+    module = max(2, (width * 2 // 5) // len(matrix))
+    qr_size = module * len(matrix)
+    rule = max(2, width // 200)
+    height = _height(top) + rule * 5 + qr_size + _height(bottom) + 2 * _margin(width)
+    image = Image.new("1", (width, height), WHITE)
+    draw = ImageDraw.Draw(image)
+    y = _draw_lines(draw, top, width, _margin(width) // 2)
+    draw.rectangle((_margin(width), y + rule, width - _margin(width), y + 2 * rule - 1), fill=BLACK)
+    y += rule * 4
+    _draw_qr(draw, matrix, module, ((width - qr_size) // 2, y))
+    _draw_lines(draw, bottom, width, y + qr_size + rule)
+    return image
+
+
+def _height(lines: list[Line]) -> int:
+    return sum(line.height + line.gap for line in lines)
+
+
+def _draw_lines(draw: ImageDraw.ImageDraw, lines: list[Line], width: int, y: int) -> int:
+    for line in lines:
+        x = (width - line.font.getlength(line.text)) / 2
+        draw.text((x, y), line.text, font=line.font, fill=BLACK)
+        y += line.height + line.gap
+    return y
+
+
+def _draw_qr(draw: ImageDraw.ImageDraw, matrix: list[list[bool]], module: int,
+             origin: tuple[int, int]) -> None:
+    left, top = origin
+    for row, cells in enumerate(matrix):
+        for col, dark in enumerate(cells):
+            if dark:
+                x, y = left + col * module, top + row * module
+                draw.rectangle((x, y, x + module - 1, y + module - 1), fill=BLACK)
+
+
+def print_ticket(printer: Escpos, image: Image.Image, label: str | None = None) -> None:
+    """Send one ticket: reset, the raster image (GS v 0), feed and cut.
+
+    Raises hardware.errors.PrinterUnavailable if the printer cannot be reached or fails mid-job.
+    """
+    if label and isinstance(printer, FakePrinter):
+        printer.label_next(label)
+    with printing(printer):
+        printer.hw("INIT")
+        printer.image(image, impl="bitImageRaster")
+        printer.cut()
+
+
+def sample_ticket(config: SiteConfig, service_code: str) -> Ticket:
+    service = config.service(service_code)
+    if service is None:
+        valid = ", ".join(s.code for s in config.services)
+        raise ConfigError(f"unknown service {service_code!r}; valid codes: {valid}")
+    return Ticket(id="mau-0001", number=f"{service.prefix}{service.start + 22:03d}",
+                  service=service.code, issued_at=datetime.now(config.site.zone),
+                  ahead=4, eta_s=17 * 60)
+
+
+def render_sample_ticket(config: SiteConfig, service_code: str, out: Path) -> None:
+    """`xephang ticket --service CODE --out FILE.png`: a sample ticket as the printer would get it."""
+    ticket = sample_ticket(config, service_code)
+    kiosk = config.kiosks[0] if config.kiosks else None
+    width = kiosk.printer.width_dots if kiosk else BASE_WIDTH
+    out.parent.mkdir(parents=True, exist_ok=True)
+    render_ticket(config, ticket, width).save(out)

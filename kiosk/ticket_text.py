@@ -1,0 +1,96 @@
+"""What a ticket says, in Vietnamese: the wording, separate from how it is drawn.
+
+Waiting times are printed as a rounded range ("khoảng 15–20 phút"), never as a promise.
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+from urllib.parse import quote
+
+from xephang.config import SiteConfig
+from xephang.protocol import Priority, Ticket
+
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+FOOTER = "Vui lòng chờ gọi số trên màn hình. Xin cảm ơn!"
+QR_CAPTION = "Quét mã để theo dõi lượt chờ trên điện thoại"
+
+PRIORITY_NAMES: dict[Priority, str] = {
+    "elderly": "Người cao tuổi",
+    "disabled": "Người khuyết tật",
+    "pregnant": "Phụ nữ mang thai",
+    "merit": "Người có công",
+    "appointment": "Có lịch hẹn",
+}
+
+Style = Literal["title", "address", "label", "number", "service", "priority", "body", "small"]
+
+
+@dataclass(frozen=True)
+class TextBlock:
+    """One paragraph of a ticket; the renderer wraps it to the paper width."""
+
+    text: str
+    style: Style
+
+
+def nfc(text: str) -> str:
+    """Precomposed Vietnamese letters: one glyph per letter, whatever the source typed."""
+    return unicodedata.normalize("NFC", text)
+
+
+def wait_text(eta_s: int, ahead: int) -> str:
+    """The estimated wait as a rounded range of minutes."""
+    minutes = eta_s / 60
+    if eta_s == 0 and ahead == 0:
+        return "Được phục vụ ngay"
+    if minutes < 5:
+        return "dưới 5 phút"
+    if minutes < 60:
+        low = int(minutes // 5) * 5
+        return f"khoảng {low}–{low + 5} phút"
+    if minutes < 180:
+        low = int(minutes // 15) * 15
+        return f"khoảng {low}–{low + 15} phút"
+    return "hơn 3 giờ"
+
+
+def issued_text(config: SiteConfig, issued_at: datetime) -> str:
+    """`08:15 23/11/2026` in the center's time zone (a naive time is taken as UTC)."""
+    moment = issued_at if issued_at.tzinfo else issued_at.replace(tzinfo=UTC)
+    return moment.astimezone(config.site.zone).strftime("%H:%M %d/%m/%Y")
+
+
+def status_url(ticket_id: str) -> str:
+    """The page that follows this ticket, opened by the QR code."""
+    base = os.environ.get("XEPHANG_PUBLIC_URL", DEFAULT_PUBLIC_URL).rstrip("/")
+    return f"{base}/ticket/{quote(ticket_id, safe='')}"
+
+
+def ticket_blocks(config: SiteConfig, ticket: Ticket) -> tuple[list[TextBlock], list[TextBlock]]:
+    """The text above the QR code and the text below it, NFC-normalised."""
+    service = config.service(ticket.service)
+    service_name = service.name if service else ticket.service
+    above = [TextBlock(config.site.name, "title")]
+    if config.site.address:
+        above.append(TextBlock(config.site.address, "address"))
+    above += [TextBlock("SỐ THỨ TỰ", "label"), TextBlock(ticket.number, "number"),
+              TextBlock(service_name, "service")]
+    if ticket.priority != "none":
+        above.append(TextBlock(f"Ưu tiên: {PRIORITY_NAMES[ticket.priority]}", "priority"))
+    wait = wait_text(ticket.eta_s, ticket.ahead)
+    above += [
+        TextBlock(f"Giờ lấy số: {issued_text(config, ticket.issued_at)}", "body"),
+        TextBlock(f"Số người chờ trước bạn: {ticket.ahead}", "body"),
+        TextBlock(wait if wait.startswith("Được") else f"Thời gian chờ dự kiến: {wait}", "body"),
+    ]
+    below = [TextBlock(QR_CAPTION, "small"), TextBlock(FOOTER, "body")]
+    return _normalised(above), _normalised(below)
+
+
+def _normalised(blocks: list[TextBlock]) -> list[TextBlock]:
+    return [TextBlock(nfc(block.text), block.style) for block in blocks]
