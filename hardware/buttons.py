@@ -34,7 +34,7 @@ def pin_factory(name: str) -> Any:
 class ServiceButtons:
     """Buttons wired between a BCM pin and ground; `on_press(name)` runs on every press."""
 
-    def __init__(self, pins: Mapping[str, int], on_press: Callable[[str], None],
+    def __init__(self, pins: Mapping[str, int], on_press: Callable[[str], object],
                  *, factory: Any | str | None = None) -> None:
         self._on_press = on_press
         self._factory = pin_factory(factory) if isinstance(factory, str) else factory

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from escpos.escpos import Escpos
-from escpos.exceptions import Error as EscposError
+from escpos.exceptions import DeviceNotFoundError
 
 from hardware.errors import PrinterUnavailable
 from hardware.raster import decode_rasters
@@ -150,7 +150,7 @@ def printing(printer: Escpos) -> Iterator[Escpos]:
         yield printer
     except PrinterUnavailable:
         raise
-    except (EscposError, OSError) as exc:  # libusb, pyserial and sockets all fail as OSError kinds
+    except (DeviceNotFoundError, OSError) as exc:  # libusb, pyserial and sockets fail as OSError
         raise PrinterUnavailable(f"{describe(printer)}: {exc or type(exc).__name__}") from exc
     finally:
         _close_quietly(printer)
@@ -159,5 +159,5 @@ def printing(printer: Escpos) -> Iterator[Escpos]:
 def _close_quietly(printer: Escpos) -> None:
     try:
         printer.close()
-    except (EscposError, OSError) as exc:
+    except OSError as exc:
         log.warning("closing %s failed: %s", describe(printer), exc)

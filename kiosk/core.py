@@ -1,0 +1,226 @@
+"""The kiosk's own logic: a press becomes a request, the reply becomes a printed ticket.
+
+No MQTT, GPIO or HTTP in here: the role wires a transport (send a request), an output (print a
+ticket) and a notifier (tell the page) in, so every rule below is unit-testable.
+
+Rules:
+- One request at a time per kiosk; a press while one is in flight is ignored (a double press, or a
+  second citizen pressing before the first ticket is out).
+- A press for a service within `repeat_guard_s` of that service's last ticket is ignored (gpiozero's
+  debounce does nothing on mock pins and little against an impatient double press).
+- No reply within `reply_timeout_s`: the same request (same request_id; the broker is idempotent) is
+  sent once more at half time; then the citizen is told to press again or ask the staff.
+- Every ticket comes from `_issue()`, the one place that will also issue from the kiosk's offline
+  number block when the server is away.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal, Protocol
+
+from hardware.errors import PrinterUnavailable
+from kiosk.ticket_text import wait_text
+from xephang.config import SiteConfig
+from xephang.errors import ProtocolError
+from xephang.protocol import Ticket, TicketReply, TicketRequest, decode
+
+log = logging.getLogger(__name__)
+
+NO_ANSWER = "Máy chủ chưa phản hồi, vui lòng bấm lại hoặc liên hệ cán bộ hướng dẫn"
+REFUSED = "Không lấy được số thứ tự, vui lòng liên hệ cán bộ hướng dẫn"
+UNEXPECTED = "Ki-ốt gặp lỗi, vui lòng bấm lại hoặc liên hệ cán bộ hướng dẫn"
+REFUSALS = {
+    "unknown_service": "Dịch vụ này hiện không cấp số, vui lòng liên hệ cán bộ hướng dẫn",
+    "closed": "Trung tâm đã hết giờ cấp số, mời bạn quay lại vào giờ làm việc",
+    "service_closed": "Dịch vụ này đã hết giờ cấp số hôm nay, vui lòng liên hệ cán bộ hướng dẫn",
+}
+
+PressResult = Literal["accepted", "busy", "repeat", "unknown"]
+State = Literal["idle", "waiting", "ticket", "error"]
+
+
+@dataclass(frozen=True)
+class KioskStatus:
+    """What the kiosk's page shows."""
+
+    state: State
+    service: str = ""
+    service_name: str = ""
+    number: str = ""
+    message: str = ""
+    detail: str = ""
+    png: str = ""
+    at: float = field(default_factory=time.time)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Transport(Protocol):
+    def send(self, request: TicketRequest) -> None: ...
+
+    def is_connected(self) -> bool: ...
+
+
+TicketOutput = Callable[[Ticket], str | None]  # prints; returns the PNG's name in demo mode
+Notify = Callable[[KioskStatus], None]
+
+
+class IssueFailed(Exception):
+    """No ticket could be issued; `message` is for the citizen, in Vietnamese."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(detail or message)
+        self.message = message
+        self.detail = detail
+
+
+class _Pending:
+    def __init__(self, request: TicketRequest) -> None:
+        self.request = request
+        self.answered = threading.Event()
+        self.reply: TicketReply | None = None
+
+
+class Kiosk:
+    def __init__(self, config: SiteConfig, transport: Transport, output: TicketOutput,
+                 notify: Notify, *, reply_timeout_s: float = 3.0, repeat_guard_s: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.config = config
+        self._transport = transport
+        self._output = output
+        self._notify = notify
+        self.reply_timeout_s = reply_timeout_s
+        self.repeat_guard_s = repeat_guard_s
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._busy = False
+        self._pending: _Pending | None = None
+        self._last_ticket: dict[str, float] = {}
+        self._worker: threading.Thread | None = None
+
+    def press(self, service: str) -> PressResult:
+        """A citizen pressed `service`; returns at once (the work runs on a worker thread)."""
+        if self.config.service(service) is None:
+            log.warning("press for unknown service %r ignored", service)
+            return "unknown"
+        with self._lock:
+            result = self._admit(service)
+            if result == "accepted":
+                self._busy = True
+                self._worker = threading.Thread(target=self._serve, args=(service,),
+                                                name=f"kiosk-{service}", daemon=True)
+                self._worker.start()
+        if result != "accepted":
+            log.info("press for %s ignored: %s", service, result)
+        return result
+
+    def _admit(self, service: str) -> PressResult:
+        if self._busy:
+            return "busy"
+        last = self._last_ticket.get(service)
+        if last is not None and self._clock() - last < self.repeat_guard_s:
+            return "repeat"
+        return "accepted"
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait for the request in flight, if any, to finish (used when stopping)."""
+        worker = self._worker
+        if worker is not None:
+            worker.join(timeout)
+            return not worker.is_alive()
+        return True
+
+    def handle_reply(self, payload: bytes) -> None:
+        """A message on `kiosk/{id}/reply`: wake the request it answers; drop anything else."""
+        try:
+            reply = decode(TicketReply, payload)
+        except ProtocolError as exc:
+            log.warning("dropped a malformed reply: %s", exc)
+            return
+        with self._lock:
+            pending = self._pending
+            if pending is not None and pending.request.request_id == reply.request_id:
+                pending.reply = reply
+                pending.answered.set()
+                return
+        number = reply.ticket.number if reply.ticket else "-"
+        log.warning("reply to request %s came too late or twice (ticket %s not printed here)",
+                    reply.request_id, number)
+
+    def _serve(self, service: str) -> None:
+        name = self._service_name(service)
+        self._notify(KioskStatus("waiting", service, name, message="Đang lấy số, vui lòng chờ…"))
+        try:
+            self._notify(self._issue_and_print(service, name))
+        except Exception:  # the worker's boundary: log the bug, never leave the page waiting
+            log.exception("issuing a ticket for %s failed", service)
+            self._notify(KioskStatus("error", service, name, message=UNEXPECTED))
+        finally:
+            with self._lock:
+                self._busy = False
+
+    def _issue_and_print(self, service: str, name: str) -> KioskStatus:
+        try:
+            ticket = self._issue(service)
+        except IssueFailed as exc:
+            log.warning("no ticket for %s: %s", service, exc)
+            return KioskStatus("error", service, name, message=exc.message, detail=exc.detail)
+        with self._lock:
+            self._last_ticket[service] = self._clock()
+        try:
+            png = self._output(ticket)
+        except PrinterUnavailable as exc:
+            log.error("ticket %s issued but not printed: %s", ticket.number, exc)
+            return KioskStatus("error", service, name, ticket.number, detail=str(exc), message=(
+                f"Đã cấp số {ticket.number} nhưng máy in đang gặp sự cố. "
+                "Vui lòng ghi nhớ số này và liên hệ cán bộ hướng dẫn."))
+        log.info("ticket %s for %s printed", ticket.number, service)
+        return KioskStatus("ticket", service, name, ticket.number, png=png or "",
+                           message=_ticket_message(ticket))
+
+    def _issue(self, service: str) -> Ticket:
+        """The one place a ticket is obtained (today from the server; later also offline)."""
+        request = TicketRequest(request_id=uuid.uuid4(), service=service, source="button")
+        reply = self._ask_server(request)
+        if reply is None:
+            raise IssueFailed(NO_ANSWER, "no reply from the queue server")
+        if not reply.ok or reply.ticket is None:
+            raise IssueFailed(REFUSALS.get(reply.error or "", REFUSED),
+                              f"{reply.error}: {reply.detail}")
+        return reply.ticket
+
+    def _ask_server(self, request: TicketRequest) -> TicketReply | None:
+        if not self._transport.is_connected():
+            log.warning("not connected to MQTT; request for %s not sent", request.service)
+            return None
+        pending = _Pending(request)
+        with self._lock:
+            self._pending = pending
+        try:
+            self._transport.send(request)
+            if not pending.answered.wait(self.reply_timeout_s / 2):
+                log.info("no reply to %s yet; sending it again", request.request_id)
+                self._transport.send(request)
+                pending.answered.wait(self.reply_timeout_s / 2)
+            return pending.reply
+        finally:
+            with self._lock:
+                self._pending = None
+
+    def _service_name(self, code: str) -> str:
+        service = self.config.service(code)
+        return service.name if service else code
+
+
+def _ticket_message(ticket: Ticket) -> str:
+    if ticket.ahead == 0:
+        return "Mời bạn nhận phiếu. Hiện không có người chờ trước bạn."
+    wait = wait_text(ticket.eta_s, ticket.ahead)
+    return f"Mời bạn nhận phiếu. Trước bạn có {ticket.ahead} người, thời gian chờ dự kiến {wait}."

@@ -1,0 +1,132 @@
+"""Ticket printers: the exact ESC/POS bytes, the PNG decoded from them, and the transports."""
+
+from __future__ import annotations
+
+import random
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from hardware.errors import PrinterUnavailable
+from hardware.printer import FakePrinter, make_printer
+from hardware.raster import decode_rasters
+from kiosk.ticket import print_ticket
+from xephang.config import PrinterSection
+
+ESC_INIT = b"\x1b@"
+GS_V0 = b"\x1dv0"
+FULL_CUT = b"\x1dV\x00"
+
+
+def noise(width: int, height: int, seed: int = 1) -> Image.Image:
+    rng = random.Random(seed)
+    data = bytes(rng.getrandbits(8) for _ in range(width * height // 8))
+    return Image.frombytes("1", (width, height), data)
+
+
+def test_fake_printer_keeps_the_bytes_and_writes_what_they_print(tmp_path: Path) -> None:
+    printer = FakePrinter(tmp_path)
+    image = noise(576, 300)
+
+    print_ticket(printer, image, label="1023")
+
+    job = printer.jobs[0]
+    assert job.startswith(ESC_INIT + GS_V0)
+    assert job.endswith(FULL_CUT)
+    assert printer.printed == [tmp_path / "0001-1023.png"]
+    printed = Image.open(printer.printed[0])
+    assert printed.mode == "1"
+    assert printed.size == (576, 300)
+    assert printed.tobytes() == image.tobytes()
+
+
+def test_a_tall_ticket_sent_in_fragments_comes_back_whole(tmp_path: Path) -> None:
+    printer = FakePrinter(tmp_path)
+    image = noise(576, 2100, seed=2)  # python-escpos splits images taller than 960 dots
+
+    print_ticket(printer, image)
+
+    assert printer.jobs[0].count(GS_V0) == 3
+    assert Image.open(printer.printed[0]).tobytes() == image.tobytes()
+
+
+def test_each_cut_is_its_own_ticket(tmp_path: Path) -> None:
+    printer = FakePrinter(tmp_path, width_dots=384)
+    first, second = noise(384, 50, seed=3), noise(384, 70, seed=4)
+
+    print_ticket(printer, first)
+    print_ticket(printer, second)
+
+    assert [p.name for p in printer.printed] == ["0001.png", "0002.png"]
+    assert Image.open(printer.printed[1]).tobytes() == second.tobytes()
+    assert printer.output == printer.jobs[0] + printer.jobs[1]
+
+
+def test_a_printer_refuses_an_image_wider_than_its_paper(tmp_path: Path) -> None:
+    from escpos.exceptions import ImageWidthError
+
+    printer = FakePrinter(tmp_path, width_dots=384)
+    with pytest.raises(ImageWidthError, match="576 > 384"):
+        print_ticket(printer, noise(576, 10))
+
+
+def test_raster_decoder_rejects_a_truncated_image() -> None:
+    with pytest.raises(ValueError, match="data bytes"):
+        decode_rasters(ESC_INIT + GS_V0 + b"\x00\x48\x00\x10\x00" + b"\x00" * 10)
+
+
+class Listener:
+    """A TCP 'printer' that keeps what each connection sent."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.received: list[bytes] = []
+        self.done = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        connection, _ = self.server.accept()
+        chunks = []
+        with connection:
+            while chunk := connection.recv(65536):
+                chunks.append(chunk)
+        self.received.append(b"".join(chunks))
+        self.done.set()
+
+
+def test_network_printer_gets_the_same_bytes_over_tcp() -> None:
+    listener = Listener()
+    printer = make_printer(PrinterSection(kind="network", host="127.0.0.1", port=listener.port))
+    reference = FakePrinter()
+    image = noise(576, 120, seed=5)
+
+    print_ticket(printer, image)
+    print_ticket(reference, image)
+
+    assert listener.done.wait(5)
+    assert listener.received[0] == reference.jobs[0]
+    listener.server.close()
+
+
+def test_an_offline_network_printer_does_not_stop_the_kiosk_starting() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        closed_port = probe.getsockname()[1]
+    printer = make_printer(PrinterSection(kind="network", host="127.0.0.1", port=closed_port))
+
+    with pytest.raises(PrinterUnavailable, match=r"127\.0\.0\.1") as caught:
+        print_ticket(printer, noise(576, 8))
+    assert isinstance(caught.value, OSError)
+
+
+def test_fake_is_the_default_and_usb_without_pyusb_says_what_to_install(tmp_path: Path) -> None:
+    assert isinstance(make_printer(PrinterSection(), tmp_path), FakePrinter)
+    from escpos.printer import Usb
+
+    if Usb.is_usable():
+        pytest.skip("pyusb is installed here")
+    with pytest.raises(PrinterUnavailable, match="pyusb"):
+        make_printer(PrinterSection(kind="usb", usb_vendor=0x0416, usb_product=0x5011))
