@@ -1,0 +1,169 @@
+"""The counter unit: the counter's current ticket and status, and the staff's call buttons.
+
+A press (physical or on the page) becomes one `CounterCommand` on `counter/{id}/command`; the
+PressGuard turns a double press into one command. The broker answers on `counter/{id}/reply` and
+publishes the new retained `counter/{id}/state`, which is what the screen shows.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from display.guard import REPLY_TIMEOUT_S, PressGuard
+from display.inbox import decode_or_drop
+from display.labels import ACTIONS, BUTTONS_BROKEN, MQTT_LOST, counter_status
+from display.screen import PressOutcome
+from xephang.config import Display, SiteConfig
+from xephang.errors import ConfigError
+from xephang.mqtt import MqttLink
+from xephang.protocol import CounterCommand, CounterReply, CounterState, Topics
+from xephang.web import EventHub
+
+log = logging.getLogger(__name__)
+
+
+class CounterScreen:
+    template = "counter.html"
+
+    def __init__(self, config: SiteConfig, display: Display, hub: EventHub, *,
+                 guard: PressGuard | None = None) -> None:
+        if display.counter is None:
+            raise ConfigError(f"display {display.id}: a counter display needs `counter`")
+        self.counter_id: int = display.counter
+        counter = config.counter(self.counter_id)
+        self._label = counter.label if counter is not None else f"Quầy {self.counter_id}"
+        self._config = config
+        self._hub = hub
+        self._guard = guard or PressGuard()
+        self._link: MqttLink | None = None
+        self._command_topic = ""
+        self._lock = threading.Lock()
+        self._state: CounterState | None = None
+        self._connected = False
+        self._pending: dict[str, str] = {}  # command_id -> action, for the reply's message
+        self._message: dict[str, Any] | None = None
+        self._buttons_error: str | None = None
+        self.ready = threading.Event()  # set once this counter's state has arrived
+
+    def subscribe(self, link: MqttLink, topics: Topics) -> None:
+        self._link = link
+        self._command_topic = topics.counter_command(self.counter_id)
+        link.subscribe(topics.counter_state(self.counter_id), self._on_state)
+        link.subscribe(topics.counter_reply(self.counter_id), self._on_reply)
+
+    def set_connected(self, connected: bool) -> None:
+        with self._lock:
+            self._connected = connected
+        self._push()
+
+    def set_buttons_broken(self, detail: str) -> None:
+        with self._lock:
+            self._buttons_error = f"{BUTTONS_BROKEN} ({detail})"
+        self._push()
+
+    def press(self, action: str) -> PressOutcome:
+        """Send `action` as one command, unless it is unknown, we are offline, or a double press."""
+        if action not in ACTIONS:
+            return PressOutcome("unknown_action", f"Không có thao tác {action!r}")
+        if self._link is None or not self._link.connected.is_set():
+            # Refused rather than queued: a command sent minutes later would surprise everyone.
+            return PressOutcome("offline", MQTT_LOST)
+        command = CounterCommand.model_validate({"command_id": uuid.uuid4(), "action": action})
+        command_id = str(command.command_id)
+        if not self._guard.try_begin(command_id):
+            log.info("ignored %s: double press or still waiting for the last reply", action)
+            return PressOutcome("busy", "Đang chờ phản hồi của lệnh trước")
+        self._remember(command_id, action)
+        self._link.publish(self._command_topic, command)
+        log.info("sent %s as command %s", action, command_id)
+        _start_reply_timer(self._reply_overdue, command_id)
+        return PressOutcome("sent", f"Đã gửi: {ACTIONS[action]}", command_id)
+
+    def press_button(self, action: str) -> None:
+        """A physical button: the outcome goes to the log (the screen already shows it)."""
+        outcome = self.press(action)
+        log.info("button %s: %s", action, outcome.code)
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            state, connected = self._state, self._connected
+            pending = next(iter(self._pending.values()), None)
+            message, buttons_error = self._message, self._buttons_error
+        ticket = state.ticket if state else None
+        service = self._config.service(ticket.service) if ticket else None
+        return {
+            "kind": "counter",
+            "counter": self.counter_id,
+            "label": self._label,
+            "mqtt_connected": connected,
+            "has_state": state is not None,
+            "status": state.status if state else None,
+            "status_label": counter_status(state.status if state else None),
+            "number": ticket.number if ticket else None,
+            "service": service.name if service else None,
+            "since": state.since.isoformat() if state else None,
+            "pending": pending,
+            "message": message,
+            "buttons_error": buttons_error,
+        }
+
+    def _on_state(self, topic: str, payload: bytes) -> None:
+        state = decode_or_drop(CounterState, topic, payload)
+        if state is None:
+            return
+        if state.counter != self.counter_id:
+            log.warning("dropped a state for counter %d on %s", state.counter, topic)
+            return
+        with self._lock:
+            self._state = state
+        self.ready.set()
+        self._push()
+
+    def _on_reply(self, topic: str, payload: bytes) -> None:
+        reply = decode_or_drop(CounterReply, topic, payload)
+        if reply is None:
+            return
+        command_id = str(reply.command_id)
+        self._guard.settle(command_id)
+        with self._lock:
+            action = self._pending.pop(command_id, None)
+            if action is None:
+                return  # a reply to the staff page's command, not to ours
+            self._message = _reply_message(action, reply)
+        self._push()
+
+    def _reply_overdue(self, command_id: str) -> None:
+        with self._lock:
+            if self._pending.pop(command_id, None) is None:
+                return
+            self._message = {"ok": False, "text": "Máy chủ chưa phản hồi — vui lòng bấm lại"}
+        log.warning("no reply to command %s within %.0f s", command_id, REPLY_TIMEOUT_S)
+        self._push()
+
+    def _remember(self, command_id: str, action: str) -> None:
+        with self._lock:
+            self._pending = {command_id: action}
+            self._message = None
+        self._push()
+
+    def _push(self) -> None:
+        self._hub.publish("state", self.snapshot())
+
+
+def _reply_message(action: str, reply: CounterReply) -> dict[str, Any]:
+    if not reply.ok:
+        reason = reply.detail or reply.error or "không rõ lý do"
+        return {"ok": False, "text": f"{ACTIONS[action]} không thực hiện được: {reason}"}
+    if reply.ticket is not None and action in ("call_next", "recall"):
+        return {"ok": True, "text": f"Đã gọi số {reply.ticket.number}"}
+    return {"ok": True, "text": f"{ACTIONS[action]}: đã thực hiện"}
+
+
+def _start_reply_timer(callback: Callable[[str], None], command_id: str) -> None:
+    timer = threading.Timer(REPLY_TIMEOUT_S, callback, args=(command_id,))
+    timer.daemon = True
+    timer.start()

@@ -1,0 +1,166 @@
+"""The waiting-hall screen: the latest hall state, counter states and announcements, pushed to pages.
+
+Everything it shows arrives over MQTT; `hall/state` and `counter/+/state` are retained, so a display
+that reboots after a power cut shows the right calls as soon as it reconnects.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from display.announce import AnnouncementGate
+from display.inbox import decode_or_drop
+from display.labels import counter_status, wait_minutes
+from display.screen import PressOutcome
+from xephang.config import SiteConfig
+from xephang.mqtt import MqttLink
+from xephang.protocol import Announcement, CounterState, HallState, RecentCall, Topics
+from xephang.web import EventHub
+
+log = logging.getLogger(__name__)
+
+PREVIOUS_CALLS = 6  # below the newest call: two rows of three on a 1920×1080 screen
+Announcer = Callable[[Announcement], None]
+
+
+class HallScreen:
+    template = "hall.html"
+
+    def __init__(self, config: SiteConfig, hub: EventHub, *, announcer: Announcer | None = None) -> None:
+        self._config = config
+        self._hub = hub
+        self._announcer = announcer
+        self._gate = AnnouncementGate()
+        self._lock = threading.Lock()
+        self._state: HallState | None = None
+        self._counters: dict[int, CounterState] = {}
+        self._connected = False
+        self.ready = threading.Event()  # set once a hall state has arrived
+
+    def subscribe(self, link: MqttLink, topics: Topics) -> None:
+        link.subscribe(topics.hall_state, self._on_hall_state)
+        link.subscribe(topics.hall_announce, self._on_announce)
+        link.subscribe(topics.counter_state("+"), self._on_counter_state)
+
+    def set_connected(self, connected: bool) -> None:
+        with self._lock:
+            self._connected = connected
+        self._push()
+
+    def press(self, action: str) -> PressOutcome | None:
+        return None  # a hall screen has no buttons
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            state, counters, connected = self._state, dict(self._counters), self._connected
+        return hall_view(self._config, state, counters, connected)
+
+    def _on_hall_state(self, topic: str, payload: bytes) -> None:
+        state = decode_or_drop(HallState, topic, payload)
+        if state is None:
+            return
+        with self._lock:
+            self._state = state
+        self.ready.set()
+        self._push()
+
+    def _on_counter_state(self, topic: str, payload: bytes) -> None:
+        state = decode_or_drop(CounterState, topic, payload)
+        if state is None:
+            return
+        with self._lock:
+            self._counters[state.counter] = state
+        self._push()
+
+    def _on_announce(self, topic: str, payload: bytes) -> None:
+        announcement = decode_or_drop(Announcement, topic, payload)
+        if announcement is None:
+            return
+        if not self._gate.admit(announcement):
+            log.info("duplicate announcement %s (repeat %d) not repeated",
+                     announcement.call_id, announcement.repeat)
+            return
+        log.info("announce %s → counter %d (repeat %d): %s", announcement.number,
+                 announcement.counter, announcement.repeat, announcement.text)
+        self._hub.publish("announce", announce_view(self._config, announcement), keep=False)
+        if self._announcer is not None:
+            self._announcer(announcement)
+
+    def _push(self) -> None:
+        self._hub.publish("state", self.snapshot())
+
+
+def counter_label(config: SiteConfig, counter_id: int) -> str:
+    counter = config.counter(counter_id)
+    return counter.label if counter is not None else f"Quầy {counter_id}"
+
+
+def hall_view(config: SiteConfig, state: HallState | None, counters: dict[int, CounterState],
+              connected: bool) -> dict[str, Any]:
+    """What a hall page shows, as JSON: the same shape for `/api/state` and the `state` event."""
+    calls = [_call_view(config, call) for call in (state.recent_calls if state else [])]
+    return {
+        "kind": "hall",
+        "site": config.site.name,
+        "mqtt_connected": connected,
+        "has_state": state is not None,
+        "current": calls[0] if calls else None,
+        "previous": calls[1 : 1 + PREVIOUS_CALLS],
+        "services": _services_view(config, state),
+        "counters": [_counter_view(config, counters[c]) for c in sorted(counters)],
+        "notices": list(config.site.notices),
+    }
+
+
+def announce_view(config: SiteConfig, announcement: Announcement) -> dict[str, Any]:
+    return {
+        "call_id": announcement.call_id,
+        "number": announcement.number,
+        "counter": announcement.counter,
+        "counter_label": counter_label(config, announcement.counter),
+        "text": announcement.text,
+        "repeat": announcement.repeat,
+    }
+
+
+def _call_view(config: SiteConfig, call: RecentCall) -> dict[str, Any]:
+    return {
+        "number": call.number,
+        "counter": call.counter,
+        "counter_label": counter_label(config, call.counter),
+        "at": call.at.isoformat(),
+        "time": _local_hhmm(config, call.at),
+    }
+
+
+def _services_view(config: SiteConfig, state: HallState | None) -> list[dict[str, Any]]:
+    waiting = state.waiting if state else {}
+    eta = state.eta_s if state else {}
+    return [
+        {
+            "code": service.code,
+            "name": service.name,
+            "waiting": waiting.get(service.code, 0),
+            "eta_min": wait_minutes(eta.get(service.code)) if waiting.get(service.code) else None,
+        }
+        for service in config.services
+    ]
+
+
+def _counter_view(config: SiteConfig, state: CounterState) -> dict[str, Any]:
+    return {
+        "id": state.counter,
+        "label": counter_label(config, state.counter),
+        "status": state.status,
+        "status_label": counter_status(state.status),
+        "number": state.ticket.number if state.ticket else None,
+    }
+
+
+def _local_hhmm(config: SiteConfig, at: datetime) -> str:
+    local = at.astimezone(config.site.zone) if at.tzinfo else at
+    return local.strftime("%H:%M")

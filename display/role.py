@@ -1,0 +1,103 @@
+"""`xephang display --id hall-1 | counter-5`: a hall screen or a counter unit, as one process.
+
+It talks only MQTT to the broker and serves its own page for the Pi's kiosk-mode browser. On start it
+waits briefly for the retained state, so that the first page after a power cut is already right.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from display.buttons import ButtonsUnavailable, StaffButtons
+from display.counter import CounterScreen
+from display.guard import PressGuard
+from display.hall import HallScreen
+from display.resolve import resolve_display
+from display.watch import ConnectionWatch
+from display.web import create_app
+from xephang.config import SiteConfig
+from xephang.mqtt import MqttLink
+from xephang.protocol import Topics
+from xephang.web import EventHub, WebServer
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HTTP = ("127.0.0.1", 8002)  # where the Pi's browser looks when --http is not given
+CONNECT_WAIT_S = 3.0
+STATE_WAIT_S = 2.0
+STREAMS_CLOSE_S = 1.0
+
+
+class DisplayRole:
+    def __init__(self, config: SiteConfig, *, display_id: str, mqtt_url: str,
+                 http: tuple[str, int] | None, pin_factory: Any = None,
+                 guard: PressGuard | None = None) -> None:
+        self.display = resolve_display(config, display_id)
+        self._config = config
+        self._mqtt_url = mqtt_url
+        self._http = http or DEFAULT_HTTP
+        self._pin_factory = pin_factory
+        self._hub = EventHub()
+        self.screen: HallScreen | CounterScreen = (
+            CounterScreen(config, self.display, self._hub, guard=guard) if self.display.kind == "counter"
+            else HallScreen(config, self._hub)
+        )
+        self._link = MqttLink(mqtt_url, f"xephang-display-{self.display.id}",
+                              topics=Topics(config.site.id), device_id=self.display.id,
+                              persistent=False, username=config.mqtt.username)
+        self.screen.subscribe(self._link, Topics(config.site.id))
+        self._watch = ConnectionWatch(self._link.connected, self.screen.set_connected)
+        self._web: WebServer | None = None
+        self._buttons: StaffButtons | None = None
+
+    @property
+    def http_url(self) -> str | None:
+        return self._web.url if self._web is not None else None
+
+    def start(self) -> None:
+        app = create_app(self.screen, self._hub, self._config)
+        self._web = WebServer(app, *self._http).start()
+        self._link.start()
+        self._watch.start()
+        self._start_buttons()
+        self._await_state()
+        log.info("display %s (%s) serving %s", self.display.id, self.display.kind, self.http_url)
+
+    def stop(self) -> None:
+        if self._buttons is not None:
+            self._buttons.close()
+        self._watch.stop()
+        self._link.stop()
+        self._close_streams()
+        if self._web is not None:
+            self._web.stop()
+
+    def _close_streams(self) -> None:
+        """End the pages' event streams before the server closes under them (waitress logs that)."""
+        self._hub.close()
+        deadline = time.monotonic() + STREAMS_CLOSE_S
+        while self._hub.client_count and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+    def _start_buttons(self) -> None:
+        screen = self.screen
+        if not isinstance(screen, CounterScreen) or not self.display.buttons:
+            return
+        pins = {str(action): pin for action, pin in self.display.buttons.items()}
+        try:
+            self._buttons = StaffButtons(pins, screen.press_button,
+                                         pin_factory=self._pin_factory)
+        except ButtonsUnavailable as exc:
+            # The page's buttons still work; the screen tells the technician what is wrong.
+            log.error("%s", exc)
+            screen.set_buttons_broken(str(exc.__cause__ or exc))
+
+    def _await_state(self) -> None:
+        if not self._link.wait_connected(CONNECT_WAIT_S):
+            log.warning("MQTT %s not reachable yet; the screen says so and keeps retrying",
+                        self._mqtt_url)
+            return
+        if not self.screen.ready.wait(STATE_WAIT_S):
+            log.info("no retained state yet; the screen fills in when the broker publishes it")
