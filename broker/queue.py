@@ -1,0 +1,151 @@
+"""The queue's operations: issue a ticket, accept an offline one, run a counter command.
+
+Each runs in one store transaction that checks the idempotency record first, then changes state,
+appends events and stores the reply, so a repeated request_id or command_id is answered with the
+first reply and changes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from broker.actions import ACTIONS, Step
+from broker.errors import Rejected
+from broker.store import EventRow, NewTicket, Store, TicketRow, Tx
+from broker.views import ticket_message, waiting_ticket
+from xephang.config import Service, SiteConfig
+from xephang.protocol import (
+    Announcement,
+    CounterCommand,
+    CounterReply,
+    OfflineTicket,
+    TicketReply,
+    TicketRequest,
+)
+
+
+@dataclass
+class Outcome:
+    """A reply plus what changed, for the caller to publish once the change is committed."""
+
+    reply: TicketReply | CounterReply | None
+    events: list[EventRow] = field(default_factory=list)
+    counters: set[int] = field(default_factory=set)
+    announcements: list[Announcement] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.events)
+
+
+def number_of(service: Service, seq: int) -> str:
+    return f"{service.prefix}{seq:03d}"
+
+
+class Queue:
+    def __init__(self, config: SiteConfig, store: Store,
+                 new_id: Callable[[], str] = lambda: uuid.uuid4().hex) -> None:
+        self.config = config
+        self.store = store
+        self._new_id = new_id
+        store.ensure_counters(c.id for c in config.counters)
+
+    def day_of(self, moment: datetime) -> str:
+        """The site's local date: numbering restarts at midnight in the center, not in UTC."""
+        return moment.astimezone(self.config.site.zone).date().isoformat()
+
+    # -- kiosks --------------------------------------------------------------------------------
+    def issue(self, request: TicketRequest, kiosk: str) -> Outcome:
+        key = str(request.request_id)
+        with self.store.transaction() as tx:
+            stored = tx.stored_reply("request", key)
+            if stored is not None:
+                return Outcome(TicketReply.model_validate_json(stored))
+            outcome = self._issue(tx, request, kiosk)
+            assert outcome.reply is not None
+            tx.store_reply("request", key, outcome.reply.model_dump_json())
+            return outcome
+
+    def _issue(self, tx: Tx, request: TicketRequest, kiosk: str) -> Outcome:
+        service = self.config.service(request.service)
+        if service is None:
+            return Outcome(TicketReply(
+                request_id=request.request_id, ok=False, error="unknown_service",
+                detail=f"Trung tâm không có dịch vụ {request.service} (unknown service)."))
+        day = self.day_of(tx.now)
+        seq = tx.allocate_seq(day, service.code, service.start)
+        row = tx.insert_ticket(NewTicket(
+            id=self._new_id(), request_id=str(request.request_id), day=day, service=service.code,
+            seq=seq, number=number_of(service, seq), priority=request.priority,
+            source=request.source, issued_at=tx.now, kiosk=kiosk, id_hash=request.id_hash,
+            booking_code=request.booking_code, dossier_code=request.dossier_code))
+        ticket = waiting_ticket(tx, self.config, row)
+        event = tx.append_event("ticket_issued", ticket=row.id, number=row.number,
+                                service=row.service, priority=row.priority, source=row.source,
+                                kiosk=kiosk, ahead=ticket.ahead, eta_s=ticket.eta_s)
+        return Outcome(TicketReply(request_id=request.request_id, ok=True, ticket=ticket),
+                       events=[event])
+
+    def accept_offline(self, offline: OfflineTicket, kiosk: str) -> Outcome:
+        """Store a ticket a kiosk printed while the broker was away, once, with its own number."""
+        with self.store.transaction() as tx:
+            row = tx.ticket_by_request(str(offline.request_id))
+            if row is not None:
+                return Outcome(self._offline_reply(tx, offline, row))
+            if self.config.service(offline.service) is None:
+                raise Rejected("unknown_service", f"Trung tâm không có dịch vụ {offline.service}.")
+            if tx.ticket(offline.id) is not None:
+                raise Rejected("duplicate_ticket", f"ticket id {offline.id} already exists")
+            row = tx.insert_ticket(self._offline_row(offline, kiosk))
+            event = tx.append_event("ticket_offline", ticket=row.id, number=row.number,
+                                    service=row.service, priority=row.priority, kiosk=kiosk)
+            return Outcome(self._offline_reply(tx, offline, row), events=[event])
+
+    def _offline_row(self, offline: OfflineTicket, kiosk: str) -> NewTicket:
+        issued = offline.issued_at
+        if issued.tzinfo is None:
+            issued = issued.replace(tzinfo=self.config.site.zone)
+        digits = offline.number[1:]
+        return NewTicket(
+            id=offline.id, request_id=str(offline.request_id), day=self.day_of(issued),
+            service=offline.service, seq=int(digits) if digits else 0, number=offline.number,
+            priority=offline.priority, source="button", issued_at=issued, origin="offline",
+            kiosk=kiosk)
+
+    def _offline_reply(self, tx: Tx, offline: OfflineTicket, row: TicketRow) -> TicketReply:
+        return TicketReply(request_id=offline.request_id, ok=True,
+                           ticket=waiting_ticket(tx, self.config, row))
+
+    # -- counters ------------------------------------------------------------------------------
+    def command(self, counter_id: int, command: CounterCommand) -> Outcome:
+        key = str(command.command_id)
+        counter_config = self.config.counter(counter_id)
+        with self.store.transaction() as tx:
+            stored = tx.stored_reply("command", key)
+            if stored is not None:
+                return Outcome(CounterReply.model_validate_json(stored))
+            if counter_config is None:
+                return Outcome(CounterReply(
+                    command_id=command.command_id, ok=False, error="unknown_counter",
+                    detail=f"Không có quầy số {counter_id} (unknown counter)."))
+            step = Step(tx, self.config, counter_config, dict(command.args))
+            outcome = self._run(step, command)
+            assert outcome.reply is not None
+            tx.store_reply("command", key, outcome.reply.model_dump_json(), counter_id)
+            return outcome
+
+    def _run(self, step: Step, command: CounterCommand) -> Outcome:
+        try:
+            with step.tx.savepoint():
+                shown = ACTIONS[command.action](step)
+        except Rejected as exc:
+            return Outcome(CounterReply(command_id=command.command_id, ok=False, error=exc.code,
+                                        detail=exc.detail, status=step.counter.status))
+        reply = CounterReply(command_id=command.command_id, ok=True,
+                             ticket=ticket_message(shown) if shown else None,
+                             status=step.counter.status)
+        changed = {step.counter_config.id} if step.events else set()
+        return Outcome(reply, step.events, changed, step.announcements)

@@ -1,0 +1,69 @@
+"""The queue database's tables. Times are ISO-8601 UTC strings, so they sort as text."""
+
+from __future__ import annotations
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS tickets (
+    id           TEXT PRIMARY KEY,
+    request_id   TEXT NOT NULL UNIQUE,
+    day          TEXT NOT NULL,            -- the site's local date, YYYY-MM-DD
+    service      TEXT NOT NULL,            -- the current service (a transfer changes it)
+    seq          INTEGER NOT NULL,
+    number       TEXT NOT NULL,            -- as printed; a transfer keeps it
+    priority     TEXT NOT NULL DEFAULT 'none',
+    source       TEXT NOT NULL DEFAULT 'button',
+    origin       TEXT NOT NULL DEFAULT 'broker',   -- 'broker' or 'offline' (issued by a kiosk)
+    kiosk        TEXT,
+    id_hash      TEXT,
+    booking_code TEXT,
+    dossier_code TEXT,
+    status       TEXT NOT NULL DEFAULT 'waiting',  -- waiting, called, done, no_show
+    issued_at    TEXT NOT NULL,
+    counter      INTEGER,
+    called_at    TEXT,
+    finished_at  TEXT,
+    recalls      INTEGER NOT NULL DEFAULT 0,
+    rating       TEXT
+);
+-- Numbers the broker allocates are unique per day; offline numbers come from the kiosks' own blocks.
+CREATE UNIQUE INDEX IF NOT EXISTS tickets_number ON tickets (day, number) WHERE origin = 'broker';
+CREATE INDEX IF NOT EXISTS tickets_waiting ON tickets (status, service, issued_at);
+
+CREATE TABLE IF NOT EXISTS sequences (
+    day     TEXT NOT NULL,
+    service TEXT NOT NULL,
+    last    INTEGER NOT NULL,
+    PRIMARY KEY (day, service)
+);
+
+CREATE TABLE IF NOT EXISTS counters (
+    id          INTEGER PRIMARY KEY,
+    status      TEXT NOT NULL DEFAULT 'idle',
+    ticket      TEXT REFERENCES tickets (id),
+    last_ticket TEXT REFERENCES tickets (id),
+    since       TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS request_replies (
+    request_id TEXT PRIMARY KEY,
+    reply      TEXT NOT NULL,
+    at         TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS command_replies (
+    command_id TEXT PRIMARY KEY,
+    counter    INTEGER NOT NULL,
+    reply      TEXT NOT NULL,
+    at         TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS events (
+    seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+    at      TEXT NOT NULL,
+    type    TEXT NOT NULL,
+    ticket  TEXT,
+    counter INTEGER,
+    data    TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS events_type ON events (type, seq);
+"""

@@ -1,0 +1,138 @@
+"""The broker on MQTT: kiosk requests and counter commands in, replies and retained state out.
+
+Messages are handled synchronously in paho's callback (commit, then reply), so a QoS 1 request is
+acknowledged to Mosquitto only after its change is durable; with a persistent session, requests sent
+while the broker was down arrive when it returns. One lock keeps "commit, then publish" in commit
+order across the MQTT thread and the web threads, so a stale hall state never overtakes a newer one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from broker.errors import Rejected
+from broker.queue import Outcome, Queue
+from broker.views import counter_state, event_message, hall_state
+from xephang.config import SiteConfig
+from xephang.errors import ProtocolError
+from xephang.mqtt import MqttLink
+from xephang.protocol import (
+    CounterCommand,
+    CounterReply,
+    ErrorReply,
+    HallState,
+    OfflineTicket,
+    TicketRequest,
+    Topics,
+    decode,
+    reply_ids,
+)
+from xephang.web import EventHub
+
+log = logging.getLogger(__name__)
+
+
+class BrokerService:
+    def __init__(self, config: SiteConfig, queue: Queue, link: MqttLink, hub: EventHub) -> None:
+        self.config = config
+        self.queue = queue
+        self.link = link
+        self.hub = hub
+        self.topics = Topics(config.site.id)
+        self._lock = threading.RLock()
+
+    def attach(self) -> None:
+        """Subscribe (MqttLink re-subscribes on every reconnect) and republish state on connect."""
+        self.link.subscribe(self.topics.kiosk_request("+"), self._on_request)
+        self.link.subscribe(self.topics.kiosk_offline_issued("+"), self._on_offline)
+        self.link.subscribe(self.topics.counter_command("+"), self._on_command)
+        self.link.on_connect(self.republish)
+
+    # -- shared by MQTT and the staff page -----------------------------------------------------
+    def command(self, counter_id: int, command: CounterCommand) -> CounterReply:
+        with self._lock:
+            outcome = self.queue.command(counter_id, command)
+            self._publish_changes(outcome)
+        assert isinstance(outcome.reply, CounterReply)
+        return outcome.reply
+
+    def republish(self) -> None:
+        """Every retained topic from the database: a restarted broker or display shows the truth."""
+        with self._lock, self.queue.store.snapshot() as tx:
+            states = [counter_state(tx, c.id) for c in self.config.counters]
+            hall = hall_state(tx, self.config)
+        for state in states:
+            self._publish_counter(state.counter, state.model_dump(mode="json"), state.encode())
+        self._publish_hall(hall)
+        log.info("republished the state of %d counters and the hall", len(states))
+
+    # -- MQTT handlers -------------------------------------------------------------------------
+    def _on_request(self, topic: str, payload: bytes) -> None:
+        kiosk = self.topics.segment(topic, "kiosk") or "unknown"
+        reply_topic = self.topics.kiosk_reply(kiosk)
+        try:
+            request = decode(TicketRequest, payload)
+        except ProtocolError as exc:
+            self._reject(reply_topic, exc.code, exc.detail, payload)
+            return
+        with self._lock:
+            outcome = self.queue.issue(request, kiosk)
+            assert outcome.reply is not None
+            self.link.publish(reply_topic, outcome.reply)
+            self._publish_changes(outcome)
+
+    def _on_offline(self, topic: str, payload: bytes) -> None:
+        kiosk = self.topics.segment(topic, "kiosk") or "unknown"
+        reply_topic = self.topics.kiosk_reply(kiosk)
+        try:
+            offline = decode(OfflineTicket, payload)
+            with self._lock:
+                outcome = self.queue.accept_offline(offline, kiosk)
+                assert outcome.reply is not None
+                self.link.publish(reply_topic, outcome.reply)
+                self._publish_changes(outcome)
+        except (ProtocolError, Rejected) as exc:
+            self._reject(reply_topic, exc.code, exc.detail, payload)
+
+    def _on_command(self, topic: str, payload: bytes) -> None:
+        segment = self.topics.segment(topic, "counter") or "unknown"
+        reply_topic = self.topics.counter_reply(segment)
+        try:
+            command = decode(CounterCommand, payload)
+        except ProtocolError as exc:
+            self._reject(reply_topic, exc.code, exc.detail, payload)
+            return
+        counter_id = int(segment) if segment.isdigit() else -1
+        if self.config.counter(counter_id) is None:
+            self._reject(reply_topic, "unknown_counter",
+                         f"Không có quầy {segment!r} (unknown counter).", payload)
+            return
+        self.link.publish(reply_topic, self.command(counter_id, command))
+
+    def _reject(self, reply_topic: str, code: str, detail: str, payload: bytes) -> None:
+        log.warning("rejected a message for %s: %s: %s", reply_topic, code, detail)
+        self.link.publish(reply_topic, ErrorReply(error=code, detail=detail, **reply_ids(payload)))
+
+    # -- after a commit ------------------------------------------------------------------------
+    def _publish_changes(self, outcome: Outcome) -> None:
+        if not outcome.changed:
+            return
+        with self.queue.store.snapshot() as tx:
+            states = [counter_state(tx, counter_id) for counter_id in sorted(outcome.counters)]
+            hall = hall_state(tx, self.config)
+        for state in states:
+            self._publish_counter(state.counter, state.model_dump(mode="json"), state.encode())
+        self._publish_hall(hall)
+        for call in outcome.announcements:
+            self.link.publish(self.topics.hall_announce, call)
+        for event in outcome.events:
+            self.link.publish(self.topics.event, event_message(event))
+
+    def _publish_counter(self, counter_id: int, data: dict[str, object], payload: bytes) -> None:
+        self.link.publish(self.topics.counter_state(counter_id), payload, retain=True)
+        self.hub.publish(f"counter-{counter_id}", data)
+
+    def _publish_hall(self, hall: HallState) -> None:
+        self.link.publish(self.topics.hall_state, hall, retain=True)
+        self.hub.publish("hall", hall.model_dump(mode="json"))

@@ -1,0 +1,94 @@
+"""Protocol messages built from the store: what kiosks, counters and hall displays are told."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from broker.estimate import eta_seconds, open_counters
+from broker.routing import Candidate, ahead_of
+from broker.store import EventRow, TicketRow, Tx
+from xephang.config import SiteConfig
+from xephang.protocol import Announcement, CounterState, Event, HallState, RecentCall, Ticket
+
+RECENT_CALLS = 8
+CALL_EVENTS = ("ticket_called",)
+
+
+def candidate(row: TicketRow) -> Candidate:
+    return Candidate(row.id, row.service, row.priority, row.issued_at)
+
+
+def ticket_message(row: TicketRow, ahead: int = 0, eta_s: int = 0) -> Ticket:
+    return Ticket(id=row.id, number=row.number, service=row.service, issued_at=row.issued_at,
+                  ahead=ahead, eta_s=eta_s, priority=row.priority)
+
+
+def statuses(tx: Tx) -> dict[int, str]:
+    return {row.id: row.status for row in tx.counters()}
+
+
+def estimate(tx: Tx, config: SiteConfig, row: TicketRow) -> tuple[int, int]:
+    """(people ahead, estimated wait in seconds) of a waiting ticket; (0, 0) once called."""
+    service = config.service(row.service)
+    if row.status != "waiting" or service is None:
+        return 0, 0
+    ahead = ahead_of(candidate(row), [candidate(t) for t in tx.waiting([row.service])])
+    open_count = open_counters(row.service, config.counters, statuses(tx))
+    return ahead, eta_seconds(ahead, service, open_count)
+
+
+def waiting_ticket(tx: Tx, config: SiteConfig, row: TicketRow) -> Ticket:
+    return ticket_message(row, *estimate(tx, config, row))
+
+
+def counter_state(tx: Tx, counter_id: int) -> CounterState:
+    row = tx.counter(counter_id)
+    current = tx.ticket(row.ticket)
+    return CounterState(counter=counter_id, status=row.status,
+                        ticket=ticket_message(current) if current else None, since=row.since)
+
+
+def hall_state(tx: Tx, config: SiteConfig) -> HallState:
+    counts = {service.code: 0 for service in config.services}
+    for row in tx.waiting():
+        counts[row.service] = counts.get(row.service, 0) + 1
+    now_open = statuses(tx)
+    etas = {s.code: eta_seconds(counts[s.code], s, open_counters(s.code, config.counters, now_open))
+            for s in config.services}
+    calls = [RecentCall(number=str(e.data.get("number", "")), counter=e.counter or 0, at=e.at)
+             for e in tx.recent_events(CALL_EVENTS, RECENT_CALLS)]
+    return HallState(recent_calls=calls, waiting=counts, eta_s=etas)
+
+
+def event_message(row: EventRow) -> Event:
+    extra = {k: v for k, v in row.data.items() if k not in {"seq", "at", "type", "ticket", "counter"}}
+    return Event(seq=row.seq, at=row.at, type=row.type, ticket=row.ticket, counter=row.counter,
+                 **extra)
+
+
+def announcement(event: EventRow, number: str, counter_id: int, repeat: int) -> Announcement:
+    text = f"Mời công dân có số thứ tự {number} đến quầy số {counter_id}"
+    return Announcement(call_id=f"call-{event.seq}", number=number, counter=counter_id, text=text,
+                        repeat=repeat)
+
+
+@dataclass(frozen=True)
+class TicketStatus:
+    """What a citizen's status page shows."""
+
+    number: str
+    service_name: str
+    status: str
+    ahead: int
+    eta_s: int
+    counter: int | None
+
+
+def ticket_status(tx: Tx, config: SiteConfig, ticket_id: str) -> TicketStatus | None:
+    row = tx.ticket(ticket_id)
+    if row is None:
+        return None
+    service = config.service(row.service)
+    ahead, eta = estimate(tx, config, row)
+    return TicketStatus(row.number, service.name if service else row.service, row.status, ahead, eta,
+                        row.counter)
