@@ -42,7 +42,8 @@ MSG_UNKNOWN = (
 MSG_BAD_BOOKING = "Phiếu hẹn trực tuyến không hợp lệ. Vui lòng liên hệ cán bộ hướng dẫn."
 MSG_BAD_CCCD = "Không đọc được thông tin trên Căn cước công dân. Vui lòng quét lại hoặc chọn dịch vụ."
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# C0/C1 controls plus invisible and bidi-override characters that could disguise shown text.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _TOKEN = r"[A-Za-z0-9_-]"
 _BOOKING = re.compile(
     rf"^XH1\.B\.(?P<site>[a-z0-9][a-z0-9-]{{0,39}})\.(?P<service>[A-Z][A-Z0-9]{{0,7}})\."
