@@ -1,0 +1,88 @@
+"""Time from a staff press (the staff page's "Gọi số tiếp" POST) to the hall page's event stream
+delivering that call, through real processes: mosquitto, `xephang broker`, `xephang display`.
+
+    .venv/bin/python bench/call_latency.py [--calls 500]
+
+Prints median, p90, p99 and max in milliseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from display.sse_client import SseClient  # noqa: E402
+from tests.processes import RoleProcess, get_json, post_json  # noqa: E402
+from xephang.config import load_config  # noqa: E402
+from xephang.mosquitto import Mosquitto  # noqa: E402
+from xephang.mqtt import MqttLink  # noqa: E402
+from xephang.protocol import TicketRequest, Topics  # noqa: E402
+
+SITE = ROOT / "config" / "site.toml"
+
+
+def issue_tickets(mqtt_url: str, count: int, broker_url: str) -> None:
+    topics = Topics(load_config(SITE).site.id)
+    link = MqttLink(mqtt_url, f"bench-{uuid.uuid4()}", persistent=False)
+    link.start()
+    assert link.wait_connected(10)
+    for _ in range(count):
+        request = TicketRequest(request_id=uuid.uuid4(), service="HT")
+        link.publish(topics.kiosk_request("kiosk-1"), request)
+    deadline = time.monotonic() + 60
+    while sum(get_json(broker_url + "/api/state")["hall"]["waiting"].values()) < count:
+        if time.monotonic() > deadline:
+            raise SystemExit("the broker did not issue the tickets in time")
+        time.sleep(0.2)
+    link.stop()
+
+
+def measure(calls: int, broker_url: str, hall: SseClient) -> list[float]:
+    counters = [1, 2, 3, 4, 8]  # the counters serving HT
+    samples = []
+    for index in range(calls):
+        counter = counters[index % len(counters)]
+        started = time.perf_counter()
+        _, reply = post_json(f"{broker_url}/api/counter/{counter}/command",
+                             {"command_id": str(uuid.uuid4()), "action": "call_next"})
+        number = reply["ticket"]["number"]
+        hall.wait_for("state", lambda s, n=number, c=counter: s["current"] is not None
+                      and s["current"]["number"] == n and s["current"]["counter"] == c)
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calls", type=int, default=500)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="xephang-bench-"))
+    mosquitto = Mosquitto(folder / "mosquitto").start()
+    broker = RoleProcess("broker", mosquitto.url, folder, "--db", str(folder / "q.db")).start()
+    display = RoleProcess("display", mosquitto.url, folder, "--id", "hall-1").start()
+    try:
+        issue_tickets(mosquitto.url, args.calls, broker.url)
+        hall = SseClient(display.url + "/events")
+        samples = measure(args.calls, broker.url, hall)
+        hall.close()
+    finally:
+        display.stop()
+        broker.stop()
+        mosquitto.stop()
+    samples.sort()
+    q = statistics.quantiles(samples, n=100)
+    print(f"staff press -> hall page event, {len(samples)} calls: "
+          f"median {statistics.median(samples):.1f} ms, "
+          f"p90 {q[89]:.1f} ms, p99 {q[98]:.1f} ms, max {samples[-1]:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
