@@ -1,0 +1,304 @@
+"""The kiosk end to end: a real mosquitto, mock GPIO pins, real HTTP, and a tiny fake queue server.
+
+The fake server is the test's probe: it takes requests on `kiosk/+/request` and answers on the
+kiosk's reply topic, as the broker does. The page's server-sent events are read over HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import socket
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from kiosk.core import NO_ANSWER
+from kiosk.role import KioskRole
+from kiosk.ticket import render_ticket
+from tests.probe import Probe
+from xephang.config import PrinterSection, SiteConfig
+from xephang.errors import ConfigError
+from xephang.mosquitto import Mosquitto, free_port
+from xephang.protocol import Ticket, Topics
+
+ROOT = Path(__file__).resolve().parent.parent
+HT_PIN, CT_PIN = 5, 6  # kiosk-1 in config/site.toml
+
+
+class PageEvents:
+    """The kiosk page's server-sent events, read over HTTP on a thread.
+
+    The stream ends when the kiosk stops (its EventHub closes every stream); closing the response
+    from here instead would block until the reader's next keepalive.
+    """
+
+    def __init__(self, base_url: str) -> None:
+        self.statuses: queue.Queue[dict[str, Any]] = queue.Queue()
+        self._response = urllib.request.urlopen(base_url + "/events", timeout=30)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        try:
+            for raw in self._response:
+                line = raw.decode("utf-8").rstrip("\n")
+                if line.startswith("data: "):
+                    self.statuses.put(json.loads(line[len("data: "):]))
+        except (OSError, ValueError):
+            return  # the kiosk stopped
+
+    def wait_for(self, predicate: Callable[[dict[str, Any]], bool],
+                 timeout: float = 10.0) -> dict[str, Any]:
+        while True:
+            try:
+                status = self.statuses.get(timeout=timeout)
+            except queue.Empty:
+                raise AssertionError(f"no matching page event within {timeout} s") from None
+            if predicate(status):
+                return status
+
+    def outcome(self) -> dict[str, Any]:
+        return self.wait_for(lambda s: s["state"] in ("ticket", "error"))
+
+
+class FakeQueueServer:
+    def __init__(self, probe: Probe, topics: Topics) -> None:
+        self.probe = probe
+        self.topics = topics
+        self.requests = f"{topics.root}/kiosk/+/request"
+        probe.subscribe(self.requests)
+
+    def next_request(self, timeout: float = 5.0) -> tuple[str, dict[str, Any]]:
+        topic, request = self.probe.next(self.requests, timeout)
+        return topic.split("/")[-2], request
+
+    def answer(self, kiosk_id: str, request: dict[str, Any], number: str, ahead: int = 4) -> Ticket:
+        ticket = Ticket(id=f"t-{number}", number=number, service=request["service"], ahead=ahead,
+                        eta_s=ahead * 250, issued_at=datetime(2026, 11, 23, 1, 15, tzinfo=UTC))
+        self.probe.publish(self.topics.kiosk_reply(kiosk_id), {
+            "v": 1, "request_id": request["request_id"], "ok": True,
+            "ticket": json.loads(ticket.model_dump_json())})
+        return ticket
+
+
+def with_kiosk(config: SiteConfig, **changes: Any) -> SiteConfig:
+    kiosks = [k.model_copy(update=changes) if k.id == "kiosk-1" else k for k in config.kiosks]
+    return config.model_copy(update={"kiosks": kiosks})
+
+
+@pytest.fixture
+def server(probe: Probe, topics: Topics) -> FakeQueueServer:
+    return FakeQueueServer(probe, topics)
+
+
+@pytest.fixture
+def start_kiosk(mosquitto: Mosquitto, mock_pins: Any,
+                tmp_path: Path) -> Iterator[Callable[[SiteConfig], KioskRole]]:
+    roles: list[KioskRole] = []
+
+    def start(config: SiteConfig) -> KioskRole:
+        role = KioskRole(config, kiosk_id="kiosk-1", mqtt_url=mosquitto.url,
+                         http=("127.0.0.1", 0), output_dir=tmp_path / "tickets")
+        roles.append(role)
+        role.start()
+        assert role.link.wait_connected(5)
+        return role
+
+    yield start
+    for role in roles:
+        role.stop()
+
+
+def press(mock_pins: Any, pin: int) -> None:
+    mock_pins.pin(pin).drive_low()
+    mock_pins.pin(pin).drive_high()
+
+
+def pngs(role: KioskRole) -> list[str]:
+    assert role.tickets_dir is not None
+    return sorted(p.name for p in role.tickets_dir.glob("*.png"))
+
+
+def test_a_button_press_prints_the_ticket_the_server_issued(
+        config: SiteConfig, start_kiosk: Callable[[SiteConfig], KioskRole],
+        server: FakeQueueServer, mock_pins: Any) -> None:
+    role = start_kiosk(config)
+    assert role.http_url is not None
+    page = PageEvents(role.http_url)
+
+    press(mock_pins, HT_PIN)
+
+    kiosk_id, request = server.next_request()
+    assert kiosk_id == "kiosk-1"
+    assert (request["v"], request["service"], request["source"]) == (1, "HT", "button")
+    ticket = server.answer(kiosk_id, request, "1023")
+    status = page.outcome()
+    assert (status["state"], status["number"], status["png"]) == ("ticket", "1023", "0001-1023.png")
+    assert role.tickets_dir is not None
+    printed = Image.open(role.tickets_dir / "0001-1023.png")
+    assert printed.tobytes() == render_ticket(config, ticket, 576).tobytes()
+
+
+def test_a_double_press_asks_for_one_ticket(
+        config: SiteConfig, start_kiosk: Callable[[SiteConfig], KioskRole],
+        server: FakeQueueServer, mock_pins: Any) -> None:
+    role = start_kiosk(config)
+    assert role.http_url is not None
+    page = PageEvents(role.http_url)
+
+    press(mock_pins, HT_PIN)
+    press(mock_pins, HT_PIN)  # while the first request is in flight
+    kiosk_id, request = server.next_request()
+    server.answer(kiosk_id, request, "1023")
+    assert page.outcome()["number"] == "1023"
+    press(mock_pins, HT_PIN)  # right after the ticket came out
+    press(mock_pins, CT_PIN)
+
+    _, following = server.next_request()
+    assert following["service"] == "CT"  # the extra HT presses never became requests
+    server.answer(kiosk_id, following, "2001")
+    assert page.outcome()["number"] == "2001"
+    assert pngs(role) == ["0001-1023.png", "0002-2001.png"]
+
+
+def test_no_answer_shows_an_error_and_prints_nothing(
+        config: SiteConfig, start_kiosk: Callable[[SiteConfig], KioskRole],
+        server: FakeQueueServer, mock_pins: Any) -> None:
+    role = start_kiosk(with_kiosk(config, reply_timeout_s=1.0))
+    assert role.http_url is not None
+    page = PageEvents(role.http_url)
+
+    press(mock_pins, HT_PIN)
+
+    kiosk_id, first = server.next_request()
+    _, again = server.next_request()
+    assert again["request_id"] == first["request_id"]  # sent once more, same id
+    status = page.outcome()
+    assert (status["state"], status["message"]) == ("error", NO_ANSWER)
+    server.answer(kiosk_id, first, "1099")  # too late: the citizen was told to press again
+    press(mock_pins, CT_PIN)
+    _, request = server.next_request()
+    server.answer(kiosk_id, request, "2001")
+    assert page.outcome()["number"] == "2001"
+    assert pngs(role) == ["0001-2001.png"]
+
+
+def post(url: str) -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(url, data=b"", method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status), json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def get(url: str) -> tuple[str, bytes]:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return str(response.headers["Content-Type"]), bytes(response.read())
+
+
+def test_the_touch_page_issues_a_ticket(
+        config: SiteConfig, start_kiosk: Callable[[SiteConfig], KioskRole],
+        server: FakeQueueServer) -> None:
+    role = start_kiosk(config)
+    url = role.http_url
+    assert url is not None
+    _, html = get(url + "/")
+    assert "Tư pháp – Hộ tịch" in html.decode()
+    assert "Khai sinh, kết hôn, khai tử" in html.decode()
+    page = PageEvents(url)
+
+    assert post(url + "/press/HT")[0] == 202
+
+    kiosk_id, request = server.next_request()
+    assert request["service"] == "HT"
+    server.answer(kiosk_id, request, "1023")
+    status = page.outcome()
+    assert status["number"] == "1023"
+    content_type, png = get(f"{url}/tickets/{status['png']}")
+    assert content_type == "image/png"
+    assert role.tickets_dir is not None
+    assert png == (role.tickets_dir / status["png"]).read_bytes()
+
+
+def test_the_touch_page_names_the_services_for_an_unknown_one(
+        config: SiteConfig, start_kiosk: Callable[[SiteConfig], KioskRole]) -> None:
+    role = start_kiosk(config)
+    code, body = post(f"{role.http_url}/press/XX")
+    assert code == 404
+    assert "XX" in body["detail"]
+    assert "HT (Tư pháp – Hộ tịch)" in body["detail"]
+
+
+def test_a_broken_printer_is_shown_and_reported(
+        config: SiteConfig, start_kiosk: Callable[[SiteConfig], KioskRole],
+        server: FakeQueueServer, probe: Probe, topics: Topics, mock_pins: Any) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as closed:
+        port = closed.getsockname()[1]
+    printer = PrinterSection(kind="network", host="127.0.0.1", port=port)
+    role = start_kiosk(with_kiosk(config, printer=printer))  # an offline printer: still starts
+    assert role.http_url is not None
+    page = PageEvents(role.http_url)
+    probe.subscribe(topics.device_status("kiosk-1"))
+
+    press(mock_pins, HT_PIN)
+    kiosk_id, request = server.next_request()
+    server.answer(kiosk_id, request, "1023")
+
+    status = page.outcome()
+    assert status["state"] == "error"
+    assert "Đã cấp số 1023 nhưng máy in đang gặp sự cố" in status["message"]
+    probe.wait_for(topics.device_status("kiosk-1"), lambda s: s["detail"] == "printer_unavailable")
+
+
+def test_an_unknown_kiosk_id_names_the_valid_ones(config: SiteConfig, mosquitto: Mosquitto) -> None:
+    with pytest.raises(ConfigError, match="kiosk-1, kiosk-2"):
+        KioskRole(config, kiosk_id="kiosk-9", mqtt_url=mosquitto.url, http=None, output_dir=None)
+
+
+def test_xephang_kiosk_runs_as_its_own_process(
+        mosquitto: Mosquitto, server: FakeQueueServer, tmp_path: Path) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    tickets = tmp_path / "tickets"
+    command = [sys.executable, "-m", "xephang.cli", "kiosk", "--config", str(ROOT / "config/site.toml"),
+               "--id", "kiosk-2", "--mqtt", mosquitto.url, "--http", f"127.0.0.1:{port}",
+               "--output", str(tickets)]
+    log = (tmp_path / "kiosk.log").open("wb")
+    child = subprocess.Popen(command, env={**os.environ, "GPIOZERO_PIN_FACTORY": "mock"},
+                             stdout=log, stderr=subprocess.STDOUT)
+    try:
+        page = connect_when_up(url, child)
+        assert post(url + "/press/CT")[0] == 202
+        kiosk_id, request = server.next_request(timeout=10)
+        assert kiosk_id == "kiosk-2"
+        server.answer(kiosk_id, request, "2001")
+        assert page.outcome()["png"] == "0001-2001.png"
+        assert (tickets / "0001-2001.png").is_file()
+    finally:
+        child.terminate()
+        assert child.wait(10) == 0, (tmp_path / "kiosk.log").read_text()
+
+
+def connect_when_up(url: str, child: subprocess.Popen[bytes]) -> PageEvents:
+    import time
+
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            page = PageEvents(url)
+            page.wait_for(lambda s: s["state"] == "idle")
+            return page
+        except OSError:
+            assert child.poll() is None and time.monotonic() < deadline, "kiosk did not start"
+            time.sleep(0.05)  # polling a port that is not open yet; there is no event to wait on
