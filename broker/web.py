@@ -24,7 +24,6 @@ TICKET_STATUS_VI = {"waiting": "Đang chờ đến lượt", "called": "Đã đ�
 
 def create_app(service: BrokerService) -> Flask:
     app = Flask(__name__)
-    app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["xephang_broker"] = service
     app.register_blueprint(staff)

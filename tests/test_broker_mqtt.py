@@ -48,7 +48,8 @@ def test_a_repeated_request_id_gets_the_same_ticket(probe: Probe, topics: Topics
 
 
 @pytest.mark.usefixtures("broker")
-def test_call_next_updates_counter_hall_and_announces(probe: Probe, topics: Topics) -> None:
+def test_call_next_updates_counter_hall_and_announces(probe: Probe, topics: Topics,
+                                                      mosquitto: Mosquitto) -> None:
     ticket = ask_ticket(probe, topics, "CT")["ticket"]
     probe.subscribe(topics.hall_announce)
     reply = command(probe, topics, 5, "call_next")
@@ -58,7 +59,7 @@ def test_call_next_updates_counter_hall_and_announces(probe: Probe, topics: Topi
     assert (call["number"], call["counter"], call["repeat"]) == ("2001", 5, 0)
 
     # A display that starts now still sees the call: both states are retained.
-    late = Probe(probe_url(probe))
+    late = Probe(mosquitto.url)
     try:
         late.subscribe(topics.counter_state(5))
         state = late.next(topics.counter_state(5))[1]
@@ -174,6 +175,18 @@ def test_a_restarted_broker_republishes_retained_state(
             late.close()
 
 
-def probe_url(probe: Probe) -> str:
-    host, port = probe.client.host, probe.client.port
-    return f"mqtt://{host}:{port}"
+
+@pytest.mark.usefixtures("broker")
+def test_an_offline_ticket_is_stored_once_with_its_number(probe: Probe, topics: Topics) -> None:
+    probe.subscribe(topics.event)
+    probe.subscribe(topics.kiosk_reply("kiosk-1"))
+    offline = {"v": 1, "request_id": str(uuid.uuid4()), "id": "off-k1-0001", "number": "1901",
+               "service": "HT", "issued_at": "2025-03-10T09:00:00+07:00", "ahead": 0, "eta_s": 0}
+    for _ in range(2):  # the kiosk's outbox may send it twice
+        probe.publish(topics.kiosk_offline_issued("kiosk-1"), offline)
+        reply = probe.next(topics.kiosk_reply("kiosk-1"))[1]
+        assert (reply["ok"], reply["ticket"]["number"]) == (True, "1901")
+    stored = probe.next(topics.event)[1]
+    assert (stored["type"], stored["number"]) == ("ticket_offline", "1901")
+    assert command(probe, topics, 1, "call_next")["ticket"]["number"] == "1901"
+    assert probe.drain(topics.event)[0]["type"] == "ticket_called"  # no second ticket_offline
