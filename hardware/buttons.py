@@ -18,6 +18,8 @@ from hardware.errors import ButtonsUnavailable
 log = logging.getLogger(__name__)
 
 BOUNCE_S = 0.05
+HINT = ("on a Pi install python3-lgpio; off a Pi set GPIOZERO_PIN_FACTORY=mock "
+        "to use the touch page only")
 
 
 def pin_factory(name: str) -> Any:
@@ -46,7 +48,7 @@ class ServiceButtons:
                 self._buttons[name] = self._make(name, pin)
         except GPIOZeroError as exc:  # no pin factory here, a pin in use, an invalid pin…
             self.close()
-            raise ButtonsUnavailable(f"cannot set up the buttons {dict(pins)}: {exc}") from exc
+            raise ButtonsUnavailable(f"cannot set up the buttons {dict(pins)}: {exc} ({HINT})") from exc
 
     def _make(self, name: str, pin: int) -> Any:
         from gpiozero import Button
