@@ -70,6 +70,10 @@ def _parser() -> argparse.ArgumentParser:
     ticket.add_argument("--service", required=True)
     ticket.add_argument("--out", type=Path, required=True)
     ticket.set_defaults(run=_run_ticket)
+
+    scan = commands.add_parser("scan", help="decode the QR codes in image files, one JSON line each")
+    scan.add_argument("paths", nargs="+", type=Path, metavar="IMAGE")
+    scan.set_defaults(run=_run_scan)
     return parser
 
 
@@ -146,6 +150,12 @@ def _run_ticket(args: argparse.Namespace) -> int:
     render_sample_ticket(config, args.service, args.out)
     print(args.out)
     return 0
+
+
+def _run_scan(args: argparse.Namespace) -> int:
+    from kiosk.scan_cli import run_scan
+
+    return run_scan(args.paths)
 
 
 if __name__ == "__main__":
