@@ -43,7 +43,6 @@ class CounterScreen:
         self._command_topic = ""
         self._lock = threading.Lock()
         self._state: CounterState | None = None
-        self._connected = False
         self._pending: dict[str, str] = {}  # command_id -> action, for the reply's message
         self._message: dict[str, Any] | None = None
         self._buttons_error: str | None = None
@@ -55,9 +54,7 @@ class CounterScreen:
         link.subscribe(topics.counter_state(self.counter_id), self._on_state)
         link.subscribe(topics.counter_reply(self.counter_id), self._on_reply)
 
-    def set_connected(self, connected: bool) -> None:
-        with self._lock:
-            self._connected = connected
+    def connection_changed(self) -> None:
         self._push()
 
     def set_buttons_broken(self, detail: str) -> None:
@@ -90,9 +87,10 @@ class CounterScreen:
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
-            state, connected = self._state, self._connected
+            state = self._state
             pending = next(iter(self._pending.values()), None)
             message, buttons_error = self._message, self._buttons_error
+        connected = self._link is not None and self._link.connected.is_set()
         ticket = state.ticket if state else None
         service = self._config.service(ticket.service) if ticket else None
         return {

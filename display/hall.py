@@ -38,17 +38,16 @@ class HallScreen:
         self._lock = threading.Lock()
         self._state: HallState | None = None
         self._counters: dict[int, CounterState] = {}
-        self._connected = False
+        self._link: MqttLink | None = None
         self.ready = threading.Event()  # set once a hall state has arrived
 
     def subscribe(self, link: MqttLink, topics: Topics) -> None:
+        self._link = link
         link.subscribe(topics.hall_state, self._on_hall_state)
         link.subscribe(topics.hall_announce, self._on_announce)
         link.subscribe(topics.counter_state("+"), self._on_counter_state)
 
-    def set_connected(self, connected: bool) -> None:
-        with self._lock:
-            self._connected = connected
+    def connection_changed(self) -> None:
         self._push()
 
     def press(self, action: str) -> PressOutcome | None:
@@ -56,7 +55,8 @@ class HallScreen:
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
-            state, counters, connected = self._state, dict(self._counters), self._connected
+            state, counters = self._state, dict(self._counters)
+        connected = self._link is not None and self._link.connected.is_set()
         return hall_view(self._config, state, counters, connected)
 
     def _on_hall_state(self, topic: str, payload: bytes) -> None:

@@ -48,7 +48,8 @@ class DisplayRole:
                               topics=Topics(config.site.id), device_id=self.display.id,
                               persistent=False, username=config.mqtt.username)
         self.screen.subscribe(self._link, Topics(config.site.id))
-        self._watch = ConnectionWatch(self._link.connected, self.screen.set_connected)
+        self._watch = ConnectionWatch(self._link.connected, self.screen.connection_changed)
+        self._link.on_connect(self._watch.wake)
         self._web: WebServer | None = None
         self._buttons: StaffButtons | None = None
 

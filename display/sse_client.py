@@ -6,14 +6,16 @@ blocking on a socket read.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import queue
+import socket
 import threading
 import time
-import urllib.request
+import urllib.parse
 from collections.abc import Callable
-from http.client import HTTPResponse
+from http.client import HTTPConnection
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -24,7 +26,14 @@ READ_TIMEOUT_S = 30.0  # longer than the server's 15 s keepalive
 
 class SseClient:
     def __init__(self, url: str) -> None:
-        self._response: HTTPResponse = urllib.request.urlopen(url, timeout=READ_TIMEOUT_S)
+        parts = urllib.parse.urlsplit(url)
+        self._connection = HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80,
+                                          timeout=READ_TIMEOUT_S)
+        self._connection.request("GET", parts.path or "/", headers={"Accept": "text/event-stream"})
+        self._socket = self._connection.sock  # kept: shutting it down is what wakes the reader
+        self._response = self._connection.getresponse()
+        if self._response.status != 200:
+            raise AssertionError(f"GET {url} answered {self._response.status}")
         self._events: queue.Queue[Event | None] = queue.Queue()
         self._thread = threading.Thread(target=self._read, name="sse-client", daemon=True)
         self._thread.start()
@@ -52,7 +61,11 @@ class SseClient:
                 return data
 
     def close(self) -> None:
-        self._response.close()
+        if self._socket is not None:
+            with contextlib.suppress(OSError):  # the server may have closed it already
+                self._socket.shutdown(socket.SHUT_RDWR)
+        self._thread.join(5)
+        self._connection.close()
 
     def _read(self) -> None:
         name, data = "message", list[str]()
