@@ -116,7 +116,7 @@ class KioskRole:
             raise
         if not self._printer_ok:
             self._printer_ok = True
-            self.link.publish_status()
+            self.link.publish_status("")
         if isinstance(self.printer, FakePrinter) and self.printer.printed:
             return self.printer.printed[-1].name
         return None

@@ -56,6 +56,7 @@ class MqttLink:
         if username:
             self._client.username_pw_set(username, password)
         self._status_topic: str | None = None
+        self._status_detail = ""
         if topics is not None and device_id is not None:
             self._status_topic = topics.device_status(device_id)
             offline = DeviceStatus(status="offline", version=__version__).encode()
@@ -80,9 +81,13 @@ class MqttLink:
         if info.rc not in (paho.MQTT_ERR_SUCCESS, paho.MQTT_ERR_NO_CONN):
             log.warning("publish to %s failed: %s", topic, paho.error_string(info.rc))
 
-    def publish_status(self, detail: str = "") -> None:
+    def publish_status(self, detail: str | None = None) -> None:
+        """Say this device is online; `detail` (e.g. `paper_out`, "" when fine) is remembered and
+        said again after every reconnect, so a problem is never forgotten by a reconnect."""
+        if detail is not None:
+            self._status_detail = detail
         if self._status_topic:
-            status = DeviceStatus(status="online", version=__version__, detail=detail)
+            status = DeviceStatus(status="online", version=__version__, detail=self._status_detail)
             self.publish(self._status_topic, status, retain=True)
 
     def start(self) -> None:
