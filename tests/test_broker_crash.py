@@ -37,8 +37,8 @@ class BrokerProcess:
     def start(self, probe: Probe, topics: Topics) -> None:
         status = topics.device_status("broker")
         probe.subscribe(status)
-        self.process = subprocess.Popen(self.command, stdout=self.log.open("ab"),
-                                        stderr=subprocess.STDOUT)
+        with self.log.open("ab") as log:  # the child keeps its own copy of the descriptor
+            self.process = subprocess.Popen(self.command, stdout=log, stderr=subprocess.STDOUT)
         # "online" is published after the subscriptions on the same connection: it listens.
         probe.wait_for(status, lambda s: s["status"] == "online", timeout=30)
 
