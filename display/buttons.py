@@ -11,15 +11,11 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from xephang.errors import XephangError
+from display.errors import ButtonsUnavailable
 
 log = logging.getLogger(__name__)
 
 PressHandler = Callable[[str], None]
-
-
-class ButtonsUnavailable(XephangError, RuntimeError):
-    """No pin factory could drive the buttons, or a pin is missing or already taken."""
 
 
 class StaffButtons:

@@ -10,8 +10,9 @@ import logging
 import time
 from typing import Any
 
-from display.buttons import ButtonsUnavailable, StaffButtons
+from display.buttons import StaffButtons
 from display.counter import CounterScreen
+from display.errors import ButtonsUnavailable, DisplayError
 from display.guard import PressGuard
 from display.hall import HallScreen
 from display.resolve import resolve_display
@@ -59,7 +60,11 @@ class DisplayRole:
 
     def start(self) -> None:
         app = create_app(self.screen, self._hub, self._config)
-        self._web = WebServer(app, *self._http).start()
+        try:
+            self._web = WebServer(app, *self._http).start()
+        except OSError as exc:
+            host, port = self._http
+            raise DisplayError(f"cannot serve the page on {host}:{port}: {exc.strerror or exc}") from exc
         self._link.start()
         self._watch.start()
         self._start_buttons()
