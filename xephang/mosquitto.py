@@ -77,10 +77,10 @@ class Mosquitto:
 
     def start(self, timeout: float = 10.0) -> Mosquitto:
         config = write_config(self.folder, self.port)
-        log_file = (self.folder / "mosquitto.log").open("ab")
-        self.process = subprocess.Popen(
-            [find_mosquitto(), "-c", str(config)], stdout=log_file, stderr=subprocess.STDOUT
-        )
+        with (self.folder / "mosquitto.log").open("ab") as log_file:
+            self.process = subprocess.Popen(
+                [find_mosquitto(), "-c", str(config)], stdout=log_file, stderr=subprocess.STDOUT
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
