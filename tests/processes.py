@@ -30,8 +30,9 @@ class RoleProcess:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, ready_path: str = "/", timeout: float = 30.0) -> RoleProcess:
-        self.process = subprocess.Popen(self.command, env=self.env, stdout=self.log_path.open("ab"),
-                                        stderr=subprocess.STDOUT)
+        with self.log_path.open("ab") as log_file:
+            self.process = subprocess.Popen(self.command, env=self.env, stdout=log_file,
+                                            stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while not answers(self.url + ready_path):
             if self.process.poll() is not None or time.monotonic() > deadline:

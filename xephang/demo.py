@@ -91,7 +91,8 @@ def _spawn(process: DemoProcess, env: dict[str, str], folder: Path) -> subproces
     log_path = folder / "logs" / f"{process.args[0]}-{process.port}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "xephang.cli", *process.args]
-    return subprocess.Popen(command, env=env, stdout=log_path.open("ab"), stderr=subprocess.STDOUT)
+    with log_path.open("ab") as log_file:
+        return subprocess.Popen(command, env=env, stdout=log_file, stderr=subprocess.STDOUT)
 
 
 def _wait_ready(processes: list[DemoProcess], running: list[subprocess.Popen[bytes]]) -> None:
