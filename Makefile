@@ -4,12 +4,16 @@ PYTHON  ?= python3
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: install system-deps demo test lint typecheck bench clean
+.PHONY: install system-deps test-deps demo test lint typecheck bench clean
 
 install: system-deps $(STAMP)
 
 system-deps:
 	@bash scripts/install-system-deps.sh
+
+# Browser tests drive Debian's Chromium (never a downloaded browser build).
+test-deps:
+	@bash scripts/install-system-deps.sh chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +30,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: install lint typecheck
+test: install test-deps lint typecheck
 	$(BIN)/pytest
 
 bench: install

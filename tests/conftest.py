@@ -50,3 +50,29 @@ def mock_pins() -> Iterator[object]:
     yield Device.pin_factory
     Device.pin_factory.reset()
     Device.pin_factory = previous
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+SCREENSHOTS = ROOT / "test-screenshots"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's headless Chromium driven by Playwright (`make test` installs the chromium package)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                              args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def screenshot_dir() -> Path:
+    """Screenshots that browser tests save for a person to look at (`test-screenshots/`)."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    return SCREENSHOTS
