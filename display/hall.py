@@ -23,7 +23,7 @@ from xephang.web import EventHub
 
 log = logging.getLogger(__name__)
 
-PREVIOUS_CALLS = 6  # below the newest call: two rows of three on a 1920×1080 screen
+PREVIOUS_CALLS = 4  # below the newest call: two rows of two, big enough to read from 10 m
 Announcer = Callable[[Announcement], None]
 
 

@@ -51,7 +51,7 @@
     strip.replaceChildren.apply(strip, counters.map(function (c) {
       var box = el("div", "counter-box status-" + c.status);
       box.appendChild(el("div", "label", c.label));
-      box.appendChild(el("div", "value", c.number || c.status_label));
+      box.appendChild(el("div", c.number ? "value" : "value text", c.number || c.status_label));
       return box;
     }));
   }
@@ -74,6 +74,17 @@
     box.classList.add("flash");
     window.clearTimeout(flashTimer);
     flashTimer = window.setTimeout(function () { box.classList.remove("flash"); }, FLASH_MS);
+  }
+
+  // One notice at a time, each on one line: a long line would be clipped, and scrolling text is hard to read.
+  var NOTICE_MS = 8000;
+  var notices = (window.XEPHANG || {}).notices || [];
+  var noticeIndex = 0;
+  if (notices.length > 1) {
+    window.setInterval(function () {
+      noticeIndex = (noticeIndex + 1) % notices.length;
+      X.setText("notices", notices[noticeIndex]);
+    }, NOTICE_MS);
   }
 
   X.connect({ state: onState, announce: onAnnounce });
