@@ -42,6 +42,7 @@ class CounterScreen:
         self._link: MqttLink | None = None
         self._command_topic = ""
         self._lock = threading.Lock()
+        self._push_lock = threading.Lock()
         self._state: CounterState | None = None
         self._pending: dict[str, str] = {}  # command_id -> action, for the reply's message
         self._message: dict[str, Any] | None = None
@@ -149,7 +150,10 @@ class CounterScreen:
         self._push()
 
     def _push(self) -> None:
-        self._hub.publish("state", self.snapshot())
+        # Snapshot and send as one step: the MQTT thread and the connection watch both push, and an
+        # older snapshot must never be sent after a newer one.
+        with self._push_lock:
+            self._hub.publish("state", self.snapshot())
 
 
 def _reply_message(action: str, reply: CounterReply) -> dict[str, Any]:

@@ -36,6 +36,7 @@ class HallScreen:
         self._announcer = announcer
         self._gate = AnnouncementGate()
         self._lock = threading.Lock()
+        self._push_lock = threading.Lock()
         self._state: HallState | None = None
         self._counters: dict[int, CounterState] = {}
         self._link: MqttLink | None = None
@@ -91,7 +92,10 @@ class HallScreen:
             self._announcer(announcement)
 
     def _push(self) -> None:
-        self._hub.publish("state", self.snapshot())
+        # Snapshot and send as one step: the MQTT thread and the connection watch both push, and an
+        # older snapshot must never be sent after a newer one.
+        with self._push_lock:
+            self._hub.publish("state", self.snapshot())
 
 
 def counter_label(config: SiteConfig, counter_id: int) -> str:
