@@ -76,8 +76,16 @@ class Service(Section):
     description: str = Field(default="", max_length=120)
     prefix: int = Field(ge=1, le=9)
     start: int = Field(default=1, ge=1, le=999)
+    # The broker numbers start..last; numbers above `last` belong to the kiosks' offline blocks.
+    last: int = Field(default=799, ge=1, le=999)
     target_wait_min: int = Field(default=20, ge=1, le=480)
     mean_service_min: float = Field(default=8.0, gt=0, le=240)
+
+    @model_validator(mode="after")
+    def _start_before_last(self) -> Service:
+        if self.start > self.last:
+            raise ValueError(f"start ({self.start}) must not be above last ({self.last})")
+        return self
 
 
 class Counter(Section):
@@ -110,11 +118,46 @@ class PrinterSection(Section):
         return self
 
 
+class OfflineBlock(Section):
+    """Sequence numbers (per service, per day) a kiosk may print while the broker is away."""
+
+    first: int = Field(ge=1, le=999)
+    last: int = Field(ge=1, le=999)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> OfflineBlock:
+        if self.first > self.last:
+            raise ValueError(f"first ({self.first}) must not be above last ({self.last})")
+        return self
+
+
 class Kiosk(Section):
     id: Identifier
     printer: PrinterSection = PrinterSection()
     buttons: dict[ServiceCode, BcmPin] = Field(default_factory=dict)
     reply_timeout_s: float = Field(default=3.0, gt=0, le=30)
+    # The QR camera: an index (0), a device ("/dev/video0") or "fake:/folder/or/image"; none = off.
+    camera: int | str | None = None
+    offline: OfflineBlock | None = None
+
+    @field_validator("camera")
+    @classmethod
+    def _camera_source(cls, value: int | str | None) -> int | str | None:
+        if isinstance(value, int) and not 0 <= value <= 63:
+            raise ValueError(f"camera index {value} must be 0..63")
+        if isinstance(value, str) and not value.startswith(("/dev/", "fake:")):
+            raise ValueError(f"camera {value!r} must be an index, /dev/videoN or fake:PATH")
+        return value
+
+
+class ScanSection(Section):
+    """What scanned QR codes do: dossier receipts go to the results service; a booking gives
+    appointment priority from `booking_early_min` before its slot to `booking_late_min` after."""
+
+    results_service: ServiceCode | None = None
+    booking_early_min: int = Field(default=30, ge=0, le=240)
+    booking_late_min: int = Field(default=15, ge=0, le=240)
+    choice_timeout_s: float = Field(default=60.0, gt=0, le=600)
 
 
 class Display(Section):
@@ -140,6 +183,7 @@ class SiteConfig(Section):
     counters: list[Counter] = Field(min_length=1)
     kiosks: list[Kiosk] = Field(default_factory=list)
     displays: list[Display] = Field(default_factory=list)
+    scan: ScanSection = ScanSection()
 
     @model_validator(mode="after")
     def _references_resolve(self) -> SiteConfig:
@@ -153,6 +197,9 @@ class SiteConfig(Section):
             _known_services(f"counter {counter.id}", counter.services, codes)
         for kiosk in self.kiosks:
             _known_services(f"kiosk {kiosk.id} buttons", list(kiosk.buttons), codes)
+        if self.scan.results_service is not None:
+            _known_services("scan.results_service", [self.scan.results_service], codes)
+        _offline_blocks_apart(self.kiosks, self.services)
         counter_ids = {c.id for c in self.counters}
         for display in self.displays:
             if display.counter is not None and display.counter not in counter_ids:
@@ -178,6 +225,19 @@ def _unique(what: str, keys: list[object]) -> None:
         if key in seen:
             raise ValueError(f"{what}: {key!r} appears twice")
         seen.add(key)
+
+
+def _offline_blocks_apart(kiosks: list[Kiosk], services: list[Service]) -> None:
+    """Kiosks' offline blocks never overlap each other nor any number the broker issues."""
+    blocks = sorted((k.offline.first, k.offline.last, k.id) for k in kiosks if k.offline)
+    for (_, last, kiosk), (first, _, other) in zip(blocks, blocks[1:], strict=False):
+        if first <= last:
+            raise ValueError(f"kiosks {kiosk} and {other}: offline blocks overlap")
+    ceiling = max(s.last for s in services)
+    for first, _, kiosk in blocks:
+        if first <= ceiling:
+            raise ValueError(f"kiosk {kiosk}: offline block starts at {first}, inside the broker's "
+                             f"numbers (a service's last is {ceiling})")
 
 
 def _known_services(where: str, used: list[str], codes: set[str]) -> None:
