@@ -65,6 +65,9 @@ class TicketReply(Message):
     request_id: UUID
     ok: bool
     ticket: Ticket | None = None
+    # True when the citizen (same id_hash) already held a waiting ticket for the service: the
+    # kiosk reprints that ticket instead of a new one. Optional; older receivers ignore it.
+    reprint: bool = False
     error: str | None = None
     detail: str | None = None
 
