@@ -175,6 +175,22 @@ class Display(Section):
         return self
 
 
+class RoutingSection(Section):
+    """How counters call: priority handling, auto-call and the wait estimate (broker/routing.py)."""
+
+    # strict: a priority ticket is always called first; interleaved: one after every `priority_every`
+    # normal calls, so a crowd of priority tickets cannot block everyone else.
+    priority_mode: Literal["strict", "interleaved"] = "interleaved"
+    priority_every: int = Field(default=3, ge=1, le=50)
+    auto_call: bool = False  # an idle counter calls a ticket it can serve as soon as one waits
+    eta_window: int = Field(default=30, ge=1, le=1000)  # recent service times learned per service
+    eta_prior_weight: float = Field(default=5.0, ge=0, le=1000)  # config mean counts as this many
+    eta_round_min: int = Field(default=5, ge=1, le=60)  # the printed range is rounded to this
+    # Expected share of the day's tickets per service (the simulator's demand mix); empty = derived
+    # from the counters each service has.
+    demand: dict[ServiceCode, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
+
+
 class SiteConfig(Section):
     site: SiteSection
     mqtt: MqttSection = MqttSection()
@@ -184,6 +200,7 @@ class SiteConfig(Section):
     kiosks: list[Kiosk] = Field(default_factory=list)
     displays: list[Display] = Field(default_factory=list)
     scan: ScanSection = ScanSection()
+    routing: RoutingSection = RoutingSection()
 
     @model_validator(mode="after")
     def _references_resolve(self) -> SiteConfig:
@@ -200,6 +217,7 @@ class SiteConfig(Section):
         if self.scan.results_service is not None:
             _known_services("scan.results_service", [self.scan.results_service], codes)
         _offline_blocks_apart(self.kiosks, self.services)
+        _known_services("routing.demand", list(self.routing.demand), codes)
         counter_ids = {c.id for c in self.counters}
         for display in self.displays:
             if display.counter is not None and display.counter not in counter_ids:
