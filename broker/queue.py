@@ -76,7 +76,14 @@ class Queue:
                 request_id=request.request_id, ok=False, error="unknown_service",
                 detail=f"Trung tâm không có dịch vụ {request.service} (unknown service)."))
         day = self.day_of(tx.now)
+        live = tx.live_ticket(day, service.code, request.id_hash) if request.id_hash else None
+        if live is not None:
+            return self._reprint(tx, request, live, kiosk)
         seq = tx.allocate_seq(day, service.code, service.start)
+        if seq > service.last:  # above `last` are the kiosks' offline blocks: never issue there
+            return Outcome(TicketReply(
+                request_id=request.request_id, ok=False, error="numbers_exhausted",
+                detail=f"Dịch vụ {service.code} đã cấp hết số hôm nay (last = {service.last})."))
         row = tx.insert_ticket(NewTicket(
             id=self._new_id(), request_id=str(request.request_id), day=day, service=service.code,
             seq=seq, number=number_of(service, seq), priority=request.priority,
@@ -89,6 +96,24 @@ class Queue:
         return Outcome(TicketReply(request_id=request.request_id, ok=True, ticket=ticket),
                        events=[event])
 
+    def _reprint(self, tx: Tx, request: TicketRequest, live: TicketRow, kiosk: str) -> Outcome:
+        """One citizen, one live number per service: the same ticket again, not a new number."""
+        ticket = waiting_ticket(tx, self.config, live)
+        event = tx.append_event("ticket_reprinted", ticket=live.id, number=live.number,
+                                service=live.service, kiosk=kiosk)
+        return Outcome(TicketReply(request_id=request.request_id, ok=True, ticket=ticket,
+                                   reprint=True), events=[event])
+
+    def _check_block(self, offline: OfflineTicket, kiosk: str) -> None:
+        """An offline number may never be one the broker issues or another kiosk's (config)."""
+        service = self.config.service(offline.service)
+        seq = int(offline.number[1:]) if len(offline.number) == 4 else -1
+        others = [k.offline for k in self.config.kiosks if k.id != kiosk and k.offline]
+        if (service is None or offline.number != number_of(service, seq) or seq <= service.last
+                or any(b.first <= seq <= b.last for b in others)):
+            raise Rejected("outside_block", f"số {offline.number} không thuộc khối số cấp khi mất "
+                           f"kết nối của ki-ốt {kiosk} (number outside the kiosk's offline block)")
+
     def accept_offline(self, offline: OfflineTicket, kiosk: str) -> Outcome:
         """Store a ticket a kiosk printed while the broker was away, once, with its own number."""
         with self.store.transaction() as tx:
@@ -99,6 +124,7 @@ class Queue:
                 raise Rejected("unknown_service", f"Trung tâm không có dịch vụ {offline.service}.")
             if tx.ticket(offline.id) is not None:
                 raise Rejected("duplicate_ticket", f"ticket id {offline.id} already exists")
+            self._check_block(offline, kiosk)
             row = tx.insert_ticket(self._offline_row(offline, kiosk))
             event = tx.append_event("ticket_offline", ticket=row.id, number=row.number,
                                     service=row.service, priority=row.priority, kiosk=kiosk)
@@ -120,7 +146,8 @@ class Queue:
                            ticket=waiting_ticket(tx, self.config, row))
 
     # -- counters ------------------------------------------------------------------------------
-    def command(self, counter_id: int, command: CounterCommand) -> Outcome:
+    def command(self, counter_id: int, command: CounterCommand,
+                account: str | None = None) -> Outcome:
         key = str(command.command_id)
         counter_config = self.config.counter(counter_id)
         with self.store.transaction() as tx:
@@ -131,7 +158,7 @@ class Queue:
                 return Outcome(CounterReply(
                     command_id=command.command_id, ok=False, error="unknown_counter",
                     detail=f"Không có quầy số {counter_id} (unknown counter)."))
-            step = Step(tx, self.config, counter_config, dict(command.args))
+            step = Step(tx, self.config, counter_config, dict(command.args), account=account)
             outcome = self._run(step, command)
             assert outcome.reply is not None
             tx.store_reply("command", key, outcome.reply.model_dump_json(), counter_id)

@@ -28,6 +28,11 @@ CREATE TABLE IF NOT EXISTS tickets (
 -- Numbers the broker allocates are unique per day; offline numbers come from the kiosks' own blocks.
 CREATE UNIQUE INDEX IF NOT EXISTS tickets_number ON tickets (day, number) WHERE origin = 'broker';
 CREATE INDEX IF NOT EXISTS tickets_waiting ON tickets (status, service, issued_at);
+-- Each kiosk's offline block is its own (config validates the blocks apart), so this never fires
+-- for a well-formed site; it keeps two offline tickets from ever sharing a printed number.
+CREATE UNIQUE INDEX IF NOT EXISTS tickets_offline_number ON tickets (day, number)
+    WHERE origin = 'offline';
+CREATE INDEX IF NOT EXISTS tickets_id_hash ON tickets (id_hash) WHERE id_hash IS NOT NULL;
 
 CREATE TABLE IF NOT EXISTS sequences (
     day     TEXT NOT NULL,
