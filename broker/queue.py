@@ -146,8 +146,7 @@ class Queue:
                            ticket=waiting_ticket(tx, self.config, row))
 
     # -- counters ------------------------------------------------------------------------------
-    def command(self, counter_id: int, command: CounterCommand,
-                account: str | None = None) -> Outcome:
+    def command(self, counter_id: int, command: CounterCommand) -> Outcome:
         key = str(command.command_id)
         counter_config = self.config.counter(counter_id)
         with self.store.transaction() as tx:
@@ -158,7 +157,7 @@ class Queue:
                 return Outcome(CounterReply(
                     command_id=command.command_id, ok=False, error="unknown_counter",
                     detail=f"Không có quầy số {counter_id} (unknown counter)."))
-            step = Step(tx, self.config, counter_config, dict(command.args), account=account)
+            step = Step(tx, self.config, counter_config, dict(command.args))
             outcome = self._run(step, command)
             assert outcome.reply is not None
             tx.store_reply("command", key, outcome.reply.model_dump_json(), counter_id)
