@@ -29,6 +29,7 @@ class Step:
     args: dict[str, Any]
     events: list[EventRow] = field(default_factory=list)
     announcements: list[Announcement] = field(default_factory=list)
+    account: str | None = None  # the staff account that pressed, for the audit trail
 
     @property
     def counter(self) -> CounterRow:
@@ -38,6 +39,8 @@ class Step:
         return self.tx.ticket(self.counter.ticket)
 
     def event(self, type_: str, ticket: TicketRow | None, **data: Any) -> EventRow:
+        if self.account:
+            data["account"] = self.account
         row = self.tx.append_event(type_, ticket=ticket.id if ticket else None,
                                    counter=self.counter_config.id, **data)
         self.events.append(row)
@@ -72,12 +75,27 @@ def _finish(step: Step, status: str) -> TicketRow | None:
     return current
 
 
+def _require_open(step: Step) -> None:
+    if step.counter.status == "closed":
+        raise Rejected("counter_closed", "Quầy đang đóng; quản lý cần mở quầy trước.")
+
+
+def _callable(step: Step) -> list[TicketRow]:
+    """Waiting tickets of the counter's services, plus those transferred to this very counter;
+    a ticket transferred to another counter waits for that one only."""
+    me, services = step.counter_config.id, set(step.counter_config.services)
+    return [t for t in step.tx.waiting()
+            if t.counter == me or (t.counter is None and t.service in services)]
+
+
 def call_next(step: Step) -> TicketRow | None:
+    _require_open(step)
     if step.counter.status == "paused":
         raise Rejected("counter_paused", "Quầy đang tạm dừng; bấm Tiếp tục trước khi gọi số.")
     _finish(step, "done")
-    services = step.counter_config.services
-    chosen = choose_next([candidate(t) for t in step.tx.waiting(services)], services)
+    pool = _callable(step)
+    services = [*step.counter_config.services, *(t.service for t in pool)]
+    chosen = choose_next([candidate(t) for t in pool], services)
     if chosen is None:
         return None
     ticket = step.tx.ticket(chosen.id)
@@ -114,6 +132,7 @@ def done(step: Step) -> TicketRow | None:
 
 
 def pause(step: Step) -> TicketRow | None:
+    _require_open(step)
     if step.counter.status != "paused":
         step.set_status("paused")
         step.event("counter_paused", step.current())
@@ -127,17 +146,31 @@ def resume(step: Step) -> TicketRow | None:
     return step.current()
 
 
+def _transfer_counter(step: Step) -> int | None:
+    """The counter a ticket is sent to (`args.counter`), or None when it goes to a service's line."""
+    target = step.args.get("counter")
+    if target is None:
+        return None
+    if not isinstance(target, int) or step.config.counter(target) is None:
+        raise Rejected("unknown_counter", f"Không có quầy {target!r} để chuyển sang (unknown counter).")
+    if target == step.counter_config.id:
+        raise Rejected("same_counter", "Không thể chuyển sang chính quầy này.")
+    return target
+
+
 def transfer(step: Step) -> TicketRow | None:
-    target = step.args.get("service")
+    current = _require_current(step)
+    to_counter = _transfer_counter(step)
+    target = step.args.get("service", current.service if to_counter else None)
     if not isinstance(target, str) or step.config.service(target) is None:
         raise Rejected("unknown_service",
                        f"Không có dịch vụ {target!r} để chuyển sang (unknown service).")
-    current = _require_current(step)
     # Back to waiting with its original issue time, so the citizen keeps their place in line.
-    step.tx.update_ticket(current.id, status="waiting", service=target, counter=None, called_at=None)
+    step.tx.update_ticket(current.id, status="waiting", service=target, counter=to_counter,
+                          called_at=None)
     step.set_status(step.after_ticket_status(), ticket=None)
     step.event("ticket_transferred", current, number=current.number, service=target,
-               from_service=current.service)
+               from_service=current.service, to_counter=to_counter)
     return None
 
 

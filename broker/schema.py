@@ -23,7 +23,8 @@ CREATE TABLE IF NOT EXISTS tickets (
     called_at    TEXT,
     finished_at  TEXT,
     recalls      INTEGER NOT NULL DEFAULT 0,
-    rating       TEXT
+    rating       TEXT,
+    returned_at  TEXT                       -- set when a citizen sent for a paper came back
 );
 -- Numbers the broker allocates are unique per day; offline numbers come from the kiosks' own blocks.
 CREATE UNIQUE INDEX IF NOT EXISTS tickets_number ON tickets (day, number) WHERE origin = 'broker';
@@ -71,4 +72,31 @@ CREATE TABLE IF NOT EXISTS events (
     data    TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX IF NOT EXISTS events_type ON events (type, seq);
+CREATE INDEX IF NOT EXISTS events_at ON events (at);
+
+CREATE TABLE IF NOT EXISTS accounts (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    username      TEXT NOT NULL UNIQUE,
+    name          TEXT NOT NULL DEFAULT '',
+    role          TEXT NOT NULL,              -- staff, manager, admin
+    password_hash TEXT NOT NULL,              -- argon2id
+    counter       INTEGER,                    -- a staff account's own counter, if fixed
+    active        INTEGER NOT NULL DEFAULT 1,
+    generation    INTEGER NOT NULL DEFAULT 0, -- bumped on reset or disable: ends its sessions
+    created_at    TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+-- Services a manager assigned to a counter at run time, overriding the site file.
+CREATE TABLE IF NOT EXISTS counter_services (
+    counter  INTEGER PRIMARY KEY,
+    services TEXT NOT NULL                  -- JSON list of service codes
+);
 """
+
+# Columns added after a database was first created; each applied once if missing.
+MIGRATIONS = (("tickets", "returned_at", "TEXT"),)

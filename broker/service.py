@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from broker.errors import Rejected
 from broker.queue import Outcome, Queue
@@ -35,12 +36,16 @@ log = logging.getLogger(__name__)
 
 class BrokerService:
     def __init__(self, config: SiteConfig, queue: Queue, link: MqttLink, hub: EventHub) -> None:
-        self.config = config
         self.queue = queue
         self.link = link
         self.hub = hub
         self.topics = Topics(config.site.id)
         self._lock = threading.RLock()
+
+    @property
+    def config(self) -> SiteConfig:
+        """The queue's config, which a manager's change of a counter's services replaces."""
+        return self.queue.config
 
     def attach(self) -> None:
         """Subscribe (MqttLink re-subscribes on every reconnect) and republish state on connect."""
@@ -50,12 +55,20 @@ class BrokerService:
         self.link.on_connect(self.republish)
 
     # -- shared by MQTT and the staff page -----------------------------------------------------
-    def command(self, counter_id: int, command: CounterCommand) -> CounterReply:
+    def command(self, counter_id: int, command: CounterCommand,
+                account: str | None = None) -> CounterReply:
         with self._lock:
-            outcome = self.queue.command(counter_id, command)
+            outcome = self.queue.command(counter_id, command, account)
             self._publish_changes(outcome)
         assert isinstance(outcome.reply, CounterReply)
         return outcome.reply
+
+    def run(self, operation: Callable[[], Outcome]) -> Outcome:
+        """A change made outside the queue's own operations (a manager's), published the same way."""
+        with self._lock:
+            outcome = operation()
+            self._publish_changes(outcome)
+        return outcome
 
     def republish(self) -> None:
         """Every retained topic from the database: a restarted broker or display shows the truth."""

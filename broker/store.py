@@ -17,13 +17,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from broker.schema import SCHEMA
+from broker.schema import MIGRATIONS, SCHEMA
 
 Clock = Callable[[], datetime]
 ReplyKind = Literal["request", "command"]
 
 _TICKET_FIELDS = frozenset(
-    {"service", "status", "counter", "called_at", "finished_at", "recalls", "rating"}
+    {"service", "status", "counter", "called_at", "finished_at", "recalls", "rating", "returned_at"}
 )
 _COUNTER_FIELDS = frozenset({"status", "ticket", "last_ticket", "since"})
 
@@ -53,6 +53,7 @@ class TicketRow:
     called_at: datetime | None
     recalls: int
     rating: str | None
+    returned_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ class Store:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(SCHEMA)
+        _migrate(self._db)
         self._lock = threading.RLock()
         self._clock = clock
 
@@ -267,6 +269,12 @@ class Tx:
         self.execute(f"UPDATE {table} SET {assignments} WHERE id = ?", (*values, key))
 
 
+def _migrate(db: sqlite3.Connection) -> None:
+    for table, column, kind in MIGRATIONS:
+        if column not in {row["name"] for row in db.execute(f"PRAGMA table_info({table})")}:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
 def _reply_table(kind: ReplyKind) -> tuple[str, str]:
     return ("request_replies", "request_id") if kind == "request" else ("command_replies", "command_id")
 
@@ -283,6 +291,7 @@ def _ticket(row: sqlite3.Row) -> TicketRow:
         origin=row["origin"], status=row["status"], issued_at=_time(row["issued_at"]),
         counter=row["counter"], called_at=_time(row["called_at"]) if row["called_at"] else None,
         recalls=int(row["recalls"]), rating=row["rating"],
+        returned_at=_time(row["returned_at"]) if row["returned_at"] else None,
     )
 
 

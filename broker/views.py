@@ -15,7 +15,9 @@ CALL_EVENTS = ("ticket_called",)
 
 
 def candidate(row: TicketRow) -> Candidate:
-    return Candidate(row.id, row.service, row.priority, row.issued_at)
+    # A citizen back with a missing paper is called ahead of new tickets, like a priority one.
+    priority = "returning" if row.returned_at else row.priority
+    return Candidate(row.id, row.service, priority, row.issued_at)
 
 
 def ticket_message(row: TicketRow, ahead: int = 0, eta_s: int = 0) -> Ticket:
