@@ -191,6 +191,17 @@ class RoutingSection(Section):
     demand: dict[ServiceCode, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
 
 
+class WebSection(Section):
+    """Staff and manager pages. The signing secret is never here: it comes from XEPHANG_WEB_SECRET,
+    the systemd credential `web-secret`, or is generated once and kept in the broker's database."""
+
+    session_idle_min: int = Field(default=120, ge=5, le=24 * 60)   # signed out after this idle time
+    session_max_hours: int = Field(default=12, ge=1, le=72)        # and after this long in any case
+    login_attempts: int = Field(default=5, ge=1, le=100)           # failed logins allowed per window
+    login_window_min: int = Field(default=10, ge=1, le=24 * 60)
+    secure_cookies: bool = False  # true once the pages are served over https
+
+
 class SiteConfig(Section):
     site: SiteSection
     mqtt: MqttSection = MqttSection()
@@ -201,6 +212,7 @@ class SiteConfig(Section):
     displays: list[Display] = Field(default_factory=list)
     scan: ScanSection = ScanSection()
     routing: RoutingSection = RoutingSection()
+    web: WebSection = WebSection()
 
     @model_validator(mode="after")
     def _references_resolve(self) -> SiteConfig:
