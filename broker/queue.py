@@ -14,6 +14,7 @@ from datetime import datetime
 
 from broker.actions import ACTIONS, Step
 from broker.errors import Rejected
+from broker.overrides import apply_overrides
 from broker.store import EventRow, NewTicket, Store, TicketRow, Tx
 from broker.views import ticket_message, waiting_ticket
 from xephang.config import Service, SiteConfig
@@ -52,6 +53,7 @@ class Queue:
         self.store = store
         self._new_id = new_id
         store.ensure_counters(c.id for c in config.counters)
+        self.config = apply_overrides(config, store)  # a manager's run-time counter changes
 
     def day_of(self, moment: datetime) -> str:
         """The site's local date: numbering restarts at midnight in the center, not in UTC."""
@@ -146,7 +148,8 @@ class Queue:
                            ticket=waiting_ticket(tx, self.config, row))
 
     # -- counters ------------------------------------------------------------------------------
-    def command(self, counter_id: int, command: CounterCommand) -> Outcome:
+    def command(self, counter_id: int, command: CounterCommand,
+                account: str | None = None) -> Outcome:
         key = str(command.command_id)
         counter_config = self.config.counter(counter_id)
         with self.store.transaction() as tx:
@@ -157,7 +160,7 @@ class Queue:
                 return Outcome(CounterReply(
                     command_id=command.command_id, ok=False, error="unknown_counter",
                     detail=f"Không có quầy số {counter_id} (unknown counter)."))
-            step = Step(tx, self.config, counter_config, dict(command.args))
+            step = Step(tx, self.config, counter_config, dict(command.args), account=account)
             outcome = self._run(step, command)
             assert outcome.reply is not None
             tx.store_reply("command", key, outcome.reply.model_dump_json(), counter_id)

@@ -1,0 +1,33 @@
+"""Counter settings a manager changed at run time, laid over the site file's.
+
+The site file says which services each counter serves; a manager may change that during the day.
+The change is stored (`counter_services`), so a restarted broker keeps it, and the effective config
+is the file's with those counters replaced.
+"""
+
+from __future__ import annotations
+
+import json
+
+from broker.store import Store, Tx
+from xephang.config import SiteConfig
+
+
+def stored_services(tx: Tx) -> dict[int, list[str]]:
+    rows = tx.execute("SELECT counter, services FROM counter_services").fetchall()
+    return {int(row["counter"]): list(json.loads(row["services"])) for row in rows}
+
+
+def with_services(config: SiteConfig, changes: dict[int, list[str]]) -> SiteConfig:
+    """The config with these counters' services replaced, validated like the file was."""
+    known = {s.code for s in config.services}
+    counters = [c.model_copy(update={"services": [s for s in changes[c.id] if s in known]})
+                if c.id in changes and any(s in known for s in changes[c.id]) else c
+                for c in config.counters]
+    return config.model_copy(update={"counters": counters})
+
+
+def apply_overrides(config: SiteConfig, store: Store) -> SiteConfig:
+    with store.snapshot() as tx:
+        changes = stored_services(tx)
+    return with_services(config, changes) if changes else config
