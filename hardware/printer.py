@@ -5,6 +5,10 @@ Real transports are imported lazily (libusb, pyserial) and never connect in thei
 printer that is off when the kiosk starts is reported on the first ticket, not as a crash at boot.
 `printing()` opens the connection for one job and closes it after, so a printer switched on later,
 or a network printer that dropped the connection, works again on the next ticket.
+
+`check_ready()` asks the printer itself (DLE EOT: real-time status) for paper and cover/error state
+before a ticket, where the transport can read. A printer that never answers is asked once only: its
+silence would otherwise cost a read timeout on every ticket.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from escpos.constants import RT_MASK_ONLINE, RT_STATUS_ONLINE, RT_STATUS_PAPER
 from escpos.escpos import Escpos
 from escpos.exceptions import DeviceNotFoundError
 
@@ -28,6 +33,26 @@ log = logging.getLogger(__name__)
 
 NETWORK_TIMEOUT_S = 5.0
 DOTS_PER_MM = 8  # 203 dpi, the resolution of common 58/80 mm thermal printers
+# DLE EOT answers (fixed bits 0x12 always set): paper sensor (n=4) and printer status (n=1).
+PAPER_OK, PAPER_NONE = 0x12, 0x72
+ONLINE, OFFLINE = 0x12, 0x12 | RT_MASK_ONLINE
+
+
+class PaperOut(PrinterUnavailable):
+    """The printer answered that it has no paper."""
+
+    reason = "paper_out"
+
+
+class PrinterOffline(PrinterUnavailable):
+    """The printer answered that it is offline (cover open, paper feed held, or an error)."""
+
+    reason = "printer_offline"
+
+
+def problem(exc: PrinterUnavailable) -> str:
+    """The device status detail for a printer failure (DESIGN.md section 3 `detail`)."""
+    return getattr(exc, "reason", "printer_unavailable")
 
 
 def with_paper(printer: Escpos, width_dots: int) -> Escpos:
@@ -46,15 +71,38 @@ class FakePrinter(Escpos):  # type: ignore[misc]  # escpos ships no type hints
         super().__init__()
         with_paper(self, width_dots)
         self.output_dir = output_dir
+        self.width_dots = width_dots
+        self.paper_out = False
+        self.offline = False
+        self.unplugged = False
+        self._query = b""
         self.jobs: list[bytes] = []
         self.printed: list[Path] = []
         self._lock = threading.Lock()
         self._current: list[bytes] = []
         self._label: str | None = None
 
+    def simulate(self, *, paper_out: bool = False, offline: bool = False,
+                 unplugged: bool = False) -> None:
+        """Printer trouble for tests and the demo; all False = a healthy printer again."""
+        self.paper_out, self.offline, self.unplugged = paper_out, offline, unplugged
+
+    def open(self, raise_not_found: bool = True) -> None:
+        if self.unplugged:
+            raise DeviceNotFoundError("fake printer unplugged")
+
     def _raw(self, msg: bytes) -> None:
         with self._lock:
             self._current.append(bytes(msg))
+            self._query = bytes(msg)
+
+    def _read(self) -> bytes:
+        """Answer a real-time status query as a printer would."""
+        if self._query == RT_STATUS_PAPER:
+            return bytes([PAPER_NONE if self.paper_out else PAPER_OK])
+        if self._query == RT_STATUS_ONLINE:
+            return bytes([OFFLINE if self.offline else ONLINE])
+        return b""
 
     @property
     def output(self) -> bytes:
@@ -75,7 +123,7 @@ class FakePrinter(Escpos):  # type: ignore[misc]  # escpos ships no type hints
         self._save(job, len(self.jobs), label)
 
     def _save(self, job: bytes, seq: int, label: str | None) -> None:
-        image = decode_rasters(job)
+        image = decode_rasters(job, self.width_dots)
         if image is None or self.output_dir is None:
             return
         self.output_dir.mkdir(parents=True, exist_ok=True)
@@ -154,6 +202,23 @@ def printing(printer: Escpos) -> Iterator[Escpos]:
         raise PrinterUnavailable(f"{describe(printer)}: {exc or type(exc).__name__}") from exc
     finally:
         _close_quietly(printer)
+
+
+def check_ready(printer: Escpos) -> None:
+    """Raise PaperOut or PrinterOffline if an open printer says so; silence counts as ready."""
+    if getattr(printer, "xephang_no_status", False):
+        return
+    try:
+        paper = printer.paper_status()
+        online = printer.query_status(RT_STATUS_ONLINE)
+    except (NotImplementedError, OSError) as exc:  # a transport that cannot read, or a timeout
+        log.info("%s does not answer status queries (%s); not asking again", describe(printer), exc)
+        printer.xephang_no_status = True
+        return
+    if paper == 0:
+        raise PaperOut(f"{describe(printer)}: out of paper")
+    if online and online[0] & RT_MASK_ONLINE:
+        raise PrinterOffline(f"{describe(printer)}: offline (cover open or printer error)")
 
 
 def _close_quietly(printer: Escpos) -> None:

@@ -10,8 +10,10 @@ Rules:
   debounce does nothing on mock pins and little against an impatient double press).
 - No reply within `reply_timeout_s`: the same request (same request_id; the broker is idempotent) is
   sent once more at half time; then the citizen is told to press again or ask the staff.
-- Every ticket comes from `_issue()`, the one place that will also issue from the kiosk's offline
-  number block when the server is away.
+- Every ticket comes from `_issue()`: from the server, or, when it does not answer in time, from the
+  kiosk's own offline number block (kiosk.offline), printed marked as such.
+- A scan (kiosk.scan_rules) either remembers a CCCD's priority and ID hash for the next press (for
+  `[scan] choice_timeout_s`), takes a number at once (booking, dossier), or tells the citizen why not.
 """
 
 from __future__ import annotations
@@ -21,28 +23,37 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from hardware.errors import PrinterUnavailable
-from kiosk.ticket_text import wait_text
+from kiosk.offline import OfflineIssuer
+from kiosk.qr_payload import ScanResult
+from kiosk.scan_rules import Choose, Intent, Tell, interpret
+from kiosk.ticket_text import PRIORITY_NAMES, wait_text
 from xephang.config import SiteConfig
 from xephang.errors import ProtocolError
-from xephang.protocol import Ticket, TicketReply, TicketRequest, decode
+from xephang.protocol import Priority, Ticket, TicketReply, TicketRequest, decode
 
 log = logging.getLogger(__name__)
 
 NO_ANSWER = "Máy chủ chưa phản hồi, vui lòng bấm lại hoặc liên hệ cán bộ hướng dẫn"
 REFUSED = "Không lấy được số thứ tự, vui lòng liên hệ cán bộ hướng dẫn"
+BUSY_SCAN = "Ki-ốt đang in phiếu khác, vui lòng quét lại sau giây lát"
 UNEXPECTED = "Ki-ốt gặp lỗi, vui lòng bấm lại hoặc liên hệ cán bộ hướng dẫn"
 REFUSALS = {
     "unknown_service": "Dịch vụ này hiện không cấp số, vui lòng liên hệ cán bộ hướng dẫn",
     "closed": "Trung tâm đã hết giờ cấp số, mời bạn quay lại vào giờ làm việc",
     "service_closed": "Dịch vụ này đã hết giờ cấp số hôm nay, vui lòng liên hệ cán bộ hướng dẫn",
+    "numbers_exhausted": "Dịch vụ này đã hết số thứ tự hôm nay, vui lòng liên hệ cán bộ hướng dẫn",
 }
+OFFLINE_USED_UP = "Ki-ốt đã hết số dự phòng khi mất kết nối, vui lòng liên hệ cán bộ hướng dẫn"
+OFFLINE_NOTE = "Số được cấp khi mất kết nối với máy chủ; cán bộ vẫn gọi số này như bình thường."
+REPRINT_NOTE = "Bạn đã có số thứ tự này cho dịch vụ đã chọn; phiếu được in lại."
 
 PressResult = Literal["accepted", "busy", "repeat", "unknown"]
-State = Literal["idle", "waiting", "ticket", "error"]
+State = Literal["idle", "waiting", "ticket", "error", "choice"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,9 @@ class KioskStatus:
     message: str = ""
     detail: str = ""
     png: str = ""
+    ticket_id: str = ""  # the page shows the status-page QR when the paper did not come out
+    offline: bool = False
+    priority: str = ""  # the priority's Vietnamese name, if any
     at: float = field(default_factory=time.time)
 
     def as_dict(self) -> dict[str, Any]:
@@ -68,7 +82,14 @@ class Transport(Protocol):
     def is_connected(self) -> bool: ...
 
 
-TicketOutput = Callable[[Ticket], str | None]  # prints; returns the PNG's name in demo mode
+@dataclass(frozen=True)
+class Issued:
+    ticket: Ticket
+    offline: bool = False  # from the kiosk's own block: printed marked as such
+    reprint: bool = False  # the citizen's existing ticket, printed again
+
+
+TicketOutput = Callable[[Issued], str | None]  # prints; returns the PNG's name in demo mode
 Notify = Callable[[KioskStatus], None]
 
 
@@ -91,7 +112,8 @@ class _Pending:
 class Kiosk:
     def __init__(self, config: SiteConfig, transport: Transport, output: TicketOutput,
                  notify: Notify, *, reply_timeout_s: float = 3.0, repeat_guard_s: float = 1.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, offline: OfflineIssuer | None = None,
+                 wall_clock: Callable[[], datetime] | None = None) -> None:
         self.config = config
         self._transport = transport
         self._output = output
@@ -104,21 +126,51 @@ class Kiosk:
         self._pending: _Pending | None = None
         self._last_ticket: dict[str, float] = {}
         self._worker: threading.Thread | None = None
+        self._offline = offline
+        self._wall_clock = wall_clock or (lambda: datetime.now(config.site.zone))
+        self._choice: tuple[Intent, float] | None = None
 
-    def press(self, service: str) -> PressResult:
-        """A citizen pressed `service`; returns at once (the work runs on a worker thread)."""
+    def press(self, service: str, priority: Priority | None = None) -> PressResult:
+        """A citizen pressed `service` (with a priority chosen on the page, if any); returns at
+        once (the work runs on a worker thread). A CCCD scanned just before supplies the rest."""
         if self.config.service(service) is None:
             log.warning("press for unknown service %r ignored", service)
             return "unknown"
         with self._lock:
+            intent = self._take_choice() or Intent()
+        if priority is not None and priority != "none" and intent.priority == "none":
+            intent = Intent(priority, intent.source, intent.id_hash)
+        return self._start(service, intent)
+
+    def scan(self, result: ScanResult) -> None:
+        """A QR code the camera read (already classified); never raises on any result."""
+        action = interpret(self.config, result, self._wall_clock())
+        if isinstance(action, Tell):
+            self._notify(KioskStatus("error", message=action.message))
+        elif isinstance(action, Choose):
+            with self._lock:
+                self._choice = (action.intent, self._clock() + self.config.scan.choice_timeout_s)
+            priority = PRIORITY_NAMES.get(action.intent.priority, "")
+            self._notify(KioskStatus("choice", message=action.message, priority=priority))
+        elif self._start(action.service, action.intent, action.note) != "accepted":
+            self._notify(KioskStatus("error", message=BUSY_SCAN))
+
+    def _take_choice(self) -> Intent | None:
+        choice, self._choice = self._choice, None
+        if choice is None or self._clock() > choice[1]:
+            return None
+        return choice[0]
+
+    def _start(self, service: str, intent: Intent, note: str = "") -> PressResult:
+        with self._lock:
             result = self._admit(service)
             if result == "accepted":
                 self._busy = True
-                self._worker = threading.Thread(target=self._serve, args=(service,),
+                self._worker = threading.Thread(target=self._serve, args=(service, intent, note),
                                                 name=f"kiosk-{service}", daemon=True)
                 self._worker.start()
         if result != "accepted":
-            log.info("press for %s ignored: %s", service, result)
+            log.info("request for %s ignored: %s", service, result)
         return result
 
     def _admit(self, service: str) -> PressResult:
@@ -154,11 +206,11 @@ class Kiosk:
         log.warning("reply to request %s came too late or twice (ticket %s not printed here)",
                     reply.request_id, number)
 
-    def _serve(self, service: str) -> None:
+    def _serve(self, service: str, intent: Intent, note: str) -> None:
         name = self._service_name(service)
         self._notify(KioskStatus("waiting", service, name, message="Đang lấy số, vui lòng chờ…"))
         try:
-            self._notify(self._issue_and_print(service, name))
+            self._notify(self._issue_and_print(service, name, intent, note))
         except Exception:  # the worker's boundary: log the bug, never leave the page waiting
             log.exception("issuing a ticket for %s failed", service)
             self._notify(KioskStatus("error", service, name, message=UNEXPECTED))
@@ -166,35 +218,49 @@ class Kiosk:
             with self._lock:
                 self._busy = False
 
-    def _issue_and_print(self, service: str, name: str) -> KioskStatus:
+    def _issue_and_print(self, service: str, name: str, intent: Intent, note: str) -> KioskStatus:
         try:
-            ticket = self._issue(service)
+            issued = self._issue(service, intent)
         except IssueFailed as exc:
             log.warning("no ticket for %s: %s", service, exc)
             return KioskStatus("error", service, name, message=exc.message, detail=exc.detail)
         with self._lock:
             self._last_ticket[service] = self._clock()
+        ticket = issued.ticket
+        shown = KioskStatus("ticket", service, name, ticket.number, ticket_id=ticket.id,
+                            offline=issued.offline, priority=PRIORITY_NAMES.get(ticket.priority, ""))
         try:
-            png = self._output(ticket)
+            png = self._output(issued)
         except PrinterUnavailable as exc:
             log.error("ticket %s issued but not printed: %s", ticket.number, exc)
-            return KioskStatus("error", service, name, ticket.number, detail=str(exc), message=(
-                f"Đã cấp số {ticket.number} nhưng máy in đang gặp sự cố. "
-                "Vui lòng ghi nhớ số này và liên hệ cán bộ hướng dẫn."))
-        log.info("ticket %s for %s printed", ticket.number, service)
-        return KioskStatus("ticket", service, name, ticket.number, png=png or "",
-                           message=_ticket_message(ticket))
+            return replace(shown, state="error", detail=str(exc), message=(
+                f"Đã cấp số {ticket.number} nhưng máy in đang gặp sự cố. Vui lòng ghi nhớ số này "
+                "hoặc chụp mã QR bên dưới, và liên hệ cán bộ hướng dẫn."))
+        log.info("ticket %s for %s printed%s", ticket.number, service,
+                 " (offline)" if issued.offline else "")
+        return replace(shown, png=png or "", message=_ticket_message(issued, note))
 
-    def _issue(self, service: str) -> Ticket:
-        """The one place a ticket is obtained (today from the server; later also offline)."""
-        request = TicketRequest(request_id=uuid.uuid4(), service=service, source="button")
+    def _issue(self, service: str, intent: Intent) -> Issued:
+        """The one place a ticket is obtained: from the server, else from the offline block."""
+        request = TicketRequest(request_id=uuid.uuid4(), service=service, priority=intent.priority,
+                                source=intent.source, id_hash=intent.id_hash,
+                                booking_code=intent.booking_code, dossier_code=intent.dossier_code)
         reply = self._ask_server(request)
         if reply is None:
-            raise IssueFailed(NO_ANSWER, "no reply from the queue server")
+            return self._issue_offline(service, intent)
         if not reply.ok or reply.ticket is None:
             raise IssueFailed(REFUSALS.get(reply.error or "", REFUSED),
                               f"{reply.error}: {reply.detail}")
-        return reply.ticket
+        return Issued(reply.ticket, reprint=reply.reprint)
+
+    def _issue_offline(self, service: str, intent: Intent) -> Issued:
+        config = self.config.service(service)
+        if self._offline is None or config is None:
+            raise IssueFailed(NO_ANSWER, "no reply from the queue server")
+        ticket = self._offline.issue(config, intent)
+        if ticket is None:
+            raise IssueFailed(OFFLINE_USED_UP, "offline block used up")
+        return Issued(Ticket.model_validate(ticket.model_dump()), offline=True)
 
     def _ask_server(self, request: TicketRequest) -> TicketReply | None:
         if not self._transport.is_connected():
@@ -219,8 +285,12 @@ class Kiosk:
         return service.name if service else code
 
 
-def _ticket_message(ticket: Ticket) -> str:
+def _ticket_message(issued: Issued, note: str = "") -> str:
+    ticket = issued.ticket
     if ticket.ahead == 0:
-        return "Mời bạn nhận phiếu. Hiện không có người chờ trước bạn."
-    wait = wait_text(ticket.eta_s, ticket.ahead)
-    return f"Mời bạn nhận phiếu. Trước bạn có {ticket.ahead} người, thời gian chờ dự kiến {wait}."
+        text = "Mời bạn nhận phiếu. Hiện không có người chờ trước bạn."
+    else:
+        wait = wait_text(ticket.eta_s, ticket.ahead)
+        text = f"Mời bạn nhận phiếu. Trước bạn có {ticket.ahead} người, thời gian chờ dự kiến {wait}."
+    notes = [note, REPRINT_NOTE if issued.reprint else "", OFFLINE_NOTE if issued.offline else ""]
+    return " ".join([text, *[n for n in notes if n]])

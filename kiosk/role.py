@@ -1,21 +1,27 @@
-"""`xephang kiosk`: wires the kiosk's logic to MQTT, the printer, the buttons and its touch page."""
+"""`xephang kiosk`: wires the kiosk's logic to MQTT, the printer, the buttons, the QR camera, the
+offline outbox and its touch page."""
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 from pathlib import Path
 
 from hardware.buttons import ServiceButtons
+from hardware.camera import Camera, CameraError, FakeCamera, open_camera
 from hardware.errors import ButtonsUnavailable, PrinterUnavailable
-from hardware.printer import FakePrinter, describe, make_printer
-from kiosk.core import Kiosk, KioskStatus
-from kiosk.ticket import print_ticket, render_ticket
+from hardware.printer import FakePrinter, describe, make_printer, problem
+from kiosk.core import Issued, Kiosk, KioskStatus
+from kiosk.offline import OfflineIssuer
+from kiosk.outbox import Outbox, OutboxSender
+from kiosk.scanner import QrScanner
+from kiosk.ticket import print_ticket_parts, ticket_parts
 from kiosk.web import create_app
 from xephang.config import Kiosk as KioskSection
 from xephang.config import SiteConfig
-from xephang.errors import ConfigError
+from xephang.errors import ConfigError, ProtocolError
 from xephang.mqtt import MqttLink
-from xephang.protocol import Ticket, TicketRequest, Topics
+from xephang.protocol import HallState, Priority, TicketReply, TicketRequest, Topics, decode
 from xephang.web import EventHub, WebServer
 
 log = logging.getLogger(__name__)
@@ -46,7 +52,8 @@ class MqttTransport:
 
 class KioskRole:
     def __init__(self, config: SiteConfig, *, kiosk_id: str, mqtt_url: str,
-                 http: tuple[str, int] | None, output_dir: Path | None) -> None:
+                 http: tuple[str, int] | None, output_dir: Path | None,
+                 state_dir: Path | None = None, camera: Camera | None = None) -> None:
         self.config = config
         self.section = kiosk_section(config, kiosk_id)
         self.topics = Topics(config.site.id)
@@ -56,11 +63,41 @@ class KioskRole:
         self.tickets_dir = output_dir if isinstance(self.printer, FakePrinter) else None
         self.link = MqttLink(mqtt_url, f"xephang-kiosk-{kiosk_id}", topics=self.topics,
                              device_id=kiosk_id, persistent=True, username=config.mqtt.username)
+        self.outbox = self._open_outbox(state_dir)
+        self.sender = self._make_sender()
+        self.offline = (OfflineIssuer(config, self.section.offline, self.outbox,
+                                      on_issued=self.sender.wake)
+                        if self.outbox and self.section.offline and self.sender else None)
         self.kiosk = Kiosk(config, MqttTransport(self.link, self.topics.kiosk_request(kiosk_id)),
-                           self._print, self._show, reply_timeout_s=self.section.reply_timeout_s)
+                           self._print, self._show, reply_timeout_s=self.section.reply_timeout_s,
+                           offline=self.offline)
+        self.camera = camera
+        self.scanner: QrScanner | None = None
         self.buttons: ServiceButtons | None = None
         self._web: WebServer | None = None
         self._printer_ok = True
+
+    def _open_outbox(self, state_dir: Path | None) -> Outbox | None:
+        if self.section.offline is None:
+            log.info("no offline number block for %s: no tickets while the server is away",
+                     self.section.id)
+            return None
+        folder = state_dir or Path("/var/lib/xephang")
+        try:
+            return Outbox(folder / f"outbox-{self.section.id}.sqlite3")
+        except (OSError, sqlite3.Error) as exc:
+            # Online issuing still works; say loudly that the offline fallback is gone.
+            log.error("offline issuing disabled: cannot open the outbox in %s: %s (use --state-dir "
+                      "or XEPHANG_STATE_DIR)", folder, exc)
+            return None
+
+    def _make_sender(self) -> OutboxSender | None:
+        if self.outbox is None:
+            return None
+        topic = self.topics.kiosk_offline_issued(self.section.id)
+        return OutboxSender(self.outbox, lambda ticket: self.link.publish(topic, ticket),
+                            self.link.connected.is_set,
+                            reply_timeout_s=max(2.0, self.section.reply_timeout_s))
 
     @property
     def http_url(self) -> str | None:
@@ -69,9 +106,14 @@ class KioskRole:
     def start(self) -> None:
         log.info("kiosk %s printing on %s", self.section.id, describe(self.printer))
         self.link.subscribe(self.topics.kiosk_reply(self.section.id),
-                            lambda _topic, payload: self.kiosk.handle_reply(payload))
+                            lambda _topic, payload: self._on_reply(payload))
+        self.link.subscribe(self.topics.hall_state, lambda _topic, payload: self._on_hall(payload))
+        if self.sender is not None:
+            self.link.on_connect(self.sender.wake)
+            self.sender.start()
         self.link.start()
         self.buttons = self._make_buttons()
+        self.scanner = self._make_scanner()
         self._show(KioskStatus("idle"))
         if self.http is not None:
             app = create_app(self.config, self.section.id, press=self.press, hub=self.hub,
@@ -85,15 +127,57 @@ class KioskRole:
         self.hub.close()
         if self.buttons is not None:
             self.buttons.close()
+        if self.scanner is not None:
+            self.scanner.stop()
         self.kiosk.wait_idle(STOP_TIMEOUT_S)
+        if self.sender is not None:
+            self.sender.stop()
         self.link.stop()
+        if self.outbox is not None:
+            self.outbox.close()
 
-    def press(self, service: str) -> None:
+    def press(self, service: str, priority: Priority | None = None) -> None:
         """A press on the touch page: through the GPIO button when it is a mock pin (so the demo
-        exercises the real button path), straight to the kiosk otherwise."""
-        if self.buttons is not None and self.buttons.is_mock and self.buttons.press(service):
+        exercises the real button path), straight to the kiosk otherwise. A priority chosen on the
+        page goes straight to the kiosk (a GPIO button carries none)."""
+        if (priority in (None, "none") and self.buttons is not None and self.buttons.is_mock
+                and self.buttons.press(service)):
             return
-        self.kiosk.press(service)
+        self.kiosk.press(service, priority)
+
+    def _on_reply(self, payload: bytes) -> None:
+        """Replies to offline tickets go to the outbox sender; the rest to the kiosk."""
+        if self.sender is not None:
+            try:
+                if self.sender.handle_reply(decode(TicketReply, payload)):
+                    return
+            except ProtocolError:
+                pass  # the kiosk logs and drops it
+        self.kiosk.handle_reply(payload)
+
+    def _on_hall(self, payload: bytes) -> None:
+        try:
+            hall = decode(HallState, payload)
+        except ProtocolError as exc:
+            log.warning("dropped a malformed hall state: %s", exc)
+            return
+        if self.offline is not None:
+            self.offline.note_hall(hall)
+
+    def _make_scanner(self) -> QrScanner | None:
+        camera = self.camera
+        if camera is None and self.section.camera is not None:
+            try:
+                camera = _open_camera(self.section.camera)
+            except CameraError as exc:
+                log.error("QR camera disabled: %s", exc)
+                self.link.publish_status("camera_unavailable")
+                return None
+        if camera is None:
+            return None
+        scanner = QrScanner(camera, self.kiosk.scan)
+        scanner.start()
+        return scanner
 
     def _make_buttons(self) -> ServiceButtons | None:
         if not self.section.buttons:
@@ -106,13 +190,15 @@ class KioskRole:
             self.link.publish_status("buttons_unavailable")
             return None
 
-    def _print(self, ticket: Ticket) -> str | None:
-        image = render_ticket(self.config, ticket, self.section.printer.width_dots)
+    def _print(self, issued: Issued) -> str | None:
+        ticket = issued.ticket
+        parts = ticket_parts(self.config, ticket, self.section.printer.width_dots,
+                             offline=issued.offline, reprint=issued.reprint)
         try:
-            print_ticket(self.printer, image, label=ticket.number)
-        except PrinterUnavailable:
+            print_ticket_parts(self.printer, parts, label=ticket.number)
+        except PrinterUnavailable as exc:
             self._printer_ok = False
-            self.link.publish_status("printer_unavailable")
+            self.link.publish_status(problem(exc))
             raise
         if not self._printer_ok:
             self._printer_ok = True
@@ -123,3 +209,10 @@ class KioskRole:
 
     def _show(self, status: KioskStatus) -> None:
         self.hub.publish("kiosk", status.as_dict())
+
+
+def _open_camera(source: int | str) -> Camera:
+    """`camera` from config: an index, a /dev path, or `fake:PATH` (a folder or an image file)."""
+    if isinstance(source, str) and source.startswith("fake:"):
+        return FakeCamera([source.removeprefix("fake:")])
+    return open_camera(source)

@@ -1,7 +1,10 @@
 """Draw a ticket as a 1-bit image the width of the paper, and send it to an ESC/POS printer.
 
-The whole ticket is one raster image (GS v 0) rather than printer text: thermal printers have no
-Vietnamese code page worth trusting, and an image prints the same on every model.
+The text is raster images (GS v 0) rather than printer text: thermal printers have no Vietnamese
+code page worth trusting (escpos turns what it cannot encode into `?`, silently), and an image prints
+the same on every model. The QR code between the two text parts is the printer's own (GS ( k): about
+60 bytes instead of ~2.5 KB of raster, and sharper. `render_ticket` draws the same ticket as one
+image, exactly what the fake printer's PNG shows.
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import qrcode
+from escpos.constants import QR_ECLEVEL_M
 from escpos.escpos import Escpos
 from PIL import Image, ImageDraw, ImageFont
 
-from hardware.printer import FakePrinter, printing
+from hardware.printer import FakePrinter, check_ready, printing
+from hardware.raster import draw_qr, qr_matrix
 from kiosk.errors import FontsMissing
 from kiosk.ticket_text import Style, TextBlock, status_url, ticket_blocks
 from xephang.config import SiteConfig
@@ -33,6 +37,8 @@ STYLES: dict[Style, tuple[bool, int, int]] = {
     "body": (False, 23, 6), "small": (False, 18, 8),
 }
 WHITE, BLACK = 1, 0
+ALIGN_CENTER, ALIGN_LEFT = b"\x1ba\x01", b"\x1ba\x00"
+MAX_NATIVE_MODULE = 16  # the largest module size GS ( k accepts
 
 
 @dataclass(frozen=True)
@@ -123,37 +129,52 @@ def _margin(width: int) -> int:
     return max(8, width // 36)
 
 
-def printed_lines(config: SiteConfig, ticket: Ticket, width: int = BASE_WIDTH) -> list[str]:
+def printed_lines(config: SiteConfig, ticket: Ticket, width: int = BASE_WIDTH, *,
+                  offline: bool = False) -> list[str]:
     """Exactly the lines of text printed on this ticket, top to bottom (the QR code aside)."""
-    above, below = ticket_blocks(config, ticket)
+    above, below = ticket_blocks(config, ticket, offline=offline)
     return [line.text for line in layout(above, width) + layout(below, width)]
 
 
-def qr_matrix(url: str) -> list[list[bool]]:
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2)
-    code.add_data(url)
-    code.make(fit=True)
-    matrix: list[list[bool]] = code.get_matrix()
-    return matrix
+@dataclass(frozen=True)
+class TicketParts:
+    """A ticket as printed: text image, the QR code (sent as a native command), text image."""
+
+    top: Image.Image
+    qr_text: str
+    module: int
+    bottom: Image.Image
+
+    def compose(self) -> Image.Image:
+        width = self.top.width
+        strip = draw_qr(self.qr_text, self.module, width)
+        sheet = Image.new("1", (width, self.top.height + strip.height + self.bottom.height), WHITE)
+        for image, top in ((self.top, 0), (strip, self.top.height),
+                           (self.bottom, self.top.height + strip.height)):
+            sheet.paste(image, (0, top))
+        return sheet
 
 
-def render_ticket(config: SiteConfig, ticket: Ticket, width: int = BASE_WIDTH) -> Image.Image:
-    """The ticket as a 1-bit image `width` dots wide (576 for 80 mm paper, 384 for 58 mm)."""
-    above, below = ticket_blocks(config, ticket)
+def ticket_parts(config: SiteConfig, ticket: Ticket, width: int = BASE_WIDTH, *,
+                 offline: bool = False, reprint: bool = False) -> TicketParts:
+    above, below = ticket_blocks(config, ticket, offline=offline, reprint=reprint)
     top, bottom = layout(above, width), layout(below, width)
-    matrix = qr_matrix(status_url(ticket.id))
-    module = max(2, (width * 2 // 5) // len(matrix))
-    qr_size = module * len(matrix)
-    rule = max(2, width // 200)
-    height = _height(top) + rule * 5 + qr_size + _height(bottom) + 2 * _margin(width)
-    image = Image.new("1", (width, height), WHITE)
-    draw = ImageDraw.Draw(image)
-    y = _draw_lines(draw, top, width, _margin(width) // 2)
-    draw.rectangle((_margin(width), y + rule, width - _margin(width), y + 2 * rule - 1), fill=BLACK)
-    y += rule * 4
-    _draw_qr(draw, matrix, module, ((width - qr_size) // 2, y))
-    _draw_lines(draw, bottom, width, y + qr_size + rule)
-    return image
+    url = status_url(ticket.id)
+    module = min(MAX_NATIVE_MODULE, max(2, (width * 2 // 5) // len(qr_matrix(url))))
+    margin, rule = _margin(width), max(2, width // 200)
+    upper = Image.new("1", (width, margin // 2 + _height(top) + rule * 4), WHITE)
+    draw = ImageDraw.Draw(upper)
+    y = _draw_lines(draw, top, width, margin // 2)
+    draw.rectangle((margin, y + rule, width - margin, y + 2 * rule - 1), fill=BLACK)
+    lower = Image.new("1", (width, rule + _height(bottom) + 2 * margin - margin // 2), WHITE)
+    _draw_lines(ImageDraw.Draw(lower), bottom, width, rule)
+    return TicketParts(upper, url, module, lower)
+
+
+def render_ticket(config: SiteConfig, ticket: Ticket, width: int = BASE_WIDTH, *,
+                  offline: bool = False, reprint: bool = False) -> Image.Image:
+    """The ticket as a 1-bit image `width` dots wide (576 for 80 mm paper, 384 for 58 mm)."""
+    return ticket_parts(config, ticket, width, offline=offline, reprint=reprint).compose()
 
 
 def _height(lines: list[Line]) -> int:
@@ -168,16 +189,6 @@ def _draw_lines(draw: ImageDraw.ImageDraw, lines: list[Line], width: int, y: int
     return y
 
 
-def _draw_qr(draw: ImageDraw.ImageDraw, matrix: list[list[bool]], module: int,
-             origin: tuple[int, int]) -> None:
-    left, top = origin
-    for row, cells in enumerate(matrix):
-        for col, dark in enumerate(cells):
-            if dark:
-                x, y = left + col * module, top + row * module
-                draw.rectangle((x, y, x + module - 1, y + module - 1), fill=BLACK)
-
-
 def print_ticket(printer: Escpos, image: Image.Image, label: str | None = None) -> None:
     """Send one ticket: reset, the raster image (GS v 0), feed and cut.
 
@@ -188,6 +199,22 @@ def print_ticket(printer: Escpos, image: Image.Image, label: str | None = None) 
     with printing(printer):
         printer.hw("INIT")
         printer.image(image, impl="bitImageRaster")
+        printer.cut()
+
+
+def print_ticket_parts(printer: Escpos, parts: TicketParts, label: str | None = None) -> None:
+    """Send one ticket: reset, a status check (paper out, offline), text raster, native QR code,
+    text raster, feed and cut. Raises PrinterUnavailable (PaperOut, PrinterOffline) on trouble."""
+    if label and isinstance(printer, FakePrinter):
+        printer.label_next(label)
+    with printing(printer):
+        printer.hw("INIT")
+        check_ready(printer)
+        printer.image(parts.top, impl="bitImageRaster")
+        printer._raw(ALIGN_CENTER)  # escpos refuses center=True for a native QR code
+        printer.qr(parts.qr_text, ec=QR_ECLEVEL_M, size=parts.module, native=True)
+        printer._raw(ALIGN_LEFT)
+        printer.image(parts.bottom, impl="bitImageRaster")
         printer.cut()
 
 

@@ -18,6 +18,8 @@ from xephang.protocol import Priority, Ticket
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 FOOTER = "Vui lòng chờ gọi số trên màn hình. Xin cảm ơn!"
 QR_CAPTION = "Quét mã để theo dõi lượt chờ trên điện thoại"
+OFFLINE_MARK = "Số cấp khi mất kết nối"
+REPRINT_MARK = "Phiếu in lại"
 
 PRIORITY_NAMES: dict[Priority, str] = {
     "elderly": "Người cao tuổi",
@@ -71,8 +73,10 @@ def status_url(ticket_id: str) -> str:
     return f"{base}/ticket/{quote(ticket_id, safe='')}"
 
 
-def ticket_blocks(config: SiteConfig, ticket: Ticket) -> tuple[list[TextBlock], list[TextBlock]]:
-    """The text above the QR code and the text below it, NFC-normalised."""
+def ticket_blocks(config: SiteConfig, ticket: Ticket, *, offline: bool = False,
+                  reprint: bool = False) -> tuple[list[TextBlock], list[TextBlock]]:
+    """The text above the QR code and the text below it, NFC-normalised. An offline ticket (from
+    the kiosk's own block) is marked so staff can tell it from the broker's at a glance."""
     service = config.service(ticket.service)
     service_name = service.name if service else ticket.service
     above = [TextBlock(config.site.name, "title")]
@@ -82,6 +86,10 @@ def ticket_blocks(config: SiteConfig, ticket: Ticket) -> tuple[list[TextBlock], 
               TextBlock(service_name, "service")]
     if ticket.priority != "none":
         above.append(TextBlock(f"Ưu tiên: {PRIORITY_NAMES[ticket.priority]}", "priority"))
+    if offline:
+        above.append(TextBlock(OFFLINE_MARK, "priority"))
+    if reprint:
+        above.append(TextBlock(REPRINT_MARK, "priority"))
     wait = wait_text(ticket.eta_s, ticket.ahead)
     above += [
         TextBlock(f"Giờ lấy số: {issued_text(config, ticket.issued_at)}", "body"),

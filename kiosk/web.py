@@ -1,29 +1,44 @@
 """The kiosk's touch page: one large button per service, the issued number shown large.
 
-Nothing to type. A press POSTs to `/press/<code>`; the result arrives over server-sent events
-(`/events`), the same way for a touch, a physical button or a press from another page.
+Nothing to type. A press POSTs to `/press/<code>` (with `?priority=` when the citizen chose one on
+the page); the result arrives over server-sent events (`/events`), the same way for a touch, a
+physical button, a QR scan or a press from another page. `/qr/<ticket_id>.svg` is the QR code of a
+ticket's status page, shown on screen when the printer failed so the citizen can photograph it.
 """
 
 from __future__ import annotations
 
+import io
+import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
-from flask import Flask, Response, abort, jsonify, render_template, send_from_directory
+import qrcode
+import qrcode.image.svg
+from flask import Flask, Response, abort, jsonify, render_template, request, send_from_directory
 
+from kiosk.ticket_text import PRIORITY_NAMES, status_url
 from xephang.config import SiteConfig
+from xephang.protocol import Priority
 from xephang.web import EventHub
 
+# What a citizen may declare on the page; appointment priority comes only from a scanned booking.
+DECLARABLE: tuple[Priority, ...] = ("elderly", "disabled", "pregnant", "merit")
+_TICKET_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
-def create_app(config: SiteConfig, kiosk_id: str, *, press: Callable[[str], None], hub: EventHub,
+
+def create_app(config: SiteConfig, kiosk_id: str, *,
+               press: Callable[[str, Priority | None], None], hub: EventHub,
                tickets_dir: Path | None) -> Flask:
     app = Flask(__name__)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Vietnamese stays readable
 
     @app.get("/")
     def page() -> str:
+        priorities = [(code, PRIORITY_NAMES[code]) for code in DECLARABLE]
         return render_template("kiosk.html", site=config.site, services=config.services,
-                               kiosk_id=kiosk_id)
+                               kiosk_id=kiosk_id, priorities=priorities)
 
     @app.post("/press/<code>")
     def press_service(code: str) -> tuple[Response, int]:
@@ -31,8 +46,22 @@ def create_app(config: SiteConfig, kiosk_id: str, *, press: Callable[[str], None
             valid = ", ".join(f"{s.code} ({s.name})" for s in config.services)
             return jsonify(ok=False, error="unknown_service",
                            detail=f"Không có dịch vụ mã {code!r}. Các dịch vụ: {valid}"), 404
-        press(code)
+        chosen = request.args.get("priority", "none")
+        if chosen != "none" and chosen not in DECLARABLE:
+            return jsonify(ok=False, error="unknown_priority",
+                           detail=f"Không có diện ưu tiên {chosen!r}."), 400
+        press(code, cast(Priority, chosen) if chosen != "none" else None)
         return jsonify(ok=True, service=code), 202
+
+    @app.get("/qr/<ticket_id>.svg")
+    def ticket_qr(ticket_id: str) -> Response:
+        if not _TICKET_ID.match(ticket_id):
+            abort(404)
+        image = qrcode.make(status_url(ticket_id), image_factory=qrcode.image.svg.SvgPathImage,
+                            box_size=12, border=2)
+        out = io.BytesIO()
+        image.save(out)
+        return Response(out.getvalue(), mimetype="image/svg+xml")
 
     @app.get("/events")
     def events() -> Response:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from hardware.errors import PrinterUnavailable
-from kiosk.core import NO_ANSWER, REFUSALS, Kiosk, KioskStatus
+from kiosk.core import NO_ANSWER, REFUSALS, Issued, Kiosk, KioskStatus
 from xephang.config import SiteConfig
 from xephang.protocol import Ticket, TicketReply, TicketRequest
 
@@ -38,7 +38,7 @@ class FakeServer:
 
 class Harness:
     def __init__(self, config: SiteConfig, server: FakeServer,
-                 output: Callable[[Ticket], str | None] | None = None) -> None:
+                 output: Callable[[Issued], str | None] | None = None) -> None:
         self.now = 100.0
         self.statuses: queue.Queue[KioskStatus] = queue.Queue()
         self.printed: list[Ticket] = []
@@ -46,7 +46,8 @@ class Harness:
                            reply_timeout_s=0.4, clock=lambda: self.now)
         server.kiosk = self.kiosk
 
-    def _print(self, ticket: Ticket) -> str:
+    def _print(self, issued: Issued) -> str:
+        ticket = issued.ticket
         self.printed.append(ticket)
         return f"{ticket.number}.png"
 
@@ -141,7 +142,7 @@ def test_a_refusal_is_explained_in_vietnamese(config: SiteConfig) -> None:
 
 
 def test_a_broken_printer_still_tells_the_citizen_the_number(config: SiteConfig) -> None:
-    def jammed(ticket: Ticket) -> None:
+    def jammed(issued: Issued) -> None:
         raise PrinterUnavailable("paper out")
 
     harness = Harness(config, FakeServer(ok), output=jammed)

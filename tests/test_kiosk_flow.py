@@ -108,7 +108,8 @@ def start_kiosk(mosquitto: Mosquitto, mock_pins: Any,
 
     def start(config: SiteConfig) -> KioskRole:
         role = KioskRole(config, kiosk_id="kiosk-1", mqtt_url=mosquitto.url,
-                         http=("127.0.0.1", 0), output_dir=tmp_path / "tickets")
+                         http=("127.0.0.1", 0), output_dir=tmp_path / "tickets",
+                         state_dir=tmp_path / "state")
         roles.append(role)
         role.start()
         assert role.link.wait_connected(5)
@@ -171,10 +172,10 @@ def test_a_double_press_asks_for_one_ticket(
     assert pngs(role) == ["0001-1023.png", "0002-2001.png"]
 
 
-def test_no_answer_shows_an_error_and_prints_nothing(
+def test_no_answer_without_an_offline_block_shows_an_error_and_prints_nothing(
         config: SiteConfig, start_kiosk: Callable[[SiteConfig], KioskRole],
         server: FakeQueueServer, mock_pins: Any) -> None:
-    role = start_kiosk(with_kiosk(config, reply_timeout_s=1.0))
+    role = start_kiosk(with_kiosk(config, reply_timeout_s=1.0, offline=None))
     assert role.http_url is not None
     page = PageEvents(role.http_url)
 
@@ -273,7 +274,7 @@ def test_xephang_kiosk_runs_as_its_own_process(
     tickets = tmp_path / "tickets"
     command = [sys.executable, "-m", "xephang.cli", "kiosk", "--config", str(ROOT / "config/site.toml"),
                "--id", "kiosk-2", "--mqtt", mosquitto.url, "--http", f"127.0.0.1:{port}",
-               "--output", str(tickets)]
+               "--output", str(tickets), "--state-dir", str(tmp_path / "state")]
     log = (tmp_path / "kiosk.log").open("wb")
     child = subprocess.Popen(command, env={**os.environ, "GPIOZERO_PIN_FACTORY": "mock"},
                              stdout=log, stderr=subprocess.STDOUT)

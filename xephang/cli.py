@@ -57,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     broker.add_argument("--db", type=Path, default=Path("xephang.db"), help="SQLite file")
     kiosk = _role_parser(commands, "kiosk", "run an entrance kiosk", _run_kiosk)
     kiosk.add_argument("--output", type=Path, help="folder for the fake printer's tickets")
+    kiosk.add_argument("--state-dir", type=Path,
+                       default=Path(os.environ.get("XEPHANG_STATE_DIR", "/var/lib/xephang")),
+                       help="folder for the offline outbox (SQLite); env XEPHANG_STATE_DIR")
     _role_parser(commands, "display", "run a hall display or a counter unit", _run_display)
 
     demo = commands.add_parser("demo", help="run a whole center on this machine")
@@ -122,7 +125,7 @@ def _run_kiosk(args: argparse.Namespace) -> int:
     kiosk_id = args.id or (config.kiosks[0].id if config.kiosks else "kiosk-1")
     role = KioskRole(
         config, kiosk_id=kiosk_id, mqtt_url=_mqtt_url(args, config), http=args.http,
-        output_dir=args.output,
+        output_dir=args.output, state_dir=args.state_dir,
     )
     return _run_until_signal(role)
 

@@ -51,7 +51,8 @@ def plan(config: SiteConfig, config_path: Path, port_base: int, folder: Path,
         processes.append(DemoProcess(
             f"Ki-ốt lấy số {kiosk.id}",
             ["kiosk", *common, "--id", kiosk.id, "--http", f"127.0.0.1:{port}",
-             "--output", str(folder / "tickets" / kiosk.id)], port))
+             "--output", str(folder / "tickets" / kiosk.id),
+             "--state-dir", str(folder / "state" / kiosk.id)], port))
         port += 1
     for display in config.displays:
         processes.append(DemoProcess(
