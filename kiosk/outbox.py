@@ -133,6 +133,7 @@ class OutboxSender:
         self._answer: TicketReply | None = None
         self._answered = threading.Event()
         self._thread: threading.Thread | None = None
+        self.empty = threading.Event()  # set whenever the outbox was found delivered to the last
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="kiosk-outbox", daemon=True)
@@ -147,6 +148,7 @@ class OutboxSender:
             self._thread.join(timeout)
 
     def wake(self) -> None:
+        self.empty.clear()
         self._wake.set()
 
     def handle_reply(self, reply: TicketReply) -> bool:
@@ -171,6 +173,7 @@ class OutboxSender:
         while not self._stop.is_set() and self._is_connected():
             pending = self.outbox.pending()
             if not pending:
+                self.empty.set()
                 return
             reply = self._deliver(pending[0])
             if reply is None:
