@@ -1,19 +1,109 @@
-"""Wait estimates: people ahead times the mean service time, shared by the open counters."""
+"""Wait estimates from the live state: people ahead, the counters serving the line, service times.
+
+Pure code fed by the broker's store (broker/live.py) and by the simulator alike. Service times are
+learned from the day's completed services, starting from the config's mean; the counters a service
+shares with others count for the share of their time that service needs. The result is printed as a
+rounded range, never as a promise.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
-from xephang.config import Counter, Service
+from xephang.config import Counter, RoutingSection, Service
 
 OPEN_STATUSES = frozenset({"idle", "calling", "serving"})
+# The printed range: from LOW × estimate to HIGH × estimate + SLACK_S, rounded outwards.
+RANGE_LOW = 0.6
+RANGE_HIGH = 1.3
+RANGE_SLACK_S = 120.0
 
 
-def open_counters(service: str, counters: Iterable[Counter], statuses: dict[int, str]) -> int:
+class ServiceTimes:
+    """Mean service time per service: the config's mean, worth `prior_weight` observations, blended
+    with the last `window` completed services of the day."""
+
+    def __init__(self, prior_s: Mapping[str, float], prior_weight: float = 5.0, window: int = 30) -> None:
+        self._prior = dict(prior_s)
+        self._weight = prior_weight
+        self._recent: dict[str, deque[float]] = {code: deque(maxlen=window) for code in self._prior}
+        self._window = window
+
+    @classmethod
+    def from_config(cls, services: Iterable[Service], routing: RoutingSection) -> ServiceTimes:
+        prior = {s.code: s.mean_service_min * 60.0 for s in services}
+        return cls(prior, routing.eta_prior_weight, routing.eta_window)
+
+    def observe(self, service: str, seconds: float) -> None:
+        if seconds >= 0:
+            self._recent.setdefault(service, deque(maxlen=self._window)).append(seconds)
+
+    def mean_s(self, service: str) -> float:
+        recent = self._recent.get(service, ())
+        prior = self._prior.get(service, 480.0)
+        return (prior * self._weight + sum(recent)) / (self._weight + len(recent) or 1)
+
+    def means(self) -> dict[str, float]:
+        return {code: self.mean_s(code) for code in self._prior}
+
+
+@dataclass(frozen=True)
+class Floor:
+    """The hall now: waiting tickets per service, and the services of each open counter."""
+
+    waiting: Mapping[str, int]
+    open_counters: Sequence[Sequence[str]]  # services of each counter that is working now
+    idle_counters: Sequence[Sequence[str]]  # services of each open counter with nobody at it
+    mean_s: Mapping[str, float]
+
+
+def capacity(service: str, floor: Floor) -> float:
+    """Counters' worth of work the open counters give `service`: a shared counter splits its time
+    among its services in proportion to the work waiting in each line."""
+    total = 0.0
+    for services in floor.open_counters:
+        if service in services:
+            total += _share(service, services, floor)
+    return total
+
+
+def _share(service: str, services: Sequence[str], floor: Floor) -> float:
+    def need(code: str) -> float:
+        return (floor.waiting.get(code, 0) + 1) * floor.mean_s.get(code, 480.0)
+
+    return need(service) / sum(need(code) for code in services)
+
+
+def eta_seconds(service: str, ahead: int, floor: Floor) -> int:
+    """Expected wait of a ticket with `ahead` people before it in its line."""
+    idle = sum(1 for services in floor.idle_counters if service in services)
+    if ahead < idle:
+        return 0
+    mean = floor.mean_s.get(service, 480.0)
+    servers = capacity(service, floor)
+    if servers <= 0:
+        return round((ahead + 1) * mean)  # nobody serves it now: a counter must come back first
+    # The first free counter: half a service on average; then one service per ticket ahead.
+    return round((ahead - idle + 0.5) * mean / servers)
+
+
+def wait_range(eta_s: float, round_min: int = 5) -> tuple[int, int]:
+    """The range printed on a ticket, in minutes: wide enough to be honest, rounded outwards."""
+    step = round_min
+    low = math.floor(eta_s * RANGE_LOW / 60 / step) * step
+    high = math.ceil((eta_s * RANGE_HIGH + RANGE_SLACK_S) / 60 / step) * step
+    return low, max(high, low + step)
+
+
+def within(wait_s: float, eta_s: float, round_min: int = 5) -> bool:
+    low, high = wait_range(eta_s, round_min)
+    return low * 60 <= wait_s <= high * 60
+
+
+def open_counters(service: str, counters: Iterable[Counter], statuses: Mapping[int, str]) -> int:
     """Counters that serve `service` and are neither paused nor closed."""
     return sum(1 for c in counters
                if service in c.services and statuses.get(c.id, "idle") in OPEN_STATUSES)
-
-
-def eta_seconds(ahead: int, service: Service, open_count: int) -> int:
-    return round(ahead * service.mean_service_min * 60 / max(1, open_count))

@@ -1,15 +1,48 @@
 """The call rule: which waiting ticket a counter calls next.
 
-A pure function over plain data, so a smarter rule (and a simulator replaying a day through it) can
-replace it without touching the store: priority tickets first, then the oldest, among the services
-the counter serves.
+A pure function over plain data, fed by the broker's store (broker/actions.py) and by the simulator
+(simulation/engine.py) alike, so what the simulator measures is what the broker does.
+
+- One pooled line per service: a ticket is never bound to a counter before it is called.
+- Priority classes: `strict` calls them first; `interleaved` calls one after every N normal calls
+  (counted across the center), so a crowd of priority tickets cannot block everyone else. A returning
+  citizen (sent away for a missing paper, back again) goes first among the priority tickets.
+- Between its services a counter compares how late each line's oldest ticket is against its
+  service's target, weighted by the counter's preference order and by how few open counters serve
+  that line: a service only this counter serves is helped before one five others can take, and no
+  line starves, because its lateness grows until it wins.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
+
+PRIORITY_CLASSES = frozenset({"elderly", "disabled", "pregnant", "merit", "appointment", "returning"})
+PriorityMode = Literal["strict", "interleaved"]
+
+# The weights below were chosen by running bench/routing.py (20 simulated days, two configs).
+# Each step down a counter's preference list multiplies a line's score by this.
+PREFERENCE_STEP = 0.9
+# A line's score is divided by (open counters serving it) ** FEW_COUNTERS: lines with fewer helpers
+# come first at equal lateness.
+FEW_COUNTERS = 0.5
+# Half the time the line's backlog would take its counters is added to the head's wait: a long line
+# is helped before its oldest ticket is late.
+BACKLOG = 0.5
+# Past its target a line's lateness grows by one per LATE_STEP_S seconds over target, the same for
+# every service: among late lines the one furthest past its target wins, which keeps the tail short,
+# while before the target short-target services (the quick ones) go first, which keeps the mean low.
+LATE_STEP_S = 300.0
+# Shorter services go a little sooner (the c-mu rule: serving quick jobs first lowers the mean):
+# the score is multiplied by (REFERENCE_S / mean service time) ** SHORT_SERVICE.
+SHORT_SERVICE = 0.2
+REFERENCE_S = 480.0
+# Seconds added to every head-of-line wait, so that lines are compared on lateness and preference
+# even when their oldest tickets arrived a moment ago.
+AGE_FLOOR_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -18,25 +51,102 @@ class Candidate:
     service: str
     priority: str
     issued_at: datetime
+    returning: bool = False
+
+    @property
+    def is_returning(self) -> bool:
+        return self.returning or self.priority == "returning"
+
+    @property
+    def is_priority(self) -> bool:
+        return self.returning or self.priority != "none"
 
 
-def call_order(candidate: Candidate) -> tuple[bool, datetime]:
-    """Sort key: priority (anything but "none") first, then the earliest issued.
+@dataclass(frozen=True)
+class ServiceLoad:
+    """What the rule knows about one service now."""
 
-    Ties keep the order of the input list (the store lists tickets in the order they were stored).
+    target_s: float
+    servers: int = 1  # open counters serving it
+    waiting: int = 0  # tickets in its line
+    mean_s: float = 480.0  # learned mean service time
+
+
+@dataclass(frozen=True)
+class Rule:
+    mode: PriorityMode = "interleaved"
+    every: int = 3  # interleaved: one priority ticket after every `every` normal calls
+    loads: Mapping[str, ServiceLoad] = field(default_factory=dict)
+
+
+def call_order(candidate: Candidate) -> tuple[bool, bool, datetime]:
+    """Order inside one line: returning, then other priority, then the earliest issued."""
+    return (not candidate.is_returning, not candidate.is_priority, candidate.issued_at)
+
+
+def normal_streak(recent_calls: Sequence[bool], every: int) -> int:
+    """Normal calls since the last priority call (most recent first; True = priority), at most
+    `every`. A day without a priority call yet counts as a full streak: nobody was held back."""
+    for index, was_priority in enumerate(recent_calls[:every]):
+        if was_priority:
+            return index
+    return every
+
+
+def choose_next(waiting: Iterable[Candidate], services: Sequence[str], *, now: datetime | None = None,
+                rule: Rule = Rule(), streak: int | None = None) -> Candidate | None:
+    """The ticket a counter serving `services` (in preference order) calls next, or None.
+
+    `streak` is `normal_streak(...)` of the center's recent calls; None means a full one.
     """
-    return (candidate.priority == "none", candidate.issued_at)
-
-
-def choose_next(waiting: Iterable[Candidate], services: Sequence[str]) -> Candidate | None:
-    """The ticket a counter serving `services` calls next, or None when nobody waits for them."""
     served = set(services)
     eligible = [c for c in waiting if c.service in served]
-    return min(eligible, key=call_order, default=None)
+    if not eligible:
+        return None
+    group = _class_to_call(eligible, rule, rule.every if streak is None else streak)
+    if group[0].is_priority:
+        return min(group, key=call_order)
+    moment = now or max(c.issued_at for c in eligible)
+    return _best_line(group, services, moment, rule)
+
+
+def _class_to_call(eligible: list[Candidate], rule: Rule, streak: int) -> list[Candidate]:
+    priority = [c for c in eligible if c.is_priority]
+    normal = [c for c in eligible if not c.is_priority]
+    if not priority or not normal:
+        return priority or normal
+    if rule.mode == "strict" or streak >= rule.every:
+        return priority
+    return normal
+
+
+def _best_line(group: list[Candidate], services: Sequence[str], now: datetime,
+               rule: Rule) -> Candidate:
+    heads: dict[str, Candidate] = {}
+    for candidate in group:  # stable: ties keep the input (store) order
+        head = heads.get(candidate.service)
+        if head is None or candidate.issued_at < head.issued_at:
+            heads[candidate.service] = candidate
+    ranked = sorted(heads.values(), key=lambda c: -line_score(c, services, now, rule))
+    return ranked[0]
+
+
+def line_score(head: Candidate, services: Sequence[str], now: datetime, rule: Rule) -> float:
+    """How urgently this counter should serve the line `head` leads (higher = sooner)."""
+    load = rule.loads.get(head.service, ServiceLoad(target_s=1200.0))
+    servers = max(1, load.servers)
+    waited = max(0.0, (now - head.issued_at).total_seconds()) + AGE_FLOOR_S
+    waited += BACKLOG * load.waiting * load.mean_s / servers
+    target = max(1.0, load.target_s)
+    lateness = waited / target if waited < target else 1.0 + (waited - target) / LATE_STEP_S
+    rank = services.index(head.service) if head.service in services else len(services)
+    quick: float = (REFERENCE_S / max(1.0, load.mean_s)) ** SHORT_SERVICE
+    score: float = lateness * quick * PREFERENCE_STEP ** rank / servers ** FEW_COUNTERS
+    return score
 
 
 def ahead_of(ticket: Candidate, waiting: Sequence[Candidate]) -> int:
-    """How many waiting tickets of the same service the rule would call before this one."""
+    """How many waiting tickets of the same service would be called before this one."""
     same = [c for c in waiting if c.service == ticket.service]
     line = sorted(same, key=call_order)  # stable: ties keep the store's order, as choose_next does
     ids = [c.id for c in line]

@@ -1,0 +1,60 @@
+"""A simulated day's figures, as `xephang simulate` prints them."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from broker.estimate import within
+from simulation.engine import Day
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile: the smallest value with at least q of the values at or below it."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+def summary(day: Day) -> dict[str, Any]:
+    served = [r for r in day.records if r.wait_s is not None]
+    waits = [r.wait_s for r in served if r.wait_s is not None]
+    errors = [abs(r.wait_s - r.eta_s) for r in served if r.wait_s is not None]
+    round_min = day.config.routing.eta_round_min
+    inside = [within(r.wait_s, r.eta_s, round_min) for r in served if r.wait_s is not None]
+    return {
+        "policy": day.policy,
+        "tickets": len(day.records),
+        "mean_wait_s": _round(_mean(waits)),
+        "p95_wait_s": _round(percentile(waits, 0.95)),
+        "max_wait_s": _round(max(waits, default=0.0)),
+        "per_service": _per_service(day),
+        "utilisation": _utilisation(day),
+        "eta_mae_s": _round(_mean(errors)),
+        "eta_within_range": round(sum(inside) / len(inside), 3) if inside else 0.0,
+    }
+
+
+def _per_service(day: Day) -> dict[str, dict[str, float]]:
+    out = {}
+    for service in day.config.services:
+        waits = [r.wait_s for r in day.records if r.service == service.code and r.wait_s is not None]
+        out[service.code] = {"mean_wait_s": _round(_mean(waits)),
+                             "p95_wait_s": _round(percentile(waits, 0.95))}
+    return out
+
+
+def _utilisation(day: Day) -> dict[str, float]:
+    span = day.working_span_s()
+    return {str(cid): round(desk.busy_s / max(1.0, span - desk.break_taken_s), 3)
+            for cid, desk in day.desks.items()}
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def _round(value: float) -> float:
+    return round(value, 1)

@@ -1,0 +1,26 @@
+"""Run one simulated day: `simulate(config, policy, tickets, seed)` returns the printed figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simulation.engine import Day
+from simulation.policies import POLICIES
+from simulation.profile import Profile, citizens
+from simulation.report import summary
+from xephang.config import SiteConfig
+
+
+def simulate_day(config: SiteConfig, policy: str, tickets: int, seed: int,
+                 profile: Profile | None = None) -> Day:
+    if policy not in POLICIES:
+        raise ValueError(f"unknown policy {policy!r}; choose one of {', '.join(POLICIES)}")
+    if tickets < 0:
+        raise ValueError("--tickets must not be negative")
+    profile = profile or Profile()
+    return Day(config, policy, profile, citizens(config, profile, tickets, seed)).run()
+
+
+def simulate(config: SiteConfig, policy: str, tickets: int, seed: int,
+             profile: Profile | None = None) -> dict[str, Any]:
+    return summary(simulate_day(config, policy, tickets, seed, profile))
