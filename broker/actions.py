@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from broker import live
 from broker.errors import Rejected
 from broker.routing import choose_next
 from broker.store import CounterRow, EventRow, TicketRow, Tx
@@ -95,7 +96,9 @@ def call_next(step: Step) -> TicketRow | None:
     _finish(step, "done")
     pool = _callable(step)
     services = [*step.counter_config.services, *(t.service for t in pool)]
-    chosen = choose_next([candidate(t) for t in pool], services)
+    chosen = choose_next([candidate(t) for t in pool], services, now=step.tx.now,
+                         rule=live.rule(step.tx, step.config),
+                         streak=live.streak(step.tx, step.config))
     if chosen is None:
         return None
     ticket = step.tx.ticket(chosen.id)

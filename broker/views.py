@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from broker.estimate import eta_seconds, open_counters
-from broker.routing import Candidate, ahead_of
+from broker import live
+from broker.routing import Candidate
 from broker.store import EventRow, TicketRow, Tx
 from xephang.config import SiteConfig
 from xephang.protocol import Announcement, CounterState, Event, HallState, RecentCall, Ticket
@@ -25,18 +25,9 @@ def ticket_message(row: TicketRow, ahead: int = 0, eta_s: int = 0) -> Ticket:
                   ahead=ahead, eta_s=eta_s, priority=row.priority)
 
 
-def statuses(tx: Tx) -> dict[int, str]:
-    return {row.id: row.status for row in tx.counters()}
-
-
 def estimate(tx: Tx, config: SiteConfig, row: TicketRow) -> tuple[int, int]:
     """(people ahead, estimated wait in seconds) of a waiting ticket; (0, 0) once called."""
-    service = config.service(row.service)
-    if row.status != "waiting" or service is None:
-        return 0, 0
-    ahead = ahead_of(candidate(row), [candidate(t) for t in tx.waiting([row.service])])
-    open_count = open_counters(row.service, config.counters, statuses(tx))
-    return ahead, eta_seconds(ahead, service, open_count)
+    return live.estimate(tx, config, row)
 
 
 def waiting_ticket(tx: Tx, config: SiteConfig, row: TicketRow) -> Ticket:
@@ -54,9 +45,7 @@ def hall_state(tx: Tx, config: SiteConfig) -> HallState:
     counts = {service.code: 0 for service in config.services}
     for row in tx.waiting():
         counts[row.service] = counts.get(row.service, 0) + 1
-    now_open = statuses(tx)
-    etas = {s.code: eta_seconds(counts[s.code], s, open_counters(s.code, config.counters, now_open))
-            for s in config.services}
+    etas = live.service_etas(tx, config)
     calls = [RecentCall(number=str(e.data.get("number", "")), counter=e.counter or 0, at=e.at)
              for e in tx.recent_events(CALL_EVENTS, RECENT_CALLS)]
     return HallState(recent_calls=calls, waiting=counts, eta_s=etas)
