@@ -7,6 +7,7 @@ display never loads the printer stack.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import signal
@@ -74,10 +75,36 @@ def _parser() -> argparse.ArgumentParser:
     ticket.add_argument("--out", type=Path, required=True)
     ticket.set_defaults(run=_run_ticket)
 
+    _account_parser(commands)
+
+    simulate = commands.add_parser("simulate", help="simulate a day through the real call rule")
+    simulate.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    simulate.add_argument("--tickets", type=int, default=1200)
+    simulate.add_argument("--seed", type=int, default=1)
+    simulate.add_argument("--policy", choices=("ours", "static", "fifo", "fifo-blind"), default="ours")
+    simulate.set_defaults(run=_run_simulate)
+
     scan = commands.add_parser("scan", help="decode the QR codes in image files, one JSON line each")
     scan.add_argument("paths", nargs="+", type=Path, metavar="IMAGE")
     scan.set_defaults(run=_run_scan)
     return parser
+
+
+def _account_parser(commands: Any) -> None:
+    account = commands.add_parser("account", help="create or change a staff/manager/admin account")
+    account.add_argument("action", choices=("create", "reset", "disable", "enable"))
+    account.add_argument("--db", type=Path, default=Path("xephang.db"), help="the broker's SQLite file")
+    account.add_argument("--user", required=True, help="username (lower case, no accents)")
+    account.add_argument("--role", choices=("staff", "manager", "admin"), default="staff")
+    account.add_argument("--name", default="", help="full name shown on the pages")
+    account.add_argument("--counter", type=int, help="a staff account's own counter")
+    account.set_defaults(run=_run_account)
+
+
+def _run_account(args: argparse.Namespace) -> int:
+    from broker.account_cli import run  # the broker's database holds the accounts
+
+    return run(args)
 
 
 def _role_parser(
@@ -152,6 +179,14 @@ def _run_ticket(args: argparse.Namespace) -> int:
 
     render_sample_ticket(config, args.service, args.out)
     print(args.out)
+    return 0
+
+
+def _run_simulate(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    from simulation.run import simulate
+
+    print(json.dumps(simulate(config, args.policy, args.tickets, args.seed), ensure_ascii=False))
     return 0
 
 
