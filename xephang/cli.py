@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import json
 import logging
 import os
 import signal
@@ -77,13 +76,6 @@ def _parser() -> argparse.ArgumentParser:
     ticket.set_defaults(run=_run_ticket)
 
     _account_parser(commands)
-
-    simulate = commands.add_parser("simulate", help="simulate a day through the real call rule")
-    simulate.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
-    simulate.add_argument("--tickets", type=int, default=1200)
-    simulate.add_argument("--seed", type=int, default=1)
-    simulate.add_argument("--policy", choices=("ours", "static", "fifo", "fifo-blind"), default="ours")
-    simulate.set_defaults(run=_run_simulate)
 
     simulate = commands.add_parser("simulate", help="simulate a day through the real call rule")
     simulate.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
@@ -187,14 +179,6 @@ def _run_ticket(args: argparse.Namespace) -> int:
 
     render_sample_ticket(config, args.service, args.out)
     print(args.out)
-    return 0
-
-
-def _run_simulate(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
-    from simulation.run import simulate
-
-    print(json.dumps(simulate(config, args.policy, args.tickets, args.seed), ensure_ascii=False))
     return 0
 
 
