@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from display.sse_client import SseClient  # noqa: E402
-from tests.processes import RoleProcess, get_json, post_json  # noqa: E402
+from tests.processes import RoleProcess, WebSession, get_json, staff_session  # noqa: E402
 from xephang.config import load_config  # noqa: E402
 from xephang.mosquitto import Mosquitto  # noqa: E402
 from xephang.mqtt import MqttLink  # noqa: E402
@@ -45,14 +45,14 @@ def issue_tickets(mqtt_url: str, count: int, broker_url: str) -> None:
     link.stop()
 
 
-def measure(calls: int, broker_url: str, hall: SseClient) -> list[float]:
+def measure(calls: int, staff: WebSession, hall: SseClient) -> list[float]:
     counters = [1, 2, 3, 4, 8]  # the counters serving HT
     samples = []
     for index in range(calls):
         counter = counters[index % len(counters)]
         started = time.perf_counter()
-        _, reply = post_json(f"{broker_url}/api/counter/{counter}/command",
-                             {"command_id": str(uuid.uuid4()), "action": "call_next"})
+        _, reply = staff.post_json(f"/api/counter/{counter}/command",
+                                   {"command_id": str(uuid.uuid4()), "action": "call_next"})
         number = reply["ticket"]["number"]
         hall.wait_for("state", lambda s, n=number, c=counter: s["current"] is not None
                       and s["current"]["number"] == n and s["current"]["counter"] == c)
@@ -71,7 +71,8 @@ def main() -> None:
     try:
         issue_tickets(mosquitto.url, args.calls, broker.url)
         hall = SseClient(display.url + "/events")
-        samples = measure(args.calls, broker.url, hall)
+        staff = staff_session(broker.url, folder / "q.db")  # the staff API needs a signed-in session
+        samples = measure(args.calls, staff, hall)
         hall.close()
     finally:
         display.stop()

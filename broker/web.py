@@ -1,44 +1,90 @@
-"""The broker's pages: counter staff pages, a citizen's ticket status page, and a small JSON API.
+"""The broker's pages: sign-in, counter staff pages, a citizen's ticket page and a small JSON API;
+the manager's office is in `admin_web.py`.
 
-A staff page's buttons post to `/api/counter/<id>/command`, which runs the same command handler as
-MQTT; the page follows its counter and the queue live through server-sent events.
+A staff page's buttons post to `/api/counter/<id>/command` (signed-in staff, CSRF token), which runs
+the same command handler as MQTT with the account recorded in the events; the page follows its
+counter and the queue live through server-sent events.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
 
+from broker.accounts import Accounts
+from broker.admin_web import admin
+from broker.auth import current, init_auth, refuse, require
+from broker.board import COUNTER_STATUS_VI, Presence
+from broker.devices import Devices
+from broker.errors import Rejected
+from broker.formats import clock, minutes
+from broker.manage import Desk
+from broker.queue import Outcome
 from broker.service import BrokerService
+from broker.store import EventRow
 from broker.views import counter_state, hall_state, ticket_status
+from xephang.config import Counter
 from xephang.errors import ProtocolError
 from xephang.protocol import CounterCommand, decode
 
-COUNTER_STATUS_VI = {"idle": "Đang rảnh", "calling": "Đang gọi số", "serving": "Đang phục vụ",
-                     "paused": "Tạm dừng", "closed": "Đóng quầy"}
 TICKET_STATUS_VI = {"waiting": "Đang chờ đến lượt", "called": "Đã được gọi", "done": "Đã phục vụ xong",
-                    "no_show": "Đã qua lượt (vắng mặt)"}
+                    "no_show": "Đã qua lượt (vắng mặt)",
+                    "returning": "Đang đi bổ sung giấy tờ — khi quay lại, báo cán bộ để được gọi trước"}
 
 
-def create_app(service: BrokerService) -> Flask:
+def create_app(service: BrokerService, devices: Devices | None = None) -> Flask:
     app = Flask(__name__)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.extensions["xephang_broker"] = service
-    app.register_blueprint(staff)
-    app.register_blueprint(citizen)
-    app.register_blueprint(api)
+    if devices is None:
+        devices = Devices()
+        devices.attach(service.link, service.topics)
+    app.extensions.update(xephang_broker=service, xephang_devices=devices,
+                          xephang_presence=Presence(), xephang_desk=Desk(service.queue))
+    accounts = Accounts(service.queue.store)
+    init_auth(app, accounts, service.config.web, service.queue.store,
+              lambda event: publish_events(service, [event]))
+    for blueprint in (staff, citizen, api, admin):
+        app.register_blueprint(blueprint)
     return app
 
 
-def _service() -> BrokerService:
+def publish_events(service: BrokerService, events: list[EventRow]) -> None:
+    """Put already-committed audit events on the MQTT event stream, like every other change."""
+    service.run(lambda: Outcome(None, events))
+
+
+def broker() -> BrokerService:
     service: BrokerService = current_app.extensions["xephang_broker"]
     return service
 
 
+def desk() -> Desk:
+    found: Desk = current_app.extensions["xephang_desk"]
+    return found
+
+
+def presence() -> Presence:
+    found: Presence = current_app.extensions["xephang_presence"]
+    return found
+
+
 def _error(status: int, code: str, detail: str) -> tuple[Response, int]:
     return jsonify({"v": 1, "ok": False, "error": code, "detail": detail}), status
+
+
+def _counter_for_staff(counter_id: int) -> Counter:
+    """The counter, if it exists and this account may work it (a staff account with its own
+    counter works only that one)."""
+    counter = broker().config.counter(counter_id)
+    if counter is None:
+        abort(404, f"Không có quầy số {counter_id}.")
+    account = current()
+    if account and account.role == "staff" and account.counter not in (None, counter_id):
+        abort(403)
+    return counter
 
 
 # -- staff ---------------------------------------------------------------------------------------
@@ -46,32 +92,66 @@ staff = Blueprint("staff", __name__)
 
 
 @staff.get("/")
+@require("staff")
 def index() -> str:
-    service = _service()
+    service = broker()
     return render_template("index.html", site=service.config.site, counters=service.config.counters)
 
 
 @staff.get("/counter/<int:counter_id>")
+@require("staff")
 def counter_page(counter_id: int) -> str:
-    service = _service()
-    counter = service.config.counter(counter_id)
-    if counter is None:
-        abort(404, f"Không có quầy số {counter_id}.")
+    service, counter = broker(), _counter_for_staff(counter_id)
+    account = current()
+    assert account is not None
     with service.queue.store.snapshot() as tx:
         state = counter_state(tx, counter_id).model_dump(mode="json")
-        waiting = hall_state(tx, service.config).waiting
-    names = {s.code: s.name for s in service.config.services}
+    presence().seen(counter_id, account.label, datetime.now(UTC))
     return render_template("counter.html", site=service.config.site, counter=counter, state=state,
-                           waiting=waiting, names=names, statuses=COUNTER_STATUS_VI,
-                           services=service.config.services)
+                           statuses=COUNTER_STATUS_VI, services=service.config.services,
+                           counters=service.config.counters, queue=_queue(counter))
+
+
+@staff.get("/counter/<int:counter_id>/queue.json")
+@require("staff")
+def counter_queue(counter_id: int) -> Response:
+    return jsonify(_queue(_counter_for_staff(counter_id)))
+
+
+def _queue(counter: Counter) -> dict[str, Any]:
+    """What waits for this counter: per service the count and the oldest wait; the citizens away
+    fetching a paper (to put back in line when they return)."""
+    service = broker()
+    zone = service.config.site.zone
+    with service.queue.store.snapshot() as tx:
+        waiting, now = tx.waiting(), tx.now
+        away = tx.execute("SELECT id FROM tickets WHERE status = 'returning' ORDER BY issued_at")
+        returning = [t for t in (tx.ticket(r["id"]) for r in away) if t is not None]
+    lines = []
+    for code in counter.services:
+        line = [t for t in waiting if t.service == code and t.counter in (None, counter.id)]
+        oldest = (now - line[0].issued_at).total_seconds() if line else None
+        lines.append({"code": code, "name": _name(code), "waiting": len(line),
+                      "oldest_min": minutes(oldest)})
+    total = sum(1 for t in waiting if t.counter == counter.id or (
+        t.counter is None and t.service in counter.services))
+    return {"lines": lines, "total": total,
+            "returning": [{"id": t.id, "number": t.number, "service": _name(t.service),
+                           "since": clock(t.issued_at, zone)} for t in returning
+                          if t.service in counter.services]}
+
+
+def _name(code: str) -> str:
+    found = broker().config.service(code)
+    return found.name if found else code
 
 
 @staff.get("/counter/<int:counter_id>/events")
+@require("staff")
 def counter_events(counter_id: int) -> Response:
-    if _service().config.counter(counter_id) is None:
-        abort(404)
+    _counter_for_staff(counter_id)
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return Response(_service().hub.stream(), mimetype="text/event-stream", headers=headers)
+    return Response(broker().hub.stream(), mimetype="text/event-stream", headers=headers)
 
 
 # -- citizens ------------------------------------------------------------------------------------
@@ -80,7 +160,7 @@ citizen = Blueprint("citizen", __name__)
 
 @citizen.get("/ticket/<ticket_id>")
 def ticket_page(ticket_id: str) -> str | tuple[str, int]:
-    service = _service()
+    service = broker()
     with service.queue.store.snapshot() as tx:
         status = ticket_status(tx, service.config, ticket_id)
     if status is None:
@@ -95,12 +175,12 @@ api = Blueprint("api", __name__)
 
 @api.get("/healthz")
 def healthz() -> Response:
-    return jsonify({"ok": True, "mqtt": _service().link.connected.is_set()})
+    return jsonify({"ok": True, "mqtt": broker().link.connected.is_set()})
 
 
 @api.get("/api/state")
 def state() -> Response:
-    service = _service()
+    service = broker()
     with service.queue.store.snapshot() as tx:
         hall = hall_state(tx, service.config).model_dump(mode="json")
         counters = [counter_state(tx, c.id).model_dump(mode="json") for c in service.config.counters]
@@ -108,10 +188,12 @@ def state() -> Response:
 
 
 @api.post("/api/counter/<int:counter_id>/command")
-def command(counter_id: int) -> Response | tuple[Response, int]:
-    service = _service()
+@require("staff")
+def command(counter_id: int) -> Any:
+    service = broker()
     if service.config.counter(counter_id) is None:
         return _error(404, "unknown_counter", f"Không có quầy số {counter_id} (unknown counter).")
+    _counter_for_staff(counter_id)
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return _error(400, "invalid_json", "Nội dung phải là một đối tượng JSON (JSON object).")
@@ -119,8 +201,37 @@ def command(counter_id: int) -> Response | tuple[Response, int]:
         parsed = decode(CounterCommand, _with_version(body))
     except ProtocolError as exc:
         return _error(400, exc.code, exc.detail)
-    reply = service.command(counter_id, parsed)
+    account = current()
+    assert account is not None
+    reply = service.command(counter_id, parsed, account.username)
+    presence().seen(counter_id, account.label, datetime.now(UTC))
     return jsonify(reply.model_dump(mode="json"))
+
+
+@api.post("/api/counter/<int:counter_id>/set-aside")
+@require("staff")
+def set_aside(counter_id: int) -> Any:
+    _counter_for_staff(counter_id)
+    return _desk_change(lambda by: desk().set_aside(counter_id, by))
+
+
+@api.post("/api/counter/<int:counter_id>/came-back")
+@require("staff")
+def came_back(counter_id: int) -> Any:
+    _counter_for_staff(counter_id)
+    body = request.get_json(silent=True) or {}
+    ticket_id = str(body.get("ticket", "")) if isinstance(body, dict) else ""
+    return _desk_change(lambda by: desk().came_back(counter_id, ticket_id, by))
+
+
+def _desk_change(change: Any) -> Any:
+    account = current()
+    assert account is not None
+    try:
+        broker().run(lambda: change(account.username))
+    except Rejected as exc:
+        return refuse(409, exc.code, exc.detail)
+    return jsonify({"v": 1, "ok": True})
 
 
 def _with_version(body: dict[str, Any]) -> bytes:

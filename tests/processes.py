@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -11,6 +13,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from tests.conftest import SITE_TOML
 from xephang.mosquitto import free_port
@@ -87,3 +90,60 @@ def post_json(url: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
 def get_text(url: str) -> str:
     with urllib.request.urlopen(url, timeout=5) as response:
         return str(response.read().decode("utf-8"))
+
+
+def create_account(db: Path, username: str, password: str, role: str = "staff",
+                   counter: int | None = None) -> None:
+    """An account in a broker's database (before or while the broker runs)."""
+    from broker.accounts import Accounts
+    from broker.store import Store
+
+    store = Store(db)
+    try:
+        Accounts(store).create(username, password, role, counter=counter, by="(test)")
+    finally:
+        store.close()
+
+
+class WebSession:
+    """A signed-in HTTP client: keeps the session cookie and sends the CSRF token with every POST."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base = base_url
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.csrf = ""
+
+    def login(self, username: str, password: str) -> WebSession:
+        page = self.get_text("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert token, "no CSRF token on the login page"
+        form = urlencode({"csrf_token": token[1], "username": username, "password": password})
+        self.opener.open(urllib.request.Request(self.base + "/login", data=form.encode(),
+                                                method="POST"), timeout=10).read()
+        self.csrf = self.get_json("/api/whoami")["csrf"]
+        return self
+
+    def get_text(self, path: str) -> str:
+        with self.opener.open(self.base + path, timeout=10) as response:
+            return str(response.read().decode("utf-8"))
+
+    def get_json(self, path: str) -> Any:
+        return json.loads(self.get_text(path))
+
+    def post_json(self, path: str, body: Any = None) -> tuple[int, Any]:
+        data = body if isinstance(body, bytes) else json.dumps(body or {}).encode()
+        request = urllib.request.Request(self.base + path, data=data, method="POST", headers={
+            "Content-Type": "application/json", "X-CSRF-Token": self.csrf})
+        try:
+            with self.opener.open(request, timeout=10) as response:
+                return int(response.status), json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read() or b"null")
+
+
+def staff_session(base_url: str, db: Path, username: str = "canbo-test", role: str = "staff",
+                  password: str = "mat-khau-thu") -> WebSession:
+    """A new account in the broker's database, signed in."""
+    create_account(db, username, password, role)
+    return WebSession(base_url).login(username, password)

@@ -14,6 +14,7 @@ import pytest
 
 from broker.role import BrokerRole
 from tests.probe import Probe
+from tests.processes import WebSession, staff_session
 from tests.test_broker_support import ask_ticket, running_broker
 from xephang.config import SiteConfig
 from xephang.mosquitto import Mosquitto
@@ -33,6 +34,12 @@ def url(broker: BrokerRole) -> str:
     return broker.http_url
 
 
+@pytest.fixture
+def web(url: str, tmp_path: Path) -> WebSession:
+    """Signed in as counter staff: the staff pages and their API need a session and its CSRF token."""
+    return staff_session(url, tmp_path / "queue.db")
+
+
 def get(address: str) -> tuple[int, str]:
     try:
         with urllib.request.urlopen(address, timeout=5) as response:
@@ -41,42 +48,33 @@ def get(address: str) -> tuple[int, str]:
         return exc.code, exc.read().decode("utf-8")
 
 
-def post(address: str, body: bytes | dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    data = body if isinstance(body, bytes) else json.dumps(body).encode()
-    request = urllib.request.Request(address, data=data, method="POST",
-                                     headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return int(response.status), json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
-
-
-def press(url: str, counter: int, action: str, command_id: str | None = None,
+def press(web: WebSession, counter: int, action: str, command_id: str | None = None,
           **args: Any) -> tuple[int, dict[str, Any]]:
     body = {"command_id": command_id or str(uuid.uuid4()), "action": action, "args": args}
-    return post(f"{url}/api/counter/{counter}/command", body)
+    status, reply = web.post_json(f"/api/counter/{counter}/command", body)
+    return status, reply
 
 
-def test_the_index_links_every_counter(url: str, config: SiteConfig) -> None:
-    status, page = get(url + "/")
-    assert status == 200
+def test_the_index_links_every_counter(web: WebSession, config: SiteConfig) -> None:
+    page = web.get_text("/")
     for counter in config.counters:
         assert f'href="/counter/{counter.id}"' in page
 
 
-def test_the_staff_page_has_the_buttons_and_the_counter(url: str) -> None:
-    status, page = get(url + "/counter/5")
-    assert status == 200
+def test_the_staff_page_has_the_buttons_and_the_counter(web: WebSession) -> None:
+    page = web.get_text("/counter/5")
     for label in ("Quầy 5", "Gọi số tiếp", "Gọi lại", "Vắng mặt", "Xong", "Chứng thực", "Trả kết quả"):
         assert label in page
-    assert get(url + "/counter/99")[0] == 404
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        web.get_text("/counter/99")
+    assert missing.value.code == 404
 
 
-def test_a_press_on_the_staff_page_calls_a_ticket(url: str, probe: Probe, topics: Topics) -> None:
+def test_a_press_on_the_staff_page_calls_a_ticket(web: WebSession, url: str, probe: Probe,
+                                                  topics: Topics) -> None:
     ticket = ask_ticket(probe, topics, "TKQ")["ticket"]
     probe.subscribe(topics.hall_announce)
-    status, reply = press(url, 5, "call_next")
+    status, reply = press(web, 5, "call_next")
     assert (status, reply["ok"], reply["ticket"]["number"]) == (200, True, "6001")
     assert probe.next(topics.hall_announce)[1]["text"] == "Mời công dân có số thứ tự 6001 đến quầy số 5"
     state = json.loads(get(url + "/api/state")[1])
@@ -86,11 +84,11 @@ def test_a_press_on_the_staff_page_calls_a_ticket(url: str, probe: Probe, topics
     assert counter5["ticket"]["id"] == ticket["id"]
 
 
-def test_a_double_press_with_one_command_id_calls_once(url: str, probe: Probe,
+def test_a_double_press_with_one_command_id_calls_once(web: WebSession, url: str, probe: Probe,
                                                        topics: Topics) -> None:
     ask_ticket(probe, topics, "CT"), ask_ticket(probe, topics, "CT")
     cid = str(uuid.uuid4())
-    assert press(url, 1, "call_next", cid) == press(url, 1, "call_next", cid)
+    assert press(web, 1, "call_next", cid) == press(web, 1, "call_next", cid)
     waiting = json.loads(get(url + "/api/state")[1])["hall"]["waiting"]
     assert waiting["CT"] == 1
 
@@ -101,22 +99,23 @@ def test_a_double_press_with_one_command_id_calls_once(url: str, probe: Probe,
     ({"command_id": "nope", "action": "call_next"}, "invalid_payload"),
     ({"command_id": str(uuid.uuid4()), "action": "explode"}, "invalid_payload"),
 ])
-def test_bad_input_gets_a_clear_400(url: str, body: bytes | dict[str, Any], code: str) -> None:
-    status, reply = post(f"{url}/api/counter/5/command", body)
+def test_bad_input_gets_a_clear_400(web: WebSession, body: bytes | dict[str, Any], code: str) -> None:
+    status, reply = web.post_json("/api/counter/5/command", body)
     assert (status, reply["ok"], reply["error"]) == (400, False, code)
     assert reply["detail"]
 
 
-def test_an_unknown_counter_is_a_404(url: str) -> None:
-    status, reply = press(url, 77, "call_next")
+def test_an_unknown_counter_is_a_404(web: WebSession) -> None:
+    status, reply = press(web, 77, "call_next")
     assert (status, reply["error"]) == (404, "unknown_counter")
 
 
-def test_the_staff_page_follows_its_counter_live(url: str, probe: Probe, topics: Topics) -> None:
+def test_the_staff_page_follows_its_counter_live(web: WebSession, probe: Probe,
+                                                 topics: Topics) -> None:
     ask_ticket(probe, topics, "HT")
-    with urllib.request.urlopen(url + "/counter/3/events", timeout=5) as stream:
+    with web.opener.open(web.base + "/counter/3/events", timeout=5) as stream:
         read_event(stream, "counter-3")  # the current state, replayed on connect
-        press(url, 3, "call_next")
+        press(web, 3, "call_next")
         state = read_event(stream, "counter-3")
     assert (state["status"], state["ticket"]["number"]) == ("calling", "1001")
 
@@ -134,14 +133,15 @@ def read_event(stream: Any, name: str) -> dict[str, Any]:
     raise AssertionError(f"the stream ended before a {name} event")
 
 
-def test_a_citizen_follows_the_ticket(url: str, probe: Probe, topics: Topics) -> None:
+def test_a_citizen_follows_the_ticket(web: WebSession, url: str, probe: Probe,
+                                      topics: Topics) -> None:
     ask_ticket(probe, topics, "KD")
     mine = ask_ticket(probe, topics, "KD")["ticket"]
     status, page = get(f"{url}/ticket/{mine['id']}")
     assert status == 200
     for text in ("5002", "Kinh doanh", "Đang chờ đến lượt", "Số người đang chờ trước bạn: <strong>1"):
         assert text in page
-    press(url, 10, "call_next"), press(url, 10, "call_next")
+    press(web, 10, "call_next"), press(web, 10, "call_next")
     page = get(f"{url}/ticket/{mine['id']}")[1]
     assert "Đã được gọi — mời đến quầy số 10" in page
     assert get(f"{url}/ticket/unknown-ticket")[0] == 404

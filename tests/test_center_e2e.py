@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from display.sse_client import SseClient
-from tests.processes import RoleProcess, get_json, get_text, post_json
+from tests.processes import RoleProcess, get_json, post_json, staff_session
 from xephang.mosquitto import Mosquitto
 
 
@@ -55,8 +55,9 @@ def test_press_print_call_show(center: dict[str, RoleProcess], tmp_path: Path) -
             assert image.mode == "1" and image.width == 576  # the raster sent to an 80 mm printer
         hall.wait_for("state", lambda s: waiting(s, "HT") == 1)
 
-        reply = post_json(center["broker"].url + "/api/counter/1/command",
-                          {"command_id": str(uuid.uuid4()), "action": "call_next"})[1]
+        staff = staff_session(center["broker"].url, tmp_path / "q.db")
+        reply = staff.post_json("/api/counter/1/command",
+                                {"command_id": str(uuid.uuid4()), "action": "call_next"})[1]
         assert reply["ok"] and reply["ticket"]["number"] == "1001"
         shown = hall.wait_for("state", lambda s: s["current"] is not None)
         assert (shown["current"]["number"], shown["current"]["counter_label"]) == ("1001", "Quầy 1")
@@ -64,7 +65,7 @@ def test_press_print_call_show(center: dict[str, RoleProcess], tmp_path: Path) -
 
         counter = get_json(center["broker"].url + "/api/state")["counters"][0]
         assert counter["status"] == "calling" and counter["ticket"]["number"] == "1001"
-        assert "1001" in get_text(center["broker"].url + "/counter/1")
+        assert "1001" in staff.get_text("/counter/1")
     finally:
         hall.close()
         kiosk_events.close()

@@ -1,11 +1,12 @@
-// Staff page: buttons post commands (a fresh command_id per press, so a double click is harmless
-// for the queue: the broker answers a repeated id without running it again); SSE keeps it live.
+// Staff page: buttons and keyboard shortcuts post commands (a fresh command_id per press, so a
+// double press is harmless: the broker answers a repeated id without running it again), with the
+// session's CSRF token; server-sent events keep the page live, and the waiting lines are refreshed.
 "use strict";
 (function () {
   const root = document.getElementById("counter");
   const counterId = root.dataset.counter;
-  const services = root.dataset.services.split(",");
   const message = document.getElementById("message");
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
   let busy = false;
 
   function showState(state) {
@@ -15,11 +16,34 @@
     status.textContent = window.COUNTER_STATUS[state.status] || state.status;
   }
 
-  function showWaiting(hall) {
-    for (const code of services) {
-      const cell = document.querySelector(`[data-waiting="${code}"]`);
-      if (cell) cell.textContent = hall.waiting[code] ?? 0;
+  function showQueue(queue) {
+    document.getElementById("waiting-total").textContent = queue.total;
+    for (const line of queue.lines) {
+      const count = document.querySelector(`[data-waiting="${line.code}"]`);
+      const oldest = document.querySelector(`[data-oldest="${line.code}"]`);
+      if (count) count.textContent = line.waiting;
+      if (oldest) oldest.textContent = line.oldest_min;
     }
+    const list = document.getElementById("returning");
+    list.replaceChildren();
+    for (const t of queue.returning) {
+      const item = document.createElement("li");
+      item.textContent = `${t.number} · ${t.service} `;
+      const back = document.createElement("button");
+      back.textContent = "Đã quay lại";
+      back.dataset.back = t.id;
+      item.append(back);
+      list.append(item);
+    }
+    if (!queue.returning.length) list.innerHTML = '<li class="none">Không có.</li>';
+  }
+
+  async function refreshQueue() {
+    try {
+      const response = await fetch(root.dataset.queue, { headers: { Accept: "application/json" } });
+      if (response.status === 401) { location.reload(); return; }
+      if (response.ok) showQueue(await response.json());
+    } catch (error) { /* the next refresh will try again */ }
   }
 
   // crypto.randomUUID exists only on https or localhost; staff PCs on the LAN use plain http.
@@ -36,17 +60,32 @@
     message.classList.toggle("error", Boolean(isError));
   }
 
-  async function send(action) {
+  async function post(url, body) {
+    const response = await fetch(url, {
+      method: "POST", body: JSON.stringify(body),
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+    });
+    if (response.status === 401) { say("Phiên đăng nhập đã hết hạn. Đang chuyển đến trang đăng nhập…", true); location.reload(); }
+    return response.json();
+  }
+
+  function commandBody(action) {
+    const args = {};
+    if (action === "transfer") {
+      const [kind, value] = document.getElementById("transfer-target").value.split(":");
+      if (kind === "counter") args.counter = Number(value); else args.service = value;
+    }
+    return { command_id: newId(), action, args };
+  }
+
+  async function send(action, ticket) {
     if (busy) return;  // one press at a time; the command_id makes a retry safe anyway
     busy = true;
-    const args = action === "transfer"
-      ? { service: document.getElementById("transfer-service").value } : {};
-    const body = { command_id: newId(), action, args };
     try {
-      const response = await fetch(root.dataset.api, {
-        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
-      });
-      const reply = await response.json();
+      let reply;
+      if (action === "set_aside") reply = await post(root.dataset.aside, {});
+      else if (action === "came_back") reply = await post(root.dataset.back, { ticket });
+      else reply = await post(root.dataset.api, commandBody(action));
       if (reply.ok) {
         say(reply.ticket ? `Số ${reply.ticket.number}` : (action === "call_next" ? "Không còn ai chờ." : "Đã thực hiện."));
       } else {
@@ -56,16 +95,26 @@
       say("Không kết nối được máy chủ. Vui lòng thử lại.", true);
     } finally {
       busy = false;
+      refreshQueue();
     }
   }
 
   for (const button of document.querySelectorAll("button[data-action]")) {
     button.addEventListener("click", () => send(button.dataset.action));
   }
+  document.getElementById("returning").addEventListener("click", (e) => {
+    if (e.target.dataset.back) send("came_back", e.target.dataset.back);
+  });
+  document.addEventListener("keydown", (e) => {
+    if (e.ctrlKey || e.altKey || e.metaKey || /^(INPUT|SELECT|TEXTAREA)$/.test(e.target.tagName)) return;
+    const button = document.querySelector(`button[data-key="${e.key.toLowerCase()}"]`);
+    if (button) { e.preventDefault(); button.click(); }
+  });
 
   const events = new EventSource(root.dataset.events);
   events.addEventListener(`counter-${counterId}`, (e) => showState(JSON.parse(e.data)));
-  events.addEventListener("hall", (e) => showWaiting(JSON.parse(e.data)));
+  events.addEventListener("hall", () => refreshQueue());
   events.onerror = () => say("Mất kết nối, đang kết nối lại…", true);
   events.onopen = () => { if (message.classList.contains("error")) say(""); };
+  setInterval(refreshQueue, 15000);  // the oldest wait grows even when nothing happens
 })();

@@ -1,0 +1,43 @@
+"""`xephang account create|reset|disable|enable --db … --user …`: the technician's way to make the
+first admin account (and to rescue one). The password is read from XEPHANG_PASSWORD or standard
+input (asked for without echo on a terminal), never from the command line, where `ps` would show it."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+
+from broker.accounts import AccountError, Accounts
+from broker.store import Store
+
+PASSWORD_ENV = "XEPHANG_PASSWORD"
+
+
+def _password() -> str:
+    if os.environ.get(PASSWORD_ENV):
+        return os.environ[PASSWORD_ENV]
+    if sys.stdin.isatty():
+        return getpass.getpass("Mật khẩu: ")
+    return sys.stdin.readline().rstrip("\n")
+
+
+def run(args: argparse.Namespace) -> int:
+    store = Store(args.db)
+    accounts = Accounts(store)
+    try:
+        if args.action == "create":
+            accounts.create(args.user, _password(), args.role, name=args.name, counter=args.counter,
+                            by="(dòng lệnh)")
+        elif args.action == "reset":
+            accounts.reset_password(args.user, _password(), by="(dòng lệnh)")
+        else:
+            accounts.set_active(args.user, args.action == "enable", by="(dòng lệnh)")
+    except AccountError as exc:
+        print(f"xephang: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    print(f"{args.action}: {args.user}")
+    return 0

@@ -1,0 +1,236 @@
+"""The manager's office: live board, counters, statistics and reports (managers), accounts (admins)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from broker import formats, reports, stats
+from broker.accounts import ROLE_VI, ROLES, AccountError, Accounts
+from broker.auth import current, refuse, require
+from broker.board import Presence, board_data
+from broker.devices import Devices
+from broker.errors import Rejected
+from broker.manage import Desk
+from broker.queue import Outcome
+from broker.service import BrokerService
+
+admin = Blueprint("admin", __name__, url_prefix="/admin")
+MAX_RANGE_DAYS = 366
+
+
+def _ext(name: str) -> Any:
+    return current_app.extensions[name]
+
+
+def _service() -> BrokerService:
+    service: BrokerService = _ext("xephang_broker")
+    return service
+
+
+def _me() -> str:
+    account = current()
+    assert account is not None
+    return account.username
+
+
+@admin.app_template_filter("vn_int")
+def _vn_int(value: float | None) -> str:
+    return formats.vn_int(value)
+
+
+@admin.app_template_filter("cell")
+def _cell(value: object) -> str:
+    """A table cell: minutes and counts the Vietnamese way."""
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return formats.vn_dec(value, 1)
+    if isinstance(value, int):
+        return formats.vn_int(value)
+    return str(value)
+
+
+# -- live board ------------------------------------------------------------------------------------
+@admin.get("/")
+@require("manager")
+def board() -> str:
+    return render_template("admin_board.html", site=_service().config.site, data=_board())
+
+
+@admin.get("/board.json")
+@require("manager")
+def board_json() -> Response:
+    return jsonify(_board())
+
+
+def _board() -> dict[str, Any]:
+    devices: Devices = _ext("xephang_devices")
+    presence: Presence = _ext("xephang_presence")
+    return board_data(_service(), devices, presence)
+
+
+# -- counters --------------------------------------------------------------------------------------
+@admin.get("/counters")
+@require("manager")
+def counters_page() -> str:
+    service = _service()
+    return render_template("admin_counters.html", site=service.config.site, data=_board(),
+                           services=service.config.services)
+
+
+@admin.post("/counters/<int:counter_id>/<any(open, close):what>")
+@require("manager")
+def open_close(counter_id: int, what: str) -> Any:
+    desk: Desk = _ext("xephang_desk")
+    change = desk.open if what == "open" else desk.close
+    return _manager_change(lambda: change(counter_id, _me()),
+                           f"Đã {'mở' if what == 'open' else 'đóng'} quầy {counter_id}.")
+
+
+@admin.post("/counters/<int:counter_id>/services")
+@require("manager")
+def set_services(counter_id: int) -> Any:
+    desk: Desk = _ext("xephang_desk")
+    chosen = request.form.getlist("services")
+    return _manager_change(lambda: desk.set_services(counter_id, chosen, _me()),
+                           f"Đã đổi dịch vụ của quầy {counter_id}.")
+
+
+def _manager_change(change: Any, done: str) -> Any:
+    try:
+        _service().run(change)
+    except Rejected as exc:
+        flash(exc.detail, "error")
+    else:
+        flash(done, "ok")
+    return redirect(url_for("admin.counters_page"))
+
+
+# -- statistics and reports ------------------------------------------------------------------------
+def _days() -> tuple[str, str]:
+    today = _service().queue.day_of(_now())
+    first = request.args.get("from") or request.args.get("day") or today
+    last = request.args.get("to") or first
+    try:
+        start, end = date.fromisoformat(first), date.fromisoformat(last)
+    except ValueError:
+        start = end = date.fromisoformat(today)
+    if end < start:
+        start, end = end, start
+    start = max(start, end - timedelta(days=MAX_RANGE_DAYS))
+    return start.isoformat(), end.isoformat()
+
+
+def _now() -> Any:
+    with _service().queue.store.snapshot() as tx:
+        return tx.now
+
+
+def _stats() -> tuple[stats.Stats, list[reports.Table]]:
+    service = _service()
+    first, last = _days()
+    result = stats.for_days(service.queue.store, service.config.site.zone, first, last)
+    return result, reports.tables(result, service.config)
+
+
+@admin.get("/stats")
+@require("manager")
+def stats_page() -> str:
+    result, tables = _stats()
+    service = _service()
+    return render_template("admin_stats.html", site=service.config.site, stats=result, tables=tables,
+                           charts=reports.charts(result, service.config), vn_date=formats.vn_date,
+                           percent=formats.percent)
+
+
+@admin.get("/stats.<any(csv, xlsx):kind>")
+@require("manager")
+def stats_export(kind: str) -> Response:
+    result, tables = _stats()
+    title = f"{_service().config.site.name} — thống kê {_span(result)}"
+    body = reports.to_csv(tables, title) if kind == "csv" else reports.to_xlsx(tables, title)
+    mimetype = ("text/csv; charset=utf-8" if kind == "csv" else
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    name = reports.filename(result.first_day, result.last_day, kind)
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _span(result: stats.Stats) -> str:
+    if result.first_day == result.last_day:
+        return f"ngày {formats.vn_date(result.first_day)}"
+    return f"từ {formats.vn_date(result.first_day)} đến {formats.vn_date(result.last_day)}"
+
+
+@admin.get("/report")
+@require("manager")
+def daily_report() -> str:
+    result, tables = _stats()
+    service = _service()
+    return render_template("admin_report.html", site=service.config.site, stats=result,
+                           tables=tables, charts=reports.charts(result, service.config),
+                           span=_span(result), printed=formats.clock(_now(), service.config.site.zone),
+                           printed_day=formats.vn_date(service.queue.day_of(_now())),
+                           percent=formats.percent, me=current())
+
+
+# -- accounts --------------------------------------------------------------------------------------
+def _accounts() -> Accounts:
+    accounts: Accounts = _ext("xephang_accounts")
+    return accounts
+
+
+@admin.get("/accounts")
+@require("admin")
+def accounts_page() -> str:
+    service = _service()
+    return render_template("admin_accounts.html", site=service.config.site,
+                           accounts=_accounts().all(), roles=ROLES, role_vi=ROLE_VI,
+                           counters=service.config.counters)
+
+
+@admin.post("/accounts")
+@require("admin")
+def create_account() -> Any:
+    form = request.form
+    counter = form.get("counter", "")
+    return _account_change(lambda: _accounts().create(
+        form.get("username", ""), form.get("password", ""), form.get("role", ""),
+        name=form.get("name", ""), counter=int(counter) if counter.isdigit() else None,
+        by=_me())[1], f"Đã tạo tài khoản {form.get('username', '').strip().lower()}.")
+
+
+@admin.post("/accounts/<username>/<any(disable, enable, reset):what>")
+@require("admin")
+def change_account(username: str, what: str) -> Any:
+    if what == "reset":
+        return _account_change(lambda: _accounts().reset_password(
+            username, request.form.get("password", ""), by=_me()),
+            f"Đã đặt lại mật khẩu cho {username}.")
+    if what == "disable" and username == _me():
+        return refuse(409, "own_account", "Không thể tự khóa tài khoản đang dùng.")
+    return _account_change(lambda: _accounts().set_active(username, what == "enable", by=_me()),
+                           f"Đã {'mở khóa' if what == 'enable' else 'khóa'} tài khoản {username}.")
+
+
+def _account_change(change: Any, done: str) -> Any:
+    try:
+        _service().run(lambda: Outcome(None, [change()]))
+    except AccountError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(done, "ok")
+    return redirect(url_for("admin.accounts_page"))

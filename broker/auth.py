@@ -1,0 +1,247 @@
+"""Sign-in for the staff and manager pages: signed sessions that expire, a CSRF token on every
+form and API call, a login rate limit, and role checks.
+
+The session cookie is Flask's signed cookie; its signature carries a timestamp, so an idle session
+(`session_idle_min`) is refused by the server, not just forgotten by the browser. It holds the
+account id, the account's `generation` (bumped by a reset or disable, which ends the session) and the
+sign-in time (for `session_max_hours`).
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from broker.accounts import Account, Accounts
+from broker.store import EventRow, Store
+from xephang.config import WebSection
+
+View = TypeVar("View", bound=Callable[..., Any])
+Audit = Callable[[EventRow], None]
+SECRET_ENV = "XEPHANG_WEB_SECRET"
+SECRET_CREDENTIAL = "web-secret"
+
+
+def web_secret(store: Store) -> str:
+    """The key that signs sessions: from the environment, a systemd credential, or generated once
+    and kept in the database (so a restart does not sign everyone out). Never in the repository."""
+    if os.environ.get(SECRET_ENV):
+        return os.environ[SECRET_ENV]
+    credentials = os.environ.get("CREDENTIALS_DIRECTORY")
+    if credentials and (Path(credentials) / SECRET_CREDENTIAL).is_file():
+        return (Path(credentials) / SECRET_CREDENTIAL).read_text().strip()
+    with store.transaction() as tx:
+        row = tx.execute("SELECT value FROM settings WHERE key = 'web_secret'").fetchone()
+        if row is not None:
+            return str(row["value"])
+        secret = secrets.token_hex(32)
+        tx.execute("INSERT INTO settings (key, value) VALUES ('web_secret', ?)", (secret,))
+        return secret
+
+
+class LoginLimiter:
+    """At most `attempts` failed sign-ins per `window_s`, per address and per username."""
+
+    def __init__(self, attempts: int, window_s: float, clock: Callable[[], float] = time.monotonic):
+        self.attempts, self.window_s, self._clock = attempts, window_s, clock
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def wait_s(self, *keys: str) -> float:
+        """Seconds until a sign-in may be tried again; 0 when allowed now."""
+        with self._lock:
+            return max((self._wait(key) for key in keys), default=0.0)
+
+    def failed(self, *keys: str) -> None:
+        with self._lock:
+            for key in keys:
+                self._failures.setdefault(key, deque()).append(self._clock())
+
+    def _wait(self, key: str) -> float:
+        times = self._failures.get(key)
+        if not times:
+            return 0.0
+        while times and self._clock() - times[0] > self.window_s:
+            times.popleft()
+        return self.window_s - (self._clock() - times[0]) if len(times) >= self.attempts else 0.0
+
+
+def init_auth(app: Flask, accounts: Accounts, web: WebSection, store: Store, audit: Audit) -> None:
+    app.secret_key = web_secret(store)
+    app.config.update(
+        SESSION_COOKIE_NAME="xephang_session", SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=web.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=web.session_idle_min))
+    app.extensions.update(xephang_accounts=accounts, xephang_web=web, xephang_audit=audit,
+                          xephang_limiter=LoginLimiter(web.login_attempts, web.login_window_min * 60))
+    app.before_request(_load_account)
+    app.before_request(_check_csrf)
+    app.context_processor(lambda: {"me": g.get("account"), "csrf_token": csrf_token})
+    app.register_blueprint(auth)
+
+
+def current() -> Account | None:
+    account: Account | None = g.get("account")
+    return account
+
+
+def csrf_token() -> str:
+    token = session.get("csrf")
+    if not token:
+        token = session["csrf"] = secrets.token_urlsafe(32)
+    return str(token)
+
+
+def _accounts() -> Accounts:
+    accounts: Accounts = current_app.extensions["xephang_accounts"]
+    return accounts
+
+
+def _load_account() -> None:
+    g.account = None
+    uid = session.get("uid")
+    if uid is None:
+        return
+    web: WebSection = current_app.extensions["xephang_web"]
+    account = _accounts().get(int(uid))
+    expired = time.time() - float(session.get("at", 0)) > web.session_max_hours * 3600
+    if account is None or not account.active or account.generation != session.get("gen") or expired:
+        session.clear()
+        return
+    g.account = account
+
+
+def _check_csrf() -> Any:
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token") or ""
+    expected = str(session.get("csrf", ""))
+    if expected and hmac.compare_digest(sent, expected):
+        return None
+    return refuse(400, "csrf_failed",
+                  "Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang rồi thử lại.")
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path.endswith(".json")
+
+
+def refuse(status: int, code: str, detail: str) -> tuple[Response | str, int]:
+    if wants_json():
+        return jsonify({"v": 1, "ok": False, "error": code, "detail": detail}), status
+    return render_template("refused.html", detail=detail, status=status), status
+
+
+def require(role: str) -> Callable[[View], View]:
+    """Only a signed-in account with `role` (or a higher one) may open the view."""
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            account = current()
+            if account is None:
+                if wants_json():
+                    return refuse(401, "login_required", "Cần đăng nhập (login required).")
+                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            if not account.has_role(role):
+                return refuse(403, "forbidden", "Tài khoản của bạn không có quyền mở trang này.")
+            return view(*args, **kwargs)
+        return cast(View, guarded)
+    return decorate
+
+
+def home_of(account: Account) -> str:
+    if account.has_role("manager"):
+        return url_for("admin.board")
+    if account.counter is not None:
+        return url_for("staff.counter_page", counter_id=account.counter)
+    return url_for("staff.index")
+
+
+# -- sign in and out -------------------------------------------------------------------------------
+auth = Blueprint("auth", __name__)
+
+
+@auth.get("/login")
+def login() -> str:
+    return render_template("login.html", next=_safe_next(request.args.get("next")), error=None)
+
+
+@auth.post("/login")
+def login_post() -> Any:
+    username = request.form.get("username", "").strip().lower()[:64]
+    limiter: LoginLimiter = current_app.extensions["xephang_limiter"]
+    keys = (f"ip:{request.remote_addr}", f"user:{username}")
+    wait = limiter.wait_s(*keys)
+    if wait > 0:
+        minutes = max(1, round(wait / 60))
+        return _login_again(f"Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {minutes} phút.", 429)
+    account = _accounts().authenticate(username, request.form.get("password", ""))
+    if account is None:
+        limiter.failed(*keys)
+        _audit(_accounts().audit("login_failed", by=None, target=username,
+                                 address=request.remote_addr))
+        return _login_again("Tên đăng nhập hoặc mật khẩu không đúng.", 401)
+    session.clear()  # a fresh session (and CSRF token) on every sign-in: no fixation
+    session.permanent = True
+    session.update(uid=account.id, gen=account.generation, at=time.time())
+    _audit(_accounts().audit("login", by=account.username, address=request.remote_addr))
+    return redirect(_safe_next(request.form.get("next")) or home_of(account))
+
+
+@auth.post("/logout")
+def logout() -> Any:
+    account = current()
+    if account is not None:
+        _audit(_accounts().audit("logout", by=account.username))
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+@auth.get("/api/whoami")
+def whoami() -> Any:
+    account = current()
+    if account is None:
+        return refuse(401, "login_required", "Cần đăng nhập (login required).")
+    return jsonify({"user": account.username, "name": account.label, "role": account.role,
+                    "counter": account.counter, "csrf": csrf_token()})
+
+
+def _login_again(error: str, status: int) -> tuple[str, int]:
+    page = render_template("login.html", next=_safe_next(request.form.get("next")), error=error,
+                           username=request.form.get("username", ""))
+    return page, status
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this server: never send a freshly signed-in browser somewhere else."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return ""
+
+
+def _audit(event: EventRow) -> None:
+    audit: Audit = current_app.extensions["xephang_audit"]
+    audit(event)

@@ -1,0 +1,71 @@
+"""The manager's live board: every counter, every service line and every device, as plain data."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import Any
+
+from broker.devices import Devices
+from broker.formats import clock, minutes
+from broker.service import BrokerService
+from broker.views import hall_state
+
+COUNTER_STATUS_VI = {"idle": "Đang rảnh", "calling": "Đang gọi số", "serving": "Đang phục vụ",
+                     "paused": "Tạm dừng", "closed": "Đóng quầy"}
+DEVICE_DETAIL_VI = {"": "Bình thường", "printer_unavailable": "Máy in không sẵn sàng",
+                    "paper_out": "Hết giấy", "paper_low": "Sắp hết giấy",
+                    "camera_unavailable": "Camera không hoạt động"}
+
+
+class Presence:
+    """Who last worked each counter's page (the staff member "on" it), in memory."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._on: dict[int, tuple[str, datetime]] = {}
+
+    def seen(self, counter_id: int, who: str, at: datetime) -> None:
+        with self._lock:
+            self._on[counter_id] = (who, at)
+
+    def who(self, counter_id: int) -> str:
+        with self._lock:
+            return self._on.get(counter_id, ("", datetime.min))[0]
+
+
+def board_data(service: BrokerService, devices: Devices, presence: Presence) -> dict[str, Any]:
+    config, zone = service.config, service.config.site.zone
+    with service.queue.store.snapshot() as tx:
+        now = tx.now
+        counters = tx.counters()
+        tickets = {row.id: tx.ticket(row.ticket) for row in counters}
+        waiting = tx.waiting()
+        hall = hall_state(tx, config)
+    names = {s.code: s.name for s in config.services}
+    rows = {row.id: row for row in counters}
+    out_counters = []
+    for counter in config.counters:
+        row = rows.get(counter.id)
+        ticket = tickets.get(counter.id)
+        status = row.status if row else "idle"
+        out_counters.append({
+            "id": counter.id, "label": counter.label, "status": status,
+            "status_vi": COUNTER_STATUS_VI.get(status, status),
+            "ticket": ticket.number if ticket else None, "since": clock(row.since if row else None, zone),
+            "who": presence.who(counter.id), "services": [names.get(c, c) for c in counter.services],
+            "codes": list(counter.services)})
+    out_services = []
+    for svc in config.services:
+        line = [t for t in waiting if t.service == svc.code]
+        oldest_s = (now - min(t.issued_at for t in line)).total_seconds() if line else None
+        eta_s = hall.eta_s.get(svc.code, 0)
+        late = max(oldest_s or 0, eta_s) > svc.target_wait_min * 60
+        out_services.append({"code": svc.code, "name": svc.name, "waiting": len(line),
+                             "oldest_min": minutes(oldest_s), "eta_min": minutes(eta_s),
+                             "target_min": svc.target_wait_min, "late": late})
+    out_devices = [{"id": d.id, "online": d.online, "version": d.version,
+                    "detail": DEVICE_DETAIL_VI.get(d.detail, d.detail), "problem": bool(d.detail),
+                    "seen": clock(d.seen, zone)} for d in devices.all()]
+    return {"at": clock(now, zone), "counters": out_counters, "services": out_services,
+            "devices": out_devices}

@@ -1,0 +1,54 @@
+"""Every device's last retained status (`device/{id}/status`), for the manager's live board."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from xephang.errors import ProtocolError
+from xephang.mqtt import MqttLink
+from xephang.protocol import DeviceStatus, Topics, decode
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Device:
+    id: str
+    online: bool
+    version: str
+    detail: str
+    seen: datetime
+
+
+class Devices:
+    def __init__(self, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._devices: dict[str, Device] = {}
+
+    def attach(self, link: MqttLink, topics: Topics) -> None:
+        self._topics = topics
+        link.subscribe(topics.device_status("+"), self.on_status)
+
+    def on_status(self, topic: str, payload: bytes) -> None:
+        device_id = self._topics.segment(topic, "device") or "unknown"
+        if not payload:  # a cleared retained status: the device was removed
+            with self._lock:
+                self._devices.pop(device_id, None)
+            return
+        try:
+            status = decode(DeviceStatus, payload)
+        except ProtocolError as exc:
+            log.warning("bad status from device %s: %s", device_id, exc.detail)
+            return
+        with self._lock:
+            self._devices[device_id] = Device(device_id, status.status == "online", status.version,
+                                              status.detail, self._clock())
+
+    def all(self) -> list[Device]:
+        with self._lock:
+            return sorted(self._devices.values(), key=lambda d: d.id)

@@ -1,0 +1,96 @@
+"""Changes made from the pages beyond the counter protocol's actions: a manager opens or closes a
+counter and changes its services; staff set a ticket aside while the citizen fetches a missing paper
+and put it back in line, ahead of new tickets, when they return.
+
+Each runs in one store transaction with its event (naming the account) and returns an Outcome, which
+`BrokerService.run` publishes like any other change.
+"""
+
+from __future__ import annotations
+
+import json
+
+from broker.actions import ACTIONS, Step
+from broker.errors import Rejected
+from broker.overrides import with_services
+from broker.queue import Outcome, Queue
+from broker.store import Tx
+from xephang.config import Counter
+
+
+class Desk:
+    def __init__(self, queue: Queue) -> None:
+        self.queue = queue
+
+    def _step(self, tx: Tx, counter_id: int, by: str | None) -> Step:
+        counter = self._counter(counter_id)
+        return Step(tx, self.queue.config, counter, {}, account=by)
+
+    def _counter(self, counter_id: int) -> Counter:
+        counter = self.queue.config.counter(counter_id)
+        if counter is None:
+            raise Rejected("unknown_counter", f"Không có quầy số {counter_id}.")
+        return counter
+
+    @staticmethod
+    def _outcome(step: Step) -> Outcome:
+        return Outcome(None, step.events, {step.counter_config.id}, step.announcements)
+
+    # -- manager -------------------------------------------------------------------------------
+    def open(self, counter_id: int, by: str | None) -> Outcome:
+        with self.queue.store.transaction() as tx:
+            step = self._step(tx, counter_id, by)
+            if step.counter.status == "closed":
+                step.set_status("idle")
+                step.event("counter_opened", None)
+            return self._outcome(step)
+
+    def close(self, counter_id: int, by: str | None) -> Outcome:
+        """Close a counter; a ticket still on it is finished as served, so nobody is lost."""
+        with self.queue.store.transaction() as tx:
+            step = self._step(tx, counter_id, by)
+            if step.counter.status != "closed":
+                if step.current() is not None:
+                    ACTIONS["done"](step)
+                step.set_status("closed", ticket=None)
+                step.event("counter_closed", None)
+            return self._outcome(step)
+
+    def set_services(self, counter_id: int, services: list[str], by: str | None) -> Outcome:
+        known = [s.code for s in self.queue.config.services]
+        chosen = [code for code in known if code in services]
+        if not chosen:
+            raise Rejected("no_service", "Một quầy phải phục vụ ít nhất một dịch vụ.")
+        before = self._counter(counter_id).services
+        with self.queue.store.transaction() as tx:
+            tx.execute("INSERT INTO counter_services (counter, services) VALUES (?, ?) ON CONFLICT"
+                       " (counter) DO UPDATE SET services = excluded.services",
+                       (counter_id, json.dumps(chosen)))
+            step = self._step(tx, counter_id, by)
+            step.event("counter_services_changed", None, services=chosen, before=list(before))
+        # Effective at once: the next call at this counter uses the new list.
+        self.queue.config = with_services(self.queue.config, {counter_id: chosen})
+        return self._outcome(step)
+
+    # -- staff: a citizen sent away for a missing paper ----------------------------------------
+    def set_aside(self, counter_id: int, by: str | None) -> Outcome:
+        with self.queue.store.transaction() as tx:
+            step = self._step(tx, counter_id, by)
+            current = step.current()
+            if current is None:
+                raise Rejected("no_ticket", "Quầy chưa gọi số nào (no ticket at this counter).")
+            tx.update_ticket(current.id, status="returning", counter=None, called_at=None)
+            step.set_status(step.after_ticket_status(), ticket=None, last_ticket=current.id)
+            step.event("ticket_returning", current, number=current.number, service=current.service)
+            return self._outcome(step)
+
+    def came_back(self, counter_id: int, ticket_id: str, by: str | None) -> Outcome:
+        """Back in line with its original issue time, called ahead of new tickets."""
+        with self.queue.store.transaction() as tx:
+            step = self._step(tx, counter_id, by)
+            ticket = tx.ticket(ticket_id)
+            if ticket is None or ticket.status != "returning":
+                raise Rejected("not_returning", "Số này không ở trạng thái đi bổ sung giấy tờ.")
+            tx.update_ticket(ticket.id, status="waiting", returned_at=tx.now)
+            step.event("ticket_returned", ticket, number=ticket.number, service=ticket.service)
+            return self._outcome(step)
