@@ -12,6 +12,7 @@ from datetime import datetime
 from broker.estimate import OPEN_STATUSES, Floor, ServiceTimes, eta_seconds
 from broker.routing import Candidate, Rule, ServiceLoad, ahead_of, normal_streak
 from broker.store import TicketRow, Tx
+from broker.suggest import Suggestions, suggest
 from xephang.config import SiteConfig
 
 LEARNED_TICKETS = 1000  # today's most recent completed services read for the estimate
@@ -78,3 +79,10 @@ def streak(tx: Tx, config: SiteConfig) -> int:
     every = config.routing.priority_every
     calls = tx.recent_events(("ticket_called",), every)
     return normal_streak([str(e.data.get("priority", "none")) != "none" for e in calls], every)
+
+
+def suggestions(tx: Tx, config: SiteConfig) -> Suggestions:
+    now = floor(tx, config)
+    statuses = {row.id: row.status for row in tx.counters()}
+    working = [c for c in config.counters if statuses.get(c.id, "idle") in OPEN_STATUSES]
+    return Suggestions(at=tx.now, suggestions=suggest(config, now, working))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from broker.actions import ACTIONS, Step
+from broker.autocall import auto_call
 from broker.errors import Rejected
 from broker.overrides import apply_overrides
 from broker.store import EventRow, NewTicket, Store, TicketRow, Tx
@@ -67,6 +68,7 @@ class Queue:
             if stored is not None:
                 return Outcome(TicketReply.model_validate_json(stored))
             outcome = self._issue(tx, request, kiosk)
+            auto_call(tx, self.config, outcome)
             assert outcome.reply is not None
             tx.store_reply("request", key, outcome.reply.model_dump_json())
             return outcome
@@ -162,6 +164,7 @@ class Queue:
                     detail=f"Không có quầy số {counter_id} (unknown counter)."))
             step = Step(tx, self.config, counter_config, dict(command.args), account=account)
             outcome = self._run(step, command)
+            auto_call(tx, self.config, outcome)
             assert outcome.reply is not None
             tx.store_reply("command", key, outcome.reply.model_dump_json(), counter_id)
             return outcome

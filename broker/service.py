@@ -12,8 +12,10 @@ import logging
 import threading
 from collections.abc import Callable
 
+from broker import live
 from broker.errors import Rejected
 from broker.queue import Outcome, Queue
+from broker.suggest import Suggestion
 from broker.views import counter_state, event_message, hall_state
 from xephang.config import SiteConfig
 from xephang.errors import ProtocolError
@@ -41,6 +43,7 @@ class BrokerService:
         self.hub = hub
         self.topics = Topics(config.site.id)
         self._lock = threading.RLock()
+        self._suggested: list[Suggestion] | None = None
 
     @property
     def config(self) -> SiteConfig:
@@ -149,3 +152,12 @@ class BrokerService:
     def _publish_hall(self, hall: HallState) -> None:
         self.link.publish(self.topics.hall_state, hall, retain=True)
         self.hub.publish("hall", hall.model_dump(mode="json"))
+        self._publish_suggestions()
+
+    def _publish_suggestions(self) -> None:
+        """Retained on `suggestions` when they change (broker/suggest.py)."""
+        with self.queue.store.snapshot() as tx:
+            current = live.suggestions(tx, self.config)
+        if current.suggestions != self._suggested:
+            self._suggested = current.suggestions
+            self.link.publish(f"{self.topics.root}/suggestions", current, retain=True)

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
 
+from broker import live
 from broker.accounts import Accounts
 from broker.admin_web import admin
 from broker.auth import current, init_auth, refuse, require
@@ -184,7 +185,8 @@ def state() -> Response:
     with service.queue.store.snapshot() as tx:
         hall = hall_state(tx, service.config).model_dump(mode="json")
         counters = [counter_state(tx, c.id).model_dump(mode="json") for c in service.config.counters]
-    return jsonify({"hall": hall, "counters": counters})
+        suggestions = live.suggestions(tx, service.config).model_dump(mode="json")["suggestions"]
+    return jsonify({"hall": hall, "counters": counters, "suggestions": suggestions})
 
 
 @api.post("/api/counter/<int:counter_id>/command")
