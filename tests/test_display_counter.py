@@ -98,13 +98,15 @@ def test_pressing_call_next_sends_one_command(
 
 
 def test_a_double_press_sends_one_command(
-    unit: DisplayRole, probe: Probe, topics: Topics, mock_pins: Any, clock: FakeClock
+    unit: DisplayRole, events: SseClient, probe: Probe, topics: Topics, mock_pins: Any,
+    clock: FakeClock,
 ) -> None:
     press(mock_pins, CALL_NEXT_PIN)
     clock.now += 0.2
     press(mock_pins, CALL_NEXT_PIN)
     _, first = probe.next(topics.counter_command(5))
     reply(probe, topics, first)
+    events.wait_for("state", lambda s: s["message"] is not None)  # the unit has the reply
     clock.now += 1.5
     press(mock_pins, RECALL_PIN)  # a marker: the unit's commands arrive in the order it sent them
     _, second = probe.next(topics.counter_command(5))
