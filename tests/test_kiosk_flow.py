@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from hardware.printer import FakePrinter
 from kiosk.core import NO_ANSWER
 from kiosk.role import KioskRole
 from kiosk.ticket import render_ticket
@@ -260,6 +261,35 @@ def test_a_broken_printer_is_shown_and_reported(
     assert status["state"] == "error"
     assert "Đã cấp số 1023 nhưng máy in đang gặp sự cố" in status["message"]
     probe.wait_for(topics.device_status("kiosk-1"), lambda s: s["detail"] == "printer_unavailable")
+
+
+def test_paper_out_is_reported_and_the_number_and_qr_are_shown(
+        config: SiteConfig, start_kiosk: Callable[[SiteConfig], KioskRole],
+        server: FakeQueueServer, probe: Probe, topics: Topics, mock_pins: Any) -> None:
+    role = start_kiosk(config)
+    assert role.http_url is not None and isinstance(role.printer, FakePrinter)
+    page = PageEvents(role.http_url)
+    probe.subscribe(topics.device_status("kiosk-1"))
+    role.printer.simulate(paper_out=True)
+
+    press(mock_pins, HT_PIN)
+    kiosk_id, request = server.next_request()
+    ticket = server.answer(kiosk_id, request, "1023")
+
+    status = page.outcome()
+    assert (status["state"], status["number"], status["ticket_id"]) == ("error", "1023", ticket.id)
+    assert "chụp mã QR" in status["message"]
+    probe.wait_for(topics.device_status("kiosk-1"), lambda s: s["detail"] == "paper_out")
+    content_type, svg = get(f"{role.http_url}/qr/{ticket.id}.svg")
+    assert content_type.startswith("image/svg+xml") and b"<svg" in svg
+
+    role.printer.simulate()  # paper loaded: the next ticket prints and the problem is cleared
+    role.kiosk.repeat_guard_s = 0
+    press(mock_pins, HT_PIN)
+    _, again = server.next_request()
+    server.answer(kiosk_id, again, "1024")
+    assert page.outcome()["state"] == "ticket"
+    probe.wait_for(topics.device_status("kiosk-1"), lambda s: s["detail"] == "")
 
 
 def test_an_unknown_kiosk_id_names_the_valid_ones(config: SiteConfig, mosquitto: Mosquitto) -> None:

@@ -6,6 +6,7 @@ and what is wrong, so nothing fails silently on a Pi with no screen attached.
 
 from __future__ import annotations
 
+import itertools
 import re
 import tomllib
 from datetime import time
@@ -260,7 +261,7 @@ def _unique(what: str, keys: list[object]) -> None:
 def _offline_blocks_apart(kiosks: list[Kiosk], services: list[Service]) -> None:
     """Kiosks' offline blocks never overlap each other nor any number the broker issues."""
     blocks = sorted((k.offline.first, k.offline.last, k.id) for k in kiosks if k.offline)
-    for (_, last, kiosk), (first, _, other) in zip(blocks, blocks[1:], strict=False):
+    for (_, last, kiosk), (first, _, other) in itertools.pairwise(blocks):
         if first <= last:
             raise ValueError(f"kiosks {kiosk} and {other}: offline blocks overlap")
     ceiling = max(s.last for s in services)

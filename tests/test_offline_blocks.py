@@ -1,0 +1,76 @@
+"""Number blocks: kiosks' offline numbers and the broker's can never collide, by config and by check."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from broker.errors import Rejected
+from broker.queue import Queue
+from broker.store import Store
+from kiosk.outbox import Outbox
+from xephang.config import OfflineBlock, SiteConfig
+from xephang.protocol import OfflineTicket, TicketRequest
+
+
+def with_blocks(config: SiteConfig, *blocks: tuple[int, int] | None) -> SiteConfig:
+    data = config.model_dump()
+    for kiosk, block in zip(data["kiosks"], blocks, strict=True):
+        kiosk["offline"] = None if block is None else {"first": block[0], "last": block[1]}
+    return SiteConfig.model_validate(data)
+
+
+@pytest.mark.parametrize(("blocks", "message"), [
+    (((800, 849), (840, 899)), "kiosks kiosk-1 and kiosk-2: offline blocks overlap"),
+    (((700, 749), (850, 899)), "inside the broker's numbers"),
+    (((850, 800), None), "must not be above last"),
+])
+def test_overlapping_blocks_are_refused_at_start(
+        config: SiteConfig, blocks: tuple[tuple[int, int] | None, ...], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        with_blocks(config, *blocks)
+
+
+def test_the_broker_never_issues_into_the_offline_numbers(config: SiteConfig, tmp_path: Path) -> None:
+    data = config.model_dump()
+    data["services"][0]["last"] = 2
+    queue = Queue(SiteConfig.model_validate(data), Store(tmp_path / "q.db"))
+    replies = [queue.issue(TicketRequest(request_id=uuid.uuid4(), service="HT"), "kiosk-1").reply
+               for _ in range(3)]
+    assert [r.ticket.number if r and r.ticket else r and r.error for r in replies] == [
+        "1001", "1002", "numbers_exhausted"]
+
+
+def offline(number: str) -> OfflineTicket:
+    return OfflineTicket(request_id=uuid.uuid4(), id=uuid.uuid4().hex, number=number,
+                         service="HT", issued_at=datetime(2026, 11, 23, 2, 0, tzinfo=UTC),
+                         ahead=0, eta_s=0)
+
+
+@pytest.mark.parametrize("number", ["1001", "1799", "1850", "1899"])
+def test_the_broker_refuses_an_offline_number_that_is_not_the_kiosks(
+        config: SiteConfig, tmp_path: Path, number: str) -> None:
+    queue = Queue(config, Store(tmp_path / "q.db"))
+    with pytest.raises(Rejected, match="outside the kiosk's offline block"):
+        queue.accept_offline(offline(number), "kiosk-1")  # 1850–1899 is kiosk-2's
+    assert queue.accept_offline(offline("1800"), "kiosk-1").reply is not None
+
+
+def test_the_outbox_block_runs_out_per_service_and_day_and_survives_a_restart(tmp_path: Path) -> None:
+    block = OfflineBlock(first=800, last=801)
+    path = tmp_path / "outbox.sqlite3"
+    outbox = Outbox(path)
+    numbers = [outbox.issue("2026-11-23", "HT", block, lambda seq: offline(f"1{seq:03d}"))
+               for _ in range(3)]
+    assert [t.number if t else None for t in numbers] == ["1800", "1801", None]
+    outbox.close()
+    reopened = Outbox(path)
+    assert [t.number for t in reopened.pending()] == ["1800", "1801"]
+    reopened.delivered(str(reopened.pending()[0].request_id))
+    assert reopened.issue("2026-11-23", "HT", block, lambda seq: offline(f"1{seq:03d}")) is None
+    assert reopened.issue("2026-11-24", "HT", block, lambda seq: offline(f"1{seq:03d}")) is not None
+    assert [t.number for t in reopened.pending()] == ["1801", "1800"]
