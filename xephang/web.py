@@ -33,7 +33,8 @@ class WebServer:
         self._server = create_server(
             app, host=host, port=port, threads=threads, channel_timeout=3600, ident="xephang"
         )
-        self._thread = threading.Thread(target=self._server.run, name="http", daemon=True)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="http", daemon=True)
 
     @property
     def port(self) -> int:
@@ -52,7 +53,17 @@ class WebServer:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         self._server.close()
+
+    def _serve(self) -> None:
+        try:
+            self._server.run()
+        except OSError:
+            # Closing the listening socket from another thread can wake the poll loop on a dead
+            # descriptor; that is the shutdown we asked for, anything else is a real failure.
+            if not self._stopping.is_set():
+                raise
 
 
 class EventHub:
