@@ -36,6 +36,9 @@ TICKET_STATUS_VI = {"waiting": "Đang chờ đến lượt", "called": "Đã đ�
                     "returning": "Đang đi bổ sung giấy tờ — khi quay lại, báo cán bộ để được gọi trước"}
 
 
+FORBIDDEN = "Tài khoản của bạn không có quyền mở trang này."
+
+
 def create_app(service: BrokerService, devices: Devices | None = None) -> Flask:
     app = Flask(__name__)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -49,6 +52,8 @@ def create_app(service: BrokerService, devices: Devices | None = None) -> Flask:
               lambda event: publish_events(service, [event]))
     for blueprint in (staff, citizen, api, admin):
         app.register_blueprint(blueprint)
+    app.register_error_handler(403, lambda _: refuse(403, "forbidden", FORBIDDEN))
+    app.register_error_handler(404, lambda _: refuse(404, "not_found", "Không tìm thấy trang này."))
     return app
 
 

@@ -78,25 +78,38 @@
     return { command_id: newId(), action, args };
   }
 
+  const DONE = {
+    no_show: "Đã ghi vắng mặt.", done: "Đã xong.", transfer: "Đã chuyển.", pause: "Quầy tạm dừng.",
+    resume: "Quầy mở lại.", set_aside: "Đã ghi: công dân đi bổ sung giấy tờ.",
+    came_back: "Công dân đã quay lại: số được gọi trước các số mới.",
+  };
+
+  function done(action, ticket) {
+    if (action === "call_next") return ticket ? `Đang gọi số ${ticket.number}` : "Không còn ai chờ.";
+    if (action === "recall" && ticket) return `Đã gọi lại số ${ticket.number}`;
+    return DONE[action] || "Đã thực hiện.";
+  }
+
   async function send(action, ticket) {
     if (busy) return;  // one press at a time; the command_id makes a retry safe anyway
     busy = true;
+    let text = "", isError = false;
     try {
       let reply;
       if (action === "set_aside") reply = await post(root.dataset.aside, {});
       else if (action === "came_back") reply = await post(root.dataset.back, { ticket });
       else reply = await post(root.dataset.api, commandBody(action));
       if (reply.ok) {
-        say(reply.ticket ? `Số ${reply.ticket.number}` : (action === "call_next" ? "Không còn ai chờ." : "Đã thực hiện."));
+        text = done(action, reply.ticket);
       } else {
-        say(reply.detail || reply.error, true);
+        [text, isError] = [reply.detail || reply.error, true];
       }
     } catch (error) {
-      say("Không kết nối được máy chủ. Vui lòng thử lại.", true);
-    } finally {
-      busy = false;
-      refreshQueue();
+      [text, isError] = ["Không kết nối được máy chủ. Vui lòng thử lại.", true];
     }
+    await refreshQueue();
+    busy = false;  // ready for the next press once the page shows this one's result
+    say(text, isError);
   }
 
   for (const button of document.querySelectorAll("button[data-action]")) {

@@ -1,0 +1,55 @@
+"""Shared by the staff and manager browser tests: a broker with one account per role, signing in."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from broker.accounts import Accounts
+from broker.role import BrokerRole
+from tests.probe import Probe
+from tests.test_broker_support import running_broker
+from xephang.config import SiteConfig
+
+PASSWORD = "mat-khau-thu-nghiem"
+ACCOUNTS = {"canbo5": ("staff", 5), "quanly": ("manager", None), "quantri": ("admin", None)}
+LAPTOP = {"width": 1366, "height": 768}
+
+
+@contextmanager
+def broker_with_accounts(config: SiteConfig, mqtt_url: str, db: Path,
+                         probe: Probe) -> Iterator[BrokerRole]:
+    with running_broker(config, mqtt_url, db, probe, http=True) as role:
+        accounts = Accounts(role.store)
+        for username, (role_name, counter) in ACCOUNTS.items():
+            accounts.create(username, PASSWORD, role_name, counter=counter, by="(test)")
+        yield role
+
+
+def sign_in(browser: Any, url: str, username: str, password: str = PASSWORD,
+            viewport: dict[str, int] | None = None) -> Any:
+    """A fresh browser context (its own cookies) signed in; returns the page it landed on."""
+    context = browser.new_context(viewport=viewport or LAPTOP, locale="vi-VN")
+    page = context.new_page()
+    page.goto(url + "/login")
+    page.fill('input[name="username"]', username)
+    page.fill('input[name="password"]', password)
+    page.click('button[type="submit"]')
+    page.wait_for_load_state()
+    return page
+
+
+def events(role: BrokerRole, type_: str) -> list[dict[str, Any]]:
+    with role.store.snapshot() as tx:
+        rows = tx.execute("SELECT * FROM events WHERE type = ? ORDER BY seq", (type_,)).fetchall()
+    return [{"ticket": r["ticket"], "counter": r["counter"], **json.loads(r["data"])} for r in rows]
+
+
+def ticket_row(role: BrokerRole, number: str) -> dict[str, Any]:
+    with role.store.snapshot() as tx:
+        row = tx.execute("SELECT * FROM tickets WHERE number = ?", (number,)).fetchone()
+    assert row is not None, f"no ticket {number}"
+    return dict(row)
