@@ -25,6 +25,7 @@ from xephang.mosquitto import Mosquitto
 
 log = logging.getLogger(__name__)
 READY_TIMEOUT_S = 30.0
+DEMO_PASSWORD = "xephang-demo"  # the demo's printed sign-ins; production has none until created
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ def run_demo(config: SiteConfig, config_path: Path, port_base: int, folder: Path
     folder.mkdir(parents=True, exist_ok=True)
     mosquitto = Mosquitto(folder / "mosquitto").start()
     processes = plan(config, config_path, port_base, folder, mosquitto.url)
+    logins = demo_accounts(config, folder / "xephang.db")
     env = {**os.environ, "GPIOZERO_PIN_FACTORY": "mock",
            "XEPHANG_PUBLIC_URL": f"http://127.0.0.1:{port_base}"}
     running: list[subprocess.Popen[bytes]] = []
@@ -77,7 +79,7 @@ def run_demo(config: SiteConfig, config_path: Path, port_base: int, folder: Path
         for process in processes:
             running.append(_spawn(process, env, folder))
         _wait_ready(processes, running)
-        _print_welcome(config, processes, folder, mosquitto.url)
+        _print_welcome(config, processes, folder, mosquitto.url, logins)
         _watch(processes, running, stop, lambda p: _spawn(p, env, folder))
     finally:
         for child in running:
@@ -116,14 +118,36 @@ def _answers(url: str) -> bool:
         return False
 
 
+def demo_accounts(config: SiteConfig, db: Path) -> list[tuple[str, str, str]]:
+    """Sign-ins for the demo only (never a default elsewhere): (username, password, what it is)."""
+    from broker.accounts import Accounts
+    from broker.store import Store
+
+    wanted = [("quantri", "admin", None, "quản trị: tài khoản"),
+              ("quanly", "manager", None, "quản lý: bảng theo dõi, thống kê")]
+    wanted += [(f"canbo{c.id}", "staff", c.id, f"cán bộ {c.label}") for c in config.counters[:3]]
+    store = Store(db)
+    try:
+        accounts = Accounts(store)
+        for username, role, counter, _ in wanted:
+            if accounts.find(username) is None:
+                accounts.create(username, DEMO_PASSWORD, role, counter=counter, by="(demo)")
+    finally:
+        store.close()
+    return [(username, DEMO_PASSWORD, what) for username, _, _, what in wanted]
+
+
 def _print_welcome(config: SiteConfig, processes: list[DemoProcess], folder: Path,
-                   mqtt_url: str) -> None:
+                   mqtt_url: str, logins: list[tuple[str, str, str]]) -> None:
     lines = [f"\n{config.site.name} — bản chạy thử (demo)\n", "Mở các trang sau trong trình duyệt:"]
     lines += [f"  {p.label:<34} {p.url}" for p in processes]
     lines += [f"  {'Trang cán bộ quầy ' + str(c.id):<34} http://127.0.0.1:{processes[0].port}"
               f"/counter/{c.id}" for c in config.counters[:3]]
     lines += [f"  (mọi quầy: http://127.0.0.1:{processes[0].port}/)",
-              f"\nVé in (ảnh PNG):   {folder / 'tickets'}",
+              f"  (quản lý: http://127.0.0.1:{processes[0].port}/admin/)",
+              "\nĐăng nhập (chỉ dùng cho bản chạy thử):"]
+    lines += [f"  {user:<10} mật khẩu {password:<14} {what}" for user, password, what in logins]
+    lines += [f"\nVé in (ảnh PNG):   {folder / 'tickets'}",
               f"Nhật ký (logs):    {folder / 'logs'}",
               f"MQTT:              {mqtt_url}",
               "\nNhấn Ctrl+C để dừng.\n"]
