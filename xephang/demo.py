@@ -123,8 +123,9 @@ def demo_accounts(config: SiteConfig, db: Path) -> list[tuple[str, str, str]]:
     from broker.accounts import Accounts
     from broker.store import Store
 
-    wanted = [("quantri", "admin", None, "quản trị: tài khoản"),
-              ("quanly", "manager", None, "quản lý: bảng theo dõi, thống kê")]
+    wanted: list[tuple[str, str, int | None, str]] = [
+        ("quantri", "admin", None, "quản trị: tài khoản"),
+        ("quanly", "manager", None, "quản lý: bảng theo dõi, thống kê")]
     wanted += [(f"canbo{c.id}", "staff", c.id, f"cán bộ {c.label}") for c in config.counters[:3]]
     store = Store(db)
     try:
