@@ -53,11 +53,16 @@ class BrokerProcess:
             assert self.process.wait(10) == 0, self.log.read_text()
 
 
-def send_all(probe: Probe, topics: Topics, ids: list[str], pace_s: float = 0.0) -> None:
-    """Publish every request; `pace_s` spreads the burst out like busy kiosks, not one at a time."""
+def send_all(probe: Probe, topics: Topics, ids: list[str], pace_s: float = 0.0,
+             hold: tuple[int, threading.Event] | None = None) -> None:
+    """Publish every request; `pace_s` spreads the burst out like busy kiosks, not one at a time.
+    With `hold=(n, event)`, stop after n requests until the event is set, so that the test's kill
+    falls inside the burst however fast or slow this machine is."""
     topic = topics.kiosk_request("kiosk-1")
     pacer = threading.Event()  # never set: wait() is the pacing interval of a load generator
-    for rid in ids:
+    for index, rid in enumerate(ids):
+        if hold is not None and index == hold[0]:
+            assert hold[1].wait(60), "the test never let the rest of the burst go"
         body = {"v": 1, "request_id": rid, "service": "HT" if rid < "8" else "CT"}
         probe.client.publish(topic, json.dumps(body).encode(), qos=1)
         pacer.wait(pace_s)
@@ -87,10 +92,13 @@ def test_sigkill_mid_burst_loses_nothing_acknowledged(mosquitto: Mosquitto, prob
     broker.start(probe, topics)
 
     before: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    sender = threading.Thread(target=send_all, args=(probe, topics, ids, PACE_S))
+    killed = threading.Event()
+    sender = threading.Thread(target=send_all,
+                              args=(probe, topics, ids, PACE_S, (KILL_AFTER + 20, killed)))
     sender.start()
     collect(probe, reply_topic, before, lambda: len(before) >= KILL_AFTER)
     broker.kill()
+    killed.set()
     for reply in probe.drain(reply_topic):  # answers already on their way when it died
         before[reply["request_id"]].append(reply["ticket"])
     stored_at_kill = len(tickets_in(db))
