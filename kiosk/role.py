@@ -4,6 +4,7 @@ offline outbox and its touch page."""
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from pathlib import Path
 
@@ -82,7 +83,7 @@ class KioskRole:
             log.info("no offline number block for %s: no tickets while the server is away",
                      self.section.id)
             return None
-        folder = state_dir or Path("/var/lib/xephang")
+        folder = state_dir or Path(os.environ.get("XEPHANG_STATE_DIR", "/var/lib/xephang"))
         try:
             return Outbox(folder / f"outbox-{self.section.id}.sqlite3")
         except (OSError, sqlite3.Error) as exc:

@@ -76,3 +76,9 @@ def screenshot_dir() -> Path:
     """Screenshots that browser tests save for a person to look at (`test-screenshots/`)."""
     SCREENSHOTS.mkdir(exist_ok=True)
     return SCREENSHOTS
+
+
+@pytest.fixture(autouse=True)
+def _state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Roles keep their state (the kiosk's outbox) in the test's folder, never in /var/lib."""
+    monkeypatch.setenv("XEPHANG_STATE_DIR", str(tmp_path / "state"))

@@ -28,7 +28,8 @@ class RoleProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         self.command = [sys.executable, "-m", "xephang.cli", role, "--config", str(config),
                         "--mqtt", mqtt_url, "--http", f"127.0.0.1:{self.port}", *extra]
-        self.env = {**os.environ, "GPIOZERO_PIN_FACTORY": "mock", **(env or {})}
+        self.env = {**os.environ, "GPIOZERO_PIN_FACTORY": "mock",
+                    "XEPHANG_STATE_DIR": str(log_dir / "state"), **(env or {})}
         self.log_path = log_dir / f"{role}-{self.port}.log"
         self.process: subprocess.Popen[bytes] | None = None
 

@@ -59,8 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     kiosk = _role_parser(commands, "kiosk", "run an entrance kiosk", _run_kiosk)
     kiosk.add_argument("--output", type=Path, help="folder for the fake printer's tickets")
     kiosk.add_argument("--state-dir", type=Path,
-                       default=Path(os.environ.get("XEPHANG_STATE_DIR", "/var/lib/xephang")),
-                       help="folder for the offline outbox (SQLite); env XEPHANG_STATE_DIR")
+                       help="folder for the offline outbox (SQLite); default XEPHANG_STATE_DIR, "
+                       "else /var/lib/xephang")
     _role_parser(commands, "display", "run a hall display or a counter unit", _run_display)
 
     demo = commands.add_parser("demo", help="run a whole center on this machine")
