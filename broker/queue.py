@@ -16,7 +16,7 @@ from broker.actions import ACTIONS, Step
 from broker.autocall import auto_call
 from broker.errors import Rejected
 from broker.overrides import apply_overrides
-from broker.store import EventRow, NewTicket, Store, TicketRow, Tx
+from broker.store import EventRow, NewTicket, Store, TicketRow, Tx, iso
 from broker.views import ticket_message, waiting_ticket
 from xephang.config import Service, SiteConfig
 from xephang.protocol import (
@@ -132,7 +132,28 @@ class Queue:
             row = tx.insert_ticket(self._offline_row(offline, kiosk))
             event = tx.append_event("ticket_offline", ticket=row.id, number=row.number,
                                     service=row.service, priority=row.priority, kiosk=kiosk)
-            return Outcome(self._offline_reply(tx, offline, row), events=[event])
+            events = [event, *self._abandon(tx, offline, row)]
+            return Outcome(self._offline_reply(tx, offline, row), events=events)
+
+    def _abandon(self, tx: Tx, offline: OfflineTicket, row: TicketRow) -> list[EventRow]:
+        """The kiosk printed `row` instead of waiting for its request: a ticket the broker issued
+        for that request is held by nobody, so it is cancelled; a request still to arrive is
+        answered with the offline ticket and issues nothing."""
+        if offline.abandoned_request_id is None:
+            return []
+        key = str(offline.abandoned_request_id)
+        phantom = tx.ticket_by_request(key)
+        if phantom is None:
+            if tx.stored_reply("request", key) is None:
+                tx.store_reply("request", key, self._offline_reply(tx, offline, row).model_copy(
+                    update={"request_id": offline.abandoned_request_id}).model_dump_json())
+            return []
+        if phantom.status != "waiting" or phantom.origin != "broker":
+            return []
+        tx.update_ticket(phantom.id, status="cancelled", finished_at=iso(tx.now))
+        return [tx.append_event("ticket_cancelled", ticket=phantom.id, number=phantom.number,
+                                service=phantom.service, reason="offline_ticket_printed",
+                                replaced_by=row.id)]
 
     def _offline_row(self, offline: OfflineTicket, kiosk: str) -> NewTicket:
         issued = offline.issued_at

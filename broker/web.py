@@ -33,7 +33,8 @@ from xephang.protocol import CounterCommand, decode
 
 TICKET_STATUS_VI = {"waiting": "Đang chờ đến lượt", "called": "Đã được gọi", "done": "Đã phục vụ xong",
                     "no_show": "Đã qua lượt (vắng mặt)",
-                    "returning": "Đang đi bổ sung giấy tờ — khi quay lại, báo cán bộ để được gọi trước"}
+                    "returning": "Đang đi bổ sung giấy tờ — khi quay lại, báo cán bộ để được gọi trước",
+                    "cancelled": "Số này đã được thay bằng phiếu in khi mất kết nối"}
 
 
 FORBIDDEN = "Tài khoản của bạn không có quyền mở trang này."

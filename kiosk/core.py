@@ -247,17 +247,17 @@ class Kiosk:
                                 booking_code=intent.booking_code, dossier_code=intent.dossier_code)
         reply = self._ask_server(request)
         if reply is None:
-            return self._issue_offline(service, intent)
+            return self._issue_offline(service, intent, request.request_id)
         if not reply.ok or reply.ticket is None:
             raise IssueFailed(REFUSALS.get(reply.error or "", REFUSED),
                               f"{reply.error}: {reply.detail}")
         return Issued(reply.ticket, reprint=reply.reprint)
 
-    def _issue_offline(self, service: str, intent: Intent) -> Issued:
+    def _issue_offline(self, service: str, intent: Intent, abandoned: uuid.UUID) -> Issued:
         config = self.config.service(service)
         if self._offline is None or config is None:
             raise IssueFailed(NO_ANSWER, "no reply from the queue server")
-        ticket = self._offline.issue(config, intent)
+        ticket = self._offline.issue(config, intent, abandoned)
         if ticket is None:
             raise IssueFailed(OFFLINE_USED_UP, "offline block used up")
         return Issued(Ticket.model_validate(ticket.model_dump()), offline=True)

@@ -40,8 +40,10 @@ class OfflineIssuer:
         with self._lock:
             self._hall = hall
 
-    def issue(self, service: Service, intent: Intent) -> OfflineTicket | None:
-        """A ticket from the block, stored in the outbox before it is printed; None if used up."""
+    def issue(self, service: Service, intent: Intent,
+              abandoned: uuid.UUID | None = None) -> OfflineTicket | None:
+        """A ticket from the block, stored in the outbox before it is printed; None if used up.
+        `abandoned` is the online request this ticket replaces (the broker may yet receive it)."""
         issued_at = self._now().astimezone(self.config.site.zone)
         ahead = self._ahead(service)
         per_person = service.mean_service_min * 60 / max(1, self._counters(service))
@@ -50,7 +52,7 @@ class OfflineIssuer:
             return OfflineTicket(request_id=uuid.uuid4(), id=uuid.uuid4().hex,
                                  number=f"{service.prefix}{seq:03d}", service=service.code,
                                  issued_at=issued_at, ahead=ahead, eta_s=round(ahead * per_person),
-                                 priority=intent.priority)
+                                 priority=intent.priority, abandoned_request_id=abandoned)
 
         ticket = self.outbox.issue(issued_at.date().isoformat(), service.code, self.block, make)
         if ticket is None:

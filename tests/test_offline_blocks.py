@@ -74,3 +74,38 @@ def test_the_outbox_block_runs_out_per_service_and_day_and_survives_a_restart(tm
     assert reopened.issue("2026-11-23", "HT", block, lambda seq: offline(f"1{seq:03d}")) is None
     assert reopened.issue("2026-11-24", "HT", block, lambda seq: offline(f"1{seq:03d}")) is not None
     assert [t.number for t in reopened.pending()] == ["1801", "1800"]
+
+
+def waiting_numbers(queue: Queue) -> list[str]:
+    with queue.store.snapshot() as tx:
+        rows = tx.execute("SELECT number FROM tickets WHERE status = 'waiting' ORDER BY number")
+        return [row["number"] for row in rows.fetchall()]
+
+
+def test_a_late_request_after_the_offline_ticket_issues_no_second_number(
+        config: SiteConfig, tmp_path: Path) -> None:
+    """The kiosk gave up on request R and printed 1800; R reaches the broker later (a QoS 1
+    message delivered after the reconnect): the citizen holds one number, so the hall counts one."""
+    queue = Queue(config, Store(tmp_path / "q.db"))
+    request = TicketRequest(request_id=uuid.uuid4(), service="HT")
+    replaced = offline("1800").model_copy(update={"abandoned_request_id": request.request_id})
+    queue.accept_offline(replaced, "kiosk-1")
+    late = queue.issue(request, "kiosk-1").reply
+    assert late is not None and late.ticket is not None and late.ticket.number == "1800"
+    assert waiting_numbers(queue) == ["1800"]
+
+
+def test_a_ticket_issued_for_an_abandoned_request_is_cancelled(
+        config: SiteConfig, tmp_path: Path) -> None:
+    """R was issued 1001 but the reply came too late; the kiosk printed 1800 instead. Nobody holds
+    1001, so it must not be called and must not count in the hall."""
+    queue = Queue(config, Store(tmp_path / "q.db"))
+    request = TicketRequest(request_id=uuid.uuid4(), service="HT")
+    phantom = queue.issue(request, "kiosk-1").reply
+    assert phantom is not None and phantom.ticket is not None and phantom.ticket.number == "1001"
+    replaced = offline("1800").model_copy(update={"abandoned_request_id": request.request_id})
+    outcome = queue.accept_offline(replaced, "kiosk-1")
+    assert [e.type for e in outcome.events] == ["ticket_offline", "ticket_cancelled"]
+    assert waiting_numbers(queue) == ["1800"]
+    again = queue.accept_offline(replaced, "kiosk-1")  # the kiosk re-sends: nothing changes
+    assert not again.events and waiting_numbers(queue) == ["1800"]

@@ -74,6 +74,10 @@ class TicketReply(Message):
 
 class OfflineTicket(Ticket, Message):
     request_id: UUID
+    # The online request the kiosk gave up waiting for before it issued this ticket. The broker
+    # cancels a ticket it issued for that request (nobody holds its paper) or, if the request
+    # arrives later, answers it without issuing one: one press, one number.
+    abandoned_request_id: UUID | None = None
 
 
 class CounterCommand(Message):
