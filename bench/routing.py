@@ -24,7 +24,7 @@ from simulation.run import simulate  # noqa: E402
 from xephang.config import load_config  # noqa: E402
 
 # Tickets per day sized to keep the counters about 85–90 % busy over the day.
-CONFIGS = {"site": (ROOT / "config/site.toml", 800), "hard": (ROOT / "config/hard-site.toml", 480)}
+CONFIGS = {"site": (ROOT / "config/site.toml", 1000), "hard": (ROOT / "config/hard-site.toml", 480)}
 FIELDS = ("mean_wait_s", "p95_wait_s", "max_wait_s", "eta_mae_s", "eta_within_range")
 
 

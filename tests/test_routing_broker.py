@@ -83,14 +83,16 @@ def test_without_auto_call_an_idle_counter_waits_for_its_staff(
 def test_the_estimate_learns_the_days_service_times(config: SiteConfig, tmp_path: Path,
                                                    clock: Clock) -> None:
     queue = make_queue(config, tmp_path, clock)
-    for _ in range(6):  # counter 9 serves VX only; each service takes 20 minutes, not the 10 configured
+    for _ in range(6):  # counter 9 serves VX only; each service takes 20 minutes, not the configured mean
         issue(queue, "VX")
         act(queue, 9, "call_next")
         clock.now += timedelta(minutes=20)
         act(queue, 9, "done")
     with queue.store.snapshot() as tx:
         learned = live.service_times(tx, queue.config).mean_s("VX")
-    assert learned == pytest.approx((5 * 600 + 6 * 1200) / 11)
+    vx = config.service("VX")
+    assert vx is not None and vx.mean_service_min * 60 != 1200
+    assert learned == pytest.approx((5 * vx.mean_service_min * 60 + 6 * 1200) / 11)
 
 
 def test_a_service_over_its_target_gets_a_suggestion(config: SiteConfig, tmp_path: Path,
