@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -68,6 +69,11 @@ def run_demo(config: SiteConfig, config_path: Path, port_base: int, folder: Path
     folder.mkdir(parents=True, exist_ok=True)
     mosquitto = Mosquitto(folder / "mosquitto").start()
     processes = plan(config, config_path, port_base, folder, mosquitto.url)
+    busy = [p.port for p in processes if not port_is_free(p.port)]
+    if busy:
+        mosquitto.stop()
+        raise XephangError(f"port {busy[0]} is already in use on this machine; "
+                           f"choose other ports with --port-base (e.g. --port-base 18000)")
     logins = demo_accounts(config, folder / "xephang.db")
     env = {**os.environ, "GPIOZERO_PIN_FACTORY": "mock",
            "XEPHANG_PUBLIC_URL": f"http://127.0.0.1:{port_base}"}
@@ -88,6 +94,15 @@ def run_demo(config: SiteConfig, config_path: Path, port_base: int, folder: Path
             _reap(child)
         mosquitto.stop()
     return 0
+
+
+def port_is_free(port: int) -> bool:
+    """Nothing answers on the port (a TIME_WAIT left by an earlier run does not count)."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+    except OSError:
+        return True
+    return False
 
 
 def _spawn(process: DemoProcess, env: dict[str, str], folder: Path) -> subprocess.Popen[bytes]:
