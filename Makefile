@@ -35,6 +35,9 @@ test: install test-deps lint typecheck
 
 bench: install
 	$(BIN)/python bench/call_latency.py
+	$(BIN)/python bench/kiosk_print.py
+	$(BIN)/python bench/routing.py
+	$(BIN)/python bench/qr_decoders.py
 
 clean:
 	rm -rf $(VENV) demo-run .pytest_cache .mypy_cache .ruff_cache *.egg-info
