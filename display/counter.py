@@ -15,7 +15,7 @@ from typing import Any
 
 from display.guard import REPLY_TIMEOUT_S, PressGuard
 from display.inbox import decode_or_drop
-from display.labels import ACTIONS, BUTTONS_BROKEN, MQTT_LOST, counter_status
+from display.labels import ACTIONS, BUTTONS_BROKEN, MQTT_LOST, RATINGS, counter_status
 from display.screen import PressOutcome
 from xephang.config import Display, SiteConfig
 from xephang.errors import ConfigError
@@ -39,6 +39,9 @@ class CounterScreen:
         self._config = config
         self._hub = hub
         self._guard = guard or PressGuard()
+        self._rating_guard = PressGuard()  # the citizen's buttons never block the staff's
+        self._transfer_service = display.transfer_service
+        self.keypad = dict(display.keypad)
         self._link: MqttLink | None = None
         self._command_topic = ""
         self._lock = threading.Lock()
@@ -47,6 +50,9 @@ class CounterScreen:
         self._pending: dict[str, str] = {}  # command_id -> action, for the reply's message
         self._message: dict[str, Any] | None = None
         self._buttons_error: str | None = None
+        self._last_ticket: str | None = None  # the ticket a rating is for, once service has ended
+        self._rated: set[str] = set()  # tickets this unit saw rated: one rating per served ticket
+        self._rating_of: dict[str, str] = {}  # command_id -> ticket id, for a rating in flight
         self.ready = threading.Event()  # set once this counter's state has arrived
 
     def subscribe(self, link: MqttLink, topics: Topics) -> None:
@@ -64,22 +70,53 @@ class CounterScreen:
         self._push()
 
     def press(self, action: str) -> PressOutcome:
-        """Send `action` as one command, unless it is unknown, we are offline, or a double press."""
+        """Send `action` (a staff action or a rating) as one command, unless it is unknown, we are
+        offline, it cannot apply, or it is a double press."""
+        if action in RATINGS:
+            return self._rate(action)
         if action not in ACTIONS:
             return PressOutcome("unknown_action", f"Không có thao tác {action!r}")
+        args: dict[str, Any] = {}
+        if action == "transfer":
+            if self._transfer_service is None:
+                return PressOutcome("not_configured", "Chưa cấu hình nơi chuyển đến — báo quản lý")
+            args = {"service": self._transfer_service}
+        return self._send(action, args, self._guard, ACTIONS[action])
+
+    def _rate(self, rating: str) -> PressOutcome:
+        with self._lock:
+            ticket = self._rating_ticket()
+        if ticket is None:
+            return PressOutcome("no_ticket", "Chưa có lượt phục vụ nào để đánh giá")
+        if ticket in self._rated:
+            return PressOutcome("already_rated", "Quý khách đã đánh giá lượt phục vụ này. Xin cảm ơn!")
+        outcome = self._send("rate", {"rating": rating, "ticket": ticket}, self._rating_guard,
+                             RATINGS[rating])
+        if outcome.command_id is not None:
+            with self._lock:
+                self._rating_of[outcome.command_id] = ticket
+        return outcome
+
+    def _rating_ticket(self) -> str | None:
+        """The ticket being served, else the one just served (ratings come at the end)."""
+        current = self._state.ticket if self._state is not None else None
+        return current.id if current is not None else self._last_ticket
+
+    def _send(self, action: str, args: dict[str, Any], guard: PressGuard, label: str) -> PressOutcome:
         if self._link is None or not self._link.connected.is_set():
             # Refused rather than queued: a command sent minutes later would surprise everyone.
             return PressOutcome("offline", MQTT_LOST)
-        command = CounterCommand.model_validate({"command_id": uuid.uuid4(), "action": action})
+        command = CounterCommand.model_validate(
+            {"command_id": uuid.uuid4(), "action": action, "args": args})
         command_id = str(command.command_id)
-        if not self._guard.try_begin(command_id):
+        if not guard.try_begin(command_id):
             log.info("ignored %s: double press or still waiting for the last reply", action)
             return PressOutcome("busy", "Đang chờ phản hồi của lệnh trước")
         self._remember(command_id, action)
         self._link.publish(self._command_topic, command)
         log.info("sent %s as command %s", action, command_id)
         _start_reply_timer(self._reply_overdue, command_id)
-        return PressOutcome("sent", f"Đã gửi: {ACTIONS[action]}", command_id)
+        return PressOutcome("sent", f"Đã gửi: {label}", command_id)
 
     def press_button(self, action: str) -> None:
         """A physical button: the outcome goes to the log (the screen already shows it)."""
@@ -89,7 +126,7 @@ class CounterScreen:
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
             state = self._state
-            pending = next(iter(self._pending.values()), None)
+            pending = next((a for a in self._pending.values() if a != "rate"), None)
             message, buttons_error = self._message, self._buttons_error
         connected = self._link is not None and self._link.connected.is_set()
         ticket = state.ticket if state else None
@@ -108,6 +145,7 @@ class CounterScreen:
             "pending": pending,
             "message": message,
             "buttons_error": buttons_error,
+            "keypad": self.keypad,
         }
 
     def _on_state(self, topic: str, payload: bytes) -> None:
@@ -118,6 +156,9 @@ class CounterScreen:
             log.warning("dropped a state for counter %d on %s", state.counter, topic)
             return
         with self._lock:
+            previous = self._state.ticket if self._state is not None else None
+            if previous is not None and (state.ticket is None or state.ticket.id != previous.id):
+                self._last_ticket = previous.id
             self._state = state
         self.ready.set()
         self._push()
@@ -128,15 +169,20 @@ class CounterScreen:
             return
         command_id = str(reply.command_id)
         self._guard.settle(command_id)
+        self._rating_guard.settle(command_id)
         with self._lock:
             action = self._pending.pop(command_id, None)
             if action is None:
                 return  # a reply to the staff page's command, not to ours
+            rated = self._rating_of.pop(command_id, None)
+            if rated is not None and (reply.ok or reply.error == "already_rated"):
+                self._rated.add(rated)
             self._message = _reply_message(action, reply)
         self._push()
 
     def _reply_overdue(self, command_id: str) -> None:
         with self._lock:
+            self._rating_of.pop(command_id, None)
             if self._pending.pop(command_id, None) is None:
                 return
             self._message = {"ok": False, "text": "Máy chủ chưa phản hồi — vui lòng bấm lại"}
@@ -145,7 +191,7 @@ class CounterScreen:
 
     def _remember(self, command_id: str, action: str) -> None:
         with self._lock:
-            self._pending = {command_id: action}
+            self._pending[command_id] = action
             self._message = None
         self._push()
 
@@ -157,6 +203,10 @@ class CounterScreen:
 
 
 def _reply_message(action: str, reply: CounterReply) -> dict[str, Any]:
+    if action == "rate":
+        if reply.ok or reply.error == "already_rated":
+            return {"ok": True, "text": "Cảm ơn quý khách đã đánh giá!"}
+        return {"ok": False, "text": f"Chưa ghi nhận được đánh giá: {reply.detail or reply.error}"}
     if not reply.ok:
         reason = reply.detail or reply.error or "không rõ lý do"
         return {"ok": False, "text": f"{ACTIONS[action]} không thực hiện được: {reason}"}

@@ -9,5 +9,5 @@ class DisplayError(XephangError):
     """The display cannot run as configured (e.g. its page's port is taken)."""
 
 
-class ButtonsUnavailable(DisplayError, RuntimeError):
-    """No pin factory could drive the buttons, or a pin is missing or already taken."""
+class VoiceUnavailable(DisplayError, RuntimeError):
+    """The configured voice cannot speak: espeak-ng missing or failing, a clip set incomplete."""

@@ -30,11 +30,12 @@ Announcer = Callable[[Announcement], None]
 class HallScreen:
     template = "hall.html"
 
-    def __init__(self, config: SiteConfig, hub: EventHub, *, announcer: Announcer | None = None) -> None:
+    def __init__(self, config: SiteConfig, hub: EventHub, *, announcer: Announcer | None = None,
+                 gate: AnnouncementGate | None = None) -> None:
         self._config = config
         self._hub = hub
         self._announcer = announcer
-        self._gate = AnnouncementGate()
+        self._gate = gate or AnnouncementGate()
         self._lock = threading.Lock()
         self._push_lock = threading.Lock()
         self._state: HallState | None = None

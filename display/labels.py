@@ -17,7 +17,15 @@ ACTIONS: Final[dict[str, str]] = {
     "call_next": "Gọi số tiếp",
     "recall": "Gọi lại",
     "no_show": "Vắng mặt",
+    "transfer": "Chuyển",
     "done": "Hoàn thành",
+}
+
+# The citizen's rating buttons; the keys are the broker's `rate` values.
+RATINGS: Final[dict[str, str]] = {
+    "very_satisfied": "Rất hài lòng",
+    "satisfied": "Hài lòng",
+    "unsatisfied": "Không hài lòng",
 }
 
 WEEKDAYS: Final[tuple[str, ...]] = (

@@ -2,20 +2,27 @@
 
 It talks only MQTT to the broker and serves its own page for the Pi's kiosk-mode browser. On start it
 waits briefly for the retained state, so that the first page after a power cut is already right.
+
+A hall display keeps a persistent MQTT session: a call made during a network blip is queued by the
+MQTT broker and still spoken; the calls already spoken are remembered on disk, so a redelivery after
+a crash is not spoken twice. A counter unit's session is clean: a stale command reply is worthless.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 from typing import Any
 
-from display.buttons import StaffButtons
 from display.counter import CounterScreen
-from display.errors import ButtonsUnavailable, DisplayError
+from display.errors import DisplayError
 from display.guard import PressGuard
 from display.hall import HallScreen
+from display.health import DeviceProblems
+from display.panel import CounterPanel
 from display.resolve import resolve_display
+from display.speech import Speech, build_speech
 from display.watch import ConnectionWatch
 from display.web import create_app
 from xephang.config import SiteConfig
@@ -29,30 +36,41 @@ DEFAULT_HTTP = ("127.0.0.1", 8002)  # where the Pi's browser looks when --http i
 CONNECT_WAIT_S = 3.0
 STATE_WAIT_S = 2.0
 STREAMS_CLOSE_S = 1.0
+SPEECH_DRAIN_S = 10.0
 
 
 class DisplayRole:
     def __init__(self, config: SiteConfig, *, display_id: str, mqtt_url: str,
                  http: tuple[str, int] | None, pin_factory: Any = None,
-                 guard: PressGuard | None = None) -> None:
+                 guard: PressGuard | None = None, audio_dir: Path | None = None,
+                 state_dir: Path | None = None) -> None:
         self.display = resolve_display(config, display_id)
         self._config = config
         self._mqtt_url = mqtt_url
         self._http = http or DEFAULT_HTTP
-        self._pin_factory = pin_factory
         self._hub = EventHub()
-        self.screen: HallScreen | CounterScreen = (
-            CounterScreen(config, self.display, self._hub, guard=guard) if self.display.kind == "counter"
-            else HallScreen(config, self._hub)
-        )
+        hall = self.display.kind == "hall"
         self._link = MqttLink(mqtt_url, f"xephang-display-{self.display.id}",
                               topics=Topics(config.site.id), device_id=self.display.id,
-                              persistent=False, username=config.mqtt.username)
+                              persistent=hall, username=config.mqtt.username)
+        self.problems = DeviceProblems(self._link)
+        self.speech: Speech | None = None
+        self.screen: HallScreen | CounterScreen
+        if hall:
+            self.speech = build_speech(self.display, audio_dir=audio_dir, folder=state_dir,
+                                       on_problem=lambda p: self.problems.set("speaker", p))
+            if self.speech.problem:
+                self.problems.set("speaker", self.speech.problem)
+            announcer = self.speech.announcer
+            self.screen = HallScreen(config, self._hub, gate=self.speech.gate,
+                                     announcer=announcer.submit if announcer else None)
+        else:
+            self.screen = CounterScreen(config, self.display, self._hub, guard=guard)
         self.screen.subscribe(self._link, Topics(config.site.id))
         self._watch = ConnectionWatch(self._link.connected, self.screen.connection_changed)
         self._link.on_connect(self._watch.wake)
+        self._panel = CounterPanel(self.display, pin_factory)
         self._web: WebServer | None = None
-        self._buttons: StaffButtons | None = None
 
     @property
     def http_url(self) -> str | None:
@@ -65,17 +83,22 @@ class DisplayRole:
         except OSError as exc:
             host, port = self._http
             raise DisplayError(f"cannot serve the page on {host}:{port}: {exc.strerror or exc}") from exc
+        if self.speech is not None and self.speech.announcer is not None:
+            self.speech.announcer.start()
         self._link.start()
         self._watch.start()
-        self._start_buttons()
+        if isinstance(self.screen, CounterScreen):
+            self._panel.start(self.screen, self.problems)
         self._await_state()
         log.info("display %s (%s) serving %s", self.display.id, self.display.kind, self.http_url)
 
     def stop(self) -> None:
-        if self._buttons is not None:
-            self._buttons.close()
+        self._panel.close()
         self._watch.stop()
         self._link.stop()
+        if self.speech is not None and self.speech.announcer is not None:
+            self.speech.announcer.wait_idle(SPEECH_DRAIN_S)  # finish the sentence being spoken
+            self.speech.announcer.stop()
         self._close_streams()
         if self._web is not None:
             self._web.stop()
@@ -86,19 +109,6 @@ class DisplayRole:
         deadline = time.monotonic() + STREAMS_CLOSE_S
         while self._hub.client_count and time.monotonic() < deadline:
             time.sleep(0.02)
-
-    def _start_buttons(self) -> None:
-        screen = self.screen
-        if not isinstance(screen, CounterScreen) or not self.display.buttons:
-            return
-        pins = {str(action): pin for action, pin in self.display.buttons.items()}
-        try:
-            self._buttons = StaffButtons(pins, screen.press_button,
-                                         pin_factory=self._pin_factory)
-        except ButtonsUnavailable as exc:
-            # The page's buttons still work; the screen tells the technician what is wrong.
-            log.error("%s", exc)
-            screen.set_buttons_broken(str(exc.__cause__ or exc))
 
     def _await_state(self) -> None:
         if not self._link.wait_connected(CONNECT_WAIT_S):

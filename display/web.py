@@ -15,7 +15,8 @@ from xephang.web import EventHub
 
 log = logging.getLogger(__name__)
 
-_PRESS_STATUS = {"sent": 202, "busy": 409, "offline": 503, "unknown_action": 400}
+_PRESS_STATUS = {"sent": 202, "busy": 409, "offline": 503, "unknown_action": 400,
+                 "not_configured": 409, "no_ticket": 409, "already_rated": 409}
 
 
 def create_app(screen: Screen, hub: EventHub, config: SiteConfig) -> Flask:

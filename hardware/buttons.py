@@ -9,6 +9,7 @@ pressed, so callers guard against double presses themselves and must return quic
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from importlib.metadata import entry_points
 from typing import Any
@@ -91,3 +92,43 @@ class ServiceButtons:
         for button in self._buttons.values():
             button.close()
         self._buttons.clear()
+
+
+class ButtonLights:
+    """An LED beside each button, lit for `on_s` seconds when a press was taken (not when ignored)."""
+
+    def __init__(self, pins: Mapping[str, int], *, factory: Any | str | None = None,
+                 on_s: float = 1.0) -> None:
+        from gpiozero import LED
+        from gpiozero.exc import GPIOZeroError
+
+        self._on_s = on_s
+        self._factory = pin_factory(factory) if isinstance(factory, str) else factory
+        self._leds: dict[str, Any] = {}
+        self._timers: dict[str, threading.Timer] = {}
+        try:
+            for name, pin in pins.items():
+                self._leds[name] = LED(pin, pin_factory=self._factory)
+        except GPIOZeroError as exc:
+            self.close()
+            raise ButtonsUnavailable(f"cannot set up the LEDs {dict(pins)}: {exc} ({HINT})") from exc
+
+    def flash(self, name: str) -> None:
+        led = self._leds.get(name)
+        if led is None:
+            return
+        led.on()
+        previous = self._timers.pop(name, None)
+        if previous is not None:
+            previous.cancel()  # a new press keeps it lit for the full time again
+        timer = threading.Timer(self._on_s, led.off)
+        timer.daemon = True
+        self._timers[name] = timer
+        timer.start()
+
+    def close(self) -> None:
+        for timer in self._timers.values():
+            timer.cancel()
+        for led in self._leds.values():
+            led.close()
+        self._leds.clear()

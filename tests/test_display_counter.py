@@ -152,7 +152,7 @@ def test_the_page_buttons_send_commands_too(
     assert (command["action"], command["command_id"]) == ("no_show", body["command_id"])
     status, body = http(f"{unit.http_url}/press/no_show", "POST")
     assert (status, body["code"]) == (409, "busy")
-    assert http(f"{unit.http_url}/press/transfer", "POST")[0] == 400
+    assert http(f"{unit.http_url}/press/teleport", "POST")[0] == 400
 
 
 def test_the_counter_state_is_shown(

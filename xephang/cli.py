@@ -61,7 +61,12 @@ def _parser() -> argparse.ArgumentParser:
     kiosk.add_argument("--state-dir", type=Path,
                        help="folder for the offline outbox (SQLite); default XEPHANG_STATE_DIR, "
                        "else /var/lib/xephang")
-    _role_parser(commands, "display", "run a hall display or a counter unit", _run_display)
+    display = _role_parser(commands, "display", "run a hall display or a counter unit", _run_display)
+    display.add_argument("--audio-dir", type=Path,
+                         help="write announcements as WAV files here instead of playing them")
+    display.add_argument("--state-dir", type=Path,
+                         help="folder for the announced calls; default XEPHANG_STATE_DIR, "
+                         "else /var/lib/xephang")
 
     demo = commands.add_parser("demo", help="run a whole center on this machine")
     demo.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
@@ -76,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     ticket.set_defaults(run=_run_ticket)
 
     _account_parser(commands)
+    _voice_parser(commands)
 
     simulate = commands.add_parser("simulate", help="simulate a day through the real call rule")
     simulate.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
@@ -99,6 +105,12 @@ def _account_parser(commands: Any) -> None:
     account.add_argument("--name", default="", help="full name shown on the pages")
     account.add_argument("--counter", type=int, help="a staff account's own counter")
     account.set_defaults(run=_run_account)
+
+
+def _voice_parser(commands: Any) -> None:
+    from display.voice.cli import add_parser  # argparse only; the audio code loads when run
+
+    add_parser(commands)
 
 
 def _run_account(args: argparse.Namespace) -> int:
@@ -163,7 +175,7 @@ def _run_display(args: argparse.Namespace) -> int:
 
     display_id = args.id or "hall-1"
     role = DisplayRole(config, display_id=display_id, mqtt_url=_mqtt_url(args, config),
-                       http=args.http)
+                       http=args.http, audio_dir=args.audio_dir, state_dir=args.state_dir)
     return _run_until_signal(role)
 
 

@@ -161,18 +161,53 @@ class ScanSection(Section):
     choice_timeout_s: float = Field(default=60.0, gt=0, le=600)
 
 
+StaffAction = Literal["call_next", "recall", "no_show", "done", "transfer", "pause", "resume"]
+Rating = Literal["very_satisfied", "satisfied", "unsatisfied"]
+
+
+class VoiceSection(Section):
+    """How a hall display speaks a call (display/voice): an engine, a voice, how numbers are read."""
+
+    engine: Literal["espeak", "clips", "off"] = "espeak"
+    espeak_voice: str = Field(default="vi", pattern=r"^[a-z][a-z0-9-]{0,39}$")  # vi-vn-x-south…
+    clips_dir: str | None = None  # a clip set built by `xephang voice build`, for engine "clips"
+    numbers: Literal["digits", "words"] = "digits"  # 1023: "một không hai ba" or "một nghìn…"
+    dialect: Literal["north", "south"] = "north"  # 105: "một trăm linh năm" / "một trăm lẻ năm"
+    repeat: int = Field(default=1, ge=0, le=3)  # each call is spoken 1 + repeat times
+    chime: bool = True
+    max_backlog: int = Field(default=6, ge=1, le=50)  # speech never falls further behind than this
+
+    @model_validator(mode="after")
+    def _clips_have_a_folder(self) -> VoiceSection:
+        if self.engine == "clips" and not self.clips_dir:
+            raise ValueError("engine \"clips\" needs clips_dir, a folder made by `xephang voice build`")
+        return self
+
+
 class Display(Section):
     id: Identifier
     kind: Literal["hall", "counter"]
     counter: int | None = Field(default=None, ge=1, le=99)
-    buttons: dict[Literal["call_next", "recall", "no_show", "done"], BcmPin] = Field(
+    buttons: dict[StaffAction, BcmPin] = Field(default_factory=dict)
+    rating_buttons: dict[Rating, BcmPin] = Field(default_factory=dict)
+    # An LED beside each button (staff or rating, by the same name) lights when a press is taken.
+    leds: dict[StaffAction | Rating, BcmPin] = Field(default_factory=dict)
+    # A USB numeric keypad typed into the counter page: KeyboardEvent.code ("Numpad1") -> action.
+    keypad: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9]{1,20}$")], StaffAction | Rating] = Field(
         default_factory=dict
     )
+    transfer_service: ServiceCode | None = None  # where "Chuyển" sends the citizen
+    voice: VoiceSection = VoiceSection()
 
     @model_validator(mode="after")
     def _counter_display_names_counter(self) -> Display:
         if self.kind == "counter" and self.counter is None:
             raise ValueError("a counter display needs `counter`, the counter id it belongs to")
+        pins = [*self.buttons.values(), *self.rating_buttons.values(), *self.leds.values()]
+        _unique(f"display {self.id} GPIO pins", list(pins))
+        unknown = set(self.leds) - set(self.buttons) - set(self.rating_buttons)
+        if unknown:
+            raise ValueError(f"leds for buttons that are not configured: {', '.join(sorted(unknown))}")
         return self
 
 
@@ -235,6 +270,9 @@ class SiteConfig(Section):
         for display in self.displays:
             if display.counter is not None and display.counter not in counter_ids:
                 raise ValueError(f"display {display.id}: no counter {display.counter}")
+            if display.transfer_service is not None:
+                _known_services(f"display {display.id} transfer_service",
+                                [display.transfer_service], codes)
         return self
 
     def service(self, code: str) -> Service | None:

@@ -57,9 +57,12 @@ def plan(config: SiteConfig, config_path: Path, port_base: int, folder: Path,
              "--state-dir", str(folder / "state" / kiosk.id)], port))
         port += 1
     for display in config.displays:
+        audio = (["--audio-dir", str(folder / "announcements" / display.id)]
+                 if display.kind == "hall" else [])
         processes.append(DemoProcess(
             f"Màn hình {display.id}",
-            ["display", *common, "--id", display.id, "--http", f"127.0.0.1:{port}"], port))
+            ["display", *common, "--id", display.id, "--http", f"127.0.0.1:{port}",
+             "--state-dir", str(folder / "state" / display.id), *audio], port))
         port += 1
     return processes
 
@@ -164,6 +167,7 @@ def _print_welcome(config: SiteConfig, processes: list[DemoProcess], folder: Pat
               "\nĐăng nhập (chỉ dùng cho bản chạy thử):"]
     lines += [f"  {user:<10} mật khẩu {password:<14} {what}" for user, password, what in logins]
     lines += [f"\nVé in (ảnh PNG):   {folder / 'tickets'}",
+              f"Lời mời (WAV):     {folder / 'announcements'}",
               f"Nhật ký (logs):    {folder / 'logs'}",
               f"MQTT:              {mqtt_url}",
               "\nNhấn Ctrl+C để dừng.\n"]

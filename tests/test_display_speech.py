@@ -1,0 +1,70 @@
+"""A real `xephang display` process speaking calls into the fake speaker, through a real restart."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hardware.speaker import read_log
+from tests.probe import Probe
+from tests.processes import RoleProcess
+from xephang.mosquitto import Mosquitto
+from xephang.protocol import Topics
+
+AT = "2025-03-04T02:41:00+00:00"
+
+
+def announce(call_id: str, number: str, counter: int, repeat: int = 0) -> dict[str, Any]:
+    return {"v": 1, "call_id": call_id, "number": number, "counter": counter, "repeat": repeat,
+            "text": f"Mời công dân có số thứ tự {number} đến quầy số {counter}"}
+
+
+def spoken(folder: Path, count: int, timeout: float = 30.0) -> list[dict[str, str]]:
+    """The fake speaker's log once it has `count` entries (it only ever grows)."""
+    deadline = time.monotonic() + timeout
+    while len(entries := read_log(folder)) < count:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{len(entries)} announcements spoken, expected {count}: {entries}")
+        time.sleep(0.05)  # the log is a file another process appends to; nothing to wait on
+    return entries
+
+
+@pytest.fixture
+def hall(mosquitto: Mosquitto, tmp_path: Path) -> Iterator[RoleProcess]:
+    process = RoleProcess("display", mosquitto.url, tmp_path, "--id", "hall-1",
+                          "--audio-dir", str(tmp_path / "audio"),
+                          env={"XEPHANG_FAKE_SPEAKER_PACE": "0.05"})
+    yield process
+    process.stop()
+
+
+def test_calls_are_spoken_in_order_once_even_across_a_crash_and_restart(
+    hall: RoleProcess, probe: Probe, topics: Topics, tmp_path: Path
+) -> None:
+    audio = tmp_path / "audio"
+    probe.publish(topics.hall_state, {"v": 1, "recent_calls": [
+        {"number": "999", "counter": 2, "at": AT}], "waiting": {}, "eta_s": {}}, retain=True)
+    hall.start()
+    # Two calls at the same moment, one delivered twice: two sentences, in order, no overlap.
+    for message in (announce("call-1", "1023", 5), announce("call-1", "1023", 5),
+                    announce("call-2", "2007", 12)):
+        probe.publish(topics.hall_announce, message)
+    first = spoken(audio, 2)
+    assert [e["label"] for e in first] == ["call-1-r0", "call-2-r0"]  # the retained 999 is silent
+    assert first[0]["text"].endswith("một không hai ba đến quầy số năm")
+    assert first[1]["text"].endswith("hai không không bảy đến quầy số mười hai")
+    assert first[1]["started"] >= first[0]["ended"]
+
+    hall.kill()  # a power cut: no clean disconnect
+    probe.publish(topics.hall_announce, announce("call-3", "3001", 7))  # while it is down
+    probe.publish(topics.hall_announce, announce("call-2", "2007", 12))  # a repeated delivery
+    hall.start()
+    after = spoken(audio, 3)
+    probe.publish(topics.hall_announce, announce("call-3", "3001", 7, repeat=1))  # a recall
+    labels = [e["label"] for e in spoken(audio, 4)]
+    assert labels == ["call-1-r0", "call-2-r0", "call-3-r0", "call-3-r1"], after
+    assert len(list(audio.glob("*.wav"))) == 4
