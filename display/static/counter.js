@@ -36,5 +36,14 @@
   document.querySelectorAll(".actions button").forEach(function (button) {
     button.addEventListener("click", function () { press(button.dataset.action); });
   });
+
+  // A USB numeric keypad types into this page (Chromium in kiosk mode keeps it focused).
+  var keypad = (window.XEPHANG || {}).keypad || {};
+  document.addEventListener("keydown", function (event) {
+    var action = keypad[event.code];
+    if (!action || event.repeat) { return; }  // a held key is one press
+    event.preventDefault();
+    press(action);
+  });
   X.connect({ state: onState });
 })();

@@ -1,0 +1,173 @@
+"""The hall and counter pages in real headless Chromium: what a person in the hall would see.
+
+Calls are made over MQTT (the probe plays the broker). Screenshots go to `test-screenshots/`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from display.role import DisplayRole
+from tests.probe import Probe
+from xephang.config import SiteConfig
+from xephang.mosquitto import Mosquitto
+from xephang.protocol import Topics
+
+AT = "2025-03-04T02:41:00+00:00"
+HALL_SIZES = {"landscape": (1920, 1080), "portrait": (1080, 1920)}
+
+# Every visible piece of text must lie inside the window and inside any box that clips it.
+CLIPPED_TEXT = """() => {
+  const out = [];
+  const W = window.innerWidth, H = window.innerHeight;
+  const doc = document.documentElement;
+  if (doc.scrollWidth > doc.clientWidth || doc.scrollHeight > doc.clientHeight) out.push("page scrolls");
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    if (!node.textContent.trim() || el.closest("[hidden]") || el.tagName === "SCRIPT") continue;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    const r = range.getBoundingClientRect();  // the text itself, not its (narrower) box
+    if (r.width === 0) continue;
+    const v = 1 + 0.12 * r.height;  // a font's line box is taller than its digits and letters
+    if (r.left < -1 || r.right > W + 1 || r.top < -v || r.bottom > H + v) {
+      out.push(`${el.className} "${node.textContent.trim().slice(0, 30)}" outside the window`);
+      continue;
+    }
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      if (getComputedStyle(a).overflow === "visible") continue;
+      const b = a.getBoundingClientRect();
+      if (r.left < b.left - 1 || r.right > b.right + 1 || r.top < b.top - v || r.bottom > b.bottom + v) {
+        out.push(`${el.className} "${node.textContent.trim().slice(0, 30)}" clipped by ${a.className}`);
+        break;
+      }
+    }
+  }
+  return out;
+}"""
+
+
+def hall_state(*calls: tuple[str, int], waiting: dict[str, int] | None = None,
+               eta: dict[str, int] | None = None) -> dict[str, Any]:
+    return {"v": 1, "recent_calls": [{"number": n, "counter": c, "at": AT} for n, c in calls],
+            "waiting": waiting or {}, "eta_s": eta or {}}
+
+
+def counter_state(counter: int, status: str, number: str | None) -> dict[str, Any]:
+    ticket = None if number is None else {"id": f"t-{number}", "number": number, "service": "CT",
+                                          "issued_at": AT, "ahead": 0, "eta_s": 0}
+    return {"v": 1, "counter": counter, "status": status, "ticket": ticket, "since": AT}
+
+
+def announce(call_id: str, number: str, counter: int, repeat: int = 0) -> dict[str, Any]:
+    return {"v": 1, "call_id": call_id, "number": number, "counter": counter, "repeat": repeat,
+            "text": f"Mời công dân có số thứ tự {number} đến quầy số {counter}"}
+
+
+@pytest.fixture
+def hall(config: SiteConfig, mosquitto: Mosquitto, probe: Probe, topics: Topics,
+         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[DisplayRole]:
+    monkeypatch.setenv("XEPHANG_FAKE_SPEAKER_PACE", "0")
+    probe.publish(topics.hall_state, hall_state(
+        ("2007", 4), ("1022", 1), ("3015", 12), ("1021", 2), ("5003", 9),
+        waiting={"HT": 12, "CT": 31, "DD": 4, "VX": 0, "KD": 7, "TKQ": 18},
+        eta={"HT": 1500, "CT": 2900, "DD": 600, "KD": 1260, "TKQ": 340}), retain=True)
+    for counter, status, number in [(1, "serving", "1022"), (2, "calling", "1021"),
+                                    (4, "serving", "2007"), (6, "paused", None),
+                                    (10, "closed", None), (12, "idle", None)]:
+        probe.publish(topics.counter_state(counter), counter_state(counter, status, number),
+                      retain=True)
+    role = DisplayRole(config, display_id="hall-1", mqtt_url=mosquitto.url, http=("127.0.0.1", 0),
+                       audio_dir=tmp_path / "audio")
+    role.start()
+    yield role
+    role.stop()
+
+
+@pytest.mark.parametrize("shape", list(HALL_SIZES))
+def test_a_call_made_over_mqtt_shows_large_in_the_hall(
+    browser: Any, hall: DisplayRole, probe: Probe, topics: Topics, config: SiteConfig,
+    screenshot_dir: Path, shape: str
+) -> None:
+    width, height = HALL_SIZES[shape]
+    page = browser.new_page(viewport={"width": width, "height": height})
+    try:
+        page.goto(hall.http_url)
+        assert page.inner_text("#current .number") == "2007"  # retained: right after a power cut
+        probe.publish(topics.hall_announce, announce("call-77", "1023", 5))
+        probe.publish(topics.hall_state, hall_state(("1023", 5), ("2007", 4), ("1022", 1),
+                                                    waiting={"CT": 30}, eta={"CT": 2800}),
+                      retain=True)
+        page.wait_for_function("document.querySelector('#current .number').textContent === '1023'")
+        assert page.inner_text("#current .counter") == "Quầy 5"
+        assert page.locator("#current").evaluate("e => e.classList.contains('flash')")
+        assert "Mời công dân có số thứ tự" in page.inner_text("body")
+        assert config.site.name in page.inner_text("#site")
+        page.wait_for_function("document.querySelector('#previous li') !== null && "
+                               "document.querySelector('#previous').textContent.includes('2007')")
+        assert "2007 → Quầy 4" in page.inner_text("#previous")
+        assert "Chứng thực" in page.inner_text("#services") or "Hộ tịch" in page.inner_text("#services")
+        assert "phút" in page.inner_text("#services")
+        for selector in ("#current .number", "#current .counter", "#date", "#clock"):
+            assert page.locator(selector).is_visible()
+        page.screenshot(path=str(screenshot_dir / f"hall-{shape}-{width}x{height}.png"))
+        assert page.evaluate(CLIPPED_TEXT) == []
+    finally:
+        page.close()
+
+
+def test_the_hall_tells_the_technician_when_mqtt_is_lost(
+    browser: Any, hall: DisplayRole, mosquitto: Mosquitto, screenshot_dir: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    try:
+        page.goto(hall.http_url)
+        assert not page.locator("#banner-mqtt").is_visible()
+        mosquitto.stop()
+        page.wait_for_selector("#banner-mqtt", state="visible", timeout=10000)
+        assert "Mất kết nối với máy chủ xếp hàng" in page.inner_text("#banner-mqtt")
+        page.screenshot(path=str(screenshot_dir / "hall-mqtt-lost.png"))
+    finally:
+        page.close()
+
+
+@pytest.fixture
+def unit(config: SiteConfig, mosquitto: Mosquitto, probe: Probe, topics: Topics, mock_pins: Any
+         ) -> Iterator[DisplayRole]:
+    probe.publish(topics.counter_state(5), counter_state(5, "calling", "1023"), retain=True)
+    probe.subscribe(topics.counter_command(5))
+    role = DisplayRole(config, display_id="counter-5", mqtt_url=mosquitto.url,
+                       http=("127.0.0.1", 0))
+    role.start()
+    yield role
+    role.stop()
+
+
+def test_the_counter_unit_shows_its_ticket_and_takes_the_usb_keypad(
+    browser: Any, unit: DisplayRole, probe: Probe, topics: Topics, screenshot_dir: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 800, "height": 480})
+    try:
+        page.goto(unit.http_url)
+        assert page.inner_text("#label") == "Quầy 5"
+        assert page.inner_text("#number") == "1023"
+        assert page.inner_text("#status") == "Đang gọi"
+        assert page.inner_text(".actions").split("\n") == [
+            "Gọi số tiếp", "Gọi lại", "Vắng mặt", "Chuyển", "Hoàn thành"]
+        page.keyboard.press("Numpad1")  # the keypad's "call next" key
+        _, command = probe.next(topics.counter_command(5))
+        assert command["action"] == "call_next"
+        probe.publish(topics.counter_reply(5), {"v": 1, "command_id": command["command_id"],
+                                                "ok": True})
+        probe.publish(topics.counter_state(5), counter_state(5, "serving", "1024"), retain=True)
+        page.wait_for_function("document.getElementById('number').textContent === '1024'")
+        assert page.inner_text("#status") == "Đang phục vụ"
+        page.screenshot(path=str(screenshot_dir / "counter-800x480.png"))
+        assert page.evaluate(CLIPPED_TEXT) == []
+    finally:
+        page.close()
