@@ -11,6 +11,11 @@ python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 for extra in "$@"; do
   case "$extra" in
     chromium) command -v chromium >/dev/null 2>&1 || missing+=(chromium) ;;
+    # The hall display's voice (espeak-ng), clip-set tooling (sox) and loudspeaker (aplay).
+    display)
+      command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+      command -v sox >/dev/null 2>&1 || missing+=(sox)
+      command -v aplay >/dev/null 2>&1 || missing+=(alsa-utils) ;;
     *) echo "unknown extra: $extra" >&2; exit 2 ;;
   esac
 done
