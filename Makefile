@@ -8,12 +8,13 @@ STAMP   := $(VENV)/.installed
 
 install: system-deps $(STAMP)
 
+# Mosquitto, fonts, venv; the hall display's voice (espeak-ng, sox, aplay) for the demo and tests.
 system-deps:
-	@bash scripts/install-system-deps.sh
+	@bash scripts/install-system-deps.sh display
 
 # Browser tests drive Debian's Chromium (never a downloaded browser build).
 test-deps:
-	@bash scripts/install-system-deps.sh chromium
+	@bash scripts/install-system-deps.sh chromium display
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
