@@ -13,9 +13,24 @@ from broker.views import hall_state
 
 COUNTER_STATUS_VI = {"idle": "Đang rảnh", "calling": "Đang gọi số", "serving": "Đang phục vụ",
                      "paused": "Tạm dừng", "closed": "Đóng quầy"}
-DEVICE_DETAIL_VI = {"": "Bình thường", "printer_unavailable": "Máy in không sẵn sàng",
-                    "paper_out": "Hết giấy", "paper_low": "Sắp hết giấy",
-                    "camera_unavailable": "Camera không hoạt động"}
+PROBLEM_VI = {"printer_unavailable": "Máy in không sẵn sàng", "printer_offline": "Máy in mất kết nối",
+              "paper_out": "Máy in hết giấy", "paper_low": "Máy in sắp hết giấy",
+              "camera_unavailable": "Camera không hoạt động",
+              "buttons_unavailable": "Nút bấm không hoạt động"}
+
+
+def describe_problems(detail: str) -> str:
+    """A device's `;`-separated problem codes in Vietnamese, for the manager's board."""
+    parts = [part.strip() for part in detail.split(";") if part.strip()]
+    if not parts:
+        return "Bình thường"
+    return "; ".join(_problem_vi(part) for part in parts)
+
+
+def _problem_vi(code: str) -> str:
+    if code.startswith("speaker:"):
+        return "Loa / giọng đọc lỗi:" + code.removeprefix("speaker:")
+    return PROBLEM_VI.get(code, code)
 
 
 class Presence:
@@ -65,7 +80,7 @@ def board_data(service: BrokerService, devices: Devices, presence: Presence) -> 
                              "oldest_min": minutes(oldest_s), "eta_min": minutes(eta_s),
                              "target_min": svc.target_wait_min, "late": late})
     out_devices = [{"id": d.id, "online": d.online, "version": d.version,
-                    "detail": DEVICE_DETAIL_VI.get(d.detail, d.detail), "problem": bool(d.detail),
+                    "detail": describe_problems(d.detail), "problem": bool(d.detail.strip()),
                     "seen": clock(d.seen, zone)} for d in devices.all()]
     return {"at": clock(now, zone), "counters": out_counters, "services": out_services,
             "devices": out_devices}

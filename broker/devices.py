@@ -27,7 +27,7 @@ class Device:
 class Devices:
     def __init__(self, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._clock = clock
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._devices: dict[str, Device] = {}
 
     def attach(self, link: MqttLink, topics: Topics) -> None:
@@ -48,6 +48,16 @@ class Devices:
         with self._lock:
             self._devices[device_id] = Device(device_id, status.status == "online", status.version,
                                               status.detail, self._clock())
+            self._lock.notify_all()
+
+    def wait_for(self, device_id: str, predicate: Callable[[Device], bool],
+                 timeout: float) -> Device | None:
+        """Block until the device's latest status satisfies `predicate` (for tests and tools)."""
+        with self._lock:
+            self._lock.wait_for(lambda: (d := self._devices.get(device_id)) is not None
+                                and predicate(d), timeout)
+            device = self._devices.get(device_id)
+        return device if device is not None and predicate(device) else None
 
     def all(self) -> list[Device]:
         with self._lock:

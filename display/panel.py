@@ -10,10 +10,10 @@ import logging
 from typing import Any
 
 from display.counter import CounterScreen
-from display.health import DeviceProblems
 from hardware.buttons import ButtonLights, ServiceButtons
 from hardware.errors import ButtonsUnavailable
 from xephang.config import Display
+from xephang.health import DeviceProblems
 
 log = logging.getLogger(__name__)
 

@@ -19,13 +19,13 @@ from display.counter import CounterScreen
 from display.errors import DisplayError
 from display.guard import PressGuard
 from display.hall import HallScreen
-from display.health import DeviceProblems
 from display.panel import CounterPanel
 from display.resolve import resolve_display
 from display.speech import Speech, build_speech
 from display.watch import ConnectionWatch
 from display.web import create_app
 from xephang.config import SiteConfig
+from xephang.health import DeviceProblems
 from xephang.mqtt import MqttLink
 from xephang.protocol import Topics
 from xephang.web import EventHub, WebServer

@@ -21,6 +21,7 @@ from kiosk.web import create_app
 from xephang.config import Kiosk as KioskSection
 from xephang.config import SiteConfig
 from xephang.errors import ConfigError, ProtocolError
+from xephang.health import DeviceProblems
 from xephang.mqtt import MqttLink
 from xephang.protocol import HallState, Priority, TicketReply, TicketRequest, Topics, decode
 from xephang.web import EventHub, WebServer
@@ -76,7 +77,7 @@ class KioskRole:
         self.scanner: QrScanner | None = None
         self.buttons: ServiceButtons | None = None
         self._web: WebServer | None = None
-        self._printer_ok = True
+        self.problems = DeviceProblems(self.link)
 
     def _open_outbox(self, state_dir: Path | None) -> Outbox | None:
         if self.section.offline is None:
@@ -172,7 +173,7 @@ class KioskRole:
                 camera = _open_camera(self.section.camera)
             except CameraError as exc:
                 log.error("QR camera disabled: %s", exc)
-                self.link.publish_status("camera_unavailable")
+                self.problems.set("camera", "camera_unavailable")
                 return None
         if camera is None:
             return None
@@ -188,7 +189,7 @@ class KioskRole:
         except ButtonsUnavailable as exc:
             # The touch page still issues tickets; say loudly that the buttons are dead.
             log.error("physical buttons disabled: %s", exc)
-            self.link.publish_status("buttons_unavailable")
+            self.problems.set("buttons", "buttons_unavailable")
             return None
 
     def _print(self, issued: Issued) -> str | None:
@@ -198,12 +199,9 @@ class KioskRole:
         try:
             print_ticket_parts(self.printer, parts, label=ticket.number)
         except PrinterUnavailable as exc:
-            self._printer_ok = False
-            self.link.publish_status(problem(exc))
+            self.problems.set("printer", problem(exc))
             raise
-        if not self._printer_ok:
-            self._printer_ok = True
-            self.link.publish_status("")
+        self.problems.set("printer", "")
         if isinstance(self.printer, FakePrinter) and self.printer.printed:
             return self.printer.printed[-1].name
         return None

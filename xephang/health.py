@@ -1,4 +1,5 @@
-"""This device's problems, said in its retained `device/{id}/status` detail for the manager's board."""
+"""A device's problems (printer, camera, buttons, speaker…), said together in its retained
+`device/{id}/status` detail, `;`-separated, for the manager's board."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ class DeviceProblems:
         self._problems: dict[str, str] = {}
 
     def set(self, key: str, problem: str) -> None:
-        """Record (or, with "", clear) one problem and publish the whole list."""
+        """Record (or, with "", clear) one problem; publish the whole list when it changed."""
         with self._lock:
+            if self._problems.get(key, "") == problem:
+                return
             if problem:
                 self._problems[key] = problem
             else:
