@@ -31,10 +31,11 @@ from hardware.errors import PrinterUnavailable
 from kiosk.offline import OfflineIssuer
 from kiosk.qr_payload import ScanResult
 from kiosk.scan_rules import Choose, Intent, Tell, interpret
-from kiosk.ticket_text import PRIORITY_NAMES, wait_text
+from kiosk.ticket_text import PRIORITY_NAMES
 from xephang.config import SiteConfig
 from xephang.errors import ProtocolError
 from xephang.protocol import Priority, Ticket, TicketReply, TicketRequest, decode
+from xephang.waits import wait_text
 
 log = logging.getLogger(__name__)
 
@@ -238,7 +239,8 @@ class Kiosk:
                 "hoặc chụp mã QR bên dưới, và liên hệ cán bộ hướng dẫn."))
         log.info("ticket %s for %s printed%s", ticket.number, service,
                  " (offline)" if issued.offline else "")
-        return replace(shown, png=png or "", message=_ticket_message(issued, note))
+        message = _ticket_message(issued, note, self.config.routing.eta_round_min)
+        return replace(shown, png=png or "", message=message)
 
     def _issue(self, service: str, intent: Intent) -> Issued:
         """The one place a ticket is obtained: from the server, else from the offline block."""
@@ -285,12 +287,12 @@ class Kiosk:
         return service.name if service else code
 
 
-def _ticket_message(issued: Issued, note: str = "") -> str:
+def _ticket_message(issued: Issued, note: str, round_min: int) -> str:
     ticket = issued.ticket
     if ticket.ahead == 0:
         text = "Mời bạn nhận phiếu. Hiện không có người chờ trước bạn."
     else:
-        wait = wait_text(ticket.eta_s, ticket.ahead)
+        wait = wait_text(ticket.eta_s, ticket.ahead, round_min)
         text = f"Mời bạn nhận phiếu. Trước bạn có {ticket.ahead} người, thời gian chờ dự kiến {wait}."
     notes = [note, REPRINT_NOTE if issued.reprint else "", OFFLINE_NOTE if issued.offline else ""]
     return " ".join([text, *[n for n in notes if n]])

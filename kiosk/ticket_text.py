@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from xephang.config import SiteConfig
 from xephang.protocol import Priority, Ticket
+from xephang.waits import wait_text
 
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 FOOTER = "Vui lòng chờ gọi số trên màn hình. Xin cảm ơn!"
@@ -45,22 +46,6 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def wait_text(eta_s: int, ahead: int) -> str:
-    """The estimated wait as a rounded range of minutes."""
-    minutes = eta_s / 60
-    if eta_s == 0 and ahead == 0:
-        return "Được phục vụ ngay"
-    if minutes < 5:
-        return "dưới 5 phút"
-    if minutes < 60:
-        low = int(minutes // 5) * 5
-        return f"khoảng {low}–{low + 5} phút"
-    if minutes < 180:
-        low = int(minutes // 15) * 15
-        return f"khoảng {low}–{low + 15} phút"
-    return "hơn 3 giờ"
-
-
 def issued_text(config: SiteConfig, issued_at: datetime) -> str:
     """`08:15 23/11/2026` in the center's time zone (a naive time is taken as UTC)."""
     moment = issued_at if issued_at.tzinfo else issued_at.replace(tzinfo=UTC)
@@ -90,7 +75,7 @@ def ticket_blocks(config: SiteConfig, ticket: Ticket, *, offline: bool = False,
         above.append(TextBlock(OFFLINE_MARK, "priority"))
     if reprint:
         above.append(TextBlock(REPRINT_MARK, "priority"))
-    wait = wait_text(ticket.eta_s, ticket.ahead)
+    wait = wait_text(ticket.eta_s, ticket.ahead, config.routing.eta_round_min)
     above += [
         TextBlock(f"Giờ lấy số: {issued_text(config, ticket.issued_at)}", "body"),
         TextBlock(f"Số người chờ trước bạn: {ticket.ahead}", "body"),

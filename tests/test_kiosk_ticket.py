@@ -14,9 +14,9 @@ from PIL import Image
 from hardware.printer import FakePrinter
 from kiosk.errors import FontsMissing
 from kiosk.ticket import print_ticket, printed_lines, render_ticket
-from kiosk.ticket_text import wait_text
 from xephang.config import SiteConfig
 from xephang.protocol import Ticket
+from xephang.waits import wait_text
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,7 +40,7 @@ def test_the_lines_printed_on_a_ticket(config: SiteConfig) -> None:
         "Tư pháp – Hộ tịch",
         "Giờ lấy số: 08:15 23/11/2026",
         "Số người chờ trước bạn: 4",
-        "Thời gian chờ dự kiến: khoảng 15–20 phút",
+        "Thời gian chờ dự kiến: khoảng 10–25 phút",
         "Quét mã để theo dõi lượt chờ trên điện thoại",
         "Vui lòng chờ gọi số trên màn hình. Xin cảm ơn!",
     ]
@@ -63,13 +63,13 @@ def test_text_is_normalised_to_precomposed_letters(config: SiteConfig) -> None:
 
 @pytest.mark.parametrize(("eta_s", "ahead", "text"), [
     (0, 0, "Được phục vụ ngay"),
-    (90, 1, "dưới 5 phút"),
-    (17 * 60, 4, "khoảng 15–20 phút"),
-    (20 * 60, 5, "khoảng 20–25 phút"),
-    (70 * 60, 9, "khoảng 60–75 phút"),
-    (4 * 3600, 40, "hơn 3 giờ"),
+    (90, 1, "dưới 5 phút"),           # 0.6 × 1.5 min = 0.9 → 0; 1.3 × 1.5 + 2 = 3.95 → 5
+    (17 * 60, 4, "khoảng 10–25 phút"),  # 10.2 → 10; 24.1 → 25
+    (20 * 60, 5, "khoảng 10–30 phút"),  # 12 → 10; 28 → 30
+    (70 * 60, 9, "khoảng 40–95 phút"),  # 42 → 40; 93 → 95
+    (6 * 3600, 40, "hơn 3 giờ"),       # 216 → 215
 ])
-def test_waits_are_rounded_ranges(eta_s: int, ahead: int, text: str) -> None:
+def test_waits_are_honest_rounded_ranges(eta_s: int, ahead: int, text: str) -> None:
     assert wait_text(eta_s, ahead) == text
 
 
