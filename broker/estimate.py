@@ -3,12 +3,11 @@
 Pure code fed by the broker's store (broker/live.py) and by the simulator alike. Service times are
 learned from the day's completed services, starting from the config's mean; the counters a service
 shares with others count for the share of their time that service needs. The result is printed as a
-rounded range, never as a promise.
+rounded range, never as a promise (`xephang.waits`).
 """
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -16,10 +15,6 @@ from dataclasses import dataclass
 from xephang.config import Counter, RoutingSection, Service
 
 OPEN_STATUSES = frozenset({"idle", "calling", "serving"})
-# The printed range: from LOW × estimate to HIGH × estimate + SLACK_S, rounded outwards.
-RANGE_LOW = 0.6
-RANGE_HIGH = 1.3
-RANGE_SLACK_S = 120.0
 
 
 class ServiceTimes:
@@ -88,19 +83,6 @@ def eta_seconds(service: str, ahead: int, floor: Floor) -> int:
         return round((ahead + 1) * mean)  # nobody serves it now: a counter must come back first
     # The first free counter: half a service on average; then one service per ticket ahead.
     return round((ahead - idle + 0.5) * mean / servers)
-
-
-def wait_range(eta_s: float, round_min: int = 5) -> tuple[int, int]:
-    """The range printed on a ticket, in minutes: wide enough to be honest, rounded outwards."""
-    step = round_min
-    low = math.floor(eta_s * RANGE_LOW / 60 / step) * step
-    high = math.ceil((eta_s * RANGE_HIGH + RANGE_SLACK_S) / 60 / step) * step
-    return low, max(high, low + step)
-
-
-def within(wait_s: float, eta_s: float, round_min: int = 5) -> bool:
-    low, high = wait_range(eta_s, round_min)
-    return low * 60 <= wait_s <= high * 60
 
 
 def open_counters(service: str, counters: Iterable[Counter], statuses: Mapping[int, str]) -> int:
