@@ -51,5 +51,6 @@ class BrokerRole:
         if self._web is not None:
             self._web.stop()
         self.hub.close()
+        self.service.flush_events()
         self.link.stop()
         self.store.close()

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable
+from datetime import timedelta
+
+from paho.mqtt.client import MQTTMessageInfo
 
 from broker import live
 from broker.errors import Rejected
 from broker.queue import Outcome, Queue
+from broker.store import EventRow
 from broker.suggest import Suggestion
-from broker.views import counter_state, event_message, hall_state
+from broker.views import announcement, counter_state, event_message, hall_state
 from xephang.config import SiteConfig
 from xephang.errors import ProtocolError
 from xephang.mqtt import MqttLink
@@ -34,6 +39,9 @@ from xephang.protocol import (
 from xephang.web import EventHub
 
 log = logging.getLogger(__name__)
+CALL_EVENTS = frozenset({"ticket_called", "ticket_recalled"})
+FRESH_CALL = timedelta(minutes=2)  # an older call is not spoken again after a crash
+CATCH_UP_LIMIT = 5000
 
 
 class BrokerService:
@@ -44,6 +52,8 @@ class BrokerService:
         self.topics = Topics(config.site.id)
         self._lock = threading.RLock()
         self._suggested: list[Suggestion] | None = None
+        self._unacked_lock = threading.Lock()
+        self._unacked: deque[tuple[int, MQTTMessageInfo]] = deque()
 
     @property
     def config(self) -> SiteConfig:
@@ -82,6 +92,7 @@ class BrokerService:
             self._publish_counter(state.counter, state.model_dump(mode="json"), state.encode())
         self._publish_hall(hall)
         log.info("republished the state of %d counters and the hall", len(states))
+        self._catch_up_events()
 
     # -- MQTT handlers -------------------------------------------------------------------------
     def _on_request(self, topic: str, payload: bytes) -> None:
@@ -143,7 +154,52 @@ class BrokerService:
         for call in outcome.announcements:
             self.link.publish(self.topics.hall_announce, call)
         for event in outcome.events:
-            self.link.publish(self.topics.event, event_message(event))
+            self._publish_event(event)
+
+    def _publish_event(self, event: EventRow) -> None:
+        """At least once: the newest event Mosquitto acknowledged is stored, and a restarted broker
+        publishes every event after it again (consumers tell repeats apart by `seq`)."""
+        info = self.link.publish(self.topics.event, event_message(event))
+        with self._unacked_lock:
+            self._unacked.append((event.seq, info))
+        self._store_acknowledged()
+
+    def _store_acknowledged(self) -> None:
+        """Move the stored mark past the events Mosquitto has acknowledged, in order."""
+        newest = 0
+        with self._unacked_lock:
+            while self._unacked and self._unacked[0][1].is_published():
+                newest = self._unacked.popleft()[0]
+        if newest:
+            with self.queue.store.transaction() as tx:
+                tx.mark_published(newest)
+
+    def flush_events(self, timeout: float = 2.0) -> None:
+        """On a clean stop: wait briefly for the last acknowledgements and store them."""
+        with self._unacked_lock:
+            pending = [info for _, info in self._unacked]
+        for info in pending:
+            try:
+                info.wait_for_publish(timeout)
+            except (RuntimeError, ValueError):  # not connected: nothing more will be acknowledged
+                break
+        self._store_acknowledged()
+
+    def _catch_up_events(self) -> None:
+        """Events committed but never acknowledged (a crash between commit and publish): publish
+        them now, and speak again the calls among them that are still fresh (a hall display
+        drops a call it already spoke, by call_id)."""
+        with self.queue.store.snapshot() as tx:
+            events = tx.events_after(tx.published_seq(), limit=CATCH_UP_LIMIT)
+            now = tx.now
+        for event in events:
+            self._publish_event(event)
+            if event.type in CALL_EVENTS and now - event.at <= FRESH_CALL and event.counter:
+                self.link.publish(self.topics.hall_announce, announcement(
+                    event, str(event.data.get("number", "")), event.counter,
+                    int(event.data.get("repeat", 0))))
+        if events:
+            log.info("published %d events again that had not been acknowledged", len(events))
 
     def _publish_counter(self, counter_id: int, data: dict[str, object], payload: bytes) -> None:
         self.link.publish(self.topics.counter_state(counter_id), payload, retain=True)

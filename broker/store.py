@@ -254,6 +254,20 @@ class Tx:
         assert cursor.lastrowid is not None
         return EventRow(cursor.lastrowid, self.now, type_, ticket, counter, data)
 
+    def events_after(self, seq: int, limit: int = 1000) -> list[EventRow]:
+        rows = self.execute("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit))
+        return [_event(row) for row in rows.fetchall()]
+
+    def published_seq(self) -> int:
+        """The newest event Mosquitto acknowledged on the `event` topic (0 before any)."""
+        row = self.execute("SELECT value FROM settings WHERE key = 'event_published_seq'").fetchone()
+        return 0 if row is None else int(row["value"])
+
+    def mark_published(self, seq: int) -> None:
+        self.execute("INSERT INTO settings (key, value) VALUES ('event_published_seq', ?) "
+                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value "
+                     "WHERE CAST(value AS INTEGER) < CAST(excluded.value AS INTEGER)", (str(seq),))
+
     def recent_events(self, types: tuple[str, ...], limit: int) -> list[EventRow]:
         marks = ", ".join("?" for _ in types)
         rows = self.execute(f"SELECT * FROM events WHERE type IN ({marks}) ORDER BY seq DESC LIMIT ?",

@@ -23,7 +23,7 @@ from xephang.config import SiteConfig
 from xephang.errors import ConfigError, ProtocolError
 from xephang.health import DeviceProblems
 from xephang.mqtt import MqttLink
-from xephang.protocol import HallState, Priority, TicketReply, TicketRequest, Topics, decode
+from xephang.protocol import HallState, OfflineTicket, Priority, TicketReply, TicketRequest, Topics, decode
 from xephang.web import EventHub, WebServer
 
 log = logging.getLogger(__name__)
@@ -97,8 +97,10 @@ class KioskRole:
         if self.outbox is None:
             return None
         topic = self.topics.kiosk_offline_issued(self.section.id)
-        return OutboxSender(self.outbox, lambda ticket: self.link.publish(topic, ticket),
-                            self.link.connected.is_set,
+        def send(ticket: OfflineTicket) -> None:
+            self.link.publish(topic, ticket)
+
+        return OutboxSender(self.outbox, send, self.link.connected.is_set,
                             reply_timeout_s=max(2.0, self.section.reply_timeout_s))
 
     @property

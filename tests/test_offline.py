@@ -74,7 +74,7 @@ def test_presses_during_an_outage_are_printed_offline_and_merged_once_in_order(
     assert "Số được cấp khi mất kết nối" in during[0]["message"]
     assert kiosk.outbox is not None and len(kiosk.outbox.pending()) == 5
 
-    Mosquitto(mosquitto.folder, port=mosquitto.port).start()
+    mosquitto.start()  # the same port and persistence folder, as after a reboot
     assert kiosk.link.wait_connected(15)
     assert kiosk.sender is not None and kiosk.sender.empty.wait(30), "outbox not delivered"
     after = issue(kiosk, page, mock_pins, "HT")
@@ -114,7 +114,7 @@ def test_a_restarted_kiosk_delivers_what_it_issued_before_and_keeps_counting(
     assert again.http_url is not None
     page = PageEvents(again.http_url)
     assert issue(again, page, mock_pins, "HT")["number"] == "1801"  # the block carries on
-    Mosquitto(mosquitto.folder, port=mosquitto.port).start()
+    mosquitto.start()  # the same port and persistence folder, as after a reboot
     assert again.link.wait_connected(15)
     assert again.sender is not None and again.sender.empty.wait(30)
     again.stop()

@@ -75,11 +75,15 @@ class MqttLink:
         """Run `hook` after every (re)connection, once subscriptions are made."""
         self._on_connect_hooks.append(hook)
 
-    def publish(self, topic: str, payload: Message | bytes, *, retain: bool = False) -> None:
+    def publish(self, topic: str, payload: Message | bytes, *,
+                retain: bool = False) -> paho.MQTTMessageInfo:
+        """Queue a QoS 1 message (kept while disconnected); `.is_published()` on the result turns
+        true once Mosquitto has acknowledged it."""
         data = payload.encode() if isinstance(payload, Message) else payload
         info = self._client.publish(topic, data, qos=QOS, retain=retain)
         if info.rc not in (paho.MQTT_ERR_SUCCESS, paho.MQTT_ERR_NO_CONN):
             log.warning("publish to %s failed: %s", topic, paho.error_string(info.rc))
+        return info
 
     def publish_status(self, detail: str | None = None) -> None:
         """Say this device is online; `detail` (e.g. `paper_out`, "" when fine) is remembered and
