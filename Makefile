@@ -36,6 +36,7 @@ test: install test-deps lint typecheck
 
 bench: install
 	$(BIN)/python bench/call_latency.py
+	$(BIN)/python bench/display_latency.py
 	$(BIN)/python bench/kiosk_print.py
 	$(BIN)/python bench/routing.py
 	$(BIN)/python bench/qr_decoders.py
