@@ -6,6 +6,7 @@ import threading
 from datetime import datetime
 from typing import Any
 
+from broker import live
 from broker.devices import Devices
 from broker.formats import clock, minutes
 from broker.service import BrokerService
@@ -57,6 +58,7 @@ def board_data(service: BrokerService, devices: Devices, presence: Presence) -> 
         tickets = {row.id: tx.ticket(row.ticket) for row in counters}
         waiting = tx.waiting()
         hall = hall_state(tx, config)
+        advice = [suggestion.text for suggestion in live.suggestions(tx, config).suggestions]
     names = {s.code: s.name for s in config.services}
     rows = {row.id: row for row in counters}
     out_counters = []
@@ -83,4 +85,4 @@ def board_data(service: BrokerService, devices: Devices, presence: Presence) -> 
                     "detail": describe_problems(d.detail), "problem": bool(d.detail.strip()),
                     "seen": clock(d.seen, zone)} for d in devices.all()]
     return {"at": clock(now, zone), "counters": out_counters, "services": out_services,
-            "devices": out_devices}
+            "devices": out_devices, "suggestions": advice}

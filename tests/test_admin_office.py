@@ -166,3 +166,16 @@ def test_sign_in_and_out_are_audited(url: str, role: BrokerRole) -> None:
     session = WebSession(url).login("quanly", PASSWORD)
     assert json.loads(session.get_text("/api/whoami"))["role"] == "manager"
     assert events(role, "login")[-1]["account"] == "quanly"
+
+
+def test_the_board_suggests_which_counter_could_help(browser: Any, url: str, probe: Probe,
+                                                     topics: Topics) -> None:
+    page = sign_in(browser, url, "quanly")
+    suggestions = page.locator("#board-suggestions")
+    expect(suggestions).to_be_hidden()
+    for _ in range(20):  # Đất đai – Xây dựng: 20 waiting at ~10 min each on 4 counters > 30 min target
+        ask_ticket(probe, topics, "DD")
+    expect(suggestions).to_be_visible()  # without a reload
+    expect(suggestions).to_contain_text("Đất đai – Xây dựng: dự kiến chờ")
+    expect(suggestions).to_contain_text("vượt mục tiêu 30 phút")
+    page.context.close()

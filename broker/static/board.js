@@ -20,8 +20,19 @@
     body.replaceChildren(...rows);
   }
 
+  function advise(texts) {
+    const section = document.getElementById("board-suggestions");
+    section.hidden = texts.length === 0;
+    section.querySelector("ul").replaceChildren(...texts.map((text) => {
+      const li = document.createElement("li");
+      li.textContent = text;
+      return li;
+    }));
+  }
+
   function show(data) {
     document.getElementById("board-at").textContent = data.at;
+    advise(data.suggestions);
     fill("board-counters", data.counters.map((c) => cells({ counter: c.id },
       [c.label, c.status_vi, c.ticket, c.since, c.who, c.codes.join(", ")], `status-${c.status}`)));
     fill("board-services", data.services.map((s) => cells({ service: s.code },
