@@ -9,7 +9,6 @@ Prints median, p90, p99 and max in milliseconds.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.latency import report  # noqa: E402
 from display.sse_client import SseClient  # noqa: E402
 from tests.processes import RoleProcess, WebSession, get_json, staff_session  # noqa: E402
 from xephang.config import load_config  # noqa: E402
@@ -78,11 +78,7 @@ def main() -> None:
         display.stop()
         broker.stop()
         mosquitto.stop()
-    samples.sort()
-    q = statistics.quantiles(samples, n=100)
-    print(f"staff press -> hall page event, {len(samples)} calls: "
-          f"median {statistics.median(samples):.1f} ms, "
-          f"p90 {q[89]:.1f} ms, p99 {q[98]:.1f} ms, max {samples[-1]:.1f} ms")
+    report("staff press -> hall page event", samples)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ the fake speaker), as it would on the Pi.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import threading
@@ -25,6 +24,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.latency import report  # noqa: E402
 from display.guard import PressGuard  # noqa: E402
 from display.role import DisplayRole  # noqa: E402
 from tests.conftest import CHROMIUM_ARGS  # noqa: E402
@@ -113,15 +113,7 @@ def main() -> None:
         hall.stop()
         broker.stop()
         mosquitto.stop()
-    report(samples)
-
-
-def report(samples: list[float]) -> None:
-    samples.sort()
-    q = statistics.quantiles(samples, n=100)
-    print(f"button press (mock pin) -> number on the hall page in Chromium, {len(samples)} calls: "
-          f"median {statistics.median(samples):.1f} ms, p90 {q[89]:.1f} ms, "
-          f"p99 {q[98]:.1f} ms, max {samples[-1]:.1f} ms")
+    report("button press (mock pin) -> number on the hall page in Chromium", samples)
 
 
 if __name__ == "__main__":

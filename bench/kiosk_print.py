@@ -12,7 +12,6 @@ and the same from press to the cut (the whole ticket handed to the transport).
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import threading
@@ -25,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 from gpiozero import Device  # noqa: E402
 from gpiozero.pins.mock import MockFactory  # noqa: E402
 
+from bench.latency import report  # noqa: E402
 from broker.role import BrokerRole  # noqa: E402
 from hardware.printer import FakePrinter  # noqa: E402
 from kiosk.role import KioskRole  # noqa: E402
@@ -51,17 +51,6 @@ class TimedPrinter(FakePrinter):
     def cut(self, mode: str = "FULL", feed: bool = True) -> None:
         super().cut(mode, feed)
         self.done.set()
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def report(name: str, values: list[float]) -> None:
-    print(f"{name}: n={len(values)} median={statistics.median(values):.1f} ms "
-          f"p90={percentile(values, 0.9):.1f} ms p99={percentile(values, 0.99):.1f} ms "
-          f"max={max(values):.1f} ms")
 
 
 def run(presses: int, folder: Path) -> None:
