@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from broker.queue import Queue
+from broker.queue.tickets import Queue
 from broker.service import BrokerService
-from broker.store import Clock, Store, utc_now
-from broker.web import create_app
+from broker.store.db import Clock, Store, utc_now
+from broker.web.app import create_app
 from xephang.config import SiteConfig
 from xephang.mqtt import MqttLink
 from xephang.protocol import Topics

@@ -16,12 +16,12 @@ from datetime import timedelta
 
 from paho.mqtt.client import MQTTMessageInfo
 
-from broker import live
 from broker.errors import Rejected
-from broker.queue import Outcome, Queue
-from broker.store import EventRow
-from broker.suggest import Suggestion
-from broker.views import announcement, counter_state, event_message, hall_state
+from broker.queue import live
+from broker.queue.messages import announcement, counter_state, event_message, hall_state
+from broker.queue.tickets import Outcome, Queue
+from broker.store.db import EventRow
+from routing.suggest import Suggestion
 from xephang.config import SiteConfig
 from xephang.errors import ProtocolError
 from xephang.mqtt import MqttLink

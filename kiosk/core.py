@@ -32,10 +32,10 @@ from kiosk.offline import OfflineIssuer
 from kiosk.qr_payload import ScanResult
 from kiosk.scan_rules import Choose, Intent, Tell, interpret
 from kiosk.ticket_text import PRIORITY_NAMES
+from routing.wait_range import wait_text
 from xephang.config import SiteConfig
 from xephang.errors import ProtocolError
 from xephang.protocol import Priority, Ticket, TicketReply, TicketRequest, decode
-from xephang.waits import wait_text
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from typing import Literal
 from urllib.parse import quote
 
+from routing.wait_range import wait_text
 from xephang.config import SiteConfig
 from xephang.protocol import Priority, Ticket
-from xephang.waits import wait_text
 
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 FOOTER = "Vui lòng chờ gọi số trên màn hình. Xin cảm ơn!"

@@ -8,8 +8,8 @@ import heapq
 from collections import deque
 from dataclasses import dataclass, field
 
-from broker.estimate import Floor, ServiceTimes, eta_seconds
-from broker.routing import Candidate, Rule, ServiceLoad, ahead_of
+from routing.call_rule import Candidate, Rule, ServiceLoad, ahead_of
+from routing.estimate import Floor, ServiceTimes, eta_seconds
 from simulation.policies import PICKS, Line
 from simulation.profile import Citizen, Profile, at, break_starts, open_seconds
 from xephang.config import Counter, SiteConfig

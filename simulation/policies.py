@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from broker.routing import Candidate, Rule, choose_next, normal_streak
+from routing.call_rule import Candidate, Rule, choose_next, normal_streak
 
 POLICIES = ("ours", "static", "fifo", "fifo-blind")
 

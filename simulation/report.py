@@ -6,8 +6,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from routing.wait_range import within
 from simulation.engine import Day
-from xephang.waits import within
 
 
 def percentile(values: Sequence[float], q: float) -> float:

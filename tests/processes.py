@@ -96,8 +96,8 @@ def get_text(url: str) -> str:
 def create_account(db: Path, username: str, password: str, role: str = "staff",
                    counter: int | None = None) -> None:
     """An account in a broker's database (before or while the broker runs)."""
-    from broker.accounts import Accounts
-    from broker.store import Store
+    from broker.accounts.registry import Accounts
+    from broker.store.db import Store
 
     store = Store(db)
     try:

@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from broker.accounts import Accounts
-from broker.store import Store
+from broker.accounts.registry import Accounts
+from broker.store.db import Store
 
 
 def xephang(*args: str, stdin: str = "",

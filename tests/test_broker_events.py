@@ -6,8 +6,8 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from broker.queue import Queue
-from broker.store import Store
+from broker.queue.tickets import Queue
+from broker.store.db import Store
 from tests.probe import Probe
 from tests.test_broker_support import ask_ticket, running_broker
 from xephang.config import SiteConfig

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from broker.queue import Queue
-from broker.routing import Candidate, choose_next
-from broker.store import Store
+from broker.queue.tickets import Queue
+from broker.store.db import Store
+from routing.call_rule import Candidate, choose_next
 from xephang.config import SiteConfig
 from xephang.protocol import CounterCommand, CounterReply, TicketReply, TicketRequest
 

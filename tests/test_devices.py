@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from broker.board import describe_problems
 from broker.devices import Devices
+from broker.web.board import describe_problems
 from tests.probe import Probe
 from tests.processes import RoleProcess
 from xephang.mosquitto import Mosquitto

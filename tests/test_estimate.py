@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from broker.estimate import Floor, ServiceTimes, capacity, eta_seconds
-from xephang.waits import wait_range, within
+from routing.estimate import Floor, ServiceTimes, capacity, eta_seconds
+from routing.wait_range import wait_range, within
 
 
 def floor(waiting: dict[str, int], open_: list[list[str]], idle: list[list[str]] | None = None,

@@ -14,9 +14,9 @@ from PIL import Image
 from hardware.printer import FakePrinter
 from kiosk.errors import FontsMissing
 from kiosk.ticket import print_ticket, printed_lines, render_ticket
+from routing.wait_range import wait_text
 from xephang.config import SiteConfig
 from xephang.protocol import Ticket
-from xephang.waits import wait_text
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,8 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 from broker.errors import Rejected
-from broker.queue import Queue
-from broker.store import Store
+from broker.queue.tickets import Queue
+from broker.store.db import Store
 from kiosk.outbox import Outbox
 from xephang.config import OfflineBlock, SiteConfig
 from xephang.protocol import OfflineTicket, TicketRequest

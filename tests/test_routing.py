@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from broker.routing import Candidate, Rule, ServiceLoad, choose_next, normal_streak
+from routing.call_rule import Candidate, Rule, ServiceLoad, choose_next, normal_streak
 
 NOW = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
 LOADS = {"HT": ServiceLoad(target_s=1200, servers=5, waiting=3, mean_s=480),

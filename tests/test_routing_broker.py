@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from broker import live
-from broker.queue import Queue
-from broker.store import Store
+from broker.queue import live
+from broker.queue.tickets import Queue
+from broker.store.db import Store
 from xephang.config import SiteConfig
 from xephang.protocol import CounterCommand, CounterReply, TicketReply, TicketRequest
 

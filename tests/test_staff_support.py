@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from broker.accounts import Accounts
+from broker.accounts.registry import Accounts
 from broker.role import BrokerRole
 from tests.probe import Probe
 from tests.test_broker_support import running_broker

@@ -18,7 +18,7 @@ from typing import Any
 import numpy
 import pytest
 
-from broker import stats
+from broker.reports import stats
 from broker.role import BrokerRole
 from tests.probe import Probe
 from tests.processes import WebSession, staff_session

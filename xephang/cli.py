@@ -114,7 +114,7 @@ def _voice_parser(commands: Any) -> None:
 
 
 def _run_account(args: argparse.Namespace) -> int:
-    from broker.account_cli import run  # the broker's database holds the accounts
+    from broker.accounts.cli import run  # the broker's database holds the accounts
 
     return run(args)
 

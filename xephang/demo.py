@@ -138,8 +138,8 @@ def _answers(url: str) -> bool:
 
 def demo_accounts(config: SiteConfig, db: Path) -> list[tuple[str, str, str]]:
     """Sign-ins for the demo only (never a default elsewhere): (username, password, what it is)."""
-    from broker.accounts import Accounts
-    from broker.store import Store
+    from broker.accounts.registry import Accounts
+    from broker.store.db import Store
 
     wanted: list[tuple[str, str, int | None, str]] = [
         ("quantri", "admin", None, "quản trị: tài khoản"),

@@ -14,9 +14,9 @@ from typing import Any
 
 from markupsafe import Markup
 
-from broker.actions import RATINGS
-from broker.charts import Series, bars
-from broker.stats import Stats, Summary
+from broker.queue.actions import RATINGS
+from broker.reports.charts import Series, bars
+from broker.reports.stats import Stats, Summary
 from xephang.config import SiteConfig
 
 Cell = str | int | float | None

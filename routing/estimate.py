@@ -3,7 +3,7 @@
 Pure code fed by the broker's store (broker/live.py) and by the simulator alike. Service times are
 learned from the day's completed services, starting from the config's mean; the counters a service
 shares with others count for the share of their time that service needs. The result is printed as a
-rounded range, never as a promise (`xephang.waits`).
+rounded range, never as a promise (`routing.wait_range`).
 """
 
 from __future__ import annotations

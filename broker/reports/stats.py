@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from broker.store import EventRow, Store, TicketRow, _event, _ticket
+from broker.store.db import EventRow, Store, TicketRow, _event, _ticket
 
 ENDINGS = {"ticket_done": "done", "ticket_no_show": "no_show",
            "ticket_transferred": "transferred", "ticket_returning": "returning"}

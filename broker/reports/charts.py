@@ -8,7 +8,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from broker.formats import vn_dec
+from broker.reports.formats import vn_dec
 
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 640, 240, 44, 28, 14
 COLORS = ("#1f6feb", "#a4161a", "#1a7f37", "#9a6700")

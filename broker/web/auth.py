@@ -35,8 +35,8 @@ from flask import (
     url_for,
 )
 
-from broker.accounts import Account, Accounts
-from broker.store import EventRow, Store
+from broker.accounts.registry import Account, Accounts
+from broker.store.db import EventRow, Store
 from xephang.config import WebSection
 
 View = TypeVar("View", bound=Callable[..., Any])

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 
-from broker.actions import ACTIONS, Step
 from broker.errors import Rejected
-from broker.overrides import with_services
-from broker.queue import Outcome, Queue
-from broker.store import Tx
+from broker.queue.actions import ACTIONS, Step
+from broker.queue.overrides import with_services
+from broker.queue.tickets import Outcome, Queue
+from broker.store.db import Tx
 from xephang.config import Counter
 
 

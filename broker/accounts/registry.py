@@ -15,7 +15,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from broker.errors import BrokerError
-from broker.store import EventRow, Store, Tx, iso
+from broker.store.db import EventRow, Store, Tx, iso
 
 ROLES = ("staff", "manager", "admin")
 ROLE_VI = {"staff": "Cán bộ một cửa", "manager": "Quản lý trung tâm", "admin": "Quản trị hệ thống"}

@@ -9,8 +9,8 @@ import getpass
 import os
 import sys
 
-from broker.accounts import AccountError, Accounts
-from broker.store import Store
+from broker.accounts.registry import AccountError, Accounts
+from broker.store.db import Store
 
 PASSWORD_ENV = "XEPHANG_PASSWORD"
 

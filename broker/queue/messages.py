@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from broker import live
-from broker.routing import Candidate
-from broker.store import EventRow, TicketRow, Tx
+from broker.queue import live
+from broker.store.db import EventRow, TicketRow, Tx
+from routing.call_rule import Candidate
 from xephang.config import SiteConfig
 from xephang.protocol import Announcement, CounterState, Event, HallState, RecentCall, Ticket
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from broker.schema import MIGRATIONS, SCHEMA
+from broker.store.schema import MIGRATIONS, SCHEMA
 
 Clock = Callable[[], datetime]
 ReplyKind = Literal["request", "command"]

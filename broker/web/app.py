@@ -14,19 +14,19 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
 
-from broker import live
-from broker.accounts import Accounts
-from broker.admin_web import admin
-from broker.auth import current, init_auth, refuse, require
-from broker.board import COUNTER_STATUS_VI, Presence
+from broker.accounts.registry import Accounts
 from broker.devices import Devices
 from broker.errors import Rejected
-from broker.formats import clock, minutes
-from broker.manage import Desk
-from broker.queue import Outcome
+from broker.queue import live
+from broker.queue.manager import Desk
+from broker.queue.messages import counter_state, hall_state, ticket_status
+from broker.queue.tickets import Outcome
+from broker.reports.formats import clock, minutes
 from broker.service import BrokerService
-from broker.store import EventRow
-from broker.views import counter_state, hall_state, ticket_status
+from broker.store.db import EventRow
+from broker.web.admin import admin
+from broker.web.auth import current, init_auth, refuse, require
+from broker.web.board import COUNTER_STATUS_VI, Presence
 from xephang.config import Counter
 from xephang.errors import ProtocolError
 from xephang.protocol import CounterCommand, decode

@@ -17,15 +17,16 @@ from flask import (
     url_for,
 )
 
-from broker import formats, reports, stats
-from broker.accounts import ROLE_VI, ROLES, AccountError, Accounts
-from broker.auth import current, refuse, require
-from broker.board import Presence, board_data
+from broker.accounts.registry import ROLE_VI, ROLES, AccountError, Accounts
 from broker.devices import Devices
 from broker.errors import Rejected
-from broker.manage import Desk
-from broker.queue import Outcome
+from broker.queue.manager import Desk
+from broker.queue.tickets import Outcome
+from broker.reports import formats, stats
+from broker.reports import tables as reports
 from broker.service import BrokerService
+from broker.web.auth import current, refuse, require
+from broker.web.board import Presence, board_data
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
 MAX_RANGE_DAYS = 366

@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from broker import live
 from broker.errors import Rejected
-from broker.routing import choose_next
-from broker.store import CounterRow, EventRow, TicketRow, Tx
-from broker.views import announcement, candidate
+from broker.queue import live
+from broker.queue.messages import announcement, candidate
+from broker.store.db import CounterRow, EventRow, TicketRow, Tx
+from routing.call_rule import choose_next
 from xephang.config import Counter, SiteConfig
 from xephang.protocol import Announcement
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from broker.estimate import OPEN_STATUSES, Floor, ServiceTimes, eta_seconds
-from broker.routing import Candidate, Rule, ServiceLoad, ahead_of, normal_streak
-from broker.store import TicketRow, Tx
-from broker.suggest import Suggestions, suggest
+from broker.store.db import TicketRow, Tx
+from routing.call_rule import Candidate, Rule, ServiceLoad, ahead_of, normal_streak
+from routing.estimate import OPEN_STATUSES, Floor, ServiceTimes, eta_seconds
+from routing.suggest import Suggestions, suggest
 from xephang.config import SiteConfig
 
 LEARNED_TICKETS = 1000  # today's most recent completed services read for the estimate

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from broker.store import Store, Tx
+from broker.store.db import Store, Tx
 from xephang.config import SiteConfig
 
 

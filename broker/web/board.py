@@ -6,11 +6,11 @@ import threading
 from datetime import datetime
 from typing import Any
 
-from broker import live
 from broker.devices import Devices
-from broker.formats import clock, minutes
+from broker.queue import live
+from broker.queue.messages import hall_state
+from broker.reports.formats import clock, minutes
 from broker.service import BrokerService
-from broker.views import hall_state
 
 COUNTER_STATUS_VI = {"idle": "Đang rảnh", "calling": "Đang gọi số", "serving": "Đang phục vụ",
                      "paused": "Tạm dừng", "closed": "Đóng quầy"}

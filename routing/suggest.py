@@ -10,7 +10,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from broker.estimate import Floor, eta_seconds
+from routing.estimate import Floor, eta_seconds
 from xephang.config import Counter, Service, SiteConfig
 from xephang.protocol import Message
 

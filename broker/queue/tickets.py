@@ -12,12 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from broker.actions import ACTIONS, Step
-from broker.autocall import auto_call
 from broker.errors import Rejected
-from broker.overrides import apply_overrides
-from broker.store import EventRow, NewTicket, Store, TicketRow, Tx, iso
-from broker.views import ticket_message, waiting_ticket
+from broker.queue.actions import ACTIONS, Step
+from broker.queue.autocall import auto_call
+from broker.queue.messages import ticket_message, waiting_ticket
+from broker.queue.overrides import apply_overrides
+from broker.store.db import EventRow, NewTicket, Store, TicketRow, Tx, iso
 from xephang.config import Service, SiteConfig
 from xephang.protocol import (
     Announcement,

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from broker.actions import Step, call_next
-from broker.store import Tx
+from broker.queue.actions import Step, call_next
+from broker.store.db import Tx
 from xephang.config import SiteConfig
 
 if TYPE_CHECKING:
-    from broker.queue import Outcome
+    from broker.queue.tickets import Outcome
 
 
 def auto_call(tx: Tx, config: SiteConfig, outcome: Outcome) -> None:
