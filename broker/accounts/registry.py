@@ -8,14 +8,13 @@ Every change appends an event naming the account that made it (`account`) and th
 from __future__ import annotations
 
 import re
-import sqlite3
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from broker.errors import BrokerError
-from broker.store.db import EventRow, Store, Tx, iso
+from broker.store.db import AccountRow, EventRow, Store, Tx
 
 ROLES = ("staff", "manager", "admin")
 ROLE_VI = {"staff": "Cán bộ một cửa", "manager": "Quản lý trung tâm", "admin": "Quản trị hệ thống"}
@@ -56,7 +55,7 @@ class Accounts:
     # -- reads ---------------------------------------------------------------------------------
     def get(self, account_id: int) -> Account | None:
         with self.store.snapshot() as tx:
-            row = tx.execute("SELECT * FROM accounts WHERE id = ?", (account_id,)).fetchone()
+            row = tx.account(account_id)
         return None if row is None else _account(row)
 
     def find(self, username: str) -> Account | None:
@@ -65,20 +64,19 @@ class Accounts:
 
     def all(self) -> list[Account]:
         with self.store.snapshot() as tx:
-            rows = tx.execute("SELECT * FROM accounts ORDER BY role DESC, username").fetchall()
+            rows = tx.accounts()
         return [_account(row) for row in rows]
 
     def authenticate(self, username: str, password: str) -> Account | None:
         """The active account with this name and password, or None (never says which was wrong)."""
         with self.store.snapshot() as tx:
-            row = tx.execute("SELECT * FROM accounts WHERE username = ?",
-                             (username.strip().lower(),)).fetchone()
-        stored = str(row["password_hash"]) if row is not None else self._dummy
+            row = tx.account_named(username.strip().lower())
+        stored = row.password_hash if row is not None else self._dummy
         try:
             self._hasher.verify(stored, password)
         except (VerificationError, InvalidHashError):
             return None
-        if row is None or not row["active"]:
+        if row is None or not row.active:
             return None
         return _account(row)
 
@@ -88,13 +86,9 @@ class Accounts:
         username = username.strip().lower()
         _check_new(username, password, role)
         with self.store.transaction() as tx:
-            try:
-                tx.execute("INSERT INTO accounts (username, name, role, password_hash, counter,"
-                           " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                           (username, name.strip(), role, self._hasher.hash(password), counter,
-                            iso(tx.now)))
-            except sqlite3.IntegrityError:
-                raise AccountError(f"Tên đăng nhập {username!r} đã có.") from None
+            if not tx.insert_account(username, name.strip(), role, self._hasher.hash(password),
+                                     counter):
+                raise AccountError(f"Tên đăng nhập {username!r} đã có.")
             event = tx.append_event("account_created", account=by, target=username, role=role,
                                     staff_counter=counter)
             account = _find(tx, username)
@@ -104,8 +98,7 @@ class Accounts:
     def set_active(self, username: str, active: bool, *, by: str | None) -> EventRow:
         with self.store.transaction() as tx:
             _require(tx, username)
-            tx.execute("UPDATE accounts SET active = ?, generation = generation + 1"
-                       " WHERE username = ?", (int(active), username))
+            tx.set_account_active(username, active)
             kind = "account_enabled" if active else "account_disabled"
             return tx.append_event(kind, account=by, target=username)
 
@@ -113,8 +106,7 @@ class Accounts:
         _check_password(password)
         with self.store.transaction() as tx:
             _require(tx, username)
-            tx.execute("UPDATE accounts SET password_hash = ?, generation = generation + 1"
-                       " WHERE username = ?", (self._hasher.hash(password), username))
+            tx.set_password_hash(username, self._hasher.hash(password))
             return tx.append_event("password_reset", account=by, target=username)
 
     def audit(self, type_: str, *, by: str | None, target: str | None = None,
@@ -138,7 +130,7 @@ def _check_password(password: str) -> None:
 
 
 def _find(tx: Tx, username: str) -> Account | None:
-    row = tx.execute("SELECT * FROM accounts WHERE username = ?", (username,)).fetchone()
+    row = tx.account_named(username)
     return None if row is None else _account(row)
 
 
@@ -149,6 +141,5 @@ def _require(tx: Tx, username: str) -> Account:
     return account
 
 
-def _account(row: sqlite3.Row) -> Account:
-    return Account(int(row["id"]), str(row["username"]), str(row["name"]), str(row["role"]),
-                   row["counter"], bool(row["active"]), int(row["generation"]))
+def _account(row: AccountRow) -> Account:
+    return Account(row.id, row.username, row.name, row.role, row.counter, row.active, row.generation)

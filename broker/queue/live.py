@@ -7,8 +7,6 @@ idle counters, the lines, and the center's recent calls for priority interleavin
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from broker.store.db import TicketRow, Tx
 from routing.call_rule import Candidate, Rule, ServiceLoad, ahead_of, normal_streak
 from routing.estimate import OPEN_STATUSES, Floor, ServiceTimes, eta_seconds
@@ -29,14 +27,8 @@ def service_times(tx: Tx, config: SiteConfig) -> ServiceTimes:
     """Mean service times: the config's, updated with today's completed services (call to done)."""
     times = ServiceTimes.from_config(config.services, config.routing)
     day = tx.now.astimezone(config.site.zone).date().isoformat()
-    rows = tx.execute(
-        "SELECT service, called_at, finished_at FROM ("
-        " SELECT service, called_at, finished_at FROM tickets WHERE day = ? AND status = 'done'"
-        " AND called_at IS NOT NULL AND finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT ?)"
-        " ORDER BY finished_at", (day, LEARNED_TICKETS)).fetchall()
-    for row in rows:
-        took = datetime.fromisoformat(row["finished_at"]) - datetime.fromisoformat(row["called_at"])
-        times.observe(str(row["service"]), took.total_seconds())
+    for service, seconds in tx.service_durations(day, LEARNED_TICKETS):
+        times.observe(service, seconds)
     return times
 
 

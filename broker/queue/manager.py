@@ -8,8 +8,6 @@ Each runs in one store transaction with its event (naming the account) and retur
 
 from __future__ import annotations
 
-import json
-
 from broker.errors import Rejected
 from broker.queue.actions import ACTIONS, Step
 from broker.queue.overrides import with_services
@@ -63,9 +61,7 @@ class Desk:
             raise Rejected("no_service", "Một quầy phải phục vụ ít nhất một dịch vụ.")
         before = self._counter(counter_id).services
         with self.queue.store.transaction() as tx:
-            tx.execute("INSERT INTO counter_services (counter, services) VALUES (?, ?) ON CONFLICT"
-                       " (counter) DO UPDATE SET services = excluded.services",
-                       (counter_id, json.dumps(chosen)))
+            tx.assign_services(counter_id, chosen)
             step = self._step(tx, counter_id, by)
             step.event("counter_services_changed", None, services=chosen, before=list(before))
         # Effective at once: the next call at this counter uses the new list.

@@ -7,15 +7,8 @@ is the file's with those counters replaced.
 
 from __future__ import annotations
 
-import json
-
-from broker.store.db import Store, Tx
+from broker.store.db import Store
 from xephang.config import SiteConfig
-
-
-def stored_services(tx: Tx) -> dict[int, list[str]]:
-    rows = tx.execute("SELECT counter, services FROM counter_services").fetchall()
-    return {int(row["counter"]): list(json.loads(row["services"])) for row in rows}
 
 
 def with_services(config: SiteConfig, changes: dict[int, list[str]]) -> SiteConfig:
@@ -29,5 +22,5 @@ def with_services(config: SiteConfig, changes: dict[int, list[str]]) -> SiteConf
 
 def apply_overrides(config: SiteConfig, store: Store) -> SiteConfig:
     with store.snapshot() as tx:
-        changes = stored_services(tx)
+        changes = tx.assigned_services()
     return with_services(config, changes) if changes else config

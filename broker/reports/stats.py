@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from broker.store.db import EventRow, Store, TicketRow, _event, _ticket
+from broker.store.db import EventRow, Store, TicketRow
 
 ENDINGS = {"ticket_done": "done", "ticket_no_show": "no_show",
            "ticket_transferred": "transferred", "ticket_returning": "returning"}
@@ -192,11 +192,8 @@ def _ratings(stats: Stats, events: list[EventRow]) -> None:
 def load(store: Store, first_day: str, last_day: str) -> tuple[list[TicketRow], list[EventRow]]:
     """The tickets issued on those (local) days and every event about them."""
     with store.snapshot() as tx:
-        tickets = [_ticket(r) for r in tx.execute(
-            "SELECT * FROM tickets WHERE day BETWEEN ? AND ? ORDER BY issued_at", (first_day, last_day))]
-        events = [_event(r) for r in tx.execute(
-            "SELECT e.* FROM events e JOIN tickets t ON e.ticket = t.id"
-            " WHERE t.day BETWEEN ? AND ? ORDER BY e.seq", (first_day, last_day))]
+        tickets = tx.issued_between(first_day, last_day)
+        events = tx.ticket_events_between(first_day, last_day)
     return tickets, events
 
 

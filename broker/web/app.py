@@ -132,8 +132,7 @@ def _queue(counter: Counter) -> dict[str, Any]:
     zone = service.config.site.zone
     with service.queue.store.snapshot() as tx:
         waiting, now = tx.waiting(), tx.now
-        away = tx.execute("SELECT id FROM tickets WHERE status = 'returning' ORDER BY issued_at")
-        returning = [t for t in (tx.ticket(r["id"]) for r in away) if t is not None]
+        returning = tx.returning()
     lines = []
     for code in counter.services:
         line = [t for t in waiting if t.service == code and t.counter in (None, counter.id)]

@@ -54,11 +54,11 @@ def web_secret(store: Store) -> str:
     if credentials and (Path(credentials) / SECRET_CREDENTIAL).is_file():
         return (Path(credentials) / SECRET_CREDENTIAL).read_text().strip()
     with store.transaction() as tx:
-        row = tx.execute("SELECT value FROM settings WHERE key = 'web_secret'").fetchone()
-        if row is not None:
-            return str(row["value"])
+        kept = tx.web_secret()
+        if kept is not None:
+            return kept
         secret = secrets.token_hex(32)
-        tx.execute("INSERT INTO settings (key, value) VALUES ('web_secret', ?)", (secret,))
+        tx.keep_web_secret(secret)
         return secret
 
 

@@ -1,0 +1,68 @@
+"""Staff, manager and admin accounts as stored, and the key that signs web sessions."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from broker.store.base import Queries, iso
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    id: int
+    username: str
+    name: str
+    role: str
+    password_hash: str
+    counter: int | None
+    active: bool
+    generation: int
+
+
+class AccountQueries(Queries):
+    def account(self, account_id: int) -> AccountRow | None:
+        row = self.execute("SELECT * FROM accounts WHERE id = ?", (account_id,)).fetchone()
+        return None if row is None else _account(row)
+
+    def account_named(self, username: str) -> AccountRow | None:
+        row = self.execute("SELECT * FROM accounts WHERE username = ?", (username,)).fetchone()
+        return None if row is None else _account(row)
+
+    def accounts(self) -> list[AccountRow]:
+        """Every account, admins and managers before staff, then by name."""
+        rows = self.execute("SELECT * FROM accounts ORDER BY role DESC, username").fetchall()
+        return [_account(row) for row in rows]
+
+    def insert_account(self, username: str, name: str, role: str, password_hash: str,
+                       counter: int | None) -> bool:
+        """Add an account; False (and nothing added) when the username is taken."""
+        cursor = self.execute(
+            "INSERT INTO accounts (username, name, role, password_hash, counter, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (username) DO NOTHING",
+            (username, name, role, password_hash, counter, iso(self.now)))
+        return cursor.rowcount == 1
+
+    def set_account_active(self, username: str, active: bool) -> None:
+        """Enable or disable; either way the account's open sessions end (a new generation)."""
+        self.execute("UPDATE accounts SET active = ?, generation = generation + 1 WHERE username = ?",
+                     (int(active), username))
+
+    def set_password_hash(self, username: str, password_hash: str) -> None:
+        """A new password; the account's open sessions end (a new generation)."""
+        self.execute("UPDATE accounts SET password_hash = ?, generation = generation + 1"
+                     " WHERE username = ?", (password_hash, username))
+
+    def web_secret(self) -> str | None:
+        """The session-signing key generated on first start, if there is one."""
+        row = self.execute("SELECT value FROM settings WHERE key = 'web_secret'").fetchone()
+        return None if row is None else str(row["value"])
+
+    def keep_web_secret(self, secret: str) -> None:
+        self.execute("INSERT INTO settings (key, value) VALUES ('web_secret', ?)", (secret,))
+
+
+def _account(row: sqlite3.Row) -> AccountRow:
+    return AccountRow(int(row["id"]), str(row["username"]), str(row["name"]), str(row["role"]),
+                      str(row["password_hash"]), row["counter"], bool(row["active"]),
+                      int(row["generation"]))

@@ -1,0 +1,53 @@
+"""Counters' live state, and the services a manager assigned to a counter at run time."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from broker.store.base import Queries, iso, parse_time
+
+_COUNTER_FIELDS = frozenset({"status", "ticket", "last_ticket", "since"})
+
+
+@dataclass(frozen=True)
+class CounterRow:
+    id: int
+    status: str
+    ticket: str | None
+    last_ticket: str | None
+    since: datetime
+
+
+class CounterQueries(Queries):
+    def add_counter(self, counter_id: int) -> None:
+        """A counter of the site file, idle until someone works it; one already known is kept."""
+        self.execute("INSERT OR IGNORE INTO counters (id, status, since) VALUES (?, 'idle', ?)",
+                     (counter_id, iso(self.now)))
+
+    def counter(self, counter_id: int) -> CounterRow:
+        row = self.execute("SELECT * FROM counters WHERE id = ?", (counter_id,)).fetchone()
+        if row is None:
+            self.add_counter(counter_id)
+            return CounterRow(counter_id, "idle", None, None, self.now)
+        return CounterRow(int(row["id"]), str(row["status"]), row["ticket"], row["last_ticket"],
+                          parse_time(row["since"]))
+
+    def counters(self) -> list[CounterRow]:
+        ids = [int(row["id"]) for row in self.execute("SELECT id FROM counters ORDER BY id")]
+        return [self.counter(counter_id) for counter_id in ids]
+
+    def update_counter(self, counter_id: int, **fields: Any) -> None:
+        self._update("counters", _COUNTER_FIELDS, counter_id, fields)
+
+    def assigned_services(self) -> dict[int, list[str]]:
+        """The services a manager gave counters at run time, by counter (overriding the site file)."""
+        rows = self.execute("SELECT counter, services FROM counter_services").fetchall()
+        return {int(row["counter"]): list(json.loads(row["services"])) for row in rows}
+
+    def assign_services(self, counter_id: int, services: list[str]) -> None:
+        self.execute("INSERT INTO counter_services (counter, services) VALUES (?, ?) ON CONFLICT"
+                     " (counter) DO UPDATE SET services = excluded.services",
+                     (counter_id, json.dumps(services)))

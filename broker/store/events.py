@@ -1,0 +1,84 @@
+"""The event log (every change, in order), how far Mosquitto has acknowledged it, and the stored
+replies that answer a repeated request or command the same way."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from broker.store.base import Queries, iso, parse_time
+
+ReplyKind = Literal["request", "command"]
+
+
+@dataclass(frozen=True)
+class EventRow:
+    seq: int
+    at: datetime
+    type: str
+    ticket: str | None
+    counter: int | None
+    data: dict[str, Any]
+
+
+class EventQueries(Queries):
+    def append_event(self, type_: str, *, ticket: str | None = None, counter: int | None = None,
+                     **data: Any) -> EventRow:
+        cursor = self.execute(
+            "INSERT INTO events (at, type, ticket, counter, data) VALUES (?, ?, ?, ?, ?)",
+            (iso(self.now), type_, ticket, counter, json.dumps(data, ensure_ascii=False)),
+        )
+        assert cursor.lastrowid is not None
+        return EventRow(cursor.lastrowid, self.now, type_, ticket, counter, data)
+
+    def events_after(self, seq: int, limit: int = 1000) -> list[EventRow]:
+        rows = self.execute("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit))
+        return [_event(row) for row in rows.fetchall()]
+
+    def recent_events(self, types: tuple[str, ...], limit: int) -> list[EventRow]:
+        marks = ", ".join("?" for _ in types)
+        rows = self.execute(f"SELECT * FROM events WHERE type IN ({marks}) ORDER BY seq DESC LIMIT ?",
+                            (*types, limit))
+        return [_event(row) for row in rows]
+
+    def ticket_events_between(self, first_day: str, last_day: str) -> list[EventRow]:
+        """Every event about the tickets issued on these (local) days, in order."""
+        rows = self.execute("SELECT e.* FROM events e JOIN tickets t ON e.ticket = t.id"
+                            " WHERE t.day BETWEEN ? AND ? ORDER BY e.seq", (first_day, last_day))
+        return [_event(row) for row in rows]
+
+    def published_seq(self) -> int:
+        """The newest event Mosquitto acknowledged on the `event` topic (0 before any)."""
+        row = self.execute("SELECT value FROM settings WHERE key = 'event_published_seq'").fetchone()
+        return 0 if row is None else int(row["value"])
+
+    def mark_published(self, seq: int) -> None:
+        self.execute("INSERT INTO settings (key, value) VALUES ('event_published_seq', ?) "
+                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value "
+                     "WHERE CAST(value AS INTEGER) < CAST(excluded.value AS INTEGER)", (str(seq),))
+
+    # -- idempotency ---------------------------------------------------------------------------
+    def stored_reply(self, kind: ReplyKind, key: str) -> str | None:
+        table, column = _reply_table(kind)
+        row = self.execute(f"SELECT reply FROM {table} WHERE {column} = ?", (key,)).fetchone()
+        return None if row is None else str(row["reply"])
+
+    def store_reply(self, kind: ReplyKind, key: str, reply: str, counter: int | None = None) -> None:
+        if kind == "request":
+            self.execute("INSERT INTO request_replies (request_id, reply, at) VALUES (?, ?, ?)",
+                         (key, reply, iso(self.now)))
+        else:
+            self.execute("INSERT INTO command_replies (command_id, counter, reply, at) "
+                         "VALUES (?, ?, ?, ?)", (key, counter, reply, iso(self.now)))
+
+
+def _reply_table(kind: ReplyKind) -> tuple[str, str]:
+    return ("request_replies", "request_id") if kind == "request" else ("command_replies", "command_id")
+
+
+def _event(row: sqlite3.Row) -> EventRow:
+    return EventRow(int(row["seq"]), parse_time(row["at"]), row["type"], row["ticket"], row["counter"],
+                    json.loads(row["data"]))
