@@ -18,7 +18,13 @@ from paho.mqtt.client import MQTTMessageInfo
 
 from broker.errors import Rejected
 from broker.queue import live
-from broker.queue.messages import announcement, counter_state, event_message, hall_state
+from broker.queue.messages import (
+    SPOKEN_CALLS,
+    announcement,
+    counter_state,
+    event_message,
+    hall_state,
+)
 from broker.queue.tickets import Outcome, Queue
 from broker.store.db import EventRow
 from routing.suggest import Suggestion
@@ -39,7 +45,6 @@ from xephang.protocol import (
 from xephang.web import EventHub
 
 log = logging.getLogger(__name__)
-CALL_EVENTS = frozenset({"ticket_called", "ticket_recalled"})
 FRESH_CALL = timedelta(minutes=2)  # an older call is not spoken again after a crash
 CATCH_UP_LIMIT = 5000
 
@@ -194,7 +199,7 @@ class BrokerService:
             now = tx.now
         for event in events:
             self._publish_event(event)
-            if event.type in CALL_EVENTS and now - event.at <= FRESH_CALL and event.counter:
+            if event.type in SPOKEN_CALLS and now - event.at <= FRESH_CALL and event.counter:
                 self.link.publish(self.topics.hall_announce, announcement(
                     event, str(event.data.get("number", "")), event.counter,
                     int(event.data.get("repeat", 0))))
@@ -211,7 +216,7 @@ class BrokerService:
         self._publish_suggestions()
 
     def _publish_suggestions(self) -> None:
-        """Retained on `suggestions` when they change (broker/suggest.py)."""
+        """Retained on `suggestions` when they change (routing/suggest.py)."""
         with self.queue.store.snapshot() as tx:
             current = live.suggestions(tx, self.config)
         if current.suggestions != self._suggested:

@@ -1,7 +1,7 @@
 """The call rule: which waiting ticket a counter calls next.
 
-A pure function over plain data, fed by the broker's store (broker/actions.py) and by the simulator
-(simulation/engine.py) alike, so what the simulator measures is what the broker does.
+A pure function over plain data, fed by the broker's store (broker/queue/live.py) and by the
+simulator (simulation/engine.py) alike, so what the simulator measures is what the broker does.
 
 - One pooled line per service: a ticket is never bound to a counter before it is called.
 - Priority classes: `strict` calls them first; `interleaved` calls one after every N normal calls
@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-PRIORITY_CLASSES = frozenset({"elderly", "disabled", "pregnant", "merit", "appointment", "returning"})
 PriorityMode = Literal["strict", "interleaved"]
 
 # The weights below were chosen by running bench/routing.py (20 simulated days, two configs).
@@ -51,11 +50,7 @@ class Candidate:
     service: str
     priority: str
     issued_at: datetime
-    returning: bool = False
-
-    @property
-    def is_returning(self) -> bool:
-        return self.returning or self.priority == "returning"
+    returning: bool = False  # back with a missing paper: first among the priority tickets
 
     @property
     def is_priority(self) -> bool:
@@ -81,7 +76,7 @@ class Rule:
 
 def call_order(candidate: Candidate) -> tuple[bool, bool, datetime]:
     """Order inside one line: returning, then other priority, then the earliest issued."""
-    return (not candidate.is_returning, not candidate.is_priority, candidate.issued_at)
+    return (not candidate.returning, not candidate.is_priority, candidate.issued_at)
 
 
 def normal_streak(recent_calls: Sequence[bool], every: int) -> int:

@@ -1,6 +1,6 @@
 """Wait estimates from the live state: people ahead, the counters serving the line, service times.
 
-Pure code fed by the broker's store (broker/live.py) and by the simulator alike. Service times are
+Pure code fed by the broker's store (broker/queue/live.py) and by the simulator alike. Service times are
 learned from the day's completed services, starting from the config's mean; the counters a service
 shares with others count for the share of their time that service needs. The result is printed as a
 rounded range, never as a promise (`routing.wait_range`).
@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from xephang.config import Counter, RoutingSection, Service
+from xephang.config import RoutingSection, Service
 
 OPEN_STATUSES = frozenset({"idle", "calling", "serving"})
 
@@ -84,8 +84,3 @@ def eta_seconds(service: str, ahead: int, floor: Floor) -> int:
     # The first free counter: half a service on average; then one service per ticket ahead.
     return round((ahead - idle + 0.5) * mean / servers)
 
-
-def open_counters(service: str, counters: Iterable[Counter], statuses: Mapping[int, str]) -> int:
-    """Counters that serve `service` and are neither paused nor closed."""
-    return sum(1 for c in counters
-               if service in c.services and statuses.get(c.id, "idle") in OPEN_STATUSES)

@@ -1,4 +1,4 @@
-"""The call policies a simulated day can run: ours (broker/routing.py itself) and two baselines.
+"""The call policies a simulated day can run: ours (routing/call_rule.py itself) and two baselines.
 
 `static` binds each ticket at issue to the counter serving its service with the shortest line, as
 many kiosks do; `fifo` lets a counter take the oldest ticket of any service it serves. Both call

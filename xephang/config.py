@@ -212,7 +212,7 @@ class Display(Section):
 
 
 class RoutingSection(Section):
-    """How counters call: priority handling, auto-call and the wait estimate (broker/routing.py)."""
+    """How counters call: priority handling, auto-call and the wait estimate (routing/)."""
 
     # strict: a priority ticket is always called first; interleaved: one after every `priority_every`
     # normal calls, so a crowd of priority tickets cannot block everyone else.

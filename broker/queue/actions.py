@@ -13,7 +13,8 @@ from typing import Any
 
 from broker.errors import Rejected
 from broker.queue import live
-from broker.queue.messages import announcement, candidate
+from broker.queue.live import candidate
+from broker.queue.messages import announcement
 from broker.store.db import CounterRow, EventRow, TicketRow, Tx
 from routing.call_rule import choose_next
 from xephang.config import Counter, SiteConfig
@@ -58,7 +59,7 @@ class Step:
 Action = Callable[[Step], TicketRow | None]
 
 
-def _require_current(step: Step) -> TicketRow:
+def require_current(step: Step) -> TicketRow:
     current = step.current()
     if current is None:
         raise Rejected("no_ticket", "Quầy chưa gọi số nào (no ticket at this counter).")
@@ -114,7 +115,7 @@ def call_next(step: Step) -> TicketRow | None:
 
 
 def recall(step: Step) -> TicketRow | None:
-    current = _require_current(step)
+    current = require_current(step)
     repeat = current.recalls + 1
     step.tx.update_ticket(current.id, recalls=repeat)
     event = step.event("ticket_recalled", current, number=current.number, repeat=repeat)
@@ -123,13 +124,13 @@ def recall(step: Step) -> TicketRow | None:
 
 
 def no_show(step: Step) -> TicketRow | None:
-    _require_current(step)
+    require_current(step)
     _finish(step, "no_show")
     return None
 
 
 def done(step: Step) -> TicketRow | None:
-    _require_current(step)
+    require_current(step)
     _finish(step, "done")
     return None
 
@@ -162,7 +163,7 @@ def _transfer_counter(step: Step) -> int | None:
 
 
 def transfer(step: Step) -> TicketRow | None:
-    current = _require_current(step)
+    current = require_current(step)
     to_counter = _transfer_counter(step)
     target = step.args.get("service", current.service if to_counter else None)
     if not isinstance(target, str) or step.config.service(target) is None:

@@ -1,24 +1,33 @@
-"""The store's live state, as the call rule and the wait estimate take it.
+"""The store's live state, as the call rule, the wait estimate and the suggestions take it.
 
-The broker's side of the pure code in routing.py and estimate.py (the simulator feeds the same
-functions from its own state): service times learned from today's completed tickets, the open and
-idle counters, the lines, and the center's recent calls for priority interleaving.
+The broker's side of the pure rules in routing/ (the simulator feeds the same functions from its
+own state): service times learned from today's completed tickets, the open and idle counters, the
+lines, and the center's recent calls for priority interleaving.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from broker.store.db import TicketRow, Tx
 from routing.call_rule import Candidate, Rule, ServiceLoad, ahead_of, normal_streak
 from routing.estimate import OPEN_STATUSES, Floor, ServiceTimes, eta_seconds
 from routing.suggest import Suggestions, suggest
-from xephang.config import SiteConfig
+from xephang.config import Counter, SiteConfig
 
 LEARNED_TICKETS = 1000  # today's most recent completed services read for the estimate
+# A ticket's call to a counter (its recalls are not new calls): the hall's recent calls, and the
+# count of normal calls between priority ones.
+CALLS = ("ticket_called",)
+
+
+def local_day(config: SiteConfig, moment: datetime) -> str:
+    """The site's local date: numbering and the day's figures restart at midnight in the center."""
+    return moment.astimezone(config.site.zone).date().isoformat()
 
 
 def candidate(row: TicketRow) -> Candidate:
-    # The same as views.candidate (which imports this module): a citizen back with a missing paper
-    # is called like a priority ticket, first among them.
+    """A ticket as the call rule sees it; a citizen back with a missing paper is `returning`."""
     return Candidate(row.id, row.service, row.priority, row.issued_at,
                      returning=row.returned_at is not None)
 
@@ -26,20 +35,30 @@ def candidate(row: TicketRow) -> Candidate:
 def service_times(tx: Tx, config: SiteConfig) -> ServiceTimes:
     """Mean service times: the config's, updated with today's completed services (call to done)."""
     times = ServiceTimes.from_config(config.services, config.routing)
-    day = tx.now.astimezone(config.site.zone).date().isoformat()
-    for service, seconds in tx.service_durations(day, LEARNED_TICKETS):
+    for service, seconds in tx.service_durations(local_day(config, tx.now), LEARNED_TICKETS):
         times.observe(service, seconds)
     return times
 
 
-def floor(tx: Tx, config: SiteConfig, times: ServiceTimes | None = None) -> Floor:
-    statuses = {row.id: row.status for row in tx.counters()}
+def waiting_counts(tx: Tx, config: SiteConfig) -> dict[str, int]:
+    """Tickets waiting per service, every service of the site listed (0 when its line is empty)."""
     waiting = {s.code: 0 for s in config.services}
     for row in tx.waiting():
         waiting[row.service] = waiting.get(row.service, 0) + 1
+    return waiting
+
+
+def working_counters(tx: Tx, config: SiteConfig) -> tuple[list[Counter], list[Counter]]:
+    """(open counters, those of them idle): open means neither paused nor closed."""
+    statuses = {row.id: row.status for row in tx.counters()}
     working = [c for c in config.counters if statuses.get(c.id, "idle") in OPEN_STATUSES]
-    return Floor(waiting=waiting, open_counters=[c.services for c in working],
-                 idle_counters=[c.services for c in working if statuses.get(c.id, "idle") == "idle"],
+    return working, [c for c in working if statuses.get(c.id, "idle") == "idle"]
+
+
+def floor(tx: Tx, config: SiteConfig, times: ServiceTimes | None = None) -> Floor:
+    working, idle = working_counters(tx, config)
+    return Floor(waiting=waiting_counts(tx, config), open_counters=[c.services for c in working],
+                 idle_counters=[c.services for c in idle],
                  mean_s=(times or service_times(tx, config)).means())
 
 
@@ -67,14 +86,12 @@ def rule(tx: Tx, config: SiteConfig) -> Rule:
 
 
 def streak(tx: Tx, config: SiteConfig) -> int:
-    """Normal calls since the center's last priority call (see routing.normal_streak)."""
+    """Normal calls since the center's last priority call (see routing.call_rule.normal_streak)."""
     every = config.routing.priority_every
-    calls = tx.recent_events(("ticket_called",), every)
+    calls = tx.recent_events(CALLS, every)
     return normal_streak([str(e.data.get("priority", "none")) != "none" for e in calls], every)
 
 
 def suggestions(tx: Tx, config: SiteConfig) -> Suggestions:
-    now = floor(tx, config)
-    statuses = {row.id: row.status for row in tx.counters()}
-    working = [c for c in config.counters if statuses.get(c.id, "idle") in OPEN_STATUSES]
-    return Suggestions(at=tx.now, suggestions=suggest(config, now, working))
+    working, _ = working_counters(tx, config)
+    return Suggestions(at=tx.now, suggestions=suggest(config, floor(tx, config), working))

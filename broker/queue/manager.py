@@ -9,7 +9,7 @@ Each runs in one store transaction with its event (naming the account) and retur
 from __future__ import annotations
 
 from broker.errors import Rejected
-from broker.queue.actions import ACTIONS, Step
+from broker.queue.actions import ACTIONS, Step, require_current
 from broker.queue.overrides import with_services
 from broker.queue.tickets import Outcome, Queue
 from broker.store.db import Tx
@@ -72,9 +72,7 @@ class Desk:
     def set_aside(self, counter_id: int, by: str | None) -> Outcome:
         with self.queue.store.transaction() as tx:
             step = self._step(tx, counter_id, by)
-            current = step.current()
-            if current is None:
-                raise Rejected("no_ticket", "Quầy chưa gọi số nào (no ticket at this counter).")
+            current = require_current(step)
             tx.update_ticket(current.id, status="returning", counter=None, called_at=None)
             step.set_status(step.after_ticket_status(), ticket=None, last_ticket=current.id)
             step.event("ticket_returning", current, number=current.number, service=current.service)

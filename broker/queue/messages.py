@@ -6,18 +6,12 @@ from dataclasses import dataclass
 
 from broker.queue import live
 from broker.store.db import EventRow, TicketRow, Tx
-from routing.call_rule import Candidate
 from xephang.config import SiteConfig
 from xephang.protocol import Announcement, CounterState, Event, HallState, RecentCall, Ticket
 
 RECENT_CALLS = 8
-CALL_EVENTS = ("ticket_called",)
-
-
-def candidate(row: TicketRow) -> Candidate:
-    # A citizen back with a missing paper is called ahead of new tickets, like a priority one.
-    priority = "returning" if row.returned_at else row.priority
-    return Candidate(row.id, row.service, priority, row.issued_at)
+# The events that spoke a number in the hall: a call and each recall.
+SPOKEN_CALLS = frozenset({"ticket_called", "ticket_recalled"})
 
 
 def ticket_message(row: TicketRow, ahead: int = 0, eta_s: int = 0) -> Ticket:
@@ -25,13 +19,8 @@ def ticket_message(row: TicketRow, ahead: int = 0, eta_s: int = 0) -> Ticket:
                   ahead=ahead, eta_s=eta_s, priority=row.priority)
 
 
-def estimate(tx: Tx, config: SiteConfig, row: TicketRow) -> tuple[int, int]:
-    """(people ahead, estimated wait in seconds) of a waiting ticket; (0, 0) once called."""
-    return live.estimate(tx, config, row)
-
-
 def waiting_ticket(tx: Tx, config: SiteConfig, row: TicketRow) -> Ticket:
-    return ticket_message(row, *estimate(tx, config, row))
+    return ticket_message(row, *live.estimate(tx, config, row))
 
 
 def counter_state(tx: Tx, counter_id: int) -> CounterState:
@@ -42,13 +31,10 @@ def counter_state(tx: Tx, counter_id: int) -> CounterState:
 
 
 def hall_state(tx: Tx, config: SiteConfig) -> HallState:
-    counts = {service.code: 0 for service in config.services}
-    for row in tx.waiting():
-        counts[row.service] = counts.get(row.service, 0) + 1
-    etas = live.service_etas(tx, config)
     calls = [RecentCall(number=str(e.data.get("number", "")), counter=e.counter or 0, at=e.at)
-             for e in tx.recent_events(CALL_EVENTS, RECENT_CALLS)]
-    return HallState(recent_calls=calls, waiting=counts, eta_s=etas)
+             for e in tx.recent_events(live.CALLS, RECENT_CALLS)]
+    return HallState(recent_calls=calls, waiting=live.waiting_counts(tx, config),
+                     eta_s=live.service_etas(tx, config))
 
 
 def event_message(row: EventRow) -> Event:
@@ -80,6 +66,6 @@ def ticket_status(tx: Tx, config: SiteConfig, ticket_id: str) -> TicketStatus | 
     if row is None:
         return None
     service = config.service(row.service)
-    ahead, eta = estimate(tx, config, row)
+    ahead, eta = live.estimate(tx, config, row)
     return TicketStatus(row.number, service.name if service else row.service, row.status, ahead, eta,
                         row.counter)

@@ -12,7 +12,8 @@ from xephang.config import SiteConfig
 
 
 def with_services(config: SiteConfig, changes: dict[int, list[str]]) -> SiteConfig:
-    """The config with these counters' services replaced, validated like the file was."""
+    """The config with these counters' services replaced. `model_copy` does not validate, so the
+    codes are checked here: unknown ones are dropped, and a counter left with none keeps the file's."""
     known = {s.code for s in config.services}
     counters = [c.model_copy(update={"services": [s for s in changes[c.id] if s in known]})
                 if c.id in changes and any(s in known for s in changes[c.id]) else c

@@ -10,11 +10,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from broker.errors import Rejected
 from broker.queue.actions import ACTIONS, Step
 from broker.queue.autocall import auto_call
+from broker.queue.live import local_day
 from broker.queue.messages import ticket_message, waiting_ticket
 from broker.queue.overrides import apply_overrides
 from broker.store.db import EventRow, NewTicket, Store, TicketRow, Tx, iso
@@ -56,10 +56,6 @@ class Queue:
         store.ensure_counters(c.id for c in config.counters)
         self.config = apply_overrides(config, store)  # a manager's run-time counter changes
 
-    def day_of(self, moment: datetime) -> str:
-        """The site's local date: numbering restarts at midnight in the center, not in UTC."""
-        return moment.astimezone(self.config.site.zone).date().isoformat()
-
     # -- kiosks --------------------------------------------------------------------------------
     def issue(self, request: TicketRequest, kiosk: str) -> Outcome:
         key = str(request.request_id)
@@ -79,7 +75,7 @@ class Queue:
             return Outcome(TicketReply(
                 request_id=request.request_id, ok=False, error="unknown_service",
                 detail=f"Trung tâm không có dịch vụ {request.service} (unknown service)."))
-        day = self.day_of(tx.now)
+        day = local_day(self.config, tx.now)
         live = tx.live_ticket(day, service.code, request.id_hash) if request.id_hash else None
         if live is not None:
             return self._reprint(tx, request, live, kiosk)
@@ -161,7 +157,7 @@ class Queue:
             issued = issued.replace(tzinfo=self.config.site.zone)
         digits = offline.number[1:]
         return NewTicket(
-            id=offline.id, request_id=str(offline.request_id), day=self.day_of(issued),
+            id=offline.id, request_id=str(offline.request_id), day=local_day(self.config, issued),
             service=offline.service, seq=int(digits) if digits else 0, number=offline.number,
             priority=offline.priority, source="button", issued_at=issued, origin="offline",
             kiosk=kiosk)

@@ -20,6 +20,7 @@ from flask import (
 from broker.accounts.registry import ROLE_VI, ROLES, AccountError, Accounts
 from broker.devices import Devices
 from broker.errors import Rejected
+from broker.queue.live import local_day
 from broker.queue.manager import Desk
 from broker.queue.tickets import Outcome
 from broker.reports import formats, stats
@@ -122,7 +123,7 @@ def _manager_change(change: Any, done: str) -> Any:
 
 # -- statistics and reports ------------------------------------------------------------------------
 def _days() -> tuple[str, str]:
-    today = _service().queue.day_of(_now())
+    today = local_day(_service().config, _now())
     first = request.args.get("from") or request.args.get("day") or today
     last = request.args.get("to") or first
     try:
@@ -184,7 +185,7 @@ def daily_report() -> str:
     return render_template("admin_report.html", site=service.config.site, stats=result,
                            tables=tables, charts=reports.charts(result, service.config),
                            span=_span(result), printed=formats.clock(_now(), service.config.site.zone),
-                           printed_day=formats.vn_date(service.queue.day_of(_now())),
+                           printed_day=formats.vn_date(local_day(service.config, _now())),
                            percent=formats.percent, me=current())
 
 

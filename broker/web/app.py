@@ -1,5 +1,5 @@
 """The broker's pages: sign-in, counter staff pages, a citizen's ticket page and a small JSON API;
-the manager's office is in `admin_web.py`.
+the manager's office is in `admin.py`.
 
 A staff page's buttons post to `/api/counter/<id>/command` (signed-in staff, CSRF token), which runs
 the same command handler as MQTT with the account recorded in the events; the page follows its
