@@ -6,13 +6,14 @@ that reboots after a power cut shows the right calls as soon as it reconnects.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from display.announce import AnnouncementGate
+from display.announce import REMEMBERED_CALLS, AnnouncementGate
 from display.inbox import decode_or_drop
 from display.labels import counter_status, wait_minutes
 from display.screen import PressOutcome
@@ -31,17 +32,25 @@ class HallScreen:
     template = "hall.html"
 
     def __init__(self, config: SiteConfig, hub: EventHub, *, announcer: Announcer | None = None,
-                 gate: AnnouncementGate | None = None) -> None:
+                 gate: AnnouncementGate | None = None, zone: list[int] | None = None) -> None:
         self._config = config
         self._hub = hub
         self._announcer = announcer
         self._gate = gate or AnnouncementGate()
+        self._zone = frozenset(zone or ())  # the counters this hall announces; empty = all
         self._lock = threading.Lock()
         self._push_lock = threading.Lock()
         self._state: HallState | None = None
         self._counters: dict[int, CounterState] = {}
+        self._arrivals = itertools.count()  # MQTT delivers in order: a message's place in it
+        self._state_arrived: dict[int, int] = {}  # counter -> place of its latest state
+        self._call_arrived: dict[str, int] = {}  # call_id -> place of its announcement
+        self._speaking: list[str] = []  # call ids being said now
         self._link: MqttLink | None = None
         self.ready = threading.Event()  # set once a hall state has arrived
+
+    def announce_with(self, announcer: Announcer) -> None:
+        self._announcer = announcer
 
     def subscribe(self, link: MqttLink, topics: Topics) -> None:
         self._link = link
@@ -76,12 +85,45 @@ class HallScreen:
             return
         with self._lock:
             self._counters[state.counter] = state
+            self._state_arrived[state.counter] = next(self._arrivals)
         self._push()
+
+    def in_zone(self, counter: int) -> bool:
+        return not self._zone or counter in self._zone
+
+    def is_current(self, call: Announcement) -> bool:
+        """Is the call still to be said: its counter has not since finished, moved or replaced it.
+
+        The counter's state is newer than the call when its `since` is not before the call's `at`
+        (or, from a broker that does not send `at`, when it arrived after the call).
+        """
+        with self._lock:
+            state = self._counters.get(call.counter)
+            state_place = self._state_arrived.get(call.counter, -1)
+            call_place = self._call_arrived.get(call.call_id, -1)
+        if state is None or (state.ticket is not None and state.ticket.number == call.number):
+            return True
+        newer = state.since >= call.at if call.at is not None else state_place > call_place
+        return not newer
+
+    def speaking(self, calls: list[Announcement]) -> None:
+        """The announcer starts (or, with no calls, ends) a sound: the page highlights them."""
+        with self._lock:
+            self._speaking = [call.call_id for call in calls]
+        views = [announce_view(self._config, call) for call in calls]
+        self._hub.publish("speaking", {"calls": views})
+
+    def spoken(self, calls: list[Announcement]) -> None:
+        log.info("spoken: %s", ", ".join(f"{c.call_id} ({c.number})" for c in calls))
 
     def _on_announce(self, topic: str, payload: bytes) -> None:
         announcement = decode_or_drop(Announcement, topic, payload)
-        if announcement is None:
+        if announcement is None or not self.in_zone(announcement.counter):
             return
+        with self._lock:
+            self._call_arrived[announcement.call_id] = next(self._arrivals)
+            if len(self._call_arrived) > REMEMBERED_CALLS:
+                self._call_arrived.pop(next(iter(self._call_arrived)))
         if not self._gate.admit(announcement):
             log.info("duplicate announcement %s (repeat %d) not repeated",
                      announcement.call_id, announcement.repeat)

@@ -61,9 +61,14 @@ class DisplayRole:
                                        on_problem=lambda p: self.problems.set("speaker", p))
             if self.speech.problem:
                 self.problems.set("speaker", self.speech.problem)
-            announcer = self.speech.announcer
-            self.screen = HallScreen(config, self._hub, gate=self.speech.gate,
-                                     announcer=announcer.submit if announcer else None)
+            hall_screen = HallScreen(config, self._hub, gate=self.speech.gate,
+                                     zone=self.display.announces)
+            announcer = self.speech.announce(is_current=hall_screen.is_current,
+                                             on_speaking=hall_screen.speaking,
+                                             on_spoken=hall_screen.spoken)
+            if announcer is not None:
+                hall_screen.announce_with(announcer.submit)
+            self.screen = hall_screen
         else:
             self.screen = CounterScreen(config, self.display, self._hub, guard=guard)
         self.screen.subscribe(self._link, Topics(config.site.id))

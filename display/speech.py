@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from display.announce import AnnouncementGate
-from display.announcer import Announcer, Problem
+from display.announcer import Announcer, Calls, Current, Problem
 from display.errors import VoiceUnavailable
 from display.voice.engines import ClipVoice, EspeakVoice, Voice
 from hardware.speaker import AplaySpeaker, FakeSpeaker, Speaker, SpeakerUnavailable
@@ -27,8 +27,21 @@ DEFAULT_STATE_DIR = Path("/var/lib/xephang")
 @dataclass
 class Speech:
     gate: AnnouncementGate
-    announcer: Announcer | None
-    problem: str = ""  # why there is no announcer, for the device status
+    voice: Voice | None
+    speaker: Speaker | None
+    settings: VoiceSection
+    on_problem: Problem
+    problem: str = ""  # why there is no voice, for the device status
+    announcer: Announcer | None = None
+
+    def announce(self, *, is_current: Current, on_speaking: Calls, on_spoken: Calls) -> Announcer | None:
+        """The announcer, told by the hall screen which calls are current and who listens."""
+        if self.voice is None or self.speaker is None:
+            return None
+        self.announcer = Announcer(self.voice, self.speaker, self.settings,
+                                   on_problem=self.on_problem, is_current=is_current,
+                                   on_speaking=on_speaking, on_spoken=on_spoken)
+        return self.announcer
 
 
 def state_dir(explicit: Path | None = None) -> Path:
@@ -39,15 +52,15 @@ def build_speech(display: Display, *, audio_dir: Path | None, folder: Path | Non
                  on_problem: Problem) -> Speech:
     gate = AnnouncementGate(path=_gate_path(state_dir(folder), display.id))
     if display.voice.engine == "off":
-        return Speech(gate, None)
+        return Speech(gate, None, None, display.voice, on_problem)
     try:
         voice = make_voice(display.voice)
         speaker: Speaker = (FakeSpeaker(audio_dir, pace=_fake_pace()) if audio_dir
                             else AplaySpeaker())
     except (VoiceUnavailable, SpeakerUnavailable) as exc:
         log.error("display %s will not speak: %s", display.id, exc)
-        return Speech(gate, None, f"speaker: {exc}")
-    return Speech(gate, Announcer(voice, speaker, display.voice, on_problem=on_problem))
+        return Speech(gate, None, None, display.voice, on_problem, f"speaker: {exc}")
+    return Speech(gate, voice, speaker, display.voice, on_problem)
 
 
 def _fake_pace() -> float:
@@ -63,7 +76,7 @@ def make_voice(settings: VoiceSection) -> Voice:
     if settings.engine == "clips":
         assert settings.clips_dir is not None  # the config requires it for "clips"
         return ClipVoice(Path(settings.clips_dir))
-    return EspeakVoice(settings.espeak_voice)
+    return EspeakVoice(settings.espeak_voice, speed_wpm=settings.speed_wpm)
 
 
 def _gate_path(folder: Path, display_id: str) -> Path | None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from hardware.errors import HardwareError
 
@@ -35,8 +35,10 @@ class SpeakerUnavailable(HardwareError, OSError):
 @dataclass(frozen=True)
 class Sound:
     wav: bytes
-    label: str  # a short id for file names and logs (the call id)
+    label: str  # a short id for file names and logs (the first call id)
     text: str  # what is said, for the log
+    calls: tuple[str, ...] = ()  # the call ids this sound carries, in the order they are said
+    offsets_s: tuple[float, ...] = ()  # when each of those calls' words start in the sound
 
 
 class Speaker(Protocol):
@@ -88,13 +90,15 @@ class FakeSpeaker:
         path.write_bytes(sound.wav)
         time.sleep(_duration(sound.wav) * self._pace)  # stands in for the sound being heard
         entry = {"file": path.name, "label": sound.label, "text": sound.text,
+                 "calls": list(sound.calls), "call_offsets_s": list(sound.offsets_s),
                  "started": started.isoformat(), "ended": datetime.now(UTC).isoformat()}
         with self._lock, self.log_path.open("a", encoding="utf-8") as log_file:
             log_file.write(json.dumps(entry, ensure_ascii=False) + "\n")
-        log.info("fake speaker: %s (%s)", path.name, sound.text)
+        log.info("fake speaker: %s carries %s (%s)", path.name, ", ".join(sound.calls) or "-",
+                 sound.text)
 
 
-def read_log(folder: Path) -> list[dict[str, str]]:
+def read_log(folder: Path) -> list[dict[str, Any]]:
     path = folder / LOG_NAME
     if not path.exists():
         return []

@@ -11,7 +11,7 @@ import pytest
 from display.voice import clipset, wav
 from display.voice.engines import ClipVoice, EspeakVoice
 from display.voice.numerals import digit_words, numeral_words
-from display.voice.utterance import call_utterance
+from display.voice.utterance import CallWords, call_utterance, calls_utterance
 
 
 @pytest.mark.parametrize(("number", "north"), [
@@ -54,20 +54,33 @@ needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="esp
 
 
 @needs_espeak
-def test_a_clip_set_built_from_espeak_is_complete_and_speaks_a_call(tmp_path: Path) -> None:
+def test_a_clip_set_built_from_espeak_is_complete_and_speaks_joined_calls(tmp_path: Path) -> None:
     clipset.build(tmp_path, clipset.espeak_synthesiser("vi"), source="espeak", dialect="north")
     assert clipset.check(tmp_path) == []
-    audio = wav.read(ClipVoice(tmp_path).render(call_utterance("1023", 5), times=2))
+    two = calls_utterance([CallWords("2003", 3), CallWords("6008", 8)])
+    rendered = ClipVoice(tmp_path).render(two)
+    audio = wav.read(rendered.wav)
     assert (audio.rate, audio.channels) == (wav.RATE, 1)
-    assert 4.0 < audio.seconds < 30.0 and wav.peak(audio) > 10000
+    assert 4.0 < audio.seconds < 15.0 and wav.peak(audio) > 10000
+    assert 1.0 < rendered.offsets_s[0] < rendered.offsets_s[1] < audio.seconds
 
 
 @needs_espeak
-def test_espeak_voice_renders_a_chime_and_the_sentence_twice() -> None:
+def test_one_call_is_the_chime_and_the_sentence_once_within_six_seconds() -> None:
     voice = EspeakVoice("vi")
-    once = wav.read(voice.render(call_utterance("7", 3, chime=False)))
-    twice_with_chime = wav.read(voice.render(call_utterance("7", 3), times=2))
-    assert twice_with_chime.seconds > 2 * once.seconds + 1.0  # chime + pause + repetition
+    bare = voice.render(call_utterance("1004", 1, chime=False))
+    called = voice.render(call_utterance("1004", 1))
+    assert called.seconds <= 6.0
+    assert called.seconds > bare.seconds + 1.0  # the chime, then the sentence
+    assert bare.offsets_s == (0.0,) and called.offsets_s[0] > 1.0
+
+
+def test_joined_calls_say_the_invitation_once() -> None:
+    two = calls_utterance([CallWords("2003", 3, "call-7"), CallWords("6008", 8, "call-9")])
+    assert two.text == ("Mời công dân có số thứ tự hai không không ba đến quầy số ba, "
+                        "số sáu không không tám đến quầy số tám")
+    assert two.call_ids == ("call-7", "call-9")
+    assert two.clip_names.count("moi-cong-dan") == 1 and "so" in two.clip_names
 
 
 def test_check_names_missing_silent_clipped_and_wrong_format_clips(tmp_path: Path) -> None:

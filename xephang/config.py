@@ -173,9 +173,10 @@ class VoiceSection(Section):
     clips_dir: str | None = None  # a clip set built by `xephang voice build`, for engine "clips"
     numbers: Literal["digits", "words"] = "digits"  # 1023: "một không hai ba" or "một nghìn…"
     dialect: Literal["north", "south"] = "north"  # 105: "một trăm linh năm" / "một trăm lẻ năm"
-    repeat: int = Field(default=1, ge=0, le=3)  # each call is spoken 1 + repeat times
+    speed_wpm: int = Field(default=150, ge=80, le=260)  # espeak-ng's speed: one call ≈ 6 s with chime
+    # Each sentence is read again this many times, but only when no other call waits.
+    repeat: int = Field(default=1, ge=0, le=3)
     chime: bool = True
-    max_backlog: int = Field(default=6, ge=1, le=50)  # speech never falls further behind than this
 
     @model_validator(mode="after")
     def _clips_have_a_folder(self) -> VoiceSection:
@@ -198,11 +199,16 @@ class Display(Section):
     )
     transfer_service: ServiceCode | None = None  # where "Chuyển" sends the citizen
     voice: VoiceSection = VoiceSection()
+    # A hall display's zone: the counters whose calls it shows and speaks (two floors, two halls);
+    # empty = every counter.
+    announces: list[Annotated[int, Field(ge=1, le=99)]] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _counter_display_names_counter(self) -> Display:
         if self.kind == "counter" and self.counter is None:
             raise ValueError("a counter display needs `counter`, the counter id it belongs to")
+        if self.kind == "counter" and self.announces:
+            raise ValueError("announces: only a hall display announces calls")
         pins = [*self.buttons.values(), *self.rating_buttons.values(), *self.leds.values()]
         _unique(f"display {self.id} GPIO pins", list(pins))
         unknown = set(self.leds) - set(self.buttons) - set(self.rating_buttons)
@@ -270,6 +276,10 @@ class SiteConfig(Section):
         for display in self.displays:
             if display.counter is not None and display.counter not in counter_ids:
                 raise ValueError(f"display {display.id}: no counter {display.counter}")
+            unknown = sorted(set(display.announces) - counter_ids)
+            if unknown:
+                raise ValueError(f"display {display.id} announces: no counter "
+                                 f"{', '.join(map(str, unknown))}")
             if display.transfer_service is not None:
                 _known_services(f"display {display.id} transfer_service",
                                 [display.transfer_service], codes)

@@ -122,6 +122,9 @@ class Announcement(Message):
     counter: int
     text: str
     repeat: int = Field(default=0, ge=0)
+    # When the call was made (the broker's clock, as a counter state's `since`): a display tells
+    # from it whether a counter state it holds is newer than the call. Optional for older senders.
+    at: datetime | None = None
 
 
 class Event(Message):

@@ -46,7 +46,7 @@ def event_message(row: EventRow) -> Event:
 def announcement(event: EventRow, number: str, counter_id: int, repeat: int) -> Announcement:
     text = f"Mời công dân có số thứ tự {number} đến quầy số {counter_id}"
     return Announcement(call_id=f"call-{event.seq}", number=number, counter=counter_id, text=text,
-                        repeat=repeat)
+                        repeat=repeat, at=event.at)
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,6 @@ def _say(args: argparse.Namespace) -> int:
     voice: Voice = ClipVoice(args.clips) if args.clips else EspeakVoice(args.voice)
     utterance = call_utterance(args.number, args.counter, numbers=args.numbers,
                                dialect=args.dialect)
-    args.out.write_bytes(voice.render(utterance))
+    args.out.write_bytes(voice.render(utterance).wav)
     print(f"{args.out}: {utterance.text}")
     return 0

@@ -23,7 +23,7 @@ from display.errors import VoiceUnavailable
 from display.voice import wav
 from display.voice.engines import MANIFEST
 from display.voice.numerals import DIGITS, Dialect
-from display.voice.utterance import CHIME, CLIP_NAMES, INVITE, TO_COUNTER
+from display.voice.utterance import CHIME, CLIP_NAMES, INVITE, NEXT_CALL, TO_COUNTER
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ Synthesise = Callable[[str, Path], None]  # text -> write a WAV file at the path
 def required_parts(dialect: Dialect) -> list[str]:
     """Everything a call can say in this dialect: the phrases, digits and numeral words."""
     words = [*DIGITS, "mốt", "tư", "lăm", "mười", "mươi", "trăm", *_DIALECT_WORDS[dialect]]
-    return [CHIME, INVITE, TO_COUNTER, *words]
+    return [CHIME, INVITE, NEXT_CALL, TO_COUNTER, *words]
 
 
 def build(out: Path, synthesise: Synthesise, *, source: str, dialect: Dialect) -> list[str]:

@@ -1,7 +1,8 @@
 """Voices: turn an Utterance into one WAV, with espeak-ng (offline, robotic) or a recorded clip set.
 
 A voice only renders; playing is the speaker's job (hardware/speaker.py), so the fake speaker and
-the real one play exactly the same audio.
+the real one play exactly the same audio. Each call of a joined sentence is rendered as its own
+segment, so the sound knows when each call's words start (the announcement log keeps it).
 """
 
 from __future__ import annotations
@@ -10,36 +11,58 @@ import json
 import logging
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from display.errors import VoiceUnavailable
 from display.voice import wav
-from display.voice.utterance import CHIME, Utterance
+from display.voice.utterance import CLIP_NAMES, INVITE, NEXT_CALL, Utterance
 
 log = logging.getLogger(__name__)
 
 WORD_GAP_S = 0.06  # between clips: words run together, yet each digit stays distinct
-REPEAT_GAP_S = 1.0  # between the sentence and its repetition
+CALL_GAP_S = 0.3  # between the calls of a joined sentence: the comma
+CHIME_GAP_S = 0.3  # between the chime and the sentence
 ESPEAK_TIMEOUT_S = 20.0
+DEFAULT_SPEED_WPM = 150
 MANIFEST = "manifest.json"
 
 
+@dataclass(frozen=True)
+class Rendered:
+    wav: bytes
+    offsets_s: tuple[float, ...]  # when each call's segment starts, from the start of the sound
+    seconds: float
+
+
 class Voice(Protocol):
-    def render(self, utterance: Utterance, *, times: int = 1) -> bytes: ...
+    def render(self, utterance: Utterance) -> Rendered: ...
 
 
-def _with_chime(utterance: Utterance, sentence: wav.Pcm, times: int) -> bytes:
-    """Chime (if asked), then the sentence `times` times with a pause between."""
-    said = wav.join([sentence] * max(1, times), REPEAT_GAP_S)
-    pieces = [wav.chime(sentence.rate), said] if CHIME in utterance.parts else [said]
-    return wav.encode(wav.join(pieces, 0.3))
+def assemble(chime: wav.Pcm | None, segments: list[wav.Pcm]) -> Rendered:
+    """Chime (if given), then the segments with a comma's pause between; offsets of each."""
+    pieces: list[wav.Pcm] = []
+    cursor = 0.0
+    if chime is not None:
+        pieces += [chime, wav.silence(CHIME_GAP_S, chime.rate)]
+        cursor = chime.seconds + CHIME_GAP_S
+    offsets = []
+    for index, segment in enumerate(segments):
+        if index:
+            pieces.append(wav.silence(CALL_GAP_S, segment.rate))
+            cursor += CALL_GAP_S
+        offsets.append(round(cursor, 3))
+        pieces.append(segment)
+        cursor += segment.seconds
+    whole = wav.join(pieces)
+    return Rendered(wav.encode(whole), tuple(offsets), whole.seconds)
 
 
 class EspeakVoice:
     """espeak-ng's Vietnamese voices (`vi`, `vi-vn-x-central`, `vi-vn-x-south`), synthesised on the Pi."""
 
-    def __init__(self, voice: str = "vi", *, speed_wpm: int = 140,
+    def __init__(self, voice: str = "vi", *, speed_wpm: int = DEFAULT_SPEED_WPM,
                  executable: str | None = None) -> None:
         found = executable or shutil.which("espeak-ng")
         if found is None:
@@ -54,8 +77,9 @@ class EspeakVoice:
             raise VoiceUnavailable(f"espeak-ng failed: {exc}") from exc
         return wav.read(done.stdout)
 
-    def render(self, utterance: Utterance, *, times: int = 1) -> bytes:
-        return _with_chime(utterance, self.synthesise(utterance.text), times)
+    def render(self, utterance: Utterance) -> Rendered:
+        segments = [self.synthesise(" ".join(segment)) for segment in utterance.segments]
+        return assemble(wav.chime(segments[0].rate) if utterance.chime else None, segments)
 
 
 class ClipVoice:
@@ -71,16 +95,18 @@ class ClipVoice:
                 raise VoiceUnavailable(f"clip set {folder}: cannot read {name}.wav: {exc}") from exc
         log.info("clip voice %s: %d clips (%s)", folder, len(self._clips), manifest.get("source"))
 
-    def render(self, utterance: Utterance, *, times: int = 1) -> bytes:
-        names = [name for name in utterance.clip_names if name != "chime"]
+    def render(self, utterance: Utterance) -> Rendered:
+        segments = [self._segment(segment) for segment in utterance.segments]
+        return assemble(self._clips.get("chime") if utterance.chime else None, segments)
+
+    def _segment(self, parts: tuple[str, ...]) -> wav.Pcm:
+        names = [CLIP_NAMES[part] for part in parts]
+        if parts[0] == NEXT_CALL and CLIP_NAMES[NEXT_CALL] not in self._clips:
+            names[0] = CLIP_NAMES[INVITE]  # a clip set built before joined calls: invite each one
         missing = [name for name in names if name not in self._clips]
         if missing:
             raise VoiceUnavailable(f"the clip set has no {', '.join(missing)}")
-        sentence = wav.join([self._clips[name] for name in names], WORD_GAP_S)
-        said = wav.join([sentence] * max(1, times), REPEAT_GAP_S)
-        chime = self._clips.get("chime")
-        pieces = [chime, said] if chime is not None and CHIME in utterance.parts else [said]
-        return wav.encode(wav.join(pieces, 0.3))
+        return wav.join([self._clips[name] for name in names], WORD_GAP_S)
 
 
 def _load_manifest(folder: Path) -> dict[str, Any]:
