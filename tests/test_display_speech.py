@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -70,5 +71,5 @@ def test_calls_are_spoken_in_order_once_even_across_a_crash_and_restart(
     probe.publish(topics.hall_announce, announce("call-3", "3001", 7, repeat=1))  # a recall
     assert said(audio, 4) == ["call-1", "call-2", "call-3", "call-3"]
     entries = read_log(audio)
-    for before, after in zip(entries, entries[1:], strict=False):
+    for before, after in itertools.pairwise(entries):
         assert after["started"] >= before["ended"]
