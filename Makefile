@@ -12,9 +12,9 @@ install: system-deps $(STAMP)
 system-deps:
 	@bash scripts/install-system-deps.sh display
 
-# Browser tests drive Debian's Chromium (never a downloaded browser build).
+# Browser tests drive Debian's Chromium (never a downloaded browser build); unit tests systemd-analyze.
 test-deps:
-	@bash scripts/install-system-deps.sh chromium display
+	@bash scripts/install-system-deps.sh chromium display systemd
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -25,7 +25,7 @@ from display.speech import Speech, build_speech
 from display.watch import ConnectionWatch
 from display.web import create_app
 from xephang.config import SiteConfig
-from xephang.health import DeviceProblems
+from xephang.health import ClockWatch, DeviceProblems
 from xephang.mqtt import MqttLink
 from xephang.protocol import Topics
 from xephang.web import EventHub, WebServer
@@ -54,6 +54,7 @@ class DisplayRole:
                               topics=Topics(config.site.id), device_id=self.display.id,
                               persistent=hall, username=config.mqtt.username)
         self.problems = DeviceProblems(self._link)
+        self.clock = ClockWatch(self.problems)
         self.speech: Speech | None = None
         self.screen: HallScreen | CounterScreen
         if hall:
@@ -91,15 +92,21 @@ class DisplayRole:
         if self.speech is not None and self.speech.announcer is not None:
             self.speech.announcer.start()
         self._link.start()
+        self.clock.start()
         self._watch.start()
         if isinstance(self.screen, CounterScreen):
             self._panel.start(self.screen, self.problems)
         self._await_state()
         log.info("display %s (%s) serving %s", self.display.id, self.display.kind, self.http_url)
 
+    def alive(self) -> bool:
+        """The MQTT loop runs with no handler stuck (the systemd watchdog's check)."""
+        return self._link.alive()
+
     def stop(self) -> None:
         self._panel.close()
         self._watch.stop()
+        self.clock.stop()
         self._link.stop()
         if self.speech is not None and self.speech.announcer is not None:
             self.speech.announcer.wait_idle(SPEECH_DRAIN_S)  # finish the sentence being spoken

@@ -48,6 +48,7 @@ REFUSALS = {
     "closed": "Trung tâm đã hết giờ cấp số, mời bạn quay lại vào giờ làm việc",
     "service_closed": "Dịch vụ này đã hết giờ cấp số hôm nay, vui lòng liên hệ cán bộ hướng dẫn",
     "numbers_exhausted": "Dịch vụ này đã hết số thứ tự hôm nay, vui lòng liên hệ cán bộ hướng dẫn",
+    "clock_wrong": "Máy chủ đang chờ chỉnh lại đồng hồ, vui lòng liên hệ cán bộ hướng dẫn",
 }
 OFFLINE_USED_UP = "Ki-ốt đã hết số dự phòng khi mất kết nối, vui lòng liên hệ cán bộ hướng dẫn"
 OFFLINE_NOTE = "Số được cấp khi mất kết nối với máy chủ; cán bộ vẫn gọi số này như bình thường."

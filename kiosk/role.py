@@ -21,7 +21,7 @@ from kiosk.web import create_app
 from xephang.config import Kiosk as KioskSection
 from xephang.config import SiteConfig
 from xephang.errors import ConfigError, ProtocolError
-from xephang.health import DeviceProblems
+from xephang.health import ClockWatch, DeviceProblems
 from xephang.mqtt import MqttLink
 from xephang.protocol import HallState, OfflineTicket, Priority, TicketReply, TicketRequest, Topics, decode
 from xephang.web import EventHub, WebServer
@@ -78,6 +78,7 @@ class KioskRole:
         self.buttons: ServiceButtons | None = None
         self._web: WebServer | None = None
         self.problems = DeviceProblems(self.link)
+        self.clock = ClockWatch(self.problems)
 
     def _open_outbox(self, state_dir: Path | None) -> Outbox | None:
         if self.section.offline is None:
@@ -116,6 +117,7 @@ class KioskRole:
             self.link.on_connect(self.sender.wake)
             self.sender.start()
         self.link.start()
+        self.clock.start()
         self.buttons = self._make_buttons()
         self.scanner = self._make_scanner()
         self._show(KioskStatus("idle"))
@@ -124,6 +126,10 @@ class KioskRole:
                              tickets_dir=self.tickets_dir)
             self._web = WebServer(app, *self.http).start()
             log.info("kiosk page at %s", self._web.url)
+
+    def alive(self) -> bool:
+        """The MQTT loop runs with no handler stuck (the systemd watchdog's check)."""
+        return self.link.alive()
 
     def stop(self) -> None:
         if self._web is not None:
@@ -136,6 +142,7 @@ class KioskRole:
         self.kiosk.wait_idle(STOP_TIMEOUT_S)
         if self.sender is not None:
             self.sender.stop()
+        self.clock.stop()
         self.link.stop()
         if self.outbox is not None:
             self.outbox.close()

@@ -11,6 +11,8 @@ python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 for extra in "$@"; do
   case "$extra" in
     chromium) command -v chromium >/dev/null 2>&1 || missing+=(chromium) ;;
+    # `systemd-analyze verify` checks the Pi units in the tests.
+    systemd) command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd) ;;
     # The hall display's voice (espeak-ng), clip-set tooling (sox) and loudspeaker (aplay).
     display)
       command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)

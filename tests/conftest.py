@@ -82,3 +82,5 @@ def screenshot_dir() -> Path:
 def _state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Roles keep their state (the kiosk's outbox) in the test's folder, never in /var/lib."""
     monkeypatch.setenv("XEPHANG_STATE_DIR", str(tmp_path / "state"))
+    # This machine's own clock state is not the test's to choose (hardware/clock.py).
+    monkeypatch.setenv("XEPHANG_CLOCK", "fake-synced")

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from xephang.config import SiteConfig, load_config, parse_mqtt_url
 from xephang.errors import XephangError
+from xephang.notify import serve_under_systemd
 from xephang.web import parse_http
 
 log = logging.getLogger("xephang")
@@ -29,6 +30,8 @@ class Role(Protocol):
     def start(self) -> None: ...
 
     def stop(self) -> None: ...
+
+    def alive(self) -> bool: ...
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -142,8 +145,10 @@ def _run_until_signal(role: Role) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     role.start()
+    leaving = serve_under_systemd(role.alive)
     stop.wait()
     log.info("stopping")
+    leaving()
     role.stop()
     return 0
 

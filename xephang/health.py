@@ -3,9 +3,14 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Callable
 
+from hardware.clock import ClockSynced, clock_synced_source
 from xephang.mqtt import MqttLink
+
+log = logging.getLogger(__name__)
 
 
 class DeviceProblems:
@@ -30,3 +35,54 @@ class DeviceProblems:
     def detail(self) -> str:
         with self._lock:
             return "; ".join(self._problems[k] for k in sorted(self._problems))
+
+
+CLOCK_CHECK_S = 30.0
+
+
+def clock_problem(synced: bool | None, behind: bool = False) -> str:
+    """The device status code for a clock: behind its own newest ticket, unsynchronised, or fine."""
+    if behind:
+        return "clock_behind"
+    return "clock_unsynced" if synced is False else ""
+
+
+class ClockWatch:
+    """Checks the clock now and every `period_s`, and keeps the device's `clock` problem current.
+
+    `synced` says whether the kernel follows a time source (hardware.clock); `behind` (the broker
+    only) whether the clock is earlier than what the device itself already recorded."""
+
+    def __init__(self, problems: DeviceProblems, *, synced: ClockSynced | None = None,
+                 behind: Callable[[], bool] = lambda: False, period_s: float = CLOCK_CHECK_S) -> None:
+        self._problems = problems
+        self._synced = synced or clock_synced_source()
+        self._behind = behind
+        self._period = period_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="clock-watch", daemon=True)
+
+    def check(self) -> str:
+        problem = clock_problem(self._synced(), self._behind())
+        if problem:
+            log.warning("clock problem: %s", problem)
+        self._problems.set("clock", problem)
+        return problem
+
+    def start(self) -> ClockWatch:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(2)
+
+    def _run(self) -> None:
+        while True:
+            try:
+                self.check()
+            except Exception:  # a failed check must not end the watch (nor the role)
+                log.exception("clock check failed")
+            if self._stop.wait(self._period):
+                return

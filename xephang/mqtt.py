@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +27,9 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[str, bytes], None]
 QOS = 1
+# A message handler still running after this long is stuck (a deadlock, a hung device call): the
+# whole network loop waits behind it, so the role reports itself not alive (xephang.notify).
+STUCK_HANDLER_S = 20.0
 
 
 class MqttLink:
@@ -44,6 +48,7 @@ class MqttLink:
         self._handlers: list[tuple[str, Handler]] = []
         self._on_connect_hooks: list[Callable[[], None]] = []
         self._lock = threading.Lock()
+        self._handling_since: float | None = None
         self._client = paho.Client(
             CallbackAPIVersion.VERSION2,
             client_id=client_id,
@@ -101,6 +106,15 @@ class MqttLink:
     def wait_connected(self, timeout: float) -> bool:
         return self.connected.wait(timeout)
 
+    def alive(self) -> bool:
+        """The network loop runs and no handler is stuck in it (for the systemd watchdog)."""
+        since = self._handling_since
+        if since is not None and time.monotonic() - since > STUCK_HANDLER_S:
+            return False
+        # paho keeps its loop thread private; it is None before start() and after stop().
+        thread: threading.Thread | None = getattr(self._client, "_thread", None)
+        return thread is not None and thread.is_alive()
+
     def stop(self) -> None:
         """Leave cleanly: say offline (a clean disconnect does not fire the will), then go."""
         if self._status_topic and self.connected.is_set():
@@ -136,8 +150,12 @@ class MqttLink:
     def _on_message(self, client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
         with self._lock:
             handlers = [h for f, h in self._handlers if paho.topic_matches_sub(f, message.topic)]
-        for handler in handlers:
-            _run_safely(handler, message.topic, message.payload)
+        self._handling_since = time.monotonic()
+        try:
+            for handler in handlers:
+                _run_safely(handler, message.topic, message.payload)
+        finally:
+            self._handling_since = None
 
 
 def _run_safely(function: Callable[..., None], *args: Any) -> None:

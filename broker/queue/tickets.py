@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from broker.errors import Rejected
 from broker.queue.actions import ACTIONS, Step
@@ -43,6 +44,11 @@ class Outcome:
         return bool(self.events)
 
 
+# How far the clock may be behind the newest ticket before it is "clearly wrong": chrony's small
+# corrections stay far below it; a Pi 4 that booted at its last saved time is hours behind.
+CLOCK_SLACK = timedelta(minutes=2)
+
+
 def number_of(service: Service, seq: int) -> str:
     return f"{service.prefix}{seq:03d}"
 
@@ -55,6 +61,15 @@ class Queue:
         self._new_id = new_id
         store.ensure_counters(c.id for c in config.counters)
         self.config = apply_overrides(config, store)  # a manager's run-time counter changes
+
+    def clock_behind(self) -> bool:
+        """The broker's clock is earlier than the newest ticket it issued: it is wrong."""
+        with self.store.snapshot() as tx:
+            return self._behind(tx) is not None
+
+    def _behind(self, tx: Tx) -> datetime | None:
+        newest = tx.newest_issued_at()
+        return newest if newest is not None and tx.now < newest - CLOCK_SLACK else None
 
     # -- kiosks --------------------------------------------------------------------------------
     def issue(self, request: TicketRequest, kiosk: str) -> Outcome:
@@ -75,6 +90,9 @@ class Queue:
             return Outcome(TicketReply(
                 request_id=request.request_id, ok=False, error="unknown_service",
                 detail=f"Trung tâm không có dịch vụ {request.service} (unknown service)."))
+        newest = self._behind(tx)
+        if newest is not None:
+            return Outcome(self._clock_refused(request, tx.now, newest))
         day = local_day(self.config, tx.now)
         live = tx.live_ticket(day, service.code, request.id_hash) if request.id_hash else None
         if live is not None:
@@ -95,6 +113,16 @@ class Queue:
                                 kiosk=kiosk, ahead=ticket.ahead, eta_s=ticket.eta_s)
         return Outcome(TicketReply(request_id=request.request_id, ok=True, ticket=ticket),
                        events=[event])
+
+    def _clock_refused(self, request: TicketRequest, now: datetime, newest: datetime) -> TicketReply:
+        """No number on a clock that runs behind its own tickets: it would reopen a past day."""
+        zone = self.config.site.zone
+        shown, last = now.astimezone(zone), newest.astimezone(zone)
+        return TicketReply(
+            request_id=request.request_id, ok=False, error="clock_wrong",
+            detail=(f"Đồng hồ máy chủ đang chỉ {shown:%H:%M ngày %d/%m/%Y}, sớm hơn vé mới nhất "
+                    f"({last:%H:%M ngày %d/%m/%Y}): không cấp số trên đồng hồ sai. "
+                    "Kỹ thuật viên kiểm tra đồng hồ (chrony) rồi thử lại."))
 
     def _reprint(self, tx: Tx, request: TicketRequest, live: TicketRow, kiosk: str) -> Outcome:
         """One citizen, one live number per service: the same ticket again, not a new number."""

@@ -52,6 +52,19 @@ class Store:
         with self._lock:
             self._db.close()
 
+    def responsive(self, timeout_s: float) -> bool:
+        """The store answers a query within `timeout_s` (for the systemd watchdog): False while a
+        change holds it that long, e.g. a transaction stuck on a full or failing disk."""
+        if not self._lock.acquire(timeout=timeout_s):
+            return False
+        try:
+            self._db.execute("SELECT 1").fetchone()
+            return True
+        except sqlite3.Error:
+            return False
+        finally:
+            self._lock.release()
+
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
         """One durable change: committed on normal exit, rolled back if the block raises."""

@@ -33,6 +33,8 @@ CREATE INDEX IF NOT EXISTS tickets_waiting ON tickets (status, service, issued_a
 -- for a well-formed site; it keeps two offline tickets from ever sharing a printed number.
 CREATE UNIQUE INDEX IF NOT EXISTS tickets_offline_number ON tickets (day, number)
     WHERE origin = 'offline';
+-- The newest ticket the broker issued: a clock earlier than it is wrong (no new day opens on it).
+CREATE INDEX IF NOT EXISTS tickets_broker_issued ON tickets (issued_at) WHERE origin = 'broker';
 CREATE INDEX IF NOT EXISTS tickets_id_hash ON tickets (id_hash) WHERE id_hash IS NOT NULL;
 
 CREATE TABLE IF NOT EXISTS sequences (

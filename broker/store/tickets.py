@@ -76,6 +76,13 @@ class TicketQueries(Queries):
         assert ticket is not None
         return ticket
 
+    def newest_issued_at(self) -> datetime | None:
+        """When the broker last issued a ticket by its own clock (offline tickets carry a kiosk's
+        clock, which must not decide whether the broker's is wrong)."""
+        row = self.execute("SELECT MAX(issued_at) AS newest FROM tickets"
+                           " WHERE origin = 'broker'").fetchone()
+        return None if row["newest"] is None else parse_time(row["newest"])
+
     def ticket(self, ticket_id: str | None) -> TicketRow | None:
         if ticket_id is None:
             return None

@@ -17,7 +17,9 @@ COUNTER_STATUS_VI = {"idle": "Đang rảnh", "calling": "Đang gọi số", "ser
 PROBLEM_VI = {"printer_unavailable": "Máy in không sẵn sàng", "printer_offline": "Máy in mất kết nối",
               "paper_out": "Máy in hết giấy", "paper_low": "Máy in sắp hết giấy",
               "camera_unavailable": "Camera không hoạt động",
-              "buttons_unavailable": "Nút bấm không hoạt động"}
+              "buttons_unavailable": "Nút bấm không hoạt động",
+              "clock_unsynced": "Đồng hồ chưa đồng bộ giờ",
+              "clock_behind": "Đồng hồ máy chủ chạy sai (sớm hơn vé đã cấp)"}
 
 
 def describe_problems(detail: str) -> str:
