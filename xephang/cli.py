@@ -85,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
 
     _account_parser(commands)
     _voice_parser(commands)
+    _doctor_parser(commands)
 
     simulate = commands.add_parser("simulate", help="simulate a day through the real call rule")
     simulate.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
@@ -108,6 +109,27 @@ def _account_parser(commands: Any) -> None:
     account.add_argument("--name", default="", help="full name shown on the pages")
     account.add_argument("--counter", type=int, help="a staff account's own counter")
     account.set_defaults(run=_run_account)
+
+
+def _doctor_parser(commands: Any) -> None:
+    doctor = commands.add_parser("doctor", help="check this device: config, clock, MQTT, printer, "
+                                 "camera, pins, speaker, disk; exit 0 when all hold")
+    doctor.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    doctor.add_argument("--id", required=True, help="the device id (broker, kiosk-1, hall-1…)")
+    doctor.add_argument("--mqtt", help="mqtt://HOST:PORT; overrides the config and XEPHANG_MQTT")
+    doctor.add_argument("--mqtt-password-file", type=Path,
+                        help="default $CREDENTIALS_DIRECTORY/mqtt-password, then "
+                        "/etc/xephang/credentials/mqtt-password")
+    doctor.add_argument("--state-dir", type=Path,
+                        help="the device's data folder; default XEPHANG_STATE_DIR, else /var/lib/xephang")
+    doctor.set_defaults(run=_run_doctor)
+
+
+def _run_doctor(args: argparse.Namespace) -> int:
+    from xephang.doctor import run_doctor
+
+    return run_doctor(args.config, args.id, mqtt_url=args.mqtt,
+                      password_file=args.mqtt_password_file, state_dir=args.state_dir)
 
 
 def _voice_parser(commands: Any) -> None:
