@@ -9,6 +9,7 @@ order across the MQTT thread and the web threads, so a stale hall state never ov
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -40,6 +41,7 @@ from xephang.protocol import (
     TicketRequest,
     Topics,
     decode,
+    parse_counter_id,
     reply_ids,
 )
 from xephang.web import EventHub
@@ -101,46 +103,55 @@ class BrokerService:
 
     # -- MQTT handlers -------------------------------------------------------------------------
     def _on_request(self, topic: str, payload: bytes) -> None:
+        reply_topic = self.topics.kiosk_reply(self.topics.segment(topic, "kiosk") or "unknown")
+        self._answering(reply_topic, payload, lambda: self._issue(topic, payload))
+
+    def _on_offline(self, topic: str, payload: bytes) -> None:
+        reply_topic = self.topics.kiosk_reply(self.topics.segment(topic, "kiosk") or "unknown")
+        self._answering(reply_topic, payload, lambda: self._accept_offline(topic, payload))
+
+    def _on_command(self, topic: str, payload: bytes) -> None:
+        reply_topic = self.topics.counter_reply(self.topics.segment(topic, "counter") or "unknown")
+        self._answering(reply_topic, payload, lambda: self._run_command(topic, payload))
+
+    def _issue(self, topic: str, payload: bytes) -> None:
         kiosk = self.topics.segment(topic, "kiosk") or "unknown"
-        reply_topic = self.topics.kiosk_reply(kiosk)
-        try:
-            request = decode(TicketRequest, payload)
-        except ProtocolError as exc:
-            self._reject(reply_topic, exc.code, exc.detail, payload)
-            return
+        request = decode(TicketRequest, payload)
         with self._lock:
             outcome = self.queue.issue(request, kiosk)
             assert outcome.reply is not None
-            self.link.publish(reply_topic, outcome.reply)
+            self.link.publish(self.topics.kiosk_reply(kiosk), outcome.reply)
             self._publish_changes(outcome)
 
-    def _on_offline(self, topic: str, payload: bytes) -> None:
+    def _accept_offline(self, topic: str, payload: bytes) -> None:
         kiosk = self.topics.segment(topic, "kiosk") or "unknown"
-        reply_topic = self.topics.kiosk_reply(kiosk)
+        offline = decode(OfflineTicket, payload)
+        with self._lock:
+            outcome = self.queue.accept_offline(offline, kiosk)
+            assert outcome.reply is not None
+            self.link.publish(self.topics.kiosk_reply(kiosk), outcome.reply)
+            self._publish_changes(outcome)
+
+    def _run_command(self, topic: str, payload: bytes) -> None:
+        segment = self.topics.segment(topic, "counter") or "unknown"
+        command = decode(CounterCommand, payload)
+        counter_id = parse_counter_id(segment)
+        if counter_id is None or self.config.counter(counter_id) is None:
+            raise Rejected("unknown_counter", f"Không có quầy {segment[:16]!r} (unknown counter).")
+        self.link.publish(self.topics.counter_reply(segment), self.command(counter_id, command))
+
+    def _answering(self, reply_topic: str, payload: bytes, handle: Callable[[], None]) -> None:
+        """Run a handler; whatever it refuses is answered on the sender's reply topic. A failure
+        that is not a refusal is a bug: its traceback is logged, and the sender still hears."""
         try:
-            offline = decode(OfflineTicket, payload)
-            with self._lock:
-                outcome = self.queue.accept_offline(offline, kiosk)
-                assert outcome.reply is not None
-                self.link.publish(reply_topic, outcome.reply)
-                self._publish_changes(outcome)
+            handle()
         except (ProtocolError, Rejected) as exc:
             self._reject(reply_topic, exc.code, exc.detail, payload)
-
-    def _on_command(self, topic: str, payload: bytes) -> None:
-        segment = self.topics.segment(topic, "counter") or "unknown"
-        reply_topic = self.topics.counter_reply(segment)
-        try:
-            command = decode(CounterCommand, payload)
-        except ProtocolError as exc:
-            self._reject(reply_topic, exc.code, exc.detail, payload)
-            return
-        counter_id = int(segment) if segment.isdigit() else -1
-        if self.config.counter(counter_id) is None:
-            self._reject(reply_topic, "unknown_counter",
-                         f"Không có quầy {segment!r} (unknown counter).", payload)
-            return
-        self.link.publish(reply_topic, self.command(counter_id, command))
+        except (sqlite3.Error, ValueError, TypeError, OverflowError, RecursionError):
+            log.exception("a message for %s could not be handled", reply_topic)
+            self._reject(reply_topic, "internal_error",
+                         "Máy chủ không xử lý được yêu cầu này (lỗi nội bộ đã được ghi lại).",
+                         payload)
 
     def _reject(self, reply_topic: str, code: str, detail: str, payload: bytes) -> None:
         log.warning("rejected a message for %s: %s: %s", reply_topic, code, detail)

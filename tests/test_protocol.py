@@ -11,9 +11,11 @@ from xephang.errors import ProtocolError
 from xephang.protocol import (
     CounterCommand,
     ErrorReply,
+    OfflineTicket,
     TicketRequest,
     Topics,
     decode,
+    parse_counter_id,
     reply_ids,
 )
 
@@ -33,15 +35,18 @@ def test_valid_request_round_trips() -> None:
 @pytest.mark.parametrize(
     ("payload", "code", "mentions"),
     [
-        (b"", "invalid_json", "not JSON"),
-        (b"\xff\xfe\x00", "invalid_json", "not UTF-8"),
-        (b"[1, 2]", "invalid_payload", "JSON object"),
+        (b"", "invalid_json", "không phải JSON"),
+        (b"\xff\xfe\x00", "invalid_json", "UTF-8"),
+        (b"[1, 2]", "invalid_payload", "đối tượng JSON"),
         (request(v=2), "unsupported_version", '"v": 1'),
+        (request(v=True), "unsupported_version", '"v": 1'),
+        (b'{"v": 1, "x": ' + b"[" * 3000 + b"]" * 3000 + b"}", "invalid_json", "lồng nhau"),
+        (b'{"v": 1, "x": ' + b"9" * 5000 + b"}", "invalid_json", "số quá dài"),
         (request(service="hộ tịch"), "invalid_payload", "service"),
         (request(priority="vip"), "invalid_payload", "priority"),
         (request(request_id="42"), "invalid_payload", "request_id"),
         (request(id_hash="0123456789ABCDEF-raw-id"), "invalid_payload", "id_hash"),
-        (b'{"v": 1, "request_id": "' + b"a" * 20000 + b'"}', "too_large", "limit"),
+        (b'{"v": 1, "request_id": "' + b"a" * 20000 + b'"}', "too_large", "giới hạn"),
     ],
 )
 def test_malformed_payloads_are_rejected_with_a_reason(payload: bytes, code: str,
@@ -70,3 +75,27 @@ def test_topics_follow_the_contract() -> None:
     assert topics.hall_state == "xephang/v1/phuong-ba-dinh/hall/state"
     assert topics.segment(topics.counter_command(12), "counter") == "12"
     assert topics.segment("other/root/counter/1/command", "counter") is None
+
+
+@pytest.mark.parametrize("args", [{"ticket": 10**20}, {"ticket": [1]}, {"ticket": {"a": 1}},
+                                  {"service": "x" * 65}, {f"k{i}": 1 for i in range(9)}])
+def test_command_args_are_small_flat_values(args: dict[str, object]) -> None:
+    payload = json.dumps({"v": 1, "command_id": str(uuid.uuid4()), "action": "rate", "args": args})
+    with pytest.raises(ProtocolError) as caught:
+        decode(CounterCommand, payload.encode())
+    assert caught.value.code == "invalid_payload"
+    assert caught.value.detail.startswith("Nội dung không hợp lệ — args")
+
+
+def test_a_ticket_time_outside_any_plausible_year_is_refused() -> None:
+    ticket = {"v": 1, "request_id": str(uuid.uuid4()), "id": "t1", "number": "1901",
+              "service": "HT", "issued_at": "9999-12-31T23:59:00-05:00", "ahead": 0, "eta_s": 0}
+    with pytest.raises(ProtocolError) as caught:
+        decode(OfflineTicket, json.dumps(ticket).encode())
+    assert "issued_at" in caught.value.detail
+
+
+@pytest.mark.parametrize(("segment", "expected"), [("5", 5), ("12", 12), ("²", None), ("٣", None),
+                                                   ("9" * 5000, None), ("-1", None), ("", None)])
+def test_a_counter_id_in_a_topic_is_ascii_digits(segment: str, expected: int | None) -> None:
+    assert parse_counter_id(segment) == expected

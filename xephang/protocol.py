@@ -13,7 +13,15 @@ from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    field_validator,
+)
 
 from xephang.errors import ProtocolError
 
@@ -30,10 +38,27 @@ ServiceCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]{0,7}$")]
 ShortText = Annotated[str, Field(max_length=128)]
 
 
+def _plausible(moment: datetime) -> datetime:
+    """A time this system could have written: converting year 9999 to a local zone overflows."""
+    if not 2000 <= moment.year <= 2999:
+        raise ValueError("time outside the years 2000-2999")
+    return moment
+
+
+Moment = Annotated[datetime, AfterValidator(_plausible)]
+
+
 class Message(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     v: Literal[1] = VERSION
+
+    @field_validator("v", mode="before")
+    @classmethod
+    def _integer_version(cls, value: object) -> object:
+        if type(value) is not int:  # JSON `true` is not the version 1
+            raise ValueError("v must be the integer 1")
+        return value
 
     def encode(self) -> bytes:
         return self.model_dump_json().encode("utf-8")
@@ -45,7 +70,7 @@ class Ticket(BaseModel):
     id: Annotated[str, Field(min_length=1, max_length=64)]
     number: Annotated[str, Field(pattern=r"^[0-9]{1,6}$")]
     service: ServiceCode
-    issued_at: datetime
+    issued_at: Moment
     ahead: int = Field(ge=0)
     eta_s: int = Field(ge=0)
     priority: Priority = "none"
@@ -80,10 +105,17 @@ class OfflineTicket(Ticket, Message):
     abandoned_request_id: UUID | None = None
 
 
+# A command's arguments are flat and small: a ticket id, a counter id, a service code, a rating.
+# Bounded scalars only, so nothing a sender puts there can overflow the database or nest deep.
+ArgKey = Annotated[str, Field(min_length=1, max_length=32)]
+ArgValue = (Annotated[int, Field(strict=True, ge=-(2**31), le=2**31 - 1)]
+            | StrictBool | Annotated[str, Field(max_length=64)] | None)
+
+
 class CounterCommand(Message):
     command_id: UUID
     action: CounterAction
-    args: dict[str, Any] = Field(default_factory=dict)
+    args: Annotated[dict[ArgKey, ArgValue], Field(max_length=8)] = Field(default_factory=dict)
 
 
 class CounterReply(Message):
@@ -99,7 +131,7 @@ class CounterState(Message):
     counter: int
     status: CounterStatus
     ticket: Ticket | None = None
-    since: datetime
+    since: Moment
 
 
 class RecentCall(BaseModel):
@@ -107,7 +139,7 @@ class RecentCall(BaseModel):
 
     number: str
     counter: int
-    at: datetime
+    at: Moment
 
 
 class HallState(Message):
@@ -131,7 +163,7 @@ class Event(Message):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     seq: int
-    at: datetime
+    at: Moment
     type: str
     ticket: str | None = None
     counter: int | None = None
@@ -157,48 +189,91 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def decode(model: type[M], payload: bytes) -> M:
-    """Parse and validate one payload, or raise ProtocolError(code, detail)."""
+    """Parse and validate one payload, or raise ProtocolError(code, detail) with a Vietnamese
+    detail; no payload, however malformed, escapes as another exception."""
     if len(payload) > MAX_PAYLOAD_BYTES:
-        raise ProtocolError(
-            "too_large", f"payload is {len(payload)} bytes; the limit is {MAX_PAYLOAD_BYTES}"
-        )
-    try:
-        data = json.loads(payload.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ProtocolError("invalid_json", f"payload is not UTF-8: {exc.reason}") from exc
-    except json.JSONDecodeError as exc:
-        raise ProtocolError("invalid_json", f"payload is not JSON: {exc.msg} at {exc.pos}") from exc
-    if not isinstance(data, dict):
-        raise ProtocolError("invalid_payload", "payload must be a JSON object")
-    if data.get("v") != VERSION:
-        raise ProtocolError("unsupported_version", f"expected \"v\": {VERSION}, got {data.get('v')!r}")
+        raise ProtocolError("too_large", f"Nội dung dài {len(payload)} byte, vượt giới hạn "
+                            f"{MAX_PAYLOAD_BYTES} byte.")
+    data = _json_object(payload)
+    version = data.get("v")
+    if type(version) is not int or version != VERSION:
+        raise ProtocolError("unsupported_version",
+                            f"Phiên bản phải là số nguyên \"v\": {VERSION}, nhận được {version!r:.20}.")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise ProtocolError("invalid_payload", _describe(exc)) from exc
 
 
+def _json_object(payload: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(payload.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ProtocolError("invalid_json", "Nội dung không phải văn bản UTF-8.") from exc
+    except json.JSONDecodeError as exc:
+        raise ProtocolError("invalid_json",
+                            f"Nội dung không phải JSON hợp lệ (lỗi ở vị trí {exc.pos}).") from exc
+    except RecursionError as exc:
+        raise ProtocolError("invalid_json", "Nội dung JSON lồng nhau quá sâu.") from exc
+    except ValueError as exc:  # e.g. an integer longer than Python converts (4,300 digits)
+        raise ProtocolError("invalid_json", "Nội dung JSON có số quá dài.") from exc
+    if not isinstance(data, dict):
+        raise ProtocolError("invalid_payload", "Nội dung phải là một đối tượng JSON.")
+    return data
+
+
 def reply_ids(payload: bytes) -> dict[str, str]:
     """Best effort: the request_id/command_id of a rejected payload, to echo in the error reply."""
     try:
-        data = json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return {}
-    if not isinstance(data, dict):
+        data = _json_object(payload)
+    except ProtocolError:
         return {}
     return {
         key: str(data[key])[:64]
         for key in ("request_id", "command_id")
-        if isinstance(data.get(key), str | int)
+        if isinstance(data.get(key), str)
     }
+
+
+# Pydantic's error types, said in Vietnamese; the key path stays as the sender wrote it.
+_PROBLEMS_VI = {
+    "missing": "thiếu trường bắt buộc",
+    "string_type": "phải là chuỗi ký tự",
+    "string_too_long": "chuỗi quá dài",
+    "string_too_short": "chuỗi quá ngắn",
+    "string_pattern_mismatch": "sai định dạng",
+    "int_type": "phải là số nguyên",
+    "int_parsing": "phải là số nguyên",
+    "int_from_float": "phải là số nguyên",
+    "bool_type": "phải là true hoặc false",
+    "less_than_equal": "số quá lớn",
+    "greater_than_equal": "số quá nhỏ",
+    "literal_error": "không phải giá trị được phép",
+    "uuid_parsing": "phải là một UUID",
+    "uuid_type": "phải là một UUID",
+    "datetime_parsing": "phải là thời điểm ISO 8601",
+    "datetime_type": "phải là thời điểm ISO 8601",
+    "datetime_from_date_parsing": "phải là thời điểm ISO 8601",
+    "dict_type": "phải là một đối tượng JSON",
+    "too_long": "có quá nhiều phần tử",
+    "value_error": "giá trị không hợp lệ",
+}
 
 
 def _describe(exc: ValidationError) -> str:
     parts = []
     for error in exc.errors(include_url=False)[:5]:
-        key = ".".join(str(p) for p in error["loc"]) or "payload"
-        parts.append(f"{key}: {error['msg']}")
-    return "; ".join(parts)
+        key = ".".join(str(p) for p in error["loc"]) or "nội dung"
+        parts.append(f"{key}: {_PROBLEMS_VI.get(error['type'], 'giá trị không hợp lệ')}")
+    return "Nội dung không hợp lệ — " + "; ".join(parts)
+
+
+def parse_counter_id(segment: str) -> int | None:
+    """A counter id as a topic writes it: ASCII digits only (`²` and `٣` are digits to Python but
+    name no counter here)."""
+    if segment.isascii() and segment.isdigit() and len(segment) <= 6:
+        return int(segment)
+    return None
 
 
 class Topics:

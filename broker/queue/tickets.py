@@ -153,7 +153,11 @@ class Queue:
             if tx.ticket(offline.id) is not None:
                 raise Rejected("duplicate_ticket", f"ticket id {offline.id} already exists")
             self._check_block(offline, kiosk)
-            row = tx.insert_ticket(self._offline_row(offline, kiosk))
+            new = self._offline_row(offline, kiosk)
+            if tx.offline_number_taken(new.day, new.number):
+                raise Rejected("duplicate_number", f"Số {new.number} ngày {new.day} đã được một "
+                               "phiếu in khi mất kết nối khác dùng (duplicate offline number).")
+            row = tx.insert_ticket(new)
             event = tx.append_event("ticket_offline", ticket=row.id, number=row.number,
                                     service=row.service, priority=row.priority, kiosk=kiosk)
             events = [event, *self._abandon(tx, offline, row)]

@@ -93,6 +93,12 @@ class TicketQueries(Queries):
         row = self.execute("SELECT * FROM tickets WHERE request_id = ?", (request_id,)).fetchone()
         return None if row is None else _ticket(row)
 
+    def offline_number_taken(self, day: str, number: str) -> bool:
+        """Whether an offline ticket of `day` already carries `number`."""
+        row = self.execute("SELECT 1 FROM tickets WHERE day = ? AND number = ? AND origin = 'offline'",
+                           (day, number)).fetchone()
+        return row is not None
+
     def live_ticket(self, day: str, service: str, id_hash: str) -> TicketRow | None:
         """The citizen's (by keyed ID hash) waiting ticket for a service today, if any."""
         row = self.execute("SELECT * FROM tickets WHERE id_hash = ? AND day = ? AND service = ?"
