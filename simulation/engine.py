@@ -5,16 +5,28 @@ one seed sees the same day."""
 from __future__ import annotations
 
 import heapq
-from collections import deque
 from dataclasses import dataclass, field
 
-from routing.call_rule import Candidate, Rule, ServiceLoad, ahead_of
+from routing.call_rule import Candidate, Rule, ServiceLoad
 from routing.estimate import Floor, ServiceTimes, eta_seconds
-from simulation.policies import PICKS, Line
+from simulation.policies import PICKS, Line, ServiceLine
 from simulation.profile import Citizen, Profile, at, break_starts, open_seconds
 from xephang.config import Counter, SiteConfig
 
 ARRIVE, DONE, BREAK, BACK, RETURN = range(5)
+
+
+@dataclass(frozen=True)
+class Happening:
+    """One step of a citizen's day, for writing the day into a broker database (history.py):
+    `kind` is issued, called, done, no_show, returning (sent for a missing paper) or returned."""
+
+    at_s: float
+    kind: str
+    citizen: int
+    counter: int | None = None
+    ahead: int = 0
+    eta_s: int = 0
 
 
 @dataclass
@@ -43,11 +55,12 @@ class Day:
     people: list[Citizen]
     now: float = 0.0
     records: list[Record] = field(default_factory=list)
+    trace: list[Happening] | None = None  # filled when given: every citizen's steps, in time order
 
     def __post_init__(self) -> None:
         self.desks = {c.id: Desk(c) for c in self.config.counters}
-        self.line = Line({s.code: [] for s in self.config.services},
-                         {c.id: deque() for c in self.config.counters})
+        self.line = Line({s.code: ServiceLine() for s in self.config.services},
+                         {c.id: ServiceLine() for c in self.config.counters})
         self.times = ServiceTimes.from_config(self.config.services, self.config.routing)
         self.pick = PICKS[self.policy]
         self.targets = {s.code: s.target_wait_min * 60.0 for s in self.config.services}
@@ -67,6 +80,10 @@ class Day:
             handlers[kind](ref)
         return self
 
+    def _note(self, kind: str, index: int, counter: int | None = None, **figures: int) -> None:
+        if self.trace is not None:
+            self.trace.append(Happening(self.now, kind, index, counter, **figures))
+
     def _push(self, when: float, kind: int, ref: int) -> None:
         self._seq += 1
         heapq.heappush(self._heap, (when, self._seq, kind, ref))
@@ -75,23 +92,31 @@ class Day:
     def _arrive(self, index: int) -> None:
         person = self.people[index]
         ticket = Candidate(str(index), person.service, person.priority, at(self.config, self.now))
-        ahead = ahead_of(ticket, self.line.by_service[person.service])
-        self.records.append(Record(person.service, eta_seconds(person.service, ahead, self.floor())))
-        self._enqueue(ticket, index, returning=False)
+        before = self.floor()  # what the newcomer is told: the hall as it was when they came
+        ahead = self._enqueue(ticket, index, returning=False)
+        self.records.append(Record(person.service, eta_seconds(person.service, ahead, before)))
+        self._note("issued", index, ahead=ahead, eta_s=self.records[-1].eta_s)
+        self._call_idle(ticket.service)
 
     def _return(self, index: int) -> None:
         person = self.people[index]
         ticket = Candidate(f"{index}r", person.service, person.priority, at(self.config, self.now),
                            returning=True)
         self._enqueue(ticket, index, returning=True)
+        self._note("returned", index)
+        self._call_idle(ticket.service)
 
-    def _enqueue(self, ticket: Candidate, index: int, returning: bool) -> None:
+    def _enqueue(self, ticket: Candidate, index: int, returning: bool) -> int:
+        """Put a ticket in its line; returns how many are ahead of it there."""
         self._visits[ticket.id] = (index, returning)
-        self.line.by_service[ticket.service].append(ticket)
+        ahead = self.line.by_service[ticket.service].add(ticket)
         if self.policy == "static":
-            self.line.by_counter[self._shortest_line(ticket.service)].append(ticket)
+            self.line.by_counter[self._shortest_line(ticket.service)].add(ticket)
+        return ahead
+
+    def _call_idle(self, service: str) -> None:
         for desk in self.desks.values():
-            if not desk.busy and not desk.on_break and ticket.service in desk.config.services:
+            if not desk.busy and not desk.on_break and service in desk.config.services:
                 self._call(desk)
 
     def _shortest_line(self, service: str) -> int:
@@ -116,6 +141,7 @@ class Day:
         duration = (person.second_service_s if returning
                     else self.profile.no_show_s if person.no_show else person.service_s)
         desk.busy, desk.ticket, desk.busy_s = True, chosen.id, desk.busy_s + duration
+        self._note("called", index, desk.config.id)
         self._push(self.now + duration, DONE, desk.config.id)
 
     def _done(self, counter_id: int) -> None:
@@ -125,8 +151,11 @@ class Day:
         if returning or not person.no_show:
             self.times.observe(person.service, person.second_service_s if returning
                                else person.service_s)
-        if person.returns and not returning and not person.no_show:
+        sent_away = person.returns and not returning and not person.no_show
+        if sent_away:
             self._push(self.now + self.profile.returning_after_s, RETURN, index)
+        ending = "returning" if sent_away else "no_show" if person.no_show and not returning else "done"
+        self._note(ending, index, counter_id)
         desk.busy, desk.ticket = False, None
         if desk.break_due:
             self._start_break(desk)

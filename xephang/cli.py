@@ -75,6 +75,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     demo.add_argument("--port-base", type=int, default=8000)
     demo.add_argument("--folder", type=Path, help="where tickets, logs and data go")
+    demo.add_argument("--history-days", type=int, default=0, metavar="N",
+                      help="start with N simulated days of history (ending yesterday)")
     demo.set_defaults(run=_run_demo)
 
     ticket = commands.add_parser("ticket", help="render a sample ticket as PNG")
@@ -89,9 +91,12 @@ def _parser() -> argparse.ArgumentParser:
 
     simulate = commands.add_parser("simulate", help="simulate a day through the real call rule")
     simulate.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
-    simulate.add_argument("--tickets", type=int, default=1200)
+    simulate.add_argument("--tickets", type=int, default=1200, help="tickets (a day's, with --days)")
     simulate.add_argument("--seed", type=int, default=1)
     simulate.add_argument("--policy", choices=("ours", "static", "fifo", "fifo-blind"), default="ours")
+    simulate.add_argument("--days", type=int,
+                          help="write this many days of history, ending yesterday, into --db")
+    simulate.add_argument("--db", type=Path, help="the broker's SQLite file (with --days)")
     simulate.set_defaults(run=_run_simulate)
 
     scan = commands.add_parser("scan", help="decode the QR codes in image files, one JSON line each")
@@ -209,7 +214,10 @@ def _run_display(args: argparse.Namespace) -> int:
 def _run_demo(args: argparse.Namespace) -> int:
     from xephang.demo import run_demo
 
-    return run_demo(load_config(args.config), args.config, args.port_base, args.folder)
+    if args.history_days < 0:
+        raise ValueError("demo: --history-days must not be negative")
+    return run_demo(load_config(args.config), args.config, args.port_base, args.folder,
+                    args.history_days)
 
 
 def _run_ticket(args: argparse.Namespace) -> int:
@@ -223,9 +231,21 @@ def _run_ticket(args: argparse.Namespace) -> int:
 
 def _run_simulate(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    if args.days is not None or args.db is not None:
+        return _run_history(args, config)
     from simulation.run import simulate
 
     print(json.dumps(simulate(config, args.policy, args.tickets, args.seed), ensure_ascii=False))
+    return 0
+
+
+def _run_history(args: argparse.Namespace, config: SiteConfig) -> int:
+    if args.days is None or args.db is None or args.days < 1 or args.tickets < 0:
+        raise ValueError("simulate: --days N (N >= 1) and --db FILE go together")
+    from simulation.history import history_into
+
+    print(json.dumps(history_into(config, args.db, args.days, args.tickets, args.seed),
+                     ensure_ascii=False))
     return 0
 
 

@@ -27,6 +27,7 @@ from xephang.mosquitto import Mosquitto
 log = logging.getLogger(__name__)
 READY_TIMEOUT_S = 30.0
 DEMO_PASSWORD = "xephang-demo"  # the demo's printed sign-ins; production has none until created
+DEMO_TICKETS_PER_DAY = 1000  # a ward center's ordinary day, for --history-days
 
 
 @dataclass(frozen=True)
@@ -67,9 +68,12 @@ def plan(config: SiteConfig, config_path: Path, port_base: int, folder: Path,
     return processes
 
 
-def run_demo(config: SiteConfig, config_path: Path, port_base: int, folder: Path | None) -> int:
+def run_demo(config: SiteConfig, config_path: Path, port_base: int, folder: Path | None,
+             history_days: int = 0) -> int:
     folder = (folder or Path("demo-run")).resolve()
     folder.mkdir(parents=True, exist_ok=True)
+    if history_days:
+        _write_history(config, folder / "xephang.db", history_days)
     mosquitto = Mosquitto(folder / "mosquitto").start()
     processes = plan(config, config_path, port_base, folder, mosquitto.url)
     busy = [p.port for p in processes if not port_is_free(p.port)]
@@ -134,6 +138,16 @@ def _answers(url: str) -> bool:
             return int(response.status) < 500
     except OSError:
         return False
+
+
+def _write_history(config: SiteConfig, db: Path, days: int) -> None:
+    """Simulated past days, so the statistics pages show something real-looking (days already in
+    the database are kept as they are)."""
+    from simulation.history import history_into
+
+    print(f"Đang tạo dữ liệu mô phỏng {days} ngày trước hôm nay…", flush=True)
+    written = history_into(config, db, days, DEMO_TICKETS_PER_DAY, seed=1)
+    print(f"Đã ghi {written['tickets']} vé của {written['days']} ngày làm việc.", flush=True)
 
 
 def demo_accounts(config: SiteConfig, db: Path) -> list[tuple[str, str, str]]:

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 
 
 def utc_now() -> datetime:
@@ -38,6 +38,11 @@ class Queries:
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
         """Raw SQL, for the store's own methods (and tests that read what was stored)."""
         return self._db.execute(sql, params)
+
+    def at(self, moment: datetime) -> Self:
+        """The same transaction seen at another moment: for writing history
+        (simulation/history.py), whose steps each carry their own time."""
+        return type(self)(self._db, moment)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

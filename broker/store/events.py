@@ -50,6 +50,10 @@ class EventQueries(Queries):
                             " WHERE t.day BETWEEN ? AND ? ORDER BY e.seq", (first_day, last_day))
         return [_event(row) for row in rows]
 
+    def last_event_seq(self) -> int:
+        row = self.execute("SELECT MAX(seq) AS seq FROM events").fetchone()
+        return int(row["seq"] or 0)
+
     def published_seq(self) -> int:
         """The newest event Mosquitto acknowledged on the `event` topic (0 before any)."""
         row = self.execute("SELECT value FROM settings WHERE key = 'event_published_seq'").fetchone()

@@ -89,6 +89,11 @@ class TicketQueries(Queries):
         row = self.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
         return None if row is None else _ticket(row)
 
+    def numbered_day(self, day: str) -> bool:
+        """Whether the broker has issued any number on this (local) day."""
+        row = self.execute("SELECT 1 FROM sequences WHERE day = ? LIMIT 1", (day,)).fetchone()
+        return row is not None
+
     def ticket_by_request(self, request_id: str) -> TicketRow | None:
         row = self.execute("SELECT * FROM tickets WHERE request_id = ?", (request_id,)).fetchone()
         return None if row is None else _ticket(row)
