@@ -31,7 +31,7 @@ class ServiceLine:
 
     @staticmethod
     def _class(candidate: Candidate) -> int:
-        return 0 if candidate.is_returning else 1 if candidate.is_priority else 2
+        return 0 if candidate.returning else 1 if candidate.is_priority else 2
 
     def add(self, candidate: Candidate) -> int:
         """Append a ticket issued now; returns how many are called before it (routing.ahead_of)."""
