@@ -8,9 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from xephang.errors import ProtocolError
 from xephang.mqtt import MqttLink
-from xephang.protocol import DeviceStatus, Topics, decode
+from xephang.protocol import DeviceStatus, Topics, decode_or_drop
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +39,8 @@ class Devices:
             with self._lock:
                 self._devices.pop(device_id, None)
             return
-        try:
-            status = decode(DeviceStatus, payload)
-        except ProtocolError as exc:
-            log.warning("bad status from device %s: %s", device_id, exc.detail)
+        status = decode_or_drop(DeviceStatus, topic, payload)
+        if status is None:
             return
         with self._lock:
             self._devices[device_id] = Device(device_id, status.status == "online", status.version,

@@ -28,7 +28,6 @@ from broker.queue.messages import (
 )
 from broker.queue.tickets import Outcome, Queue
 from broker.store.db import EventRow
-from routing.suggest import Suggestion
 from xephang.config import SiteConfig
 from xephang.errors import ProtocolError
 from xephang.mqtt import MqttLink
@@ -38,6 +37,7 @@ from xephang.protocol import (
     ErrorReply,
     HallState,
     OfflineTicket,
+    Suggestion,
     TicketRequest,
     Topics,
     decode,
@@ -232,4 +232,4 @@ class BrokerService:
             current = live.suggestions(tx, self.config)
         if current.suggestions != self._suggested:
             self._suggested = current.suggestions
-            self.link.publish(f"{self.topics.root}/suggestions", current, retain=True)
+            self.link.publish(self.topics.suggestions, current, retain=True)

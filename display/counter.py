@@ -13,14 +13,25 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from display import labels
 from display.guard import REPLY_TIMEOUT_S, PressGuard
-from display.inbox import decode_or_drop
-from display.labels import ACTIONS, BUTTONS_BROKEN, MQTT_LOST, RATINGS, counter_status
+from display.labels import ACTIONS, BUTTONS_BROKEN, MQTT_LOST
 from display.screen import PressOutcome
 from xephang.config import Display, SiteConfig
 from xephang.errors import ConfigError
+from xephang.labels import RATING_NAMES, counter_status
 from xephang.mqtt import MqttLink
-from xephang.protocol import CounterCommand, CounterReply, CounterState, Topics
+from xephang.protocol import (
+    ActionArgs,
+    CounterAction,
+    CounterCommand,
+    CounterReply,
+    CounterState,
+    RateArgs,
+    Topics,
+    TransferArgs,
+    decode_or_drop,
+)
 from xephang.web import EventHub
 
 log = logging.getLogger(__name__)
@@ -34,8 +45,7 @@ class CounterScreen:
         if display.counter is None:
             raise ConfigError(f"display {display.id}: a counter display needs `counter`")
         self.counter_id: int = display.counter
-        counter = config.counter(self.counter_id)
-        self._label = counter.label if counter is not None else f"Quầy {self.counter_id}"
+        self._label = config.counter_label(self.counter_id)
         self._config = config
         self._hub = hub
         self._guard = guard or PressGuard()
@@ -47,7 +57,7 @@ class CounterScreen:
         self._lock = threading.Lock()
         self._push_lock = threading.Lock()
         self._state: CounterState | None = None
-        self._pending: dict[str, str] = {}  # command_id -> action, for the reply's message
+        self._pending: dict[str, CounterAction] = {}  # command_id -> action, for the reply's message
         self._message: dict[str, Any] | None = None
         self._buttons_error: str | None = None
         self._last_ticket: str | None = None  # the ticket a rating is for, once service has ended
@@ -72,26 +82,27 @@ class CounterScreen:
     def press(self, action: str) -> PressOutcome:
         """Send `action` (a staff action or a rating) as one command, unless it is unknown, we are
         offline, it cannot apply, or it is a double press."""
-        if action in RATINGS:
-            return self._rate(action)
-        if action not in ACTIONS:
-            return PressOutcome("unknown_action", f"Không có thao tác {action!r}")
-        args: dict[str, Any] = {}
-        if action == "transfer":
+        if action in RATING_NAMES:
+            return self._rate(RateArgs.model_validate({"rating": action}))
+        staff = next((known for known in ACTIONS if known == action), None)
+        if staff is None:
+            return PressOutcome("unknown_action", labels.UNKNOWN_ACTION.format(action=action))
+        args: ActionArgs | None = None
+        if staff == "transfer":
             if self._transfer_service is None:
-                return PressOutcome("not_configured", "Chưa cấu hình nơi chuyển đến — báo quản lý")
-            args = {"service": self._transfer_service}
-        return self._send(action, args, self._guard, ACTIONS[action])
+                return PressOutcome("not_configured", labels.NOT_CONFIGURED)
+            args = TransferArgs(service=self._transfer_service)
+        return self._send(staff, args, self._guard, ACTIONS[staff])
 
-    def _rate(self, rating: str) -> PressOutcome:
+    def _rate(self, args: RateArgs) -> PressOutcome:
         with self._lock:
             ticket = self._rating_ticket()
         if ticket is None:
-            return PressOutcome("no_ticket", "Chưa có lượt phục vụ nào để đánh giá")
+            return PressOutcome("no_ticket", labels.NOTHING_TO_RATE)
         if ticket in self._rated:
-            return PressOutcome("already_rated", "Quý khách đã đánh giá lượt phục vụ này. Xin cảm ơn!")
-        outcome = self._send("rate", {"rating": rating, "ticket": ticket}, self._rating_guard,
-                             RATINGS[rating])
+            return PressOutcome("already_rated", labels.ALREADY_RATED)
+        outcome = self._send("rate", args.model_copy(update={"ticket": ticket}), self._rating_guard,
+                             RATING_NAMES[args.rating])
         if outcome.command_id is not None:
             with self._lock:
                 self._rating_of[outcome.command_id] = ticket
@@ -102,26 +113,21 @@ class CounterScreen:
         current = self._state.ticket if self._state is not None else None
         return current.id if current is not None else self._last_ticket
 
-    def _send(self, action: str, args: dict[str, Any], guard: PressGuard, label: str) -> PressOutcome:
+    def _send(self, action: CounterAction, args: ActionArgs | None, guard: PressGuard,
+              label: str) -> PressOutcome:
         if self._link is None or not self._link.connected.is_set():
             # Refused rather than queued: a command sent minutes later would surprise everyone.
             return PressOutcome("offline", MQTT_LOST)
-        command = CounterCommand.model_validate(
-            {"command_id": uuid.uuid4(), "action": action, "args": args})
+        command = CounterCommand.of(uuid.uuid4(), action, args)
         command_id = str(command.command_id)
         if not guard.try_begin(command_id):
             log.info("ignored %s: double press or still waiting for the last reply", action)
-            return PressOutcome("busy", "Đang chờ phản hồi của lệnh trước")
+            return PressOutcome("busy", labels.BUSY)
         self._remember(command_id, action)
         self._link.publish(self._command_topic, command)
         log.info("sent %s as command %s", action, command_id)
         _start_reply_timer(self._reply_overdue, command_id)
-        return PressOutcome("sent", f"Đã gửi: {label}", command_id)
-
-    def press_button(self, action: str) -> None:
-        """A physical button: the outcome goes to the log (the screen already shows it)."""
-        outcome = self.press(action)
-        log.info("button %s: %s", action, outcome.code)
+        return PressOutcome("sent", labels.SENT.format(label=label), command_id)
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
@@ -185,11 +191,11 @@ class CounterScreen:
             self._rating_of.pop(command_id, None)
             if self._pending.pop(command_id, None) is None:
                 return
-            self._message = {"ok": False, "text": "Máy chủ chưa phản hồi — vui lòng bấm lại"}
+            self._message = {"ok": False, "text": labels.NO_REPLY}
         log.warning("no reply to command %s within %.0f s", command_id, REPLY_TIMEOUT_S)
         self._push()
 
-    def _remember(self, command_id: str, action: str) -> None:
+    def _remember(self, command_id: str, action: CounterAction) -> None:
         with self._lock:
             self._pending[command_id] = action
             self._message = None
@@ -202,17 +208,18 @@ class CounterScreen:
             self._hub.publish("state", self.snapshot())
 
 
-def _reply_message(action: str, reply: CounterReply) -> dict[str, Any]:
+def _reply_message(action: CounterAction, reply: CounterReply) -> dict[str, Any]:
     if action == "rate":
         if reply.ok or reply.error == "already_rated":
-            return {"ok": True, "text": "Cảm ơn quý khách đã đánh giá!"}
-        return {"ok": False, "text": f"Chưa ghi nhận được đánh giá: {reply.detail or reply.error}"}
+            return {"ok": True, "text": labels.THANKS_FOR_RATING}
+        return {"ok": False, "text": labels.RATING_FAILED.format(reason=reply.detail or reply.error)}
+    name = ACTIONS[action]
     if not reply.ok:
-        reason = reply.detail or reply.error or "không rõ lý do"
-        return {"ok": False, "text": f"{ACTIONS[action]} không thực hiện được: {reason}"}
+        reason = reply.detail or reply.error or labels.NO_REASON
+        return {"ok": False, "text": labels.ACTION_FAILED.format(action=name, reason=reason)}
     if reply.ticket is not None and action in ("call_next", "recall"):
-        return {"ok": True, "text": f"Đã gọi số {reply.ticket.number}"}
-    return {"ok": True, "text": f"{ACTIONS[action]}: đã thực hiện"}
+        return {"ok": True, "text": labels.CALLED.format(number=reply.ticket.number)}
+    return {"ok": True, "text": labels.ACTION_DONE.format(action=name)}
 
 
 def _start_reply_timer(callback: Callable[[str], None], command_id: str) -> None:

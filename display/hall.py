@@ -14,12 +14,19 @@ from datetime import datetime
 from typing import Any
 
 from display.announce import REMEMBERED_CALLS, AnnouncementGate
-from display.inbox import decode_or_drop
-from display.labels import counter_status, wait_minutes
+from display.labels import wait_minutes
 from display.screen import PressOutcome
 from xephang.config import SiteConfig
+from xephang.labels import counter_status
 from xephang.mqtt import MqttLink
-from xephang.protocol import Announcement, CounterState, HallState, RecentCall, Topics
+from xephang.protocol import (
+    Announcement,
+    CounterState,
+    HallState,
+    RecentCall,
+    Topics,
+    decode_or_drop,
+)
 from xephang.web import EventHub
 
 log = logging.getLogger(__name__)
@@ -141,11 +148,6 @@ class HallScreen:
             self._hub.publish("state", self.snapshot())
 
 
-def counter_label(config: SiteConfig, counter_id: int) -> str:
-    counter = config.counter(counter_id)
-    return counter.label if counter is not None else f"Quầy {counter_id}"
-
-
 def hall_view(config: SiteConfig, state: HallState | None, counters: dict[int, CounterState],
               connected: bool) -> dict[str, Any]:
     """What a hall page shows, as JSON: the same shape for `/api/state` and the `state` event."""
@@ -168,7 +170,7 @@ def announce_view(config: SiteConfig, announcement: Announcement) -> dict[str, A
         "call_id": announcement.call_id,
         "number": announcement.number,
         "counter": announcement.counter,
-        "counter_label": counter_label(config, announcement.counter),
+        "counter_label": config.counter_label(announcement.counter),
         "text": announcement.text,
         "repeat": announcement.repeat,
     }
@@ -178,7 +180,7 @@ def _call_view(config: SiteConfig, call: RecentCall) -> dict[str, Any]:
     return {
         "number": call.number,
         "counter": call.counter,
-        "counter_label": counter_label(config, call.counter),
+        "counter_label": config.counter_label(call.counter),
         "at": call.at.isoformat(),
         "time": _local_hhmm(config, call.at),
     }
@@ -201,7 +203,7 @@ def _services_view(config: SiteConfig, state: HallState | None) -> list[dict[str
 def _counter_view(config: SiteConfig, state: CounterState) -> dict[str, Any]:
     return {
         "id": state.counter,
-        "label": counter_label(config, state.counter),
+        "label": config.counter_label(state.counter),
         "status": state.status,
         "status_label": counter_status(state.status),
         "number": state.ticket.number if state.ticket else None,

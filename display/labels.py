@@ -1,31 +1,21 @@
-"""Every Vietnamese word the displays show, in one place so wording is consistent and reviewable."""
+"""The Vietnamese words of the display pages and the counter unit, in one place so wording is
+consistent and reviewable. The names of contract words (a counter's status, a rating, a call) are
+shared with the staff and manager pages and come from `xephang/labels.py`.
+"""
 
 from __future__ import annotations
 
 from typing import Final
 
-COUNTER_STATUS: Final[dict[str, str]] = {
-    "idle": "Đang chờ gọi số",
-    "calling": "Đang gọi",
-    "serving": "Đang phục vụ",
-    "paused": "Tạm dừng",
-    "closed": "Đóng",
-}
+from xephang.protocol import StaffAction
 
 # The staff actions a counter unit offers, in the order its buttons appear on the page.
-ACTIONS: Final[dict[str, str]] = {
+ACTIONS: Final[dict[StaffAction, str]] = {
     "call_next": "Gọi số tiếp",
     "recall": "Gọi lại",
     "no_show": "Vắng mặt",
     "transfer": "Chuyển",
     "done": "Hoàn thành",
-}
-
-# The citizen's rating buttons; the keys are the broker's `rate` values.
-RATINGS: Final[dict[str, str]] = {
-    "very_satisfied": "Rất hài lòng",
-    "satisfied": "Hài lòng",
-    "unsatisfied": "Không hài lòng",
 }
 
 WEEKDAYS: Final[tuple[str, ...]] = (
@@ -34,10 +24,24 @@ WEEKDAYS: Final[tuple[str, ...]] = (
 
 MQTT_LOST: Final = "Mất kết nối với máy chủ xếp hàng — đang kết nối lại…"
 BUTTONS_BROKEN: Final = "Không đọc được nút bấm của quầy — báo kỹ thuật viên"
+NO_BUTTONS: Final = "Màn hình này không có nút bấm"
 
+# What a press on a counter unit answers at once, by outcome code.
+UNKNOWN_ACTION: Final = "Không có thao tác {action!r}"
+NOT_CONFIGURED: Final = "Chưa cấu hình nơi chuyển đến — báo quản lý"
+NOTHING_TO_RATE: Final = "Chưa có lượt phục vụ nào để đánh giá"
+ALREADY_RATED: Final = "Quý khách đã đánh giá lượt phục vụ này. Xin cảm ơn!"
+BUSY: Final = "Đang chờ phản hồi của lệnh trước"
+SENT: Final = "Đã gửi: {label}"
 
-def counter_status(status: str | None) -> str:
-    return COUNTER_STATUS.get(status or "", "Chưa có thông tin")
+# What the unit shows once the broker has answered (or not).
+NO_REPLY: Final = "Máy chủ chưa phản hồi — vui lòng bấm lại"
+THANKS_FOR_RATING: Final = "Cảm ơn quý khách đã đánh giá!"
+RATING_FAILED: Final = "Chưa ghi nhận được đánh giá: {reason}"
+ACTION_FAILED: Final = "{action} không thực hiện được: {reason}"
+NO_REASON: Final = "không rõ lý do"
+CALLED: Final = "Đã gọi số {number}"
+ACTION_DONE: Final = "{action}: đã thực hiện"
 
 
 def wait_minutes(eta_s: int | None) -> int | None:

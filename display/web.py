@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, render_template
 
-from display.labels import ACTIONS, MQTT_LOST, WEEKDAYS
+from display.labels import ACTIONS, MQTT_LOST, NO_BUTTONS, WEEKDAYS
 from display.screen import Screen
 from xephang.config import SiteConfig
 from xephang.web import EventHub
@@ -41,7 +41,7 @@ def create_app(screen: Screen, hub: EventHub, config: SiteConfig) -> Flask:
     def press(action: str) -> tuple[Response, int]:
         outcome = screen.press(action)
         if outcome is None:
-            return jsonify(ok=False, error="not_found", detail="Màn hình này không có nút bấm"), 404
+            return jsonify(ok=False, error="not_found", detail=NO_BUTTONS), 404
         body = {"ok": outcome.ok, "code": outcome.code, "detail": outcome.detail,
                 "command_id": outcome.command_id}
         return jsonify(body), _PRESS_STATUS[outcome.code]

@@ -34,8 +34,7 @@ from kiosk.scan_rules import Choose, Intent, Tell, interpret
 from kiosk.ticket_text import PRIORITY_NAMES
 from routing.wait_range import wait_text
 from xephang.config import SiteConfig
-from xephang.errors import ProtocolError
-from xephang.protocol import Priority, Ticket, TicketReply, TicketRequest, decode
+from xephang.protocol import Priority, Ticket, TicketReply, TicketRequest, decode_or_drop
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +42,10 @@ NO_ANSWER = "Máy chủ chưa phản hồi, vui lòng bấm lại hoặc liên h
 REFUSED = "Không lấy được số thứ tự, vui lòng liên hệ cán bộ hướng dẫn"
 BUSY_SCAN = "Ki-ốt đang in phiếu khác, vui lòng quét lại sau giây lát"
 UNEXPECTED = "Ki-ốt gặp lỗi, vui lòng bấm lại hoặc liên hệ cán bộ hướng dẫn"
+# What the citizen reads for each refusal the broker sends (broker/queue/tickets.py); any other
+# reason reads REFUSED.
 REFUSALS = {
     "unknown_service": "Dịch vụ này hiện không cấp số, vui lòng liên hệ cán bộ hướng dẫn",
-    "closed": "Trung tâm đã hết giờ cấp số, mời bạn quay lại vào giờ làm việc",
-    "service_closed": "Dịch vụ này đã hết giờ cấp số hôm nay, vui lòng liên hệ cán bộ hướng dẫn",
     "numbers_exhausted": "Dịch vụ này đã hết số thứ tự hôm nay, vui lòng liên hệ cán bộ hướng dẫn",
     "clock_wrong": "Máy chủ đang chờ chỉnh lại đồng hồ, vui lòng liên hệ cán bộ hướng dẫn",
 }
@@ -193,11 +192,12 @@ class Kiosk:
 
     def handle_reply(self, payload: bytes) -> None:
         """A message on `kiosk/{id}/reply`: wake the request it answers; drop anything else."""
-        try:
-            reply = decode(TicketReply, payload)
-        except ProtocolError as exc:
-            log.warning("dropped a malformed reply: %s", exc)
-            return
+        reply = decode_or_drop(TicketReply, "kiosk/reply", payload)
+        if reply is not None:
+            self.answer(reply)
+
+    def answer(self, reply: TicketReply) -> None:
+        """Wake the request `reply` answers; a late or repeated reply is only logged."""
         with self._lock:
             pending = self._pending
             if pending is not None and pending.request.request_id == reply.request_id:

@@ -1,10 +1,10 @@
 """Issuing from the kiosk's own number block when the queue server does not answer.
 
 The block (`[[kiosks]] offline`, validated apart from the broker's numbers and every other kiosk's)
-makes a collision impossible: the printed number is `{prefix}{seq:03d}` with `seq` inside this kiosk's
-block for the service and day. People ahead and the wait are estimated from the last hall state the
-broker published (retained, so a kiosk that started during the outage still has it if it ever saw
-the broker) plus this kiosk's own undelivered offline tickets.
+makes a collision impossible: the printed number is `ticket_number(prefix, seq)` with `seq` inside
+this kiosk's block for the service and day. People ahead and the wait are estimated from the last
+hall state the broker published (retained, so a kiosk that started during the outage still has it if
+it ever saw the broker) plus this kiosk's own undelivered offline tickets.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from datetime import datetime
 from kiosk.outbox import Outbox
 from kiosk.scan_rules import Intent
 from xephang.config import OfflineBlock, Service, SiteConfig
-from xephang.protocol import HallState, OfflineTicket
+from xephang.protocol import HallState, OfflineTicket, ticket_number
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class OfflineIssuer:
 
         def make(seq: int) -> OfflineTicket:
             return OfflineTicket(request_id=uuid.uuid4(), id=uuid.uuid4().hex,
-                                 number=f"{service.prefix}{seq:03d}", service=service.code,
+                                 number=ticket_number(service.prefix, seq), service=service.code,
                                  issued_at=issued_at, ahead=ahead, eta_s=round(ahead * per_person),
                                  priority=intent.priority, abandoned_request_id=abandoned)
 

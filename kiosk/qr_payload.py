@@ -25,6 +25,8 @@ from datetime import date, datetime
 from typing import Any, Literal
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from xephang.protocol import SERVICE_CODE
+
 log = logging.getLogger(__name__)
 
 Kind = Literal["cccd", "booking", "dossier", "ticket", "unknown"]
@@ -46,7 +48,7 @@ MSG_BAD_CCCD = "Không đọc được thông tin trên Căn cước công dân.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _TOKEN = r"[A-Za-z0-9_-]"
 _BOOKING = re.compile(
-    rf"^XH1\.B\.(?P<site>[a-z0-9][a-z0-9-]{{0,39}})\.(?P<service>[A-Z][A-Z0-9]{{0,7}})\."
+    rf"^XH1\.B\.(?P<site>[a-z0-9][a-z0-9-]{{0,39}})\.(?P<service>{SERVICE_CODE})\."
     rf"(?P<slot>\d{{12}})\.(?P<booking_id>{_TOKEN}{{1,40}})\.(?P<mac>[0-9A-Fa-f]{{16}})$"
 )
 _TICKET_CODE = re.compile(rf"^XH1\.T\.(?P<ticket_id>{_TOKEN}{{1,64}})$")

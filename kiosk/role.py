@@ -20,10 +20,18 @@ from kiosk.ticket import print_ticket_parts, ticket_parts
 from kiosk.web import create_app
 from xephang.config import Kiosk as KioskSection
 from xephang.config import SiteConfig
-from xephang.errors import ConfigError, ProtocolError
+from xephang.errors import ConfigError
 from xephang.health import ClockWatch, DeviceProblems
 from xephang.mqtt import MqttLink
-from xephang.protocol import HallState, OfflineTicket, Priority, TicketReply, TicketRequest, Topics, decode
+from xephang.protocol import (
+    HallState,
+    OfflineTicket,
+    Priority,
+    TicketReply,
+    TicketRequest,
+    Topics,
+    decode_or_drop,
+)
 from xephang.web import EventHub, WebServer
 
 log = logging.getLogger(__name__)
@@ -110,9 +118,8 @@ class KioskRole:
 
     def start(self) -> None:
         log.info("kiosk %s printing on %s", self.section.id, describe(self.printer))
-        self.link.subscribe(self.topics.kiosk_reply(self.section.id),
-                            lambda _topic, payload: self._on_reply(payload))
-        self.link.subscribe(self.topics.hall_state, lambda _topic, payload: self._on_hall(payload))
+        self.link.subscribe(self.topics.kiosk_reply(self.section.id), self._on_reply)
+        self.link.subscribe(self.topics.hall_state, self._on_hall)
         if self.sender is not None:
             self.link.on_connect(self.sender.wake)
             self.sender.start()
@@ -156,23 +163,17 @@ class KioskRole:
             return
         self.kiosk.press(service, priority)
 
-    def _on_reply(self, payload: bytes) -> None:
+    def _on_reply(self, topic: str, payload: bytes) -> None:
         """Replies to offline tickets go to the outbox sender; the rest to the kiosk."""
-        if self.sender is not None:
-            try:
-                if self.sender.handle_reply(decode(TicketReply, payload)):
-                    return
-            except ProtocolError:
-                pass  # the kiosk logs and drops it
-        self.kiosk.handle_reply(payload)
-
-    def _on_hall(self, payload: bytes) -> None:
-        try:
-            hall = decode(HallState, payload)
-        except ProtocolError as exc:
-            log.warning("dropped a malformed hall state: %s", exc)
+        reply = decode_or_drop(TicketReply, topic, payload)
+        if reply is None:
             return
-        if self.offline is not None:
+        if self.sender is None or not self.sender.handle_reply(reply):
+            self.kiosk.answer(reply)
+
+    def _on_hall(self, topic: str, payload: bytes) -> None:
+        hall = decode_or_drop(HallState, topic, payload)
+        if hall is not None and self.offline is not None:
             self.offline.note_hall(hall)
 
     def _make_scanner(self) -> QrScanner | None:

@@ -25,7 +25,7 @@ from kiosk.errors import FontsMissing
 from kiosk.ticket_text import Style, TextBlock, status_url, ticket_blocks
 from xephang.config import SiteConfig
 from xephang.errors import ConfigError
-from xephang.protocol import Ticket
+from xephang.protocol import Ticket, ticket_number
 
 DEFAULT_FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 REGULAR, BOLD = "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"
@@ -223,7 +223,7 @@ def sample_ticket(config: SiteConfig, service_code: str) -> Ticket:
     if service is None:
         valid = ", ".join(s.code for s in config.services)
         raise ConfigError(f"unknown service {service_code!r}; valid codes: {valid}")
-    return Ticket(id="mau-0001", number=f"{service.prefix}{service.start + 22:03d}",
+    return Ticket(id="mau-0001", number=ticket_number(service.prefix, service.start + 22),
                   service=service.code, issued_at=datetime.now(config.site.zone),
                   ahead=4, eta_s=17 * 60)
 

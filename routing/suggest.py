@@ -1,36 +1,18 @@
 """Suggestions for the manager: a service whose predicted wait exceeds its target, and a counter that
-could switch to help it. Published retained on `xephang/v1/{site}/suggestions` and shown in
-`/api/state`.
+could switch to help it. The broker publishes them retained as the protocol's `Suggestions` on
+`xephang/v1/{site}/suggestions` and shows them in `/api/state`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-
-from pydantic import BaseModel, ConfigDict
 
 from routing.estimate import Floor, eta_seconds
 from xephang.config import Counter, Service, SiteConfig
-from xephang.protocol import Message
+from xephang.protocol import Suggestion
 
 # A counter can help when every service it serves is predicted under this share of its target.
 SPARE_SHARE = 0.5
-
-
-class Suggestion(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    service: str
-    predicted_wait_s: int
-    target_s: int
-    counter: int | None  # the counter that could switch to help, or None when none can
-    text: str  # the Vietnamese sentence for the admin board
-
-
-class Suggestions(Message):
-    at: datetime
-    suggestions: list[Suggestion]
 
 
 def suggest(config: SiteConfig, floor: Floor, counters: Sequence[Counter]) -> list[Suggestion]:

@@ -130,15 +130,15 @@ def test_without_a_connection_nothing_is_sent_and_the_citizen_is_told(config: Si
 
 
 def test_a_refusal_is_explained_in_vietnamese(config: SiteConfig) -> None:
-    def closed(request: TicketRequest) -> TicketReply:
-        return TicketReply(request_id=request.request_id, ok=False, error="closed",
-                           detail="outside opening hours")
+    def exhausted(request: TicketRequest) -> TicketReply:
+        return TicketReply(request_id=request.request_id, ok=False, error="numbers_exhausted",
+                           detail="Dịch vụ DD đã cấp hết số hôm nay (last = 799).")
 
-    harness = Harness(config, FakeServer(closed))
+    harness = Harness(config, FakeServer(exhausted))
     harness.kiosk.press("DD")
     status = harness.outcome()
-    assert (status.state, status.message) == ("error", REFUSALS["closed"])
-    assert "outside opening hours" in status.detail
+    assert (status.state, status.message) == ("error", REFUSALS["numbers_exhausted"])
+    assert "last = 799" in status.detail
 
 
 def test_a_broken_printer_still_tells_the_citizen_the_number(config: SiteConfig) -> None:

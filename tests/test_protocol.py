@@ -9,14 +9,20 @@ import pytest
 
 from xephang.errors import ProtocolError
 from xephang.protocol import (
+    BadArgument,
     CounterCommand,
     ErrorReply,
     OfflineTicket,
+    RateArgs,
     TicketRequest,
     Topics,
+    TransferArgs,
     decode,
     parse_counter_id,
+    parse_number,
+    read_args,
     reply_ids,
+    ticket_number,
 )
 
 
@@ -73,6 +79,7 @@ def test_topics_follow_the_contract() -> None:
     assert topics.kiosk_request("kiosk-1") == "xephang/v1/phuong-ba-dinh/kiosk/kiosk-1/request"
     assert topics.counter_state(5) == "xephang/v1/phuong-ba-dinh/counter/5/state"
     assert topics.hall_state == "xephang/v1/phuong-ba-dinh/hall/state"
+    assert topics.suggestions == "xephang/v1/phuong-ba-dinh/suggestions"
     assert topics.segment(topics.counter_command(12), "counter") == "12"
     assert topics.segment("other/root/counter/1/command", "counter") is None
 
@@ -99,3 +106,38 @@ def test_a_ticket_time_outside_any_plausible_year_is_refused() -> None:
                                                    ("9" * 5000, None), ("-1", None), ("", None)])
 def test_a_counter_id_in_a_topic_is_ascii_digits(segment: str, expected: int | None) -> None:
     assert parse_counter_id(segment) == expected
+def test_a_number_is_the_prefix_then_three_digits_and_reads_back() -> None:
+    assert ticket_number(1, 23) == "1023"
+    assert ticket_number(9, 999) == "9999"
+    assert parse_number("2801") == (2, 801)
+    for bad in ("0023", "123", "12345", "1a23", ""):
+        assert parse_number(bad) is None
+
+
+def test_a_command_is_sent_with_its_actions_args_as_a_plain_object() -> None:
+    command_id = uuid.uuid4()
+    transfer = CounterCommand.of(command_id, "transfer", TransferArgs(service="TKQ"))
+    assert json.loads(transfer.encode())["args"] == {"service": "TKQ"}
+    assert json.loads(CounterCommand.of(command_id, "call_next").encode())["args"] == {}
+    with pytest.raises(TypeError):
+        CounterCommand.of(command_id, "rate", TransferArgs(counter=2))
+
+
+@pytest.mark.parametrize(("args", "code"), [
+    ({"counter": "5"}, "unknown_counter"),
+    ({"counter": True}, "unknown_counter"),
+    ({"service": "tkq"}, "unknown_service"),
+    ({"service": 7}, "unknown_service"),
+])
+def test_a_bad_transfer_argument_carries_its_own_code(args: dict[str, object], code: str) -> None:
+    with pytest.raises(BadArgument) as caught:
+        read_args(TransferArgs, args)
+    assert (caught.value.code, caught.value.value) == (code, next(iter(args.values())))
+
+
+def test_a_rating_must_be_one_of_the_three() -> None:
+    assert read_args(RateArgs, {"rating": "satisfied", "ticket": "t-1"}).ticket == "t-1"
+    for args in ({"rating": "great"}, {}):
+        with pytest.raises(BadArgument) as caught:
+            read_args(RateArgs, args)
+        assert caught.value.code == "invalid_rating"

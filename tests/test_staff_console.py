@@ -90,7 +90,7 @@ def test_staff_work_a_counter_by_keyboard(browser: Any, url: str, role: BrokerRo
     page.keyboard.press("n")
     expect(message).to_contain_text("tạm dừng;")
     page.keyboard.press("m")
-    expect(status).to_have_text("Đang rảnh")
+    expect(status).to_have_text("Đang chờ gọi số")
     expect(message).to_have_text("Quầy mở lại.")
     page.keyboard.press("n")
     expect(number).to_have_text("2003")

@@ -25,11 +25,10 @@ from tests.processes import WebSession, staff_session
 from tests.test_broker_support import ask_ticket, command, wait_ready
 from xephang.config import SiteConfig
 from xephang.mosquitto import Mosquitto
-from xephang.protocol import Topics
+from xephang.protocol import RATINGS, Topics
 
 DAY = "2026-11-23"
 SERVICES = ("HT", "CT")
-RATINGS = ("very_satisfied", "satisfied", "unsatisfied")
 
 
 class Clock:

@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from xephang.errors import ConfigError
+from xephang.labels import counter_label
+from xephang.protocol import Rating, ServiceCode, StaffAction
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
-ServiceCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]{0,7}$")]
 BcmPin = Annotated[int, Field(ge=2, le=27)]
 
 
@@ -96,7 +97,7 @@ class Counter(Section):
 
     @property
     def label(self) -> str:
-        return self.name or f"Quầy {self.id}"
+        return self.name or counter_label(self.id)
 
 
 class PrinterSection(Section):
@@ -159,10 +160,6 @@ class ScanSection(Section):
     booking_early_min: int = Field(default=30, ge=0, le=240)
     booking_late_min: int = Field(default=15, ge=0, le=240)
     choice_timeout_s: float = Field(default=60.0, gt=0, le=600)
-
-
-StaffAction = Literal["call_next", "recall", "no_show", "done", "transfer", "pause", "resume"]
-Rating = Literal["very_satisfied", "satisfied", "unsatisfied"]
 
 
 class VoiceSection(Section):
@@ -290,6 +287,11 @@ class SiteConfig(Section):
 
     def counter(self, counter_id: int) -> Counter | None:
         return next((c for c in self.counters if c.id == counter_id), None)
+
+    def counter_label(self, counter_id: int) -> str:
+        """A counter's name, also for one the site file does not (or no longer) list."""
+        counter = self.counter(counter_id)
+        return counter.label if counter is not None else counter_label(counter_id)
 
     def kiosk(self, kiosk_id: str) -> Kiosk | None:
         return next((k for k in self.kiosks if k.id == kiosk_id), None)

@@ -9,8 +9,11 @@ receiver; a missing or ill-typed key is an error.
 from __future__ import annotations
 
 import json
+import logging
+import re
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Final, Literal, TypeVar, get_args
 from uuid import UUID
 
 from pydantic import (
@@ -19,23 +22,46 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    StrictInt,
     ValidationError,
     field_validator,
 )
 
 from xephang.errors import ProtocolError
 
+log = logging.getLogger(__name__)
+
 VERSION: Literal[1] = 1
 MAX_PAYLOAD_BYTES = 16 * 1024
 
 Priority = Literal["none", "elderly", "disabled", "pregnant", "merit", "appointment"]
 Source = Literal["button", "cccd", "booking", "dossier"]
-CounterAction = Literal[
-    "call_next", "recall", "no_show", "done", "transfer", "pause", "resume", "rate"
-]
+# What a staff member presses at a counter; a citizen's `rate` is the one other counter action.
+StaffAction = Literal["call_next", "recall", "no_show", "done", "transfer", "pause", "resume"]
+CounterAction = Literal[StaffAction, "rate"]
 CounterStatus = Literal["idle", "calling", "serving", "paused", "closed"]
-ServiceCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]{0,7}$")]
+Rating = Literal["very_satisfied", "satisfied", "unsatisfied"]
+RATINGS: Final[tuple[Rating, ...]] = get_args(Rating)
+
+# A service code without anchors, for patterns that embed it (the booking QR code).
+SERVICE_CODE: Final = r"[A-Z][A-Z0-9]{0,7}"
+ServiceCode = Annotated[str, Field(pattern=rf"^{SERVICE_CODE}$")]
 ShortText = Annotated[str, Field(max_length=128)]
+TicketId = Annotated[str, Field(min_length=1, max_length=64)]
+
+_NUMBER = re.compile(r"^([1-9])([0-9]{3})$")
+
+
+def ticket_number(prefix: int, seq: int) -> str:
+    """The printed and called number: the service's prefix digit, then the day's sequence in three
+    digits (prefix 1, seq 23 -> "1023")."""
+    return f"{prefix}{seq:03d}"
+
+
+def parse_number(number: str) -> tuple[int, int] | None:
+    """(prefix, seq) of a number `ticket_number` made, or None for anything else."""
+    match = _NUMBER.match(number)
+    return (int(match[1]), int(match[2])) if match else None
 
 
 def _plausible(moment: datetime) -> datetime:
@@ -67,7 +93,7 @@ class Message(BaseModel):
 class Ticket(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    id: Annotated[str, Field(min_length=1, max_length=64)]
+    id: TicketId
     number: Annotated[str, Field(pattern=r"^[0-9]{1,6}$")]
     service: ServiceCode
     issued_at: Moment
@@ -112,10 +138,73 @@ ArgValue = (Annotated[int, Field(strict=True, ge=-(2**31), le=2**31 - 1)]
             | StrictBool | Annotated[str, Field(max_length=64)] | None)
 
 
+class ActionArgs(BaseModel):
+    """The `args` of an action that takes none (call_next, recall, no_show, done, pause, resume)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class TransferArgs(ActionArgs):
+    """To one counter (`counter`; the service defaults to the ticket's own), or to a service's line
+    (`service`)."""
+
+    counter: StrictInt | None = None
+    service: ServiceCode | None = None
+
+
+class RateArgs(ActionArgs):
+    """The citizen's rating of a served ticket; `ticket` defaults to the counter's current or last."""
+
+    rating: Rating
+    ticket: TicketId | None = None
+
+
+ACTION_ARGS: Final[dict[CounterAction, type[ActionArgs]]] = {
+    "call_next": ActionArgs, "recall": ActionArgs, "no_show": ActionArgs, "done": ActionArgs,
+    "pause": ActionArgs, "resume": ActionArgs, "transfer": TransferArgs, "rate": RateArgs,
+}
+# The reply's error code for a bad value of each argument.
+ARG_ERRORS: Final[dict[str, str]] = {
+    "service": "unknown_service", "counter": "unknown_counter", "rating": "invalid_rating",
+    "ticket": "no_ticket",
+}
+A = TypeVar("A", bound=ActionArgs)
+
+
+class BadArgument(ProtocolError):
+    """One of a command's `args` is missing or invalid; `code` is the argument's ARG_ERRORS code."""
+
+    def __init__(self, argument: str, value: Any, detail: str) -> None:
+        super().__init__(ARG_ERRORS.get(argument, "invalid_payload"), detail)
+        self.argument = argument
+        self.value = value
+
+
 class CounterCommand(Message):
     command_id: UUID
     action: CounterAction
+    # Flat and small on the wire, so that the receiver answers a bad argument with its own code
+    # (ARG_ERRORS) rather than rejecting the whole payload; `read_args` gives the action's model.
     args: Annotated[dict[ArgKey, ArgValue], Field(max_length=8)] = Field(default_factory=dict)
+
+    @classmethod
+    def of(cls, command_id: UUID, action: CounterAction,
+           args: ActionArgs | None = None) -> CounterCommand:
+        """The command a sender publishes, its `args` from the action's model."""
+        if args is not None and type(args) is not ACTION_ARGS[action]:
+            raise TypeError(f"{action} takes {ACTION_ARGS[action].__name__}, not {type(args).__name__}")
+        wire = args.model_dump(mode="json", exclude_none=True) if args is not None else {}
+        return cls(command_id=command_id, action=action, args=wire)
+
+
+def read_args(model: type[A], args: Mapping[str, Any]) -> A:
+    """A command's `args` as its action's model (ACTION_ARGS), or BadArgument."""
+    try:
+        return model.model_validate(dict(args))
+    except ValidationError as exc:
+        loc = exc.errors(include_url=False)[0]["loc"]
+        argument = str(loc[0]) if loc else ""
+        raise BadArgument(argument, args.get(argument), _describe(exc)) from exc
 
 
 class CounterReply(Message):
@@ -157,6 +246,23 @@ class Announcement(Message):
     # When the call was made (the broker's clock, as a counter state's `since`): a display tells
     # from it whether a counter state it holds is newer than the call. Optional for older senders.
     at: datetime | None = None
+
+
+class Suggestion(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    service: str
+    predicted_wait_s: int
+    target_s: int
+    counter: int | None  # the counter that could switch to help, or None when none can
+    text: str  # the Vietnamese sentence for the admin board
+
+
+class Suggestions(Message):
+    """Retained on `suggestions`: the services predicted over their target and who could help."""
+
+    at: datetime
+    suggestions: list[Suggestion]
 
 
 class Event(Message):
@@ -220,6 +326,15 @@ def _json_object(payload: bytes) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ProtocolError("invalid_payload", "Nội dung phải là một đối tượng JSON.")
     return data
+
+
+def decode_or_drop(model: type[M], topic: str, payload: bytes) -> M | None:
+    """For a topic with nobody to answer: the message, or None after logging why it was dropped."""
+    try:
+        return decode(model, payload)
+    except ProtocolError as exc:
+        log.warning("dropped a %s on %s: %s", model.__name__, topic, exc)
+        return None
 
 
 def reply_ids(payload: bytes) -> dict[str, str]:
@@ -307,6 +422,10 @@ class Topics:
     @property
     def hall_announce(self) -> str:
         return f"{self.root}/hall/announce"
+
+    @property
+    def suggestions(self) -> str:
+        return f"{self.root}/suggestions"
 
     @property
     def event(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from broker.errors import Rejected
 from broker.queue import live
@@ -18,9 +18,24 @@ from broker.queue.messages import announcement
 from broker.store.db import CounterRow, EventRow, TicketRow, Tx
 from routing.call_rule import choose_next
 from xephang.config import Counter, SiteConfig
-from xephang.protocol import Announcement
+from xephang.protocol import (
+    RATINGS,
+    ActionArgs,
+    Announcement,
+    BadArgument,
+    RateArgs,
+    TransferArgs,
+    read_args,
+)
 
-RATINGS = ("very_satisfied", "satisfied", "unsatisfied")
+A = TypeVar("A", bound=ActionArgs)
+# What the reply says of a bad argument, by argument (its code is the protocol's ARG_ERRORS).
+BAD_ARGUMENT: dict[str, Callable[[Any], str]] = {
+    "counter": lambda value: f"Không có quầy {value!r} để chuyển sang (unknown counter).",
+    "service": lambda value: f"Không có dịch vụ {value!r} để chuyển sang (unknown service).",
+    "rating": lambda _: f"Đánh giá phải là một trong {', '.join(RATINGS)}.",
+    "ticket": lambda _: "Không có lượt phục vụ nào để đánh giá (nothing to rate).",
+}
 
 
 @dataclass
@@ -28,7 +43,7 @@ class Step:
     tx: Tx
     config: SiteConfig
     counter_config: Counter
-    args: dict[str, Any]
+    args: dict[str, Any]  # as sent; an action reads them with `arguments`
     events: list[EventRow] = field(default_factory=list)
     announcements: list[Announcement] = field(default_factory=list)
     account: str | None = None  # the staff account that pressed, for the audit trail
@@ -50,6 +65,14 @@ class Step:
 
     def set_status(self, status: str, **fields: Any) -> None:
         self.tx.update_counter(self.counter_config.id, status=status, since=self.tx.now, **fields)
+
+    def arguments(self, model: type[A]) -> A:
+        """The command's `args` as the action's model; a bad one is rejected with its code."""
+        try:
+            return read_args(model, self.args)
+        except BadArgument as exc:
+            describe = BAD_ARGUMENT.get(exc.argument)
+            raise Rejected(exc.code, describe(exc.value) if describe else exc.detail) from exc
 
     def after_ticket_status(self) -> str:
         """A counter whose ticket is finished is idle, unless it was paused."""
@@ -150,13 +173,13 @@ def resume(step: Step) -> TicketRow | None:
     return step.current()
 
 
-def _transfer_counter(step: Step) -> int | None:
+def _transfer_counter(step: Step, args: TransferArgs) -> int | None:
     """The counter a ticket is sent to (`args.counter`), or None when it goes to a service's line."""
-    target = step.args.get("counter")
+    target = args.counter
     if target is None:
         return None
-    if not isinstance(target, int) or step.config.counter(target) is None:
-        raise Rejected("unknown_counter", f"Không có quầy {target!r} để chuyển sang (unknown counter).")
+    if step.config.counter(target) is None:
+        raise Rejected("unknown_counter", BAD_ARGUMENT["counter"](target))
     if target == step.counter_config.id:
         raise Rejected("same_counter", "Không thể chuyển sang chính quầy này.")
     return target
@@ -164,11 +187,11 @@ def _transfer_counter(step: Step) -> int | None:
 
 def transfer(step: Step) -> TicketRow | None:
     current = require_current(step)
-    to_counter = _transfer_counter(step)
-    target = step.args.get("service", current.service if to_counter else None)
-    if not isinstance(target, str) or step.config.service(target) is None:
-        raise Rejected("unknown_service",
-                       f"Không có dịch vụ {target!r} để chuyển sang (unknown service).")
+    args = step.arguments(TransferArgs)
+    to_counter = _transfer_counter(step, args)
+    target = args.service or (current.service if to_counter else None)
+    if target is None or step.config.service(target) is None:
+        raise Rejected("unknown_service", BAD_ARGUMENT["service"](target))
     # Back to waiting with its original issue time, so the citizen keeps their place in line.
     step.tx.update_ticket(current.id, status="waiting", service=target, counter=to_counter,
                           called_at=None)
@@ -179,12 +202,11 @@ def transfer(step: Step) -> TicketRow | None:
 
 
 def rate(step: Step) -> TicketRow | None:
-    rating = step.args.get("rating")
-    if rating not in RATINGS:
-        raise Rejected("invalid_rating", f"Đánh giá phải là một trong {', '.join(RATINGS)}.")
-    ticket = step.tx.ticket(step.args.get("ticket") or step.counter.ticket or step.counter.last_ticket)
+    args = step.arguments(RateArgs)
+    rating = args.rating
+    ticket = step.tx.ticket(args.ticket or step.counter.ticket or step.counter.last_ticket)
     if ticket is None or ticket.counter != step.counter_config.id or ticket.status == "waiting":
-        raise Rejected("no_ticket", "Không có lượt phục vụ nào để đánh giá (nothing to rate).")
+        raise Rejected("no_ticket", BAD_ARGUMENT["ticket"](args.ticket))
     if ticket.rating is not None:
         raise Rejected("already_rated", f"Số {ticket.number} đã được đánh giá (already rated).")
     step.tx.update_ticket(ticket.id, rating=rating)

@@ -12,8 +12,9 @@ from datetime import datetime
 from broker.store.db import TicketRow, Tx
 from routing.call_rule import Candidate, Rule, ServiceLoad, ahead_of, normal_streak
 from routing.estimate import OPEN_STATUSES, Floor, ServiceTimes, eta_seconds
-from routing.suggest import Suggestions, suggest
+from routing.suggest import suggest
 from xephang.config import Counter, SiteConfig
+from xephang.protocol import Suggestions
 
 LEARNED_TICKETS = 1000  # today's most recent completed services read for the estimate
 # A ticket's call to a counter (its recalls are not new calls): the hall's recent calls, and the

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from broker.queue import live
 from broker.store.db import EventRow, TicketRow, Tx
 from xephang.config import SiteConfig
+from xephang.labels import call_text
 from xephang.protocol import Announcement, CounterState, Event, HallState, RecentCall, Ticket
 
 RECENT_CALLS = 8
@@ -44,9 +45,8 @@ def event_message(row: EventRow) -> Event:
 
 
 def announcement(event: EventRow, number: str, counter_id: int, repeat: int) -> Announcement:
-    text = f"Mời công dân có số thứ tự {number} đến quầy số {counter_id}"
-    return Announcement(call_id=f"call-{event.seq}", number=number, counter=counter_id, text=text,
-                        repeat=repeat, at=event.at)
+    return Announcement(call_id=f"call-{event.seq}", number=number, counter=counter_id,
+                        text=call_text(number, counter_id), repeat=repeat, at=event.at)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from broker.queue.live import local_day
 from broker.queue.messages import ticket_message, waiting_ticket
 from broker.queue.overrides import apply_overrides
 from broker.store.db import EventRow, NewTicket, Store, TicketRow, Tx, iso
-from xephang.config import Service, SiteConfig
+from xephang.config import SiteConfig
 from xephang.protocol import (
     Announcement,
     CounterCommand,
@@ -27,6 +27,8 @@ from xephang.protocol import (
     OfflineTicket,
     TicketReply,
     TicketRequest,
+    parse_number,
+    ticket_number,
 )
 
 
@@ -47,10 +49,6 @@ class Outcome:
 # How far the clock may be behind the newest ticket before it is "clearly wrong": chrony's small
 # corrections stay far below it; a Pi 4 that booted at its last saved time is hours behind.
 CLOCK_SLACK = timedelta(minutes=2)
-
-
-def number_of(service: Service, seq: int) -> str:
-    return f"{service.prefix}{seq:03d}"
 
 
 class Queue:
@@ -104,7 +102,7 @@ class Queue:
                 detail=f"Dịch vụ {service.code} đã cấp hết số hôm nay (last = {service.last})."))
         row = tx.insert_ticket(NewTicket(
             id=self._new_id(), request_id=str(request.request_id), day=day, service=service.code,
-            seq=seq, number=number_of(service, seq), priority=request.priority,
+            seq=seq, number=ticket_number(service.prefix, seq), priority=request.priority,
             source=request.source, issued_at=tx.now, kiosk=kiosk, id_hash=request.id_hash,
             booking_code=request.booking_code, dossier_code=request.dossier_code))
         ticket = waiting_ticket(tx, self.config, row)
@@ -135,9 +133,9 @@ class Queue:
     def _check_block(self, offline: OfflineTicket, kiosk: str) -> None:
         """An offline number may never be one the broker issues or another kiosk's (config)."""
         service = self.config.service(offline.service)
-        seq = int(offline.number[1:]) if len(offline.number) == 4 else -1
+        prefix, seq = parse_number(offline.number) or (-1, -1)
         others = [k.offline for k in self.config.kiosks if k.id != kiosk and k.offline]
-        if (service is None or offline.number != number_of(service, seq) or seq <= service.last
+        if (service is None or prefix != service.prefix or seq <= service.last
                 or any(b.first <= seq <= b.last for b in others)):
             raise Rejected("outside_block", f"số {offline.number} không thuộc khối số cấp khi mất "
                            f"kết nối của ki-ốt {kiosk} (number outside the kiosk's offline block)")
@@ -187,10 +185,10 @@ class Queue:
         issued = offline.issued_at
         if issued.tzinfo is None:
             issued = issued.replace(tzinfo=self.config.site.zone)
-        digits = offline.number[1:]
+        _, seq = parse_number(offline.number) or (0, 0)
         return NewTicket(
             id=offline.id, request_id=str(offline.request_id), day=local_day(self.config, issued),
-            service=offline.service, seq=int(digits) if digits else 0, number=offline.number,
+            service=offline.service, seq=seq, number=offline.number,
             priority=offline.priority, source="button", issued_at=issued, origin="offline",
             kiosk=kiosk)
 

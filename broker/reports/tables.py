@@ -14,13 +14,13 @@ from typing import Any
 
 from markupsafe import Markup
 
-from broker.queue.actions import RATINGS
 from broker.reports.charts import Series, bars
 from broker.reports.stats import Stats, Summary
 from xephang.config import SiteConfig
+from xephang.labels import RATING_NAMES
+from xephang.protocol import RATINGS
 
 Cell = str | int | float | None
-RATING_VI = {"very_satisfied": "Rất hài lòng", "satisfied": "Hài lòng", "unsatisfied": "Không hài lòng"}
 TIMES = ("TB", "trung vị", "P90")
 
 
@@ -48,7 +48,7 @@ def _time_header(what: str) -> list[str]:
 def service_table(stats: Stats, config: SiteConfig) -> Table:
     header = ["Mã", "Dịch vụ", "Số phát", "Phát ngoại tuyến", "Đã phục vụ", "Vắng mặt",
               *_time_header("Chờ"), *_time_header("Phục vụ"), "Mục tiêu chờ (phút)",
-              *RATING_VI.values()]
+              *RATING_NAMES.values()]
     rows: list[list[Cell]] = []
     for service in config.services:
         code, ratings = service.code, stats.ratings.get(service.code, Counter[str]())
@@ -79,7 +79,7 @@ def counter_table(stats: Stats, config: SiteConfig) -> Table:
         rows.append([counter.label, wait.count if wait else 0, served.count if served else 0,
                      *_times(wait), *_times(served), *(ratings.get(r, 0) for r in RATINGS)])
     header = ["Quầy", "Lượt gọi", "Lượt phục vụ xong", *_time_header("Chờ"),
-              *_time_header("Phục vụ"), *RATING_VI.values()]
+              *_time_header("Phục vụ"), *RATING_NAMES.values()]
     return Table("Quầy", header, rows)
 
 

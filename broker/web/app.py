@@ -26,18 +26,12 @@ from broker.service import BrokerService
 from broker.store.db import EventRow
 from broker.web.admin import admin
 from broker.web.auth import current, init_auth, refuse, require
-from broker.web.board import COUNTER_STATUS_VI, Presence
+from broker.web.board import Presence
+from broker.web.labels import FORBIDDEN, NOT_FOUND, TICKET_STATUS
 from xephang.config import Counter
 from xephang.errors import ProtocolError
+from xephang.labels import COUNTER_STATUS
 from xephang.protocol import CounterCommand, decode
-
-TICKET_STATUS_VI = {"waiting": "Đang chờ đến lượt", "called": "Đã được gọi", "done": "Đã phục vụ xong",
-                    "no_show": "Đã qua lượt (vắng mặt)",
-                    "returning": "Đang đi bổ sung giấy tờ — khi quay lại, báo cán bộ để được gọi trước",
-                    "cancelled": "Số này đã được thay bằng phiếu in khi mất kết nối"}
-
-
-FORBIDDEN = "Tài khoản của bạn không có quyền mở trang này."
 
 
 def create_app(service: BrokerService, devices: Devices | None = None) -> Flask:
@@ -54,7 +48,7 @@ def create_app(service: BrokerService, devices: Devices | None = None) -> Flask:
     for blueprint in (staff, citizen, api, admin):
         app.register_blueprint(blueprint)
     app.register_error_handler(403, lambda _: refuse(403, "forbidden", FORBIDDEN))
-    app.register_error_handler(404, lambda _: refuse(404, "not_found", "Không tìm thấy trang này."))
+    app.register_error_handler(404, lambda _: refuse(404, "not_found", NOT_FOUND))
     return app
 
 
@@ -115,7 +109,7 @@ def counter_page(counter_id: int) -> str:
         state = counter_state(tx, counter_id).model_dump(mode="json")
     presence().seen(counter_id, account.label, datetime.now(UTC))
     return render_template("counter.html", site=service.config.site, counter=counter, state=state,
-                           statuses=COUNTER_STATUS_VI, services=service.config.services,
+                           statuses=COUNTER_STATUS, services=service.config.services,
                            counters=service.config.counters, queue=_queue(counter))
 
 
@@ -172,7 +166,7 @@ def ticket_page(ticket_id: str) -> str | tuple[str, int]:
     if status is None:
         return render_template("ticket.html", site=service.config.site, status=None), 404
     return render_template("ticket.html", site=service.config.site, status=status,
-                           label=TICKET_STATUS_VI.get(status.status, status.status))
+                           label=TICKET_STATUS.get(status.status, status.status))
 
 
 # -- JSON API ------------------------------------------------------------------------------------

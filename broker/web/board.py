@@ -11,29 +11,22 @@ from broker.queue import live
 from broker.queue.messages import hall_state
 from broker.reports.formats import clock, minutes
 from broker.service import BrokerService
-
-COUNTER_STATUS_VI = {"idle": "Đang rảnh", "calling": "Đang gọi số", "serving": "Đang phục vụ",
-                     "paused": "Tạm dừng", "closed": "Đóng quầy"}
-PROBLEM_VI = {"printer_unavailable": "Máy in không sẵn sàng", "printer_offline": "Máy in mất kết nối",
-              "paper_out": "Máy in hết giấy", "paper_low": "Máy in sắp hết giấy",
-              "camera_unavailable": "Camera không hoạt động",
-              "buttons_unavailable": "Nút bấm không hoạt động",
-              "clock_unsynced": "Đồng hồ chưa đồng bộ giờ",
-              "clock_behind": "Đồng hồ máy chủ chạy sai (sớm hơn vé đã cấp)"}
+from broker.web.labels import NO_PROBLEM, PROBLEMS, SPEAKER_PROBLEM
+from xephang.labels import counter_status
 
 
 def describe_problems(detail: str) -> str:
     """A device's `;`-separated problem codes in Vietnamese, for the manager's board."""
     parts = [part.strip() for part in detail.split(";") if part.strip()]
     if not parts:
-        return "Bình thường"
+        return NO_PROBLEM
     return "; ".join(_problem_vi(part) for part in parts)
 
 
 def _problem_vi(code: str) -> str:
     if code.startswith("speaker:"):
-        return "Loa / giọng đọc lỗi:" + code.removeprefix("speaker:")
-    return PROBLEM_VI.get(code, code)
+        return SPEAKER_PROBLEM + code.removeprefix("speaker:")
+    return PROBLEMS.get(code, code)
 
 
 class Presence:
@@ -70,7 +63,7 @@ def board_data(service: BrokerService, devices: Devices, presence: Presence) -> 
         status = row.status if row else "idle"
         out_counters.append({
             "id": counter.id, "label": counter.label, "status": status,
-            "status_vi": COUNTER_STATUS_VI.get(status, status),
+            "status_vi": counter_status(status),
             "ticket": ticket.number if ticket else None, "since": clock(row.since if row else None, zone),
             "who": presence.who(counter.id), "services": [names.get(c, c) for c in counter.services],
             "codes": list(counter.services)})

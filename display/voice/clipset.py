@@ -23,7 +23,8 @@ from display.errors import VoiceUnavailable
 from display.voice import wav
 from display.voice.engines import MANIFEST
 from display.voice.numerals import DIGITS, Dialect
-from display.voice.utterance import CHIME, CLIP_NAMES, INVITE, NEXT_CALL, TO_COUNTER
+from display.voice.utterance import CHIME, CLIP_NAMES, NEXT_CALL
+from xephang.labels import INVITE, TO_COUNTER
 
 log = logging.getLogger(__name__)
 

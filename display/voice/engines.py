@@ -17,7 +17,8 @@ from typing import Any, Protocol
 
 from display.errors import VoiceUnavailable
 from display.voice import wav
-from display.voice.utterance import CLIP_NAMES, INVITE, NEXT_CALL, Utterance
+from display.voice.utterance import CLIP_NAMES, NEXT_CALL, Utterance
+from xephang.labels import INVITE
 
 log = logging.getLogger(__name__)
 

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from display.voice.numerals import Dialect, digit_words, numeral_words
+from xephang.labels import INVITE, TO_COUNTER
 
 CHIME: Final = "♪"
-INVITE: Final = "Mời công dân có số thứ tự"
 NEXT_CALL: Final = "số"  # opens each further call of a joined sentence
-TO_COUNTER: Final = "đến quầy số"
 
 # Every part a call can contain -> the clip file's stem (ASCII, one per distinct sound).
 CLIP_NAMES: Final[dict[str, str]] = {

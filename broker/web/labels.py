@@ -1,0 +1,29 @@
+"""The Vietnamese words of the staff, manager and citizen pages that only these pages show; the names
+of contract words (a counter's status, a rating) are shared with the displays in `xephang/labels.py`.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# A ticket's status on the citizen's status page.
+TICKET_STATUS: Final[dict[str, str]] = {
+    "waiting": "Đang chờ đến lượt", "called": "Đã được gọi", "done": "Đã phục vụ xong",
+    "no_show": "Đã qua lượt (vắng mặt)",
+    "returning": "Đang đi bổ sung giấy tờ — khi quay lại, báo cán bộ để được gọi trước",
+    "cancelled": "Số này đã được thay bằng phiếu in khi mất kết nối",
+}
+
+# A device's problem codes (its status `detail`) on the manager's board.
+PROBLEMS: Final[dict[str, str]] = {
+    "printer_unavailable": "Máy in không sẵn sàng", "printer_offline": "Máy in mất kết nối",
+    "paper_out": "Máy in hết giấy", "paper_low": "Máy in sắp hết giấy",
+    "camera_unavailable": "Camera không hoạt động", "buttons_unavailable": "Nút bấm không hoạt động",
+    "clock_unsynced": "Đồng hồ chưa đồng bộ giờ",
+    "clock_behind": "Đồng hồ máy chủ chạy sai (sớm hơn vé đã cấp)",
+}
+NO_PROBLEM: Final = "Bình thường"
+SPEAKER_PROBLEM: Final = "Loa / giọng đọc lỗi:"
+
+FORBIDDEN: Final = "Tài khoản của bạn không có quyền mở trang này."
+NOT_FOUND: Final = "Không tìm thấy trang này."

@@ -1,0 +1,46 @@
+"""The Vietnamese names of the contract's words, for every surface that shows them.
+
+A counter's status, a rating and a call read the same on the manager's board, the staff page, the
+displays and the reports. Words only one surface uses live with it: `display/labels.py`,
+`broker/web/labels.py`, `kiosk/ticket_text.py` and the kiosk's messages in `kiosk/core.py`.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from xephang.protocol import CounterStatus, Rating
+
+COUNTER_STATUS: Final[dict[CounterStatus, str]] = {
+    "idle": "Đang chờ gọi số",
+    "calling": "Đang gọi",
+    "serving": "Đang phục vụ",
+    "paused": "Tạm dừng",
+    "closed": "Đóng",
+}
+UNKNOWN_STATUS: Final = "Chưa có thông tin"
+
+# The citizen's ratings, in the order their buttons and report columns appear.
+RATING_NAMES: Final[dict[Rating, str]] = {
+    "very_satisfied": "Rất hài lòng",
+    "satisfied": "Hài lòng",
+    "unsatisfied": "Không hài lòng",
+}
+
+# A call, as the hall shows and says it: "Mời công dân có số thứ tự 1023 đến quầy số 5".
+INVITE: Final = "Mời công dân có số thứ tự"
+TO_COUNTER: Final = "đến quầy số"
+
+
+def counter_status(status: str | None) -> str:
+    """A counter's status in Vietnamese; "Chưa có thông tin" before the first state arrives."""
+    return next((name for code, name in COUNTER_STATUS.items() if code == status), UNKNOWN_STATUS)
+
+
+def counter_label(counter_id: int) -> str:
+    """The name of a counter the site file gives no name."""
+    return f"Quầy {counter_id}"
+
+
+def call_text(number: str, counter_id: int) -> str:
+    return f"{INVITE} {number} {TO_COUNTER} {counter_id}"
