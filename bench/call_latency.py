@@ -19,8 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.latency import report  # noqa: E402
-from display.sse_client import SseClient  # noqa: E402
-from tests.processes import RoleProcess, WebSession, get_json, staff_session  # noqa: E402
+from harness.event_stream import EventStream  # noqa: E402
+from harness.role_process import RoleProcess  # noqa: E402
+from harness.web_session import WebSession, get_json, staff_session  # noqa: E402
 from xephang.config import load_config  # noqa: E402
 from xephang.mosquitto import Mosquitto  # noqa: E402
 from xephang.mqtt import MqttLink  # noqa: E402
@@ -45,7 +46,7 @@ def issue_tickets(mqtt_url: str, count: int, broker_url: str) -> None:
     link.stop()
 
 
-def measure(calls: int, staff: WebSession, hall: SseClient) -> list[float]:
+def measure(calls: int, staff: WebSession, hall: EventStream) -> list[float]:
     counters = [1, 2, 3, 4, 8]  # the counters serving HT
     samples = []
     for index in range(calls):
@@ -70,7 +71,7 @@ def main() -> None:
     display = RoleProcess("display", mosquitto.url, folder, "--id", "hall-1").start()
     try:
         issue_tickets(mosquitto.url, args.calls, broker.url)
-        hall = SseClient(display.url + "/events")
+        hall = EventStream(display.url + "/events")
         staff = staff_session(broker.url, folder / "q.db")  # the staff API needs a signed-in session
         samples = measure(args.calls, staff, hall)
         hall.close()

@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 from bench.latency import report  # noqa: E402
 from display.guard import PressGuard  # noqa: E402
 from display.role import DisplayRole  # noqa: E402
-from tests.conftest import CHROMIUM_ARGS  # noqa: E402
-from tests.processes import RoleProcess  # noqa: E402
+from harness.chromium import launch_chromium  # noqa: E402
+from harness.role_process import RoleProcess  # noqa: E402
 from xephang.config import load_config  # noqa: E402
 from xephang.mosquitto import Mosquitto  # noqa: E402
 from xephang.mqtt import MqttLink  # noqa: E402
@@ -101,8 +101,7 @@ def main() -> None:
         issue_tickets(mosquitto.url, topics, args.calls + 5)
         unit.start()
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                                 args=CHROMIUM_ARGS)
+            browser = launch_chromium(playwright)
             page = browser.new_page(viewport={"width": 1920, "height": 1080})
             page.goto(hall.url)
             measure(5, guard, pins, page)  # warm-up: first connections, first espeak run

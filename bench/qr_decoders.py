@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import cv2
 import numpy as np
 
-from bench.frames import CCCD_SAMPLE, DIFFICULTIES, Frame, burst, frames
+from hardware.card_frames import CCCD_SAMPLE, DIFFICULTIES, Frame, burst, frames
 from kiosk.qr_decode import QrDecoder, to_gray
 
 Reader = Callable[[Frame], list[str]]

@@ -1,3 +1,6 @@
+"""Fixtures every test module may ask for: the site, a private Mosquitto and a probe on it, mock pins,
+a fake clock, a browser, a running broker (MQTT only, with its web pages, or with signed-in accounts)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -5,13 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.probe import Probe
+from broker.role import BrokerRole
+from tests.support.broker import running_broker
+from tests.support.fake_clock import FakeClock
+from tests.support.mqtt_probe import Probe
+from tests.support.paths import SCREENSHOTS, SITE_TOML
+from tests.support.staff_pages import broker_with_accounts
 from xephang.config import SiteConfig, load_config
 from xephang.mosquitto import Mosquitto
 from xephang.protocol import Topics
-
-ROOT = Path(__file__).resolve().parent.parent
-SITE_TOML = ROOT / "config" / "site.toml"
 
 
 @pytest.fixture
@@ -52,11 +57,41 @@ def mock_pins() -> Iterator[object]:
     Device.pin_factory = previous
 
 
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-SCREENSHOTS = ROOT / "test-screenshots"
+@pytest.fixture
+def clock() -> FakeClock:
+    """09:00 on a Monday in Hà Nội, until the test moves it."""
+    return FakeClock()
+
+
+@pytest.fixture
+def broker(config: SiteConfig, mosquitto: Mosquitto, tmp_path: Path,
+           probe: Probe) -> Iterator[BrokerRole]:
+    """The queue server in the test's process, on MQTT only, its SQLite file in the test's folder."""
+    with running_broker(config, mosquitto.url, tmp_path / "queue.db", probe) as role:
+        yield role
+
+
+@pytest.fixture
+def web_broker(config: SiteConfig, mosquitto: Mosquitto, tmp_path: Path,
+               probe: Probe) -> Iterator[BrokerRole]:
+    """The queue server with its web pages on a free port."""
+    with running_broker(config, mosquitto.url, tmp_path / "queue.db", probe, http=True) as role:
+        yield role
+
+
+@pytest.fixture
+def staff_broker(config: SiteConfig, mosquitto: Mosquitto, tmp_path: Path,
+                 probe: Probe) -> Iterator[BrokerRole]:
+    """The queue server on the web with one account per role (`staff_pages.ACCOUNTS`)."""
+    with broker_with_accounts(config, mosquitto.url, tmp_path / "q.db", probe) as role:
+        yield role
+
+
+@pytest.fixture
+def staff_url(staff_broker: BrokerRole) -> str:
+    """Where `staff_broker` serves its pages."""
+    assert staff_broker.http_url
+    return staff_broker.http_url
 
 
 @pytest.fixture(scope="session")
@@ -64,9 +99,10 @@ def browser() -> Iterator[object]:
     """Debian's headless Chromium driven by Playwright (`make test` installs the chromium package)."""
     from playwright.sync_api import sync_playwright
 
+    from harness.chromium import launch_chromium
+
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                              args=CHROMIUM_ARGS)
+        instance = launch_chromium(playwright)
         yield instance
         instance.close()
 

@@ -5,39 +5,22 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from broker.role import BrokerRole
-from tests.probe import Probe
-from tests.test_broker_support import ask_ticket, command
-from tests.test_staff_support import PASSWORD, broker_with_accounts, events, sign_in
-from xephang.config import SiteConfig
-from xephang.mosquitto import Mosquitto
+from tests.support.broker import ask_ticket, command
+from tests.support.mqtt_probe import Probe
+from tests.support.staff_pages import PASSWORD, events, sign_in
 from xephang.protocol import Topics
 
 
-@pytest.fixture
-def role(config: SiteConfig, mosquitto: Mosquitto, tmp_path: Path,
-         probe: Probe) -> Iterator[BrokerRole]:
-    with broker_with_accounts(config, mosquitto.url, tmp_path / "q.db", probe) as running:
-        yield running
-
-
-@pytest.fixture
-def url(role: BrokerRole) -> str:
-    assert role.http_url
-    return role.http_url
-
-
-def test_the_board_follows_counters_services_and_devices(browser: Any, url: str, probe: Probe,
+def test_the_board_follows_counters_services_and_devices(browser: Any, staff_url: str, probe: Probe,
                                                          topics: Topics, screenshot_dir: Path) -> None:
-    page = sign_in(browser, url, "quanly")
+    page = sign_in(browser, staff_url, "quanly")
     assert page.url.endswith("/admin/")
     ht = page.locator('#board-services tr[data-service="HT"]')
     expect(ht.locator("td").nth(1)).to_have_text("0")
@@ -53,16 +36,16 @@ def test_the_board_follows_counters_services_and_devices(browser: Any, url: str,
     page.context.close()
 
 
-def test_a_manager_closes_opens_and_reassigns_counters(browser: Any, url: str, role: BrokerRole,
+def test_a_manager_closes_opens_and_reassigns_counters(browser: Any, staff_url: str, staff_broker: BrokerRole,
                                                        probe: Probe, topics: Topics) -> None:
-    page = sign_in(browser, url, "quanly")
-    page.goto(url + "/admin/counters")
+    page = sign_in(browser, staff_url, "quanly")
+    page.goto(staff_url + "/admin/counters")
     row = page.locator('tr[data-counter="2"]')
     row.get_by_role("button", name="Đóng quầy").click()
     expect(page.locator(".flash")).to_have_text("Đã đóng quầy 2.")
-    with role.store.snapshot() as tx:
+    with staff_broker.store.snapshot() as tx:
         assert tx.counter(2).status == "closed"
-    assert events(role, "counter_closed")[-1] == {"ticket": None, "counter": 2, "account": "quanly"}
+    assert events(staff_broker, "counter_closed")[-1] == {"ticket": None, "counter": 2, "account": "quanly"}
     ask_ticket(probe, topics, "HT")
     assert command(probe, topics, 2, "call_next")["error"] == "counter_closed"
     page.locator('tr[data-counter="2"]').get_by_role("button", name="Mở quầy").click()
@@ -75,21 +58,21 @@ def test_a_manager_closes_opens_and_reassigns_counters(browser: Any, url: str, r
     expect(page.locator(".flash")).to_have_text("Đã đổi dịch vụ của quầy 6.")
     ask_ticket(probe, topics, "KD")
     assert command(probe, topics, 6, "call_next")["ticket"]["number"] == "5001"  # at once
-    changed = events(role, "counter_services_changed")[-1]
+    changed = events(staff_broker, "counter_services_changed")[-1]
     assert (changed["services"], changed["before"], changed["account"]) == (["DD", "KD"], ["DD"],
                                                                             "quanly")
     page.context.close()
 
 
-def test_statistics_exports_and_the_printed_report(browser: Any, url: str, probe: Probe,
+def test_statistics_exports_and_the_printed_report(browser: Any, staff_url: str, probe: Probe,
                                                    topics: Topics, screenshot_dir: Path) -> None:
     for service in ("HT", "HT", "CT"):
         ask_ticket(probe, topics, service)
     command(probe, topics, 1, "call_next"), command(probe, topics, 1, "done")
     command(probe, topics, 1, "rate", rating="very_satisfied")
     command(probe, topics, 2, "call_next"), command(probe, topics, 2, "no_show")
-    page = sign_in(browser, url, "quanly")
-    page.goto(url + "/admin/stats")
+    page = sign_in(browser, staff_url, "quanly")
+    page.goto(staff_url + "/admin/stats")
     expect(page.locator("#summary")).to_contain_text("phát 3 số, đã phục vụ 1")
     expect(page.locator("#summary")).to_contain_text("vắng mặt 1")
     assert page.locator("svg.chart").count() == 3
@@ -114,10 +97,10 @@ def test_statistics_exports_and_the_printed_report(browser: Any, url: str, probe
     page.context.close()
 
 
-def test_an_admin_manages_accounts(browser: Any, url: str, role: BrokerRole,
+def test_an_admin_manages_accounts(browser: Any, staff_url: str, staff_broker: BrokerRole,
                                    screenshot_dir: Path) -> None:
-    page = sign_in(browser, url, "quantri")
-    page.goto(url + "/admin/accounts")
+    page = sign_in(browser, staff_url, "quantri")
+    page.goto(staff_url + "/admin/accounts")
     form = page.locator("#create-account")
     form.locator('input[name="username"]').fill("canbo9")
     form.locator('input[name="name"]').fill("Nguyễn Thị Hoa")
@@ -125,11 +108,11 @@ def test_an_admin_manages_accounts(browser: Any, url: str, role: BrokerRole,
     form.locator('input[name="password"]').fill("mat-khau-moi-1")
     form.get_by_role("button", name="Tạo tài khoản").click()
     expect(page.locator(".flash")).to_have_text("Đã tạo tài khoản canbo9.")
-    with role.store.snapshot() as tx:
+    with staff_broker.store.snapshot() as tx:
         stored = tx.execute("SELECT * FROM accounts WHERE username = 'canbo9'").fetchone()
     assert stored["password_hash"].startswith("$argon2id$") and stored["counter"] == 9
 
-    staff = sign_in(browser, url, "canbo9", "mat-khau-moi-1")
+    staff = sign_in(browser, staff_url, "canbo9", "mat-khau-moi-1")
     assert staff.url.endswith("/counter/9")
 
     row = page.locator('tr[data-account="canbo9"]')
@@ -139,38 +122,38 @@ def test_an_admin_manages_accounts(browser: Any, url: str, role: BrokerRole,
     staff.reload()
     assert "/login" in staff.url  # the reset ended the session that was open
     staff.context.close()
-    assert "/counter/9" in sign_in(browser, url, "canbo9", "mat-khau-moi-2").url
+    assert "/counter/9" in sign_in(browser, staff_url, "canbo9", "mat-khau-moi-2").url
 
     page.locator('tr[data-account="canbo9"]').get_by_role("button", name="Khóa").click()
     expect(page.locator('tr[data-account="canbo9"] .state')).to_have_text("Đã khóa")
-    refused = sign_in(browser, url, "canbo9", "mat-khau-moi-2")
+    refused = sign_in(browser, staff_url, "canbo9", "mat-khau-moi-2")
     expect(refused.locator("#login-error")).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "admin-accounts.png"), full_page=True)
-    audited = [(e, events(role, e)[-1]["account"]) for e in
+    audited = [(e, events(staff_broker, e)[-1]["account"]) for e in
                ("account_created", "password_reset", "account_disabled")]
     assert audited == [("account_created", "quantri"), ("password_reset", "quantri"),
                        ("account_disabled", "quantri")]
     page.context.close()
 
 
-def test_a_manager_cannot_manage_accounts(browser: Any, url: str) -> None:
-    page = sign_in(browser, url, "quanly")
-    response = page.goto(url + "/admin/accounts")
+def test_a_manager_cannot_manage_accounts(browser: Any, staff_url: str) -> None:
+    page = sign_in(browser, staff_url, "quanly")
+    response = page.goto(staff_url + "/admin/accounts")
     assert response is not None and response.status == 403
     page.context.close()
 
 
-def test_sign_in_and_out_are_audited(url: str, role: BrokerRole) -> None:
-    from tests.processes import WebSession
+def test_sign_in_and_out_are_audited(staff_url: str, staff_broker: BrokerRole) -> None:
+    from harness.web_session import WebSession
 
-    session = WebSession(url).login("quanly", PASSWORD)
+    session = WebSession(staff_url).login("quanly", PASSWORD)
     assert json.loads(session.get_text("/api/whoami"))["role"] == "manager"
-    assert events(role, "login")[-1]["account"] == "quanly"
+    assert events(staff_broker, "login")[-1]["account"] == "quanly"
 
 
-def test_the_board_suggests_which_counter_could_help(browser: Any, url: str, probe: Probe,
+def test_the_board_suggests_which_counter_could_help(browser: Any, staff_url: str, probe: Probe,
                                                      topics: Topics) -> None:
-    page = sign_in(browser, url, "quanly")
+    page = sign_in(browser, staff_url, "quanly")
     suggestions = page.locator("#board-suggestions")
     expect(suggestions).to_be_hidden()
     for _ in range(20):  # Đất đai – Xây dựng: 20 waiting at ~10 min each on 4 counters > 30 min target

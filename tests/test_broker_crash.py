@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 import threading
 import uuid
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import SITE_TOML
-from tests.probe import Probe
+from harness.role_process import RoleProcess
+from tests.support.mqtt_probe import Probe
 from xephang.mosquitto import Mosquitto
 from xephang.protocol import Topics
 
@@ -27,30 +25,12 @@ KILL_AFTER = 40
 PACE_S = 0.005
 
 
-class BrokerProcess:
-    def __init__(self, mqtt_url: str, db: Path, log: Path) -> None:
-        self.command = [sys.executable, "-m", "xephang.cli", "broker", "--config", str(SITE_TOML),
-                        "--mqtt", mqtt_url, "--db", str(db), "--http", "127.0.0.1:0"]
-        self.log = log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self, probe: Probe, topics: Topics) -> None:
-        status = topics.device_status("broker")
-        probe.subscribe(status)
-        with self.log.open("ab") as log:  # the child keeps its own copy of the descriptor
-            self.process = subprocess.Popen(self.command, stdout=log, stderr=subprocess.STDOUT)
-        # "online" is published after the subscriptions on the same connection: it listens.
-        probe.wait_for(status, lambda s: s["status"] == "online", timeout=30)
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.kill()
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            assert self.process.wait(10) == 0, self.log.read_text()
+def start(broker: RoleProcess, probe: Probe, topics: Topics) -> None:
+    status = topics.device_status("broker")
+    probe.subscribe(status)
+    broker.spawn()
+    # "online" is published after the subscriptions on the same connection: it listens.
+    probe.wait_for(status, lambda s: s["status"] == "online", timeout=30)
 
 
 def send_all(probe: Probe, topics: Topics, ids: list[str], pace_s: float = 0.0,
@@ -85,11 +65,11 @@ def tickets_in(db: Path) -> dict[str, tuple[str, str, str]]:
 def test_sigkill_mid_burst_loses_nothing_acknowledged(mosquitto: Mosquitto, probe: Probe,
                                                       topics: Topics, tmp_path: Path) -> None:
     db = tmp_path / "queue.db"
-    broker = BrokerProcess(mosquitto.url, db, tmp_path / "broker.log")
+    broker = RoleProcess("broker", mosquitto.url, tmp_path, "--db", str(db))
     reply_topic = topics.kiosk_reply("kiosk-1")
     probe.subscribe(reply_topic)
     ids = [str(uuid.uuid4()) for _ in range(BURST)]
-    broker.start(probe, topics)
+    start(broker, probe, topics)
 
     before: dict[str, list[dict[str, Any]]] = defaultdict(list)
     killed = threading.Event()
@@ -106,12 +86,12 @@ def test_sigkill_mid_burst_loses_nothing_acknowledged(mosquitto: Mosquitto, prob
     assert KILL_AFTER <= stored_at_kill < BURST, "the kill did not fall inside the burst"
 
     after: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    broker.start(probe, topics)
+    start(broker, probe, topics)
     try:
         send_all(probe, topics, ids)  # the kiosks retry with the same request ids
         collect(probe, reply_topic, after, lambda: len(after) == BURST)
     finally:
-        broker.stop()
+        assert broker.stop() == 0, broker.log()
 
     stored = tickets_in(db)
     assert sorted(stored) == sorted(ids), "every request has exactly one ticket"

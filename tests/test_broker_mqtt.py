@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from broker.role import BrokerRole
-from tests.probe import Probe
-from tests.test_broker_support import ask_ticket, command, running_broker
+from tests.support.broker import ask_ticket, command, running_broker
+from tests.support.mqtt_probe import Probe
 from xephang.config import SiteConfig
 from xephang.mosquitto import Mosquitto
 from xephang.protocol import Topics
-
-
-@pytest.fixture
-def broker(config: SiteConfig, mosquitto: Mosquitto, tmp_path: Path,
-           probe: Probe) -> Iterator[BrokerRole]:
-    with running_broker(config, mosquitto.url, tmp_path / "queue.db", probe) as role:
-        yield role
 
 
 @pytest.mark.usefixtures("broker")

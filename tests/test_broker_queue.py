@@ -13,29 +13,13 @@ import pytest
 from broker.queue.tickets import Queue
 from broker.store.db import Store
 from routing.call_rule import Candidate, choose_next
+from tests.support.fake_clock import FakeClock
 from xephang.config import SiteConfig
 from xephang.protocol import CounterCommand, CounterReply, TicketReply, TicketRequest
 
 
-class Clock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
 @pytest.fixture
-def clock() -> Clock:
-    # 09:00 in Hà Nội (UTC+7)
-    return Clock(datetime(2025, 3, 10, 2, 0, tzinfo=UTC))
-
-
-@pytest.fixture
-def queue(config: SiteConfig, tmp_path: Path, clock: Clock) -> Queue:
+def queue(config: SiteConfig, tmp_path: Path, clock: FakeClock) -> Queue:
     return Queue(config, Store(tmp_path / "queue.db", clock))
 
 
@@ -66,7 +50,7 @@ def test_numbers_count_per_service_from_the_prefix(queue: Queue) -> None:
     assert numbers == ["1001", "1002", "2001", "1003", "6001"]
 
 
-def test_numbering_restarts_at_local_midnight(queue: Queue, clock: Clock) -> None:
+def test_numbering_restarts_at_local_midnight(queue: Queue, clock: FakeClock) -> None:
     clock.now = datetime(2025, 3, 10, 16, 30, tzinfo=UTC)  # 23:30 in Hà Nội
     assert number(issue(queue)) == "1001"
     assert number(issue(queue)) == "1002"
@@ -88,7 +72,7 @@ def test_a_repeated_request_gets_the_first_ticket_and_changes_nothing(queue: Que
     assert number(issue(queue)) == "1002"
 
 
-def test_priority_first_then_oldest_across_the_counters_services(queue: Queue, clock: Clock) -> None:
+def test_priority_first_then_oldest_across_the_counters_services(queue: Queue, clock: FakeClock) -> None:
     issue(queue, "CT")  # 2001, oldest
     clock.advance(seconds=1)
     issue(queue, "HT")  # 1001
@@ -130,7 +114,7 @@ def test_recall_no_show_done_pause_and_resume(queue: Queue) -> None:
     assert act(queue, 2, "recall").error == "no_ticket"
 
 
-def test_transfer_keeps_the_number_and_the_place_in_line(queue: Queue, clock: Clock) -> None:
+def test_transfer_keeps_the_number_and_the_place_in_line(queue: Queue, clock: FakeClock) -> None:
     issue(queue, "HT")
     clock.advance(minutes=5)
     issue(queue, "CT")

@@ -6,32 +6,23 @@ import json
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from broker.role import BrokerRole
-from tests.probe import Probe
-from tests.processes import WebSession, staff_session
-from tests.test_broker_support import ask_ticket, running_broker
+from harness.web_session import WebSession, staff_session
+from tests.support.broker import ask_ticket
+from tests.support.mqtt_probe import Probe
 from xephang.config import SiteConfig
-from xephang.mosquitto import Mosquitto
 from xephang.protocol import Topics
 
 
 @pytest.fixture
-def broker(config: SiteConfig, mosquitto: Mosquitto, tmp_path: Path,
-           probe: Probe) -> Iterator[BrokerRole]:
-    with running_broker(config, mosquitto.url, tmp_path / "queue.db", probe, http=True) as role:
-        yield role
-
-
-@pytest.fixture
-def url(broker: BrokerRole) -> str:
-    assert broker.http_url
-    return broker.http_url
+def url(web_broker: BrokerRole) -> str:
+    assert web_broker.http_url
+    return web_broker.http_url
 
 
 @pytest.fixture
@@ -93,7 +84,7 @@ def test_a_double_press_with_one_command_id_calls_once(web: WebSession, url: str
     assert waiting["CT"] == 1
 
 
-@pytest.mark.usefixtures("broker")
+@pytest.mark.usefixtures("web_broker")
 @pytest.mark.parametrize(("body", "code"), [
     (b"not json", "invalid_json"),
     ({"command_id": "nope", "action": "call_next"}, "invalid_payload"),

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from display.sse_client import SseClient
-from tests.processes import RoleProcess, get_json, post_json, staff_session
+from harness.event_stream import EventStream
+from harness.role_process import RoleProcess
+from harness.web_session import get_json, post_json, staff_session
 from xephang.mosquitto import Mosquitto
 
 
@@ -39,8 +40,8 @@ def waiting(state: dict[str, object], code: str) -> int:
 
 
 def test_press_print_call_show(center: dict[str, RoleProcess], tmp_path: Path) -> None:
-    hall = SseClient(center["hall"].url + "/events")
-    kiosk_events = SseClient(center["kiosk"].url + "/events")
+    hall = EventStream(center["hall"].url + "/events")
+    kiosk_events = EventStream(center["kiosk"].url + "/events")
     try:
         hall.wait_for("state", lambda s: s["has_state"], timeout=10)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SITE_TOML
+from tests.support.paths import SITE_TOML
 from xephang.config import load_config, parse_mqtt_url
 from xephang.errors import ConfigError
 

@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import SITE_TOML
-from tests.processes import get_text, post_json
+from harness.web_session import get_text, post_json
+from tests.support.paths import SITE_TOML
 from xephang.demo import port_is_free
 from xephang.mosquitto import free_port
 

@@ -13,8 +13,9 @@ import pytest
 
 from display.guard import PressGuard
 from display.role import DisplayRole
-from display.sse_client import SseClient
-from tests.probe import Probe
+from harness.event_stream import EventStream
+from tests.support.fake_clock import FakeClock
+from tests.support.mqtt_probe import Probe
 from xephang.config import SiteConfig
 from xephang.mosquitto import Mosquitto
 from xephang.protocol import Topics
@@ -22,14 +23,6 @@ from xephang.protocol import Topics
 AT = "2025-03-04T02:41:00+00:00"
 CALL_NEXT_PIN = 17  # counter-5's buttons in config/site.toml
 RECALL_PIN = 27
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def counter_state(status: str, number: str | None = None) -> dict[str, Any]:
@@ -58,26 +51,21 @@ def _body(data: bytes) -> Any:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def unit(config: SiteConfig, mosquitto: Mosquitto, probe: Probe, topics: Topics, mock_pins: Any,
          clock: FakeClock) -> Iterator[DisplayRole]:
     """Counter unit 5, started after the broker published the counter's state (as in production)."""
     probe.publish(topics.counter_state(5), counter_state("idle"), retain=True)
     probe.subscribe(topics.counter_command(5))
     role = DisplayRole(config, display_id="counter-5", mqtt_url=mosquitto.url,
-                       http=("127.0.0.1", 0), guard=PressGuard(clock=clock))
+                       http=("127.0.0.1", 0), guard=PressGuard(clock=clock.monotonic))
     role.start()
     yield role
     role.stop()
 
 
 @pytest.fixture
-def events(unit: DisplayRole) -> Iterator[SseClient]:
-    client = SseClient(f"{unit.http_url}/events")
+def events(unit: DisplayRole) -> Iterator[EventStream]:
+    client = EventStream(f"{unit.http_url}/events")
     yield client
     client.close()
 
@@ -98,28 +86,28 @@ def test_pressing_call_next_sends_one_command(
 
 
 def test_a_double_press_sends_one_command(
-    unit: DisplayRole, events: SseClient, probe: Probe, topics: Topics, mock_pins: Any,
+    unit: DisplayRole, events: EventStream, probe: Probe, topics: Topics, mock_pins: Any,
     clock: FakeClock,
 ) -> None:
     press(mock_pins, CALL_NEXT_PIN)
-    clock.now += 0.2
+    clock.advance(seconds=0.2)
     press(mock_pins, CALL_NEXT_PIN)
     _, first = probe.next(topics.counter_command(5))
     reply(probe, topics, first)
     events.wait_for("state", lambda s: s["message"] is not None)  # the unit has the reply
-    clock.now += 1.5
+    clock.advance(seconds=1.5)
     press(mock_pins, RECALL_PIN)  # a marker: the unit's commands arrive in the order it sent them
     _, second = probe.next(topics.counter_command(5))
     assert (first["action"], second["action"]) == ("call_next", "recall")
 
 
 def test_a_press_while_the_reply_is_awaited_is_ignored(
-    unit: DisplayRole, events: SseClient, probe: Probe, topics: Topics, mock_pins: Any,
+    unit: DisplayRole, events: EventStream, probe: Probe, topics: Topics, mock_pins: Any,
     clock: FakeClock,
 ) -> None:
     press(mock_pins, CALL_NEXT_PIN)
     _, first = probe.next(topics.counter_command(5))
-    clock.now += 2.0  # past the double-press gap, but the broker has not answered yet
+    clock.advance(seconds=2.0)  # past the double-press gap, but the broker has not answered yet
     press(mock_pins, CALL_NEXT_PIN)
     ticket = {"id": "t-2004", "number": "2004", "service": "CT", "issued_at": AT, "ahead": 0,
               "eta_s": 0}
@@ -132,7 +120,7 @@ def test_a_press_while_the_reply_is_awaited_is_ignored(
 
 
 def test_a_refused_command_is_explained_on_screen(
-    unit: DisplayRole, events: SseClient, probe: Probe, topics: Topics, mock_pins: Any
+    unit: DisplayRole, events: EventStream, probe: Probe, topics: Topics, mock_pins: Any
 ) -> None:
     press(mock_pins, CALL_NEXT_PIN)
     _, command = probe.next(topics.counter_command(5))
@@ -156,7 +144,7 @@ def test_the_page_buttons_send_commands_too(
 
 
 def test_the_counter_state_is_shown(
-    unit: DisplayRole, events: SseClient, probe: Probe, topics: Topics
+    unit: DisplayRole, events: EventStream, probe: Probe, topics: Topics
 ) -> None:
     probe.publish(topics.counter_state(5), counter_state("serving", "2003"), retain=True)
     events.wait_for("state", lambda s: s["number"] == "2003")
@@ -175,7 +163,7 @@ def test_the_retained_state_is_there_right_after_start(unit: DisplayRole) -> Non
 
 
 def test_another_counters_state_and_bad_payloads_are_dropped(
-    unit: DisplayRole, events: SseClient, probe: Probe, topics: Topics
+    unit: DisplayRole, events: EventStream, probe: Probe, topics: Topics
 ) -> None:
     probe.publish(topics.counter_state(5), b"\xff\xfe")
     probe.publish(topics.counter_state(5), {**counter_state("serving", "9999"), "counter": 6})
@@ -186,7 +174,7 @@ def test_another_counters_state_and_bad_payloads_are_dropped(
 
 
 def test_no_command_is_sent_while_mqtt_is_down(
-    unit: DisplayRole, events: SseClient, mosquitto: Mosquitto
+    unit: DisplayRole, events: EventStream, mosquitto: Mosquitto
 ) -> None:
     events.wait_for("state", lambda s: s["mqtt_connected"])
     mosquitto.stop()

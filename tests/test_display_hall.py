@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from display.role import DisplayRole
-from display.sse_client import SseClient
-from tests.probe import Probe
+from harness.event_stream import EventStream
+from tests.support.mqtt_probe import Probe
 from xephang.config import SiteConfig
 from xephang.mosquitto import Mosquitto
 from xephang.protocol import Topics
@@ -58,8 +58,8 @@ def hall(config: SiteConfig, mosquitto: Mosquitto, probe: Probe, topics: Topics
 
 
 @pytest.fixture
-def events(hall: DisplayRole) -> Iterator[SseClient]:
-    client = SseClient(f"{hall.http_url}/events")
+def events(hall: DisplayRole) -> Iterator[EventStream]:
+    client = EventStream(f"{hall.http_url}/events")
     yield client
     client.close()
 
@@ -74,7 +74,7 @@ def test_state_retained_before_a_power_cut_is_on_screen_right_after_start(
         state = get_json(f"{role.http_url}/api/state")
         assert state["current"]["number"] == "1023" and state["current"]["counter_label"] == "Quầy 5"
         assert state["previous"][0]["number"] == "2007"
-        client = SseClient(f"{role.http_url}/events")
+        client = EventStream(f"{role.http_url}/events")
         event, first = client.next()
         client.close()
         assert (event, first["current"]["number"]) == ("state", "1023")
@@ -84,7 +84,7 @@ def test_state_retained_before_a_power_cut_is_on_screen_right_after_start(
 
 
 def test_a_new_call_reaches_the_page_without_reload(
-    hall: DisplayRole, events: SseClient, probe: Probe, topics: Topics
+    hall: DisplayRole, events: EventStream, probe: Probe, topics: Topics
 ) -> None:
     probe.publish(topics.hall_state, hall_state(("1024", 7), ("1023", 5)), retain=True)
     state = events.wait_for("state", lambda s: s["current"] is not None)
@@ -102,7 +102,7 @@ def test_the_page_shows_the_center_and_vietnamese_labels(hall: DisplayRole, conf
 
 
 def test_waiting_counts_and_estimates_per_service(
-    hall: DisplayRole, events: SseClient, probe: Probe, topics: Topics
+    hall: DisplayRole, events: EventStream, probe: Probe, topics: Topics
 ) -> None:
     payload = hall_state(("1023", 5), waiting={"DD": 4})
     payload["eta_s"] = {"DD": 1800}
@@ -113,7 +113,7 @@ def test_waiting_counts_and_estimates_per_service(
 
 
 def test_the_same_announcement_twice_is_announced_once(
-    hall: DisplayRole, events: SseClient, probe: Probe, topics: Topics
+    hall: DisplayRole, events: EventStream, probe: Probe, topics: Topics
 ) -> None:
     probe.publish(topics.hall_announce, announce("call-1", "1023", 5))
     probe.publish(topics.hall_announce, announce("call-1", "1023", 5))
@@ -125,7 +125,7 @@ def test_the_same_announcement_twice_is_announced_once(
 
 
 def test_a_recall_is_announced_again(
-    hall: DisplayRole, events: SseClient, probe: Probe, topics: Topics
+    hall: DisplayRole, events: EventStream, probe: Probe, topics: Topics
 ) -> None:
     probe.publish(topics.hall_announce, announce("call-1", "1023", 5))
     probe.publish(topics.hall_announce, announce("call-1", "1023", 5, repeat=1))
@@ -135,7 +135,7 @@ def test_a_recall_is_announced_again(
 
 
 def test_a_malformed_payload_is_dropped_and_the_display_keeps_working(
-    hall: DisplayRole, events: SseClient, probe: Probe, topics: Topics,
+    hall: DisplayRole, events: EventStream, probe: Probe, topics: Topics,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.WARNING, logger="display")
@@ -154,7 +154,7 @@ def test_a_malformed_payload_is_dropped_and_the_display_keeps_working(
 
 
 def test_counters_states_show_in_the_hall(
-    hall: DisplayRole, events: SseClient, probe: Probe, topics: Topics
+    hall: DisplayRole, events: EventStream, probe: Probe, topics: Topics
 ) -> None:
     ticket = {"id": "t1", "number": "1023", "service": "HT", "issued_at": AT, "ahead": 0, "eta_s": 0}
     probe.publish(topics.counter_state(5), {"v": 1, "counter": 5, "status": "serving",
@@ -165,7 +165,7 @@ def test_counters_states_show_in_the_hall(
 
 
 def test_a_lost_mqtt_connection_is_shown_on_screen(
-    hall: DisplayRole, events: SseClient, mosquitto: Mosquitto
+    hall: DisplayRole, events: EventStream, mosquitto: Mosquitto
 ) -> None:
     events.wait_for("state", lambda s: s["mqtt_connected"])
     mosquitto.stop()

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from display.role import DisplayRole
-from display.sse_client import SseClient
-from tests.probe import Probe
+from harness.event_stream import EventStream
+from tests.support.mqtt_probe import Probe
 from xephang.config import SiteConfig
 from xephang.mosquitto import Mosquitto
 from xephang.protocol import Topics
@@ -56,7 +56,7 @@ def test_a_rating_is_sent_once_for_the_served_ticket_and_its_led_confirms(
     unit: DisplayRole, mock_pins: Any, probe: Probe, topics: Topics
 ) -> None:
     probe.publish(topics.counter_state(5), state("idle", None), retain=True)  # service ended
-    events = SseClient(f"{unit.http_url}/events")
+    events = EventStream(f"{unit.http_url}/events")
     events.wait_for("state", lambda s: s["number"] is None and s["status"] == "idle")
     events.close()
     assert not mock_pins.pin(VERY_SATISFIED_LED).state

@@ -11,6 +11,7 @@ from display.guard import PressGuard
 from display.hall import hall_view
 from display.labels import wait_minutes
 from display.resolve import resolve_display
+from tests.support.fake_clock import FakeClock
 from xephang.config import SiteConfig
 from xephang.errors import ConfigError
 from xephang.protocol import Announcement, HallState, RecentCall
@@ -19,14 +20,6 @@ from xephang.protocol import Announcement, HallState, RecentCall
 def announcement(call_id: str, repeat: int = 0) -> Announcement:
     return Announcement(call_id=call_id, number="1023", counter=5,
                         text="Mời công dân có số thứ tự 1023 đến quầy số 5", repeat=repeat)
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_an_announcement_delivered_twice_is_announced_once() -> None:
@@ -54,17 +47,17 @@ def test_the_gate_forgets_old_calls_beyond_its_capacity() -> None:
 
 def test_guard_ignores_a_second_press_within_the_gap() -> None:
     clock = FakeClock()
-    guard = PressGuard(min_gap_s=1.0, reply_timeout_s=4.0, clock=clock)
+    guard = PressGuard(min_gap_s=1.0, reply_timeout_s=4.0, clock=clock.monotonic)
     assert guard.try_begin("one")
-    clock.now += 0.3
+    clock.advance(seconds=0.3)
     assert not guard.try_begin("two")
 
 
 def test_guard_waits_for_the_reply_then_accepts_the_next_press() -> None:
     clock = FakeClock()
-    guard = PressGuard(min_gap_s=1.0, reply_timeout_s=4.0, clock=clock)
+    guard = PressGuard(min_gap_s=1.0, reply_timeout_s=4.0, clock=clock.monotonic)
     assert guard.try_begin("one")
-    clock.now += 2.0
+    clock.advance(seconds=2.0)
     assert not guard.try_begin("two")  # the broker has not answered "one" yet
     assert not guard.settle("someone-else")
     assert guard.settle("one")
@@ -74,9 +67,9 @@ def test_guard_waits_for_the_reply_then_accepts_the_next_press() -> None:
 
 def test_guard_gives_up_waiting_after_the_reply_timeout() -> None:
     clock = FakeClock()
-    guard = PressGuard(min_gap_s=1.0, reply_timeout_s=4.0, clock=clock)
+    guard = PressGuard(min_gap_s=1.0, reply_timeout_s=4.0, clock=clock.monotonic)
     assert guard.try_begin("lost")
-    clock.now += 4.5
+    clock.advance(seconds=4.5)
     assert guard.try_begin("retry")
 
 

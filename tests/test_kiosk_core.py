@@ -2,64 +2,13 @@
 
 from __future__ import annotations
 
-import queue
 import threading
-from collections.abc import Callable
-from datetime import UTC, datetime
 
 from hardware.errors import PrinterUnavailable
-from kiosk.core import NO_ANSWER, REFUSALS, Issued, Kiosk, KioskStatus
+from kiosk.core import NO_ANSWER, REFUSALS, Issued
+from tests.support.kiosk import TICKET, FakeServer, Harness, ok
 from xephang.config import SiteConfig
-from xephang.protocol import Ticket, TicketReply, TicketRequest
-
-TICKET = Ticket(id="t-1", number="1023", service="HT", ahead=4, eta_s=1000,
-                issued_at=datetime(2026, 11, 23, 1, 15, tzinfo=UTC))
-
-
-class FakeServer:
-    """A transport whose server answers each request with `answer(request)` (None: silence)."""
-
-    def __init__(self, answer: Callable[[TicketRequest], TicketReply | None],
-                 connected: bool = True) -> None:
-        self.answer = answer
-        self.connected = connected
-        self.sent: list[TicketRequest] = []
-        self.kiosk: Kiosk | None = None
-
-    def send(self, request: TicketRequest) -> None:
-        self.sent.append(request)
-        reply = self.answer(request)
-        if reply is not None and self.kiosk is not None:
-            self.kiosk.handle_reply(reply.encode())
-
-    def is_connected(self) -> bool:
-        return self.connected
-
-
-class Harness:
-    def __init__(self, config: SiteConfig, server: FakeServer,
-                 output: Callable[[Issued], str | None] | None = None) -> None:
-        self.now = 100.0
-        self.statuses: queue.Queue[KioskStatus] = queue.Queue()
-        self.printed: list[Ticket] = []
-        self.kiosk = Kiosk(config, server, output or self._print, self.statuses.put,
-                           reply_timeout_s=0.4, clock=lambda: self.now)
-        server.kiosk = self.kiosk
-
-    def _print(self, issued: Issued) -> str:
-        ticket = issued.ticket
-        self.printed.append(ticket)
-        return f"{ticket.number}.png"
-
-    def outcome(self) -> KioskStatus:
-        while True:
-            status = self.statuses.get(timeout=5)
-            if status.state != "waiting":
-                return status
-
-
-def ok(request: TicketRequest) -> TicketReply:
-    return TicketReply(request_id=request.request_id, ok=True, ticket=TICKET)
+from xephang.protocol import TicketReply, TicketRequest
 
 
 def test_a_press_prints_the_ticket_the_server_issued(config: SiteConfig) -> None:
@@ -81,11 +30,11 @@ def test_the_same_service_again_within_a_second_is_ignored(config: SiteConfig) -
     harness.kiosk.press("HT")
     harness.outcome()
 
-    harness.now += 0.5
+    harness.clock.advance(seconds=0.5)
     assert harness.kiosk.press("HT") == "repeat"
     assert harness.kiosk.press("CT") == "accepted"
     harness.outcome()
-    harness.now += 1.0
+    harness.clock.advance(seconds=1.0)
     assert harness.kiosk.press("HT") == "accepted"
     harness.outcome()
     assert len(harness.printed) == 3

@@ -6,17 +6,10 @@ kiosk's reply topic, as the broker does. The page's server-sent events are read 
 
 from __future__ import annotations
 
-import json
-import os
-import queue
 import socket
-import subprocess
-import sys
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,77 +17,20 @@ import pytest
 from PIL import Image
 
 from hardware.printer import FakePrinter
+from harness.role_process import RoleProcess
+from harness.web_session import post_json
 from kiosk.core import NO_ANSWER
 from kiosk.role import KioskRole
 from kiosk.ticket import render_ticket
-from tests.probe import Probe
+from tests.support.kiosk import FakeQueueServer, KioskPage, press, with_kiosk
+from tests.support.mqtt_probe import Probe
 from xephang.config import PrinterSection, SiteConfig
 from xephang.errors import ConfigError
-from xephang.mosquitto import Mosquitto, free_port
-from xephang.protocol import Ticket, Topics
+from xephang.mosquitto import Mosquitto
+from xephang.protocol import Topics
 
 ROOT = Path(__file__).resolve().parent.parent
 HT_PIN, CT_PIN = 5, 6  # kiosk-1 in config/site.toml
-
-
-class PageEvents:
-    """The kiosk page's server-sent events, read over HTTP on a thread.
-
-    The stream ends when the kiosk stops (its EventHub closes every stream); closing the response
-    from here instead would block until the reader's next keepalive.
-    """
-
-    def __init__(self, base_url: str) -> None:
-        self.statuses: queue.Queue[dict[str, Any]] = queue.Queue()
-        self._response = urllib.request.urlopen(base_url + "/events", timeout=30)
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        try:
-            for raw in self._response:
-                line = raw.decode("utf-8").rstrip("\n")
-                if line.startswith("data: "):
-                    self.statuses.put(json.loads(line[len("data: "):]))
-        except (OSError, ValueError):
-            return  # the kiosk stopped
-
-    def wait_for(self, predicate: Callable[[dict[str, Any]], bool],
-                 timeout: float = 10.0) -> dict[str, Any]:
-        while True:
-            try:
-                status = self.statuses.get(timeout=timeout)
-            except queue.Empty:
-                raise AssertionError(f"no matching page event within {timeout} s") from None
-            if predicate(status):
-                return status
-
-    def outcome(self) -> dict[str, Any]:
-        return self.wait_for(lambda s: s["state"] in ("ticket", "error"))
-
-
-class FakeQueueServer:
-    def __init__(self, probe: Probe, topics: Topics) -> None:
-        self.probe = probe
-        self.topics = topics
-        self.requests = f"{topics.root}/kiosk/+/request"
-        probe.subscribe(self.requests)
-
-    def next_request(self, timeout: float = 5.0) -> tuple[str, dict[str, Any]]:
-        topic, request = self.probe.next(self.requests, timeout)
-        return topic.split("/")[-2], request
-
-    def answer(self, kiosk_id: str, request: dict[str, Any], number: str, ahead: int = 4) -> Ticket:
-        ticket = Ticket(id=f"t-{number}", number=number, service=request["service"], ahead=ahead,
-                        eta_s=ahead * 250, issued_at=datetime(2026, 11, 23, 1, 15, tzinfo=UTC))
-        self.probe.publish(self.topics.kiosk_reply(kiosk_id), {
-            "v": 1, "request_id": request["request_id"], "ok": True,
-            "ticket": json.loads(ticket.model_dump_json())})
-        return ticket
-
-
-def with_kiosk(config: SiteConfig, **changes: Any) -> SiteConfig:
-    kiosks = [k.model_copy(update=changes) if k.id == "kiosk-1" else k for k in config.kiosks]
-    return config.model_copy(update={"kiosks": kiosks})
 
 
 @pytest.fixture
@@ -121,11 +57,6 @@ def start_kiosk(mosquitto: Mosquitto, mock_pins: Any,
         role.stop()
 
 
-def press(mock_pins: Any, pin: int) -> None:
-    mock_pins.pin(pin).drive_low()
-    mock_pins.pin(pin).drive_high()
-
-
 def pngs(role: KioskRole) -> list[str]:
     assert role.tickets_dir is not None
     return sorted(p.name for p in role.tickets_dir.glob("*.png"))
@@ -136,7 +67,7 @@ def test_a_button_press_prints_the_ticket_the_server_issued(
         server: FakeQueueServer, mock_pins: Any) -> None:
     role = start_kiosk(config)
     assert role.http_url is not None
-    page = PageEvents(role.http_url)
+    page = KioskPage(role.http_url)
 
     press(mock_pins, HT_PIN)
 
@@ -156,7 +87,7 @@ def test_a_double_press_asks_for_one_ticket(
         server: FakeQueueServer, mock_pins: Any) -> None:
     role = start_kiosk(config)
     assert role.http_url is not None
-    page = PageEvents(role.http_url)
+    page = KioskPage(role.http_url)
 
     press(mock_pins, HT_PIN)
     press(mock_pins, HT_PIN)  # while the first request is in flight
@@ -178,7 +109,7 @@ def test_no_answer_without_an_offline_block_shows_an_error_and_prints_nothing(
         server: FakeQueueServer, mock_pins: Any) -> None:
     role = start_kiosk(with_kiosk(config, reply_timeout_s=1.0, offline=None))
     assert role.http_url is not None
-    page = PageEvents(role.http_url)
+    page = KioskPage(role.http_url)
 
     press(mock_pins, HT_PIN)
 
@@ -195,15 +126,6 @@ def test_no_answer_without_an_offline_block_shows_an_error_and_prints_nothing(
     assert pngs(role) == ["0001-2001.png"]
 
 
-def post(url: str) -> tuple[int, dict[str, Any]]:
-    request = urllib.request.Request(url, data=b"", method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return int(response.status), json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
-
-
 def get(url: str) -> tuple[str, bytes]:
     with urllib.request.urlopen(url, timeout=10) as response:
         return str(response.headers["Content-Type"]), bytes(response.read())
@@ -218,9 +140,9 @@ def test_the_touch_page_issues_a_ticket(
     _, html = get(url + "/")
     assert "Tư pháp – Hộ tịch" in html.decode()
     assert "Khai sinh, kết hôn, khai tử" in html.decode()
-    page = PageEvents(url)
+    page = KioskPage(url)
 
-    assert post(url + "/press/HT")[0] == 202
+    assert post_json(url + "/press/HT")[0] == 202
 
     kiosk_id, request = server.next_request()
     assert request["service"] == "HT"
@@ -236,7 +158,7 @@ def test_the_touch_page_issues_a_ticket(
 def test_the_touch_page_names_the_services_for_an_unknown_one(
         config: SiteConfig, start_kiosk: Callable[[SiteConfig], KioskRole]) -> None:
     role = start_kiosk(config)
-    code, body = post(f"{role.http_url}/press/XX")
+    code, body = post_json(f"{role.http_url}/press/XX")
     assert code == 404
     assert "XX" in body["detail"]
     assert "HT (Tư pháp – Hộ tịch)" in body["detail"]
@@ -250,7 +172,7 @@ def test_a_broken_printer_is_shown_and_reported(
     printer = PrinterSection(kind="network", host="127.0.0.1", port=port)
     role = start_kiosk(with_kiosk(config, printer=printer))  # an offline printer: still starts
     assert role.http_url is not None
-    page = PageEvents(role.http_url)
+    page = KioskPage(role.http_url)
     probe.subscribe(topics.device_status("kiosk-1"))
 
     press(mock_pins, HT_PIN)
@@ -268,7 +190,7 @@ def test_paper_out_is_reported_and_the_number_and_qr_are_shown(
         server: FakeQueueServer, probe: Probe, topics: Topics, mock_pins: Any) -> None:
     role = start_kiosk(config)
     assert role.http_url is not None and isinstance(role.printer, FakePrinter)
-    page = PageEvents(role.http_url)
+    page = KioskPage(role.http_url)
     probe.subscribe(topics.device_status("kiosk-1"))
     role.printer.simulate(paper_out=True)
 
@@ -299,37 +221,17 @@ def test_an_unknown_kiosk_id_names_the_valid_ones(config: SiteConfig, mosquitto:
 
 def test_xephang_kiosk_runs_as_its_own_process(
         mosquitto: Mosquitto, server: FakeQueueServer, tmp_path: Path) -> None:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     tickets = tmp_path / "tickets"
-    command = [sys.executable, "-m", "xephang.cli", "kiosk", "--config", str(ROOT / "config/site.toml"),
-               "--id", "kiosk-2", "--mqtt", mosquitto.url, "--http", f"127.0.0.1:{port}",
-               "--output", str(tickets), "--state-dir", str(tmp_path / "state")]
-    log = (tmp_path / "kiosk.log").open("wb")
-    child = subprocess.Popen(command, env={**os.environ, "GPIOZERO_PIN_FACTORY": "mock"},
-                             stdout=log, stderr=subprocess.STDOUT)
+    kiosk = RoleProcess("kiosk", mosquitto.url, tmp_path, "--id", "kiosk-2",
+                        "--output", str(tickets), "--state-dir", str(tmp_path / "state"))
     try:
-        page = connect_when_up(url, child)
-        assert post(url + "/press/CT")[0] == 202
+        page = KioskPage(kiosk.start().url)
+        page.wait_for(lambda s: s["state"] == "idle")
+        assert post_json(kiosk.url + "/press/CT")[0] == 202
         kiosk_id, request = server.next_request(timeout=10)
         assert kiosk_id == "kiosk-2"
         server.answer(kiosk_id, request, "2001")
         assert page.outcome()["png"] == "0001-2001.png"
         assert (tickets / "0001-2001.png").is_file()
     finally:
-        child.terminate()
-        assert child.wait(10) == 0, (tmp_path / "kiosk.log").read_text()
-
-
-def connect_when_up(url: str, child: subprocess.Popen[bytes]) -> PageEvents:
-    import time
-
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            page = PageEvents(url)
-            page.wait_for(lambda s: s["state"] == "idle")
-            return page
-        except OSError:
-            assert child.poll() is None and time.monotonic() < deadline, "kiosk did not start"
-            time.sleep(0.05)  # polling a port that is not open yet; there is no event to wait on
+        assert kiosk.stop() == 0, kiosk.log()

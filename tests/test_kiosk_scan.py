@@ -15,14 +15,14 @@ from typing import Any
 import pytest
 
 from hardware.camera import FakeCamera
+from harness.web_session import post_json
 from kiosk.core import KioskStatus
 from kiosk.qr_payload import ID_HASH_KEY_ENV, classify, id_hash, sign_booking
 from kiosk.role import KioskRole
 from kiosk.scan_rules import MSG_OTHER_SITE, MSG_OUT_OF_WINDOW
-from tests.probe import Probe
-from tests.test_broker_support import running_broker
-from tests.test_kiosk_core import FakeServer, Harness, ok
-from tests.test_kiosk_flow import PageEvents, post
+from tests.support.broker import running_broker
+from tests.support.kiosk import FakeServer, Harness, KioskPage, ok
+from tests.support.mqtt_probe import Probe
 from xephang.config import SiteConfig
 from xephang.mosquitto import Mosquitto
 from xephang.protocol import Topics
@@ -104,7 +104,7 @@ def test_a_younger_citizen_gets_no_age_priority_and_the_choice_is_used_once(
     assert next_status(h).priority == ""
     h.kiosk.press("HT")
     h.outcome()
-    h.now += 5
+    h.clock.advance(seconds=5)
     h.kiosk.press("CT")
     h.outcome()
     assert [(r.priority, r.source, r.id_hash is not None) for r in server.sent] == [
@@ -181,22 +181,22 @@ def test_a_citizen_scanning_again_gets_the_same_ticket_reprinted(
         center: tuple[KioskRole, FakeCamera], probe: Probe, topics: Topics) -> None:
     role, camera = center
     assert role.http_url is not None
-    page = PageEvents(role.http_url)
+    page = KioskPage(role.http_url)
     probe.subscribe(topics.kiosk_request("kiosk-1"))
 
     camera.push(qr_frame(ELDER))
     assert page.wait_for(lambda s: s["state"] == "choice")["priority"] == "Người cao tuổi"
-    post(role.http_url + "/press/HT")
+    post_json(role.http_url + "/press/HT")
     first = page.outcome()
     role.kiosk.scan(classify(ELDER))  # the same card again, past the camera's repeat window
     page.wait_for(lambda s: s["state"] == "choice")
-    post(role.http_url + "/press/HT")
+    post_json(role.http_url + "/press/HT")
     second = page.outcome()
 
     assert second["number"] == first["number"] and second["ticket_id"] == first["ticket_id"]
     assert "phiếu được in lại" in second["message"]
     sent = [probe.next(topics.kiosk_request("kiosk-1"))[1] for _ in "12"]
     assert all(r["id_hash"] == sent[0]["id_hash"] and ID_NUMBER not in json.dumps(r) for r in sent)
-    post(role.http_url + "/press/CT")  # another service is another live number
+    post_json(role.http_url + "/press/CT")  # another service is another live number
     assert page.outcome()["number"] == "2001"
 

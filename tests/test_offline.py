@@ -17,20 +17,11 @@ import pytest
 
 from broker.role import BrokerRole
 from kiosk.role import KioskRole
-from tests.probe import Probe
-from tests.test_broker_support import running_broker
-from tests.test_kiosk_flow import PageEvents, press, with_kiosk
+from tests.support.kiosk import KioskPage, press, with_kiosk
 from xephang.config import SiteConfig
 from xephang.mosquitto import Mosquitto
 
 PINS = {"HT": 5, "CT": 6}  # kiosk-1 in config/site.toml
-
-
-@pytest.fixture
-def broker(config: SiteConfig, mosquitto: Mosquitto, tmp_path: Path,
-           probe: Probe) -> Iterator[BrokerRole]:
-    with running_broker(config, mosquitto.url, tmp_path / "queue.db", probe) as role:
-        yield role
 
 
 @pytest.fixture
@@ -46,7 +37,7 @@ def kiosk(config: SiteConfig, mosquitto: Mosquitto, mock_pins: Any, tmp_path: Pa
     role.stop()
 
 
-def issue(role: KioskRole, page: PageEvents, mock_pins: Any, service: str) -> dict[str, Any]:
+def issue(role: KioskRole, page: KioskPage, mock_pins: Any, service: str) -> dict[str, Any]:
     press(mock_pins, PINS[service])
     status = page.outcome()
     assert status["state"] == "ticket", status
@@ -63,7 +54,7 @@ def broker_tickets(db: Path) -> list[tuple[str, str, str, str]]:
 def test_presses_during_an_outage_are_printed_offline_and_merged_once_in_order(
         kiosk: KioskRole, mosquitto: Mosquitto, mock_pins: Any, tmp_path: Path) -> None:
     assert kiosk.http_url is not None
-    page = PageEvents(kiosk.http_url)
+    page = KioskPage(kiosk.http_url)
     before = [issue(kiosk, page, mock_pins, s)["number"] for s in ("HT", "CT", "HT")]
     assert before == ["1001", "2001", "1002"]
 
@@ -105,14 +96,14 @@ def test_a_restarted_kiosk_delivers_what_it_issued_before_and_keeps_counting(
 
     role = start()
     assert role.link.wait_connected(5) and role.http_url is not None
-    page = PageEvents(role.http_url)
+    page = KioskPage(role.http_url)
     mosquitto.stop()
     assert issue(role, page, mock_pins, "HT")["number"] == "1800"
     role.stop()  # the kiosk restarts while the link is still down
 
     again = start()
     assert again.http_url is not None
-    page = PageEvents(again.http_url)
+    page = KioskPage(again.http_url)
     assert issue(again, page, mock_pins, "HT")["number"] == "1801"  # the block carries on
     mosquitto.start()  # the same port and persistence folder, as after a reboot
     assert again.link.wait_connected(15)

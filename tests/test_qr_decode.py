@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "data" / "qr"))
 
 from make_samples import BOOKING_TEST_KEY, PAYLOADS, write_samples
 
-from bench.frames import CCCD_SAMPLE, HARD, frames, render_qr
+from hardware.card_frames import CCCD_SAMPLE, HARD, frames, render_qr
 from kiosk.qr_decode import DecodeError, QrDecoder, decode_file, decode_image
 from kiosk.scan_cli import run_scan
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +12,11 @@ import cv2
 import numpy as np
 import pytest
 
-from bench.frames import CCCD_SAMPLE, render_qr
 from hardware.camera import FakeCamera
+from hardware.card_frames import CCCD_SAMPLE, render_qr
 from kiosk.qr_payload import ScanResult
 from kiosk.scanner import QrScanner
+from tests.support.fake_clock import FakeClock
 
 TICKET = "XH1.T.t-1023"
 
@@ -22,14 +24,6 @@ TICKET = "XH1.T.t-1023"
 def qr_frame(text: str) -> np.ndarray:
     gray = cv2.copyMakeBorder(render_qr(text, 5), 50, 50, 50, 50, cv2.BORDER_CONSTANT, value=255)
     return cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -49,19 +43,19 @@ def test_scanner_reports_a_card_from_image_files(tmp_path: Path, results: queue.
 
 
 def test_same_code_within_the_window_is_reported_once(results: queue.Queue[ScanResult]) -> None:
-    clock, camera = Clock(), FakeCamera()
+    clock, camera = FakeClock(), FakeCamera()
     decoded = threading.Semaphore(0)
 
     def decode(frame: Any) -> list[str]:
         decoded.release()
         return [str(frame)]
 
-    scanner = QrScanner(camera, results.put, decode=decode, repeat_window_s=3.0, clock=clock)
+    scanner = QrScanner(camera, results.put, decode=decode, repeat_window_s=3.0, clock=clock.monotonic)
     scanner.start()
     try:
         for step, (at, text) in enumerate([(0.0, TICKET), (1.0, TICKET), (2.5, TICKET), (6.0, TICKET),
                                            (6.1, "XH1.T.other")]):
-            clock.now = 1000.0 + at
+            clock.now = clock.start + timedelta(seconds=at)
             camera.push(text)
             assert decoded.acquire(timeout=5), f"frame {step} not decoded"
         got = [results.get(timeout=5) for _ in range(3)]

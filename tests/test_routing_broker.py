@@ -4,7 +4,7 @@ on a real SQLite file."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,19 +12,12 @@ import pytest
 from broker.queue import live
 from broker.queue.tickets import Queue
 from broker.store.db import Store
+from tests.support.fake_clock import FakeClock
 from xephang.config import SiteConfig
 from xephang.protocol import CounterCommand, CounterReply, TicketReply, TicketRequest
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2025, 3, 10, 2, 0, tzinfo=UTC)  # 09:00 in Hà Nội
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-def make_queue(config: SiteConfig, tmp_path: Path, clock: Clock, **routing: object) -> Queue:
+def make_queue(config: SiteConfig, tmp_path: Path, clock: FakeClock, **routing: object) -> Queue:
     changed = config.model_copy(update={"routing": config.routing.model_copy(update=routing)})
     return Queue(changed, Store(tmp_path / "queue.db", clock))
 
@@ -43,13 +36,8 @@ def act(queue: Queue, counter: int, action: str) -> CounterReply:
     return reply
 
 
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
 def test_interleaving_lets_normal_tickets_through_a_crowd_of_priority_ones(
-        config: SiteConfig, tmp_path: Path, clock: Clock) -> None:
+        config: SiteConfig, tmp_path: Path, clock: FakeClock) -> None:
     queue = make_queue(config, tmp_path, clock, priority_mode="interleaved", priority_every=2)
     for _ in range(3):
         issue(queue, "DD", "elderly")
@@ -61,7 +49,7 @@ def test_interleaving_lets_normal_tickets_through_a_crowd_of_priority_ones(
 
 
 def test_auto_call_calls_a_new_ticket_to_an_idle_counter_at_once(
-        config: SiteConfig, tmp_path: Path, clock: Clock) -> None:
+        config: SiteConfig, tmp_path: Path, clock: FakeClock) -> None:
     queue = make_queue(config, tmp_path, clock, auto_call=True)
     request = TicketRequest(request_id=uuid.uuid4(), service="DD")
     outcome = queue.issue(request, "kiosk-1")
@@ -75,13 +63,13 @@ def test_auto_call_calls_a_new_ticket_to_an_idle_counter_at_once(
 
 
 def test_without_auto_call_an_idle_counter_waits_for_its_staff(
-        config: SiteConfig, tmp_path: Path, clock: Clock) -> None:
+        config: SiteConfig, tmp_path: Path, clock: FakeClock) -> None:
     queue = make_queue(config, tmp_path, clock, auto_call=False)
     assert queue.issue(TicketRequest(request_id=uuid.uuid4(), service="DD"), "kiosk-1").announcements == []
 
 
 def test_the_estimate_learns_the_days_service_times(config: SiteConfig, tmp_path: Path,
-                                                   clock: Clock) -> None:
+                                                   clock: FakeClock) -> None:
     queue = make_queue(config, tmp_path, clock)
     for _ in range(6):  # counter 9 serves VX only; each service takes 20 minutes, not the configured mean
         issue(queue, "VX")
@@ -96,7 +84,7 @@ def test_the_estimate_learns_the_days_service_times(config: SiteConfig, tmp_path
 
 
 def test_a_service_over_its_target_gets_a_suggestion(config: SiteConfig, tmp_path: Path,
-                                                    clock: Clock) -> None:
+                                                    clock: FakeClock) -> None:
     queue = make_queue(config, tmp_path, clock)
     for counter in (6, 7, 10):  # every DD counter busy
         issue(queue, "DD")

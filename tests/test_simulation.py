@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from simulation.run import simulate, simulate_day
-from tests.conftest import SITE_TOML
+from tests.support.paths import SITE_TOML
 from xephang.config import SiteConfig
 
 KEYS = {"policy", "tickets", "mean_wait_s", "p95_wait_s", "max_wait_s", "per_service", "utilisation",

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import urllib.error
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,33 +13,18 @@ import pytest
 from playwright.sync_api import expect
 
 from broker.role import BrokerRole
-from tests.probe import Probe
-from tests.processes import WebSession
-from tests.test_broker_support import ask_ticket
-from tests.test_staff_support import PASSWORD, broker_with_accounts, events, sign_in, ticket_row
-from xephang.config import SiteConfig
-from xephang.mosquitto import Mosquitto
+from harness.web_session import WebSession
+from tests.support.broker import ask_ticket
+from tests.support.mqtt_probe import Probe
+from tests.support.staff_pages import PASSWORD, events, sign_in, ticket_row
 from xephang.protocol import Topics
 
 
-@pytest.fixture
-def role(config: SiteConfig, mosquitto: Mosquitto, tmp_path: Path,
-         probe: Probe) -> Iterator[BrokerRole]:
-    with broker_with_accounts(config, mosquitto.url, tmp_path / "q.db", probe) as running:
-        yield running
-
-
-@pytest.fixture
-def url(role: BrokerRole) -> str:
-    assert role.http_url
-    return role.http_url
-
-
-def test_staff_work_a_counter_by_keyboard(browser: Any, url: str, role: BrokerRole, probe: Probe,
-                                          topics: Topics, screenshot_dir: Path) -> None:
+def test_staff_work_a_counter_by_keyboard(browser: Any, staff_url: str, staff_broker: BrokerRole,
+                                          probe: Probe, topics: Topics, screenshot_dir: Path) -> None:
     for _ in range(3):
         ask_ticket(probe, topics, "CT")
-    page = sign_in(browser, url, "canbo5")
+    page = sign_in(browser, staff_url, "canbo5")
     assert page.url.endswith("/counter/5")  # a staff account lands on its own counter
     expect(page.locator("#waiting-total")).to_have_text("3")
     number, status, message = page.locator("#number"), page.locator("#status"), page.locator("#message")
@@ -48,22 +32,22 @@ def test_staff_work_a_counter_by_keyboard(browser: Any, url: str, role: BrokerRo
     page.keyboard.press("n")
     expect(number).to_have_text("2001")
     expect(message).to_have_text("Đang gọi số 2001")
-    assert events(role, "ticket_called")[-1]["account"] == "canbo5"
+    assert events(staff_broker, "ticket_called")[-1]["account"] == "canbo5"
     page.keyboard.press("l")
     expect(page.locator("#message")).to_have_text("Đã gọi lại số 2001")
-    assert ticket_row(role, "2001")["recalls"] == 1
+    assert ticket_row(staff_broker, "2001")["recalls"] == 1
 
     page.keyboard.press("b")  # sent to fetch a missing paper
     expect(message).to_have_text("Đã ghi: công dân đi bổ sung giấy tờ.")
     expect(page.locator("#returning")).to_contain_text("2001")
-    assert ticket_row(role, "2001")["status"] == "returning"
+    assert ticket_row(staff_broker, "2001")["status"] == "returning"
     page.keyboard.press("n")
     expect(number).to_have_text("2002")
     expect(message).to_have_text("Đang gọi số 2002")
     page.keyboard.press("v")
     expect(message).to_have_text("Đã ghi vắng mặt.")
     expect(number).to_have_text("—")
-    assert ticket_row(role, "2002")["status"] == "no_show"
+    assert ticket_row(staff_broker, "2002")["status"] == "no_show"
 
     page.get_by_role("button", name="Đã quay lại").click()
     expect(message).to_contain_text("Công dân đã quay lại")
@@ -78,9 +62,9 @@ def test_staff_work_a_counter_by_keyboard(browser: Any, url: str, role: BrokerRo
     page.keyboard.press("c")
     expect(message).to_have_text("Đã chuyển.")
     expect(number).to_have_text("—")
-    moved = ticket_row(role, "2001")
+    moved = ticket_row(staff_broker, "2001")
     assert (moved["status"], moved["counter"]) == ("waiting", 4)
-    assert events(role, "ticket_transferred")[-1] == {
+    assert events(staff_broker, "ticket_transferred")[-1] == {
         "ticket": moved["id"], "counter": 5, "number": "2001", "service": "CT",
         "from_service": "CT", "to_counter": 4, "account": "canbo5"}
 
@@ -98,13 +82,13 @@ def test_staff_work_a_counter_by_keyboard(browser: Any, url: str, role: BrokerRo
     page.keyboard.press("x")
     expect(message).to_have_text("Đã xong.")
     expect(number).to_have_text("—")
-    assert ticket_row(role, "2003")["status"] == "done"
-    assert {e["account"] for e in events(role, "ticket_done")} == {"canbo5"}
+    assert ticket_row(staff_broker, "2003")["status"] == "done"
+    assert {e["account"] for e in events(staff_broker, "ticket_done")} == {"canbo5"}
     page.context.close()
 
 
-def test_a_small_laptop_shows_every_button(browser: Any, url: str, screenshot_dir: Path) -> None:
-    page = sign_in(browser, url, "canbo5", viewport={"width": 1280, "height": 720})
+def test_a_small_laptop_shows_every_button(browser: Any, staff_url: str, screenshot_dir: Path) -> None:
+    page = sign_in(browser, staff_url, "canbo5", viewport={"width": 1280, "height": 720})
     for name in ("Gọi số tiếp", "Gọi lại", "Vắng mặt", "Xong", "Tạm dừng", "Mở lại", "Chuyển"):
         box = page.get_by_role("button", name=re.compile(name)).first.bounding_box()
         assert box is not None and box["y"] + box["height"] <= 720, name
@@ -112,18 +96,18 @@ def test_a_small_laptop_shows_every_button(browser: Any, url: str, screenshot_di
     page.context.close()
 
 
-def test_staff_cannot_open_the_managers_pages(browser: Any, url: str) -> None:
-    page = sign_in(browser, url, "canbo5")
+def test_staff_cannot_open_the_managers_pages(browser: Any, staff_url: str) -> None:
+    page = sign_in(browser, staff_url, "canbo5")
     for path in ("/admin/", "/admin/stats", "/admin/accounts", "/admin/counters", "/counter/3"):
-        response = page.goto(url + path)
+        response = page.goto(staff_url + path)
         assert response is not None and response.status == 403, path
         expect(page.locator("body")).to_contain_text("không có quyền")
     page.context.close()
 
 
-def test_pages_need_a_sign_in(browser: Any, url: str) -> None:
+def test_pages_need_a_sign_in(browser: Any, staff_url: str) -> None:
     page = browser.new_page()
-    page.goto(url + "/counter/5")
+    page.goto(staff_url + "/counter/5")
     assert "/login" in page.url
     page.fill('input[name="username"]', "canbo5")
     page.fill('input[name="password"]', "sai-mat-khau")
@@ -132,34 +116,34 @@ def test_pages_need_a_sign_in(browser: Any, url: str) -> None:
     page.close()
 
 
-def test_the_api_needs_a_session_and_its_csrf_token(url: str) -> None:
+def test_the_api_needs_a_session_and_its_csrf_token(staff_url: str) -> None:
     body = {"command_id": str(uuid.uuid4()), "action": "call_next"}
-    anonymous = WebSession(url)
+    anonymous = WebSession(staff_url)
     anonymous.get_text("/login")  # a session with a CSRF token but no account
     anonymous.csrf = re.findall(r'name="csrf_token" value="([^"]+)"', anonymous.get_text("/login"))[0]
     assert anonymous.post_json("/api/counter/5/command", body)[0] == 401
-    staff = WebSession(url).login("canbo5", PASSWORD)
+    staff = WebSession(staff_url).login("canbo5", PASSWORD)
     staff.csrf = "forged"
     status, reply = staff.post_json("/api/counter/5/command", body)
     assert (status, reply["error"]) == (400, "csrf_failed")
 
 
-def test_sign_in_is_rate_limited(url: str, role: BrokerRole) -> None:
+def test_sign_in_is_rate_limited(staff_url: str, staff_broker: BrokerRole) -> None:
     for _ in range(5):
         with pytest.raises(urllib.error.HTTPError, match="401"):
-            WebSession(url).login("quanly", "doan-mo-mat-khau")
+            WebSession(staff_url).login("quanly", "doan-mo-mat-khau")
     with pytest.raises(urllib.error.HTTPError, match="429") as refused:
-        WebSession(url).login("quanly", PASSWORD)  # even the right password waits now
+        WebSession(staff_url).login("quanly", PASSWORD)  # even the right password waits now
     assert "Vui lòng thử lại sau 10 phút" in refused.value.read().decode()
-    assert len(events(role, "login_failed")) == 5
-    assert {e["target"] for e in events(role, "login_failed")} == {"quanly"}
+    assert len(events(staff_broker, "login_failed")) == 5
+    assert {e["target"] for e in events(staff_broker, "login_failed")} == {"quanly"}
 
 
-def test_no_citizen_identity_on_any_page(url: str, probe: Probe, topics: Topics) -> None:
+def test_no_citizen_identity_on_any_page(staff_url: str, probe: Probe, topics: Topics) -> None:
     secret = "ab" * 16
     ticket = ask_ticket(probe, topics, "HT", id_hash=secret, source="cccd")["ticket"]
-    manager = WebSession(url).login("quanly", PASSWORD)
-    staff = WebSession(url).login("canbo5", PASSWORD)
+    manager = WebSession(staff_url).login("quanly", PASSWORD)
+    staff = WebSession(staff_url).login("canbo5", PASSWORD)
     pages = [manager.get_text(p) for p in ("/admin/", "/admin/board.json", "/admin/stats",
                                            "/admin/report", "/admin/stats.csv")]
     pages += [staff.get_text("/counter/5"), staff.get_text("/counter/5/queue.json"),

@@ -20,23 +20,16 @@ import pytest
 
 from broker.reports import stats
 from broker.role import BrokerRole
-from tests.probe import Probe
-from tests.processes import WebSession, staff_session
-from tests.test_broker_support import ask_ticket, command, wait_ready
+from harness.web_session import WebSession, staff_session
+from tests.support.broker import ask_ticket, command, wait_ready
+from tests.support.fake_clock import FakeClock
+from tests.support.mqtt_probe import Probe
 from xephang.config import SiteConfig
 from xephang.mosquitto import Mosquitto
 from xephang.protocol import RATINGS, Topics
 
 DAY = "2026-11-23"
 SERVICES = ("HT", "CT")
-
-
-class Clock:
-    def __init__(self, zone: Any) -> None:
-        self.now = datetime(2026, 11, 23, 7, 45, tzinfo=zone)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
@@ -57,8 +50,8 @@ class Truth:
 
 @pytest.fixture
 def day(config: SiteConfig, mosquitto: Mosquitto, tmp_path: Path,
-        probe: Probe) -> Iterator[tuple[BrokerRole, Clock, WebSession, WebSession]]:
-    clock = Clock(config.site.zone)
+        probe: Probe) -> Iterator[tuple[BrokerRole, FakeClock, WebSession, WebSession]]:
+    clock = FakeClock(datetime(2026, 11, 23, 7, 45, tzinfo=config.site.zone))
     role = BrokerRole(config, mqtt_url=mosquitto.url, db_path=tmp_path / "q.db",
                       http=("127.0.0.1", 0), clock=clock)
     role.start()
@@ -73,7 +66,7 @@ def day(config: SiteConfig, mosquitto: Mosquitto, tmp_path: Path,
 
 
 class Replay:
-    def __init__(self, probe: Probe, topics: Topics, clock: Clock, staff: WebSession) -> None:
+    def __init__(self, probe: Probe, topics: Topics, clock: FakeClock, staff: WebSession) -> None:
         self.probe, self.topics, self.clock, self.staff = probe, topics, clock, staff
         self.truth = Truth()
         self.accounts = {1: "canbo1", 2: stats.BUTTON}
@@ -178,7 +171,7 @@ def got(found: stats.Summary) -> tuple[int, float, float, float]:
     return found.count, found.mean, found.median, found.p90
 
 
-def test_a_replayed_day_adds_up(day: tuple[BrokerRole, Clock, WebSession, WebSession],
+def test_a_replayed_day_adds_up(day: tuple[BrokerRole, FakeClock, WebSession, WebSession],
                                 probe: Probe, topics: Topics, config: SiteConfig) -> None:
     role, clock, staff, manager = day
     replay = Replay(probe, topics, clock, staff)

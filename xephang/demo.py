@@ -11,21 +11,17 @@ import logging
 import os
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from xephang.config import SiteConfig
 from xephang.errors import XephangError
+from xephang.launch import READY_TIMEOUT_S, RoleProcess, role_command
 from xephang.mosquitto import Mosquitto
 
 log = logging.getLogger(__name__)
-READY_TIMEOUT_S = 30.0
 DEMO_PASSWORD = "xephang-demo"  # the demo's printed sign-ins; production has none until created
 DEMO_TICKETS_PER_DAY = 1000  # a ward center's ordinary day, for --history-days
 
@@ -33,7 +29,8 @@ DEMO_TICKETS_PER_DAY = 1000  # a ward center's ordinary day, for --history-days
 @dataclass(frozen=True)
 class DemoProcess:
     label: str
-    args: list[str]
+    role: str
+    options: list[str]  # after --config and the MQTT options, which every role gets
     port: int
     path: str = "/"
 
@@ -42,18 +39,16 @@ class DemoProcess:
         return f"http://127.0.0.1:{self.port}{self.path}"
 
 
-def plan(config: SiteConfig, config_path: Path, port_base: int, folder: Path,
-         mqtt_url: str) -> list[DemoProcess]:
+def plan(config: SiteConfig, port_base: int, folder: Path) -> list[DemoProcess]:
     """The processes of a demo center and the port each serves its page on."""
-    common = ["--config", str(config_path), "--mqtt", mqtt_url]
-    broker = DemoProcess("Máy chủ xếp hàng (quản lý)", ["broker", *common, "--db",
-                         str(folder / "xephang.db"), "--http", f"127.0.0.1:{port_base}"], port_base)
+    broker = DemoProcess("Máy chủ xếp hàng (quản lý)", "broker", [
+        "--db", str(folder / "xephang.db"), "--http", f"127.0.0.1:{port_base}"], port_base)
     processes = [broker]
     port = port_base + 1
     for kiosk in config.kiosks[:2]:
         processes.append(DemoProcess(
-            f"Ki-ốt lấy số {kiosk.id}",
-            ["kiosk", *common, "--id", kiosk.id, "--http", f"127.0.0.1:{port}",
+            f"Ki-ốt lấy số {kiosk.id}", "kiosk",
+            ["--id", kiosk.id, "--http", f"127.0.0.1:{port}",
              "--output", str(folder / "tickets" / kiosk.id),
              "--state-dir", str(folder / "state" / kiosk.id)], port))
         port += 1
@@ -61,8 +56,8 @@ def plan(config: SiteConfig, config_path: Path, port_base: int, folder: Path,
         audio = (["--audio-dir", str(folder / "announcements" / display.id)]
                  if display.kind == "hall" else [])
         processes.append(DemoProcess(
-            f"Màn hình {display.id}",
-            ["display", *common, "--id", display.id, "--http", f"127.0.0.1:{port}",
+            f"Màn hình {display.id}", "display",
+            ["--id", display.id, "--http", f"127.0.0.1:{port}",
              "--state-dir", str(folder / "state" / display.id), *audio], port))
         port += 1
     return processes
@@ -75,7 +70,7 @@ def run_demo(config: SiteConfig, config_path: Path, port_base: int, folder: Path
     if history_days:
         _write_history(config, folder / "xephang.db", history_days)
     mosquitto = Mosquitto(folder / "mosquitto").start()
-    processes = plan(config, config_path, port_base, folder, mosquitto.url)
+    processes = plan(config, port_base, folder)
     busy = [p.port for p in processes if not port_is_free(p.port)]
     if busy:
         mosquitto.stop()
@@ -84,21 +79,24 @@ def run_demo(config: SiteConfig, config_path: Path, port_base: int, folder: Path
     logins = demo_accounts(config, folder / "xephang.db")
     env = {**os.environ, "GPIOZERO_PIN_FACTORY": "mock",
            "XEPHANG_PUBLIC_URL": f"http://127.0.0.1:{port_base}"}
-    running: list[subprocess.Popen[bytes]] = []
+    running = [RoleProcess(p.label, role_command(p.role, config_path, mosquitto.url, p.options),
+                           folder / "logs" / f"{p.role}-{p.port}.log", env) for p in processes]
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     try:
-        for process in processes:
-            running.append(_spawn(process, env, folder))
-        _wait_ready(processes, running)
+        for child in running:
+            child.spawn()
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        for process, child in zip(processes, running, strict=True):
+            child.wait_answering(process.url, deadline)
         _print_welcome(config, processes, folder, mosquitto.url, logins)
-        _watch(processes, running, stop, lambda p: _spawn(p, env, folder))
+        _watch(running, stop)
     finally:
         for child in running:
             child.terminate()
         for child in running:
-            _reap(child)
+            child.reap()
         mosquitto.stop()
     return 0
 
@@ -110,34 +108,6 @@ def port_is_free(port: int) -> bool:
     except OSError:
         return True
     return False
-
-
-def _spawn(process: DemoProcess, env: dict[str, str], folder: Path) -> subprocess.Popen[bytes]:
-    log_path = folder / "logs" / f"{process.args[0]}-{process.port}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "xephang.cli", *process.args]
-    with log_path.open("ab") as log_file:
-        return subprocess.Popen(command, env=env, stdout=log_file, stderr=subprocess.STDOUT)
-
-
-def _wait_ready(processes: list[DemoProcess], running: list[subprocess.Popen[bytes]]) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    for process, child in zip(processes, running, strict=True):
-        while not _answers(process.url):
-            if child.poll() is not None:
-                raise XephangError(f"{process.label} stopped at start (exit {child.returncode}); "
-                                   f"see the logs folder")
-            if time.monotonic() > deadline:
-                raise XephangError(f"{process.label} did not answer at {process.url}")
-            time.sleep(0.1)
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as response:
-            return int(response.status) < 500
-    except OSError:
-        return False
 
 
 def _write_history(config: SiteConfig, db: Path, days: int) -> None:
@@ -188,20 +158,10 @@ def _print_welcome(config: SiteConfig, processes: list[DemoProcess], folder: Pat
     print("\n".join(lines), flush=True)
 
 
-def _watch(processes: list[DemoProcess], running: list[subprocess.Popen[bytes]],
-           stop: threading.Event,
-           respawn: Callable[[DemoProcess], subprocess.Popen[bytes]]) -> None:
+def _watch(running: list[RoleProcess], stop: threading.Event) -> None:
     """Restart a role that dies, as systemd would on a Pi; stop on Ctrl+C."""
     while not stop.wait(1.0):
-        for index, child in enumerate(running):
-            if child.poll() is not None:
-                log.warning("%s exited (%s); restarting", processes[index].label, child.returncode)
-                running[index] = respawn(processes[index])
-
-
-def _reap(child: subprocess.Popen[bytes]) -> None:
-    try:
-        child.wait(10)
-    except subprocess.TimeoutExpired:
-        child.kill()
-        child.wait()
+        for child in running:
+            if not child.running():
+                log.warning("%s exited (%s); restarting", child.label, child.exit_code())
+                child.spawn()

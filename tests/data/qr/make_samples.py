@@ -15,7 +15,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
-from bench.frames import CCCD_SAMPLE, MODERATE, make_frame, render_qr
+from hardware.card_frames import CCCD_SAMPLE, MODERATE, make_frame, render_qr
 from kiosk.qr_payload import sign_booking
 
 BOOKING_TEST_KEY = "test-booking-key"

@@ -1,4 +1,4 @@
-"""A small server-sent events reader, for the tests and the latency benchmark (a page's view).
+"""A role's server-sent events (`/events`) as a page sees them, for the tests and the benchmarks.
 
 A thread reads the stream and queues each complete event, so callers wait with a timeout instead of
 blocking on a socket read.
@@ -24,18 +24,19 @@ Event = tuple[str, Any]
 READ_TIMEOUT_S = 30.0  # longer than the server's 15 s keepalive
 
 
-class SseClient:
-    def __init__(self, url: str) -> None:
+class EventStream:
+    def __init__(self, url: str, headers: dict[str, str] | None = None) -> None:
         parts = urllib.parse.urlsplit(url)
         self._connection = HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80,
                                           timeout=READ_TIMEOUT_S)
-        self._connection.request("GET", parts.path or "/", headers={"Accept": "text/event-stream"})
+        self._connection.request("GET", parts.path or "/",
+                                 headers={"Accept": "text/event-stream", **(headers or {})})
         self._socket = self._connection.sock  # kept: shutting it down is what wakes the reader
         self._response = self._connection.getresponse()
         if self._response.status != 200:
             raise AssertionError(f"GET {url} answered {self._response.status}")
         self._events: queue.Queue[Event | None] = queue.Queue()
-        self._thread = threading.Thread(target=self._read, name="sse-client", daemon=True)
+        self._thread = threading.Thread(target=self._read, name="event-stream", daemon=True)
         self._thread.start()
 
     def next(self, timeout: float = 5.0) -> Event:

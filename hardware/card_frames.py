@@ -1,9 +1,10 @@
-"""Seeded synthetic camera frames of a QR code on an ID card: the kiosk camera's bad days.
+"""Seeded synthetic camera frames of a QR code on an ID card: the kiosk camera's bad days, for the
+fake camera (``hardware.camera.FakeCamera.push``) to show the scanner.
 
 A 1280×720 BGR frame shows a desk-like background with a card carrying a QR code, tilted and seen in
 perspective, then blurred (focus or motion), lit with glare, flattened in contrast and noised. The
 ``moderate`` set is a reasonably held card; the ``hard`` set is what makes decoders fail.
-Used by ``bench/qr_decoders.py`` and by the tests (``tests/data/qr/make_samples.py``).
+Used by ``bench/qr_decoders.py`` and by the tests (and ``tests/data/qr/make_samples.py``).
 """
 
 from __future__ import annotations
@@ -103,10 +104,10 @@ def _place(frame: Frame, card: Frame, dst: NDArray[np.float32]) -> Frame:
 
 
 def _motion_blur(frame: Frame, length: int, rng: np.random.Generator) -> Frame:
-    kernel = np.zeros((length, length), np.float32)
-    kernel[length // 2, :] = 1.0 / length
+    line: Frame = np.zeros((length, length), np.float32)
+    line[length // 2, :] = 1.0 / length
     turn = cv2.getRotationMatrix2D((length / 2 - 0.5, length / 2 - 0.5), float(rng.uniform(0, 180)), 1.0)
-    kernel = cv2.warpAffine(kernel, turn, (length, length))
+    kernel: Frame = cv2.warpAffine(line, turn, (length, length))
     return cv2.filter2D(frame, -1, kernel / max(float(kernel.sum()), 1e-6))
 
 
