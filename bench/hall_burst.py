@@ -1,5 +1,5 @@
 """A busy morning heard in the hall: 60 tickets, 16 counters calling within 10 s, some finished,
-moved or recalled at once (tests/hall_burst.py), through real processes and the fake speaker in
+moved or recalled at once (harness/hall_burst.py), through real processes and the fake speaker in
 real time. Prints the delay from each call to the first word of the sound that carries it, and to
 its own number, with the calls left unsaid because their ticket was finished first.
 
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.latency import report  # noqa: E402
-from tests.hall_burst import run_burst  # noqa: E402
+from harness.hall_burst import run_burst  # noqa: E402
 from xephang.mosquitto import Mosquitto  # noqa: E402
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from broker.role import BrokerRole
+from harness.mqtt_probe import Probe
 from tests.support.broker import running_broker
 from tests.support.fake_clock import FakeClock
-from tests.support.mqtt_probe import Probe
 from tests.support.paths import SCREENSHOTS, SITE_TOML
 from tests.support.staff_pages import broker_with_accounts
 from xephang.config import SiteConfig, load_config

@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from broker.role import BrokerRole
+from harness.mqtt_probe import Probe
 from tests.support.broker import ask_ticket, command
-from tests.support.mqtt_probe import Probe
 from tests.support.staff_pages import PASSWORD, events, sign_in
 from xephang.protocol import Topics
 

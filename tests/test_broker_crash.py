@@ -15,8 +15,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from harness.mqtt_probe import Probe
 from harness.role_process import RoleProcess
-from tests.support.mqtt_probe import Probe
 from xephang.mosquitto import Mosquitto
 from xephang.protocol import Topics
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from broker.queue.tickets import Queue
 from broker.store.db import Store
+from harness.mqtt_probe import Probe
 from tests.support.broker import ask_ticket, running_broker
-from tests.support.mqtt_probe import Probe
 from xephang.config import SiteConfig
 from xephang.mosquitto import Mosquitto
 from xephang.protocol import CounterCommand, TicketRequest, Topics

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.mqtt_probe import Probe
 from tests.support.broker import ask_ticket, command, running_broker
-from tests.support.mqtt_probe import Probe
 from xephang.config import SiteConfig
 from xephang.mosquitto import Mosquitto
 from xephang.protocol import Topics

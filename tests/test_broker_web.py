@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from broker.role import BrokerRole
+from harness.mqtt_probe import Probe
 from harness.web_session import WebSession, staff_session
 from tests.support.broker import ask_ticket
-from tests.support.mqtt_probe import Probe
 from xephang.config import SiteConfig
 from xephang.protocol import Topics
 

@@ -13,9 +13,10 @@ import pytest
 from broker.devices import Devices
 from broker.role import BrokerRole
 from broker.web.board import describe_problems
-from tests.probe import Probe
-from tests.processes import RoleProcess
-from tests.test_broker_support import ask_ticket, wait_ready
+from harness.mqtt_probe import Probe
+from harness.role_process import RoleProcess
+from tests.support.broker import ask_ticket, wait_ready
+from tests.support.fake_clock import FakeClock
 from xephang.config import SiteConfig
 from xephang.mosquitto import Mosquitto
 from xephang.mqtt import MqttLink
@@ -46,15 +47,7 @@ def test_a_kiosk_with_an_unsynchronised_clock_shows_it_on_the_board(
         kiosk.stop()
 
 
-class SettableClock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-def _broker(config: SiteConfig, mosquitto: Mosquitto, db: Path, clock: SettableClock) -> BrokerRole:
+def _broker(config: SiteConfig, mosquitto: Mosquitto, db: Path, clock: FakeClock) -> BrokerRole:
     role = BrokerRole(config, mqtt_url=mosquitto.url, db_path=db, http=None, clock=clock)
     role.start()
     return role
@@ -64,7 +57,7 @@ def test_the_broker_will_not_number_tickets_on_a_clock_behind_its_newest_ticket(
         config: SiteConfig, mosquitto: Mosquitto, probe: Probe, topics: Topics,
         devices: Devices, tmp_path: Path) -> None:
     evening = datetime(2026, 11, 27, 9, 55, tzinfo=UTC)  # 16:55 in Hà Nội
-    clock = SettableClock(evening)
+    clock = FakeClock(evening)
     role = _broker(config, mosquitto, tmp_path / "q.db", clock)
     try:
         wait_ready(probe, topics)

@@ -10,8 +10,8 @@ import pytest
 
 from broker.devices import Devices
 from broker.web.board import describe_problems
+from harness.mqtt_probe import Probe
 from harness.role_process import RoleProcess
-from tests.support.mqtt_probe import Probe
 from xephang.mosquitto import Mosquitto
 from xephang.mqtt import MqttLink
 from xephang.protocol import Topics

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from display.role import DisplayRole
-from tests.support.mqtt_probe import Probe
+from harness.mqtt_probe import Probe
 from xephang.config import SiteConfig
 from xephang.mosquitto import Mosquitto
 from xephang.protocol import Topics

@@ -14,8 +14,8 @@ import pytest
 from display.guard import PressGuard
 from display.role import DisplayRole
 from harness.event_stream import EventStream
+from harness.mqtt_probe import Probe
 from tests.support.fake_clock import FakeClock
-from tests.support.mqtt_probe import Probe
 from xephang.config import SiteConfig
 from xephang.mosquitto import Mosquitto
 from xephang.protocol import Topics

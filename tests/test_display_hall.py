@@ -13,7 +13,7 @@ import pytest
 
 from display.role import DisplayRole
 from harness.event_stream import EventStream
-from tests.support.mqtt_probe import Probe
+from harness.mqtt_probe import Probe
 from xephang.config import SiteConfig
 from xephang.mosquitto import Mosquitto
 from xephang.protocol import Topics

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from hardware.speaker import read_log
+from harness.mqtt_probe import Probe
 from harness.role_process import RoleProcess
-from tests.support.mqtt_probe import Probe
 from xephang.mosquitto import Mosquitto
 from xephang.protocol import Topics
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SITE_TOML
+from tests.support.paths import ROOT, SITE_TOML
 from xephang.mosquitto import find_mosquitto, free_port
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hall_burst import COUNTERS, Burst, gathered_ids, run_burst
+from harness.hall_burst import COUNTERS, Burst, gathered_ids, run_burst
 from xephang.mosquitto import Mosquitto
 
 FRESH_CALL_SAID_WITHIN_S = 30.0

@@ -17,13 +17,13 @@ import pytest
 from PIL import Image
 
 from hardware.printer import FakePrinter
+from harness.mqtt_probe import Probe
 from harness.role_process import RoleProcess
 from harness.web_session import post_json
 from kiosk.core import NO_ANSWER
 from kiosk.role import KioskRole
 from kiosk.ticket import render_ticket
 from tests.support.kiosk import FakeQueueServer, KioskPage, press, with_kiosk
-from tests.support.mqtt_probe import Probe
 from xephang.config import PrinterSection, SiteConfig
 from xephang.errors import ConfigError
 from xephang.mosquitto import Mosquitto

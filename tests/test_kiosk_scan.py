@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from hardware.camera import FakeCamera
+from harness.mqtt_probe import Probe
 from harness.web_session import post_json
 from kiosk.core import KioskStatus
 from kiosk.qr_payload import ID_HASH_KEY_ENV, classify, id_hash, sign_booking
@@ -22,7 +23,6 @@ from kiosk.role import KioskRole
 from kiosk.scan_rules import MSG_OTHER_SITE, MSG_OUT_OF_WINDOW
 from tests.support.broker import running_broker
 from tests.support.kiosk import FakeServer, Harness, KioskPage, ok
-from tests.support.mqtt_probe import Probe
 from xephang.config import SiteConfig
 from xephang.mosquitto import Mosquitto
 from xephang.protocol import Topics

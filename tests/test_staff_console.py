@@ -13,9 +13,9 @@ import pytest
 from playwright.sync_api import expect
 
 from broker.role import BrokerRole
+from harness.mqtt_probe import Probe
 from harness.web_session import WebSession
 from tests.support.broker import ask_ticket
-from tests.support.mqtt_probe import Probe
 from tests.support.staff_pages import PASSWORD, events, sign_in, ticket_row
 from xephang.protocol import Topics
 

@@ -20,10 +20,10 @@ import pytest
 
 from broker.reports import stats
 from broker.role import BrokerRole
+from harness.mqtt_probe import Probe
 from harness.web_session import WebSession, staff_session
 from tests.support.broker import ask_ticket, command, wait_ready
 from tests.support.fake_clock import FakeClock
-from tests.support.mqtt_probe import Probe
 from xephang.config import SiteConfig
 from xephang.mosquitto import Mosquitto
 from xephang.protocol import RATINGS, Topics

@@ -6,8 +6,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT
-from tests.systemd_units import verify_units
+from tests.support.paths import ROOT
+from tests.support.systemd_units import verify_units
 
 INSTANCES = {"xephang-broker.service": "xephang-broker.service",
              "xephang-kiosk@.service": "xephang-kiosk@kiosk-1.service",

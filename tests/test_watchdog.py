@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.notify_socket import NotifySocket
-from tests.probe import Probe
-from tests.processes import RoleProcess
-from tests.test_broker_support import running_broker
+from harness.mqtt_probe import Probe
+from harness.role_process import RoleProcess
+from tests.support.broker import running_broker
+from tests.support.notify_socket import NotifySocket
 from xephang.config import SiteConfig
 from xephang.mosquitto import Mosquitto
 from xephang.notify import serve_under_systemd

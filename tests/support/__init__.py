@@ -1,14 +1,15 @@
-"""What the tests share: one of each kind of helper, so a new test reuses rather than copies.
+"""What the tests share besides `harness/` (which the benchmarks share too): one of each kind of
+helper, so that a new test reuses rather than copies.
 
 - `paths`: the repository's folders and the site file the tests run against.
-- `mqtt_probe`: the test's own MQTT client (publish like a device, wait for what arrives).
-- `role_process`: a role (`xephang broker|kiosk|display …`) as its own process.
-- `event_stream`: a page's view of a role's server-sent events (`/events`).
-- `web_client`: plain HTTP calls, and a signed-in staff session (cookie + CSRF token).
-- `fake_clock`: time that moves only when the test moves it.
+- `fake_clock`: time that moves only when the test moves it (wall clock and monotonic seconds).
 - `broker`: a broker in the test's process, a kiosk's ticket request, a counter's command.
-- `staff_pages`: accounts for the staff and manager pages, and signing in with a browser.
-- `kiosk`: the kiosk's page events, a fake queue server, pressing a mock button.
+- `staff_pages`: accounts for the staff and manager pages, signing in with a browser, what is stored.
+- `kiosk`: the kiosk's page events, a queue server played by the test, a press on a mock button,
+  and the kiosk's rules driven without MQTT or GPIO.
+- `notify_socket`: a notify socket of the test's own, judging a role as systemd's watchdog does.
+- `systemd_units`: `systemd-analyze verify` over the units in `systemd/`.
 
-Fixtures built from these live in `tests/conftest.py`.
+Fixtures built from these (mosquitto, probe, clock, broker, web_broker, staff_broker, browser…) live
+in `tests/conftest.py`. Modules here hold no tests; only `tests/test_*.py` do.
 """

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from broker.role import BrokerRole
-from tests.support.mqtt_probe import Probe
+from harness.mqtt_probe import Probe
 from xephang.config import SiteConfig
 from xephang.protocol import Topics
 

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from harness.event_stream import EventStream
+from harness.mqtt_probe import Probe
 from kiosk.core import Issued, Kiosk, KioskStatus
 from tests.support.fake_clock import FakeClock
-from tests.support.mqtt_probe import Probe
 from xephang.config import SiteConfig
 from xephang.protocol import Ticket, TicketReply, TicketRequest, Topics
 

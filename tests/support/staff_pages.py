@@ -10,8 +10,8 @@ from typing import Any
 
 from broker.accounts.registry import Accounts
 from broker.role import BrokerRole
+from harness.mqtt_probe import Probe
 from tests.support.broker import running_broker
-from tests.support.mqtt_probe import Probe
 from xephang.config import SiteConfig
 
 PASSWORD = "mat-khau-thu-nghiem"

@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from hardware.speaker import read_log
-from tests.conftest import SITE_TOML
-from tests.probe import Probe
-from tests.processes import RoleProcess
+from harness.mqtt_probe import Probe
+from harness.role_process import SITE_TOML, RoleProcess
 from xephang.config import load_config
 from xephang.protocol import Topics
 
