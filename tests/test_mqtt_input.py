@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from tests.probe import Probe
-from tests.processes import RoleProcess
-from tests.test_broker_support import ask_ticket, command, wait_ready
+from harness.mqtt_probe import Probe
+from harness.role_process import RoleProcess
+from tests.support.broker import ask_ticket, command, wait_ready
 from xephang.mosquitto import Mosquitto
 from xephang.protocol import Topics
 
