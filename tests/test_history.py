@@ -13,10 +13,10 @@ from pathlib import Path
 
 from broker.role import BrokerRole
 from broker.store.db import Store
-from tests.conftest import SITE_TOML
-from tests.probe import Probe
-from tests.processes import staff_session
-from tests.test_broker_support import wait_ready
+from harness.mqtt_probe import Probe
+from harness.web_session import staff_session
+from tests.support.broker import wait_ready
+from tests.support.paths import SITE_TOML
 from xephang.config import SiteConfig
 from xephang.mosquitto import Mosquitto
 from xephang.protocol import Topics
