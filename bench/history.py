@@ -45,7 +45,7 @@ from simulation.run import simulate_day  # noqa: E402
 from xephang.config import SiteConfig, load_config  # noqa: E402
 from xephang.mosquitto import Mosquitto, free_port  # noqa: E402
 from xephang.mqtt import MqttLink  # noqa: E402
-from xephang.protocol import CounterCommand, TicketRequest, Topics  # noqa: E402
+from xephang.protocol import CounterCommand, TicketRequest, Topics, ticket_number  # noqa: E402
 
 SITE = ROOT / "config" / "site.toml"
 MANAGER, PASSWORD = "quanly-bench", "mat-khau-bench"
@@ -100,7 +100,7 @@ def fill_line(store: Store, config: SiteConfig, waiting: int) -> None:
         for index in range(waiting):
             service = config.services[index % len(config.services)]
             seq = tx.allocate_seq(day, service.code, service.start)
-            ticket_id, number = uuid.uuid4().hex, f"{service.prefix}{seq:03d}"
+            ticket_id, number = uuid.uuid4().hex, ticket_number(service.prefix, seq)
             tx.insert_ticket(NewTicket(
                 id=ticket_id, request_id=uuid.uuid4().hex, day=day, service=service.code, seq=seq,
                 number=number, priority="none", source="button",

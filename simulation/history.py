@@ -20,11 +20,11 @@ from broker.store.db import NewTicket, Store, Tx
 from simulation.engine import Day, Happening
 from simulation.profile import Citizen, Profile, citizens
 from xephang.config import SiteConfig
+from xephang.protocol import RATINGS, ticket_number
 
 WORKING_DAYS = range(5)  # Monday to Friday
 DAY_SPREAD = 0.15  # a day's tickets vary by up to this share around the mean
 RATED = 0.6  # share of served citizens who press a rating button
-RATINGS = ("very_satisfied", "satisfied", "unsatisfied")
 RATING_WEIGHTS = (0.7, 0.25, 0.05)
 
 
@@ -103,7 +103,7 @@ class DayWriter:
         seq = tx.allocate_seq(self.day.isoformat(), service.code, service.start)
         if seq > service.last:
             return  # the broker refuses past `last` too
-        number = f"{service.prefix}{seq:03d}"
+        number = ticket_number(service.prefix, seq)
         ticket_id = self._uuid()
         tx.insert_ticket(NewTicket(
             id=ticket_id, request_id=self._uuid(), day=self.day.isoformat(), service=service.code,
