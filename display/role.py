@@ -11,7 +11,6 @@ a crash is not spoken twice. A counter unit's session is clean: a stale command 
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 from typing import Any
 
@@ -25,17 +24,13 @@ from display.speech import Speech, build_speech
 from display.watch import ConnectionWatch
 from display.web import create_app
 from xephang.config import SiteConfig
-from xephang.health import ClockWatch, DeviceProblems
-from xephang.mqtt import MqttLink
-from xephang.protocol import Topics
-from xephang.web import EventHub, WebServer
+from xephang.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 DEFAULT_HTTP = ("127.0.0.1", 8002)  # where the Pi's browser looks when --http is not given
 CONNECT_WAIT_S = 3.0
 STATE_WAIT_S = 2.0
-STREAMS_CLOSE_S = 1.0
 SPEECH_DRAIN_S = 10.0
 
 
@@ -48,13 +43,11 @@ class DisplayRole:
         self._config = config
         self._mqtt_url = mqtt_url
         self._http = http or DEFAULT_HTTP
-        self._hub = EventHub()
         hall = self.display.kind == "hall"
-        self._link = MqttLink(mqtt_url, f"xephang-display-{self.display.id}",
-                              topics=Topics(config.site.id), device_id=self.display.id,
-                              persistent=hall, username=config.mqtt.username)
-        self.problems = DeviceProblems(self._link)
-        self.clock = ClockWatch(self.problems)
+        self.runtime = Runtime(config, role="display", device_id=self.display.id,
+                               mqtt_url=mqtt_url, persistent=hall)
+        self._link, self._hub = self.runtime.link, self.runtime.hub
+        self.problems, self.clock = self.runtime.problems, self.runtime.clock
         self.speech: Speech | None = None
         self.screen: HallScreen | CounterScreen
         if hall:
@@ -72,27 +65,25 @@ class DisplayRole:
             self.screen = hall_screen
         else:
             self.screen = CounterScreen(config, self.display, self._hub, guard=guard)
-        self.screen.subscribe(self._link, Topics(config.site.id))
+        self.screen.subscribe(self._link, self.runtime.topics)
         self._watch = ConnectionWatch(self._link.connected, self.screen.connection_changed)
         self._link.on_connect(self._watch.wake)
         self._panel = CounterPanel(self.display, pin_factory)
-        self._web: WebServer | None = None
 
     @property
     def http_url(self) -> str | None:
-        return self._web.url if self._web is not None else None
+        return self.runtime.http_url
 
     def start(self) -> None:
         app = create_app(self.screen, self._hub, self._config)
         try:
-            self._web = WebServer(app, *self._http).start()
+            self.runtime.serve(app, self._http)
         except OSError as exc:
             host, port = self._http
             raise DisplayError(f"cannot serve the page on {host}:{port}: {exc.strerror or exc}") from exc
         if self.speech is not None and self.speech.announcer is not None:
             self.speech.announcer.start()
-        self._link.start()
-        self.clock.start()
+        self.runtime.connect()
         self._watch.start()
         if isinstance(self.screen, CounterScreen):
             self._panel.start(self.screen, self.problems)
@@ -101,26 +92,16 @@ class DisplayRole:
 
     def alive(self) -> bool:
         """The MQTT loop runs with no handler stuck (the systemd watchdog's check)."""
-        return self._link.alive()
+        return self.runtime.alive()
 
     def stop(self) -> None:
         self._panel.close()
         self._watch.stop()
-        self.clock.stop()
-        self._link.stop()
+        self.runtime.disconnect()
         if self.speech is not None and self.speech.announcer is not None:
             self.speech.announcer.wait_idle(SPEECH_DRAIN_S)  # finish the sentence being spoken
             self.speech.announcer.stop()
-        self._close_streams()
-        if self._web is not None:
-            self._web.stop()
-
-    def _close_streams(self) -> None:
-        """End the pages' event streams before the server closes under them (waitress logs that)."""
-        self._hub.close()
-        deadline = time.monotonic() + STREAMS_CLOSE_S
-        while self._hub.client_count and time.monotonic() < deadline:
-            time.sleep(0.02)
+        self.runtime.close_pages()
 
     def _await_state(self) -> None:
         if not self._link.wait_connected(CONNECT_WAIT_S):

@@ -11,7 +11,7 @@ from flask import Flask, Response, jsonify, render_template
 from display.labels import ACTIONS, MQTT_LOST, NO_BUTTONS, WEEKDAYS
 from display.screen import Screen
 from xephang.config import SiteConfig
-from xephang.web import EventHub
+from xephang.web import EventHub, error_body, event_stream, web_app
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +20,7 @@ _PRESS_STATUS = {"sent": 202, "busy": 409, "offline": 503, "unknown_action": 400
 
 
 def create_app(screen: Screen, hub: EventHub, config: SiteConfig) -> Flask:
-    app = Flask(__name__)
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Vietnamese stays readable
+    app = web_app(__name__)
 
     @app.get("/")
     def page() -> str:
@@ -30,8 +29,7 @@ def create_app(screen: Screen, hub: EventHub, config: SiteConfig) -> Flask:
 
     @app.get("/events")
     def events() -> Response:
-        return Response(hub.stream(), mimetype="text/event-stream",
-                        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+        return event_stream(hub)
 
     @app.get("/api/state")
     def state() -> Response:
@@ -41,7 +39,7 @@ def create_app(screen: Screen, hub: EventHub, config: SiteConfig) -> Flask:
     def press(action: str) -> tuple[Response, int]:
         outcome = screen.press(action)
         if outcome is None:
-            return jsonify(ok=False, error="not_found", detail=NO_BUTTONS), 404
+            return error_body(404, "not_found", NO_BUTTONS)
         body = {"ok": outcome.ok, "code": outcome.code, "detail": outcome.detail,
                 "command_id": outcome.command_id}
         return jsonify(body), _PRESS_STATUS[outcome.code]

@@ -21,7 +21,6 @@ from kiosk.web import create_app
 from xephang.config import Kiosk as KioskSection
 from xephang.config import SiteConfig
 from xephang.errors import ConfigError
-from xephang.health import ClockWatch, DeviceProblems
 from xephang.mqtt import MqttLink
 from xephang.protocol import (
     HallState,
@@ -29,10 +28,9 @@ from xephang.protocol import (
     Priority,
     TicketReply,
     TicketRequest,
-    Topics,
     decode_or_drop,
 )
-from xephang.web import EventHub, WebServer
+from xephang.runtime import Runtime
 
 log = logging.getLogger(__name__)
 STOP_TIMEOUT_S = 10.0
@@ -66,13 +64,13 @@ class KioskRole:
                  state_dir: Path | None = None, camera: Camera | None = None) -> None:
         self.config = config
         self.section = kiosk_section(config, kiosk_id)
-        self.topics = Topics(config.site.id)
         self.http = http
-        self.hub = EventHub()
+        self.runtime = Runtime(config, role="kiosk", device_id=kiosk_id, mqtt_url=mqtt_url,
+                               persistent=True)
+        self.topics, self.link, self.hub = self.runtime.topics, self.runtime.link, self.runtime.hub
+        self.problems, self.clock = self.runtime.problems, self.runtime.clock
         self.printer = make_printer(self.section.printer, output_dir)
         self.tickets_dir = output_dir if isinstance(self.printer, FakePrinter) else None
-        self.link = MqttLink(mqtt_url, f"xephang-kiosk-{kiosk_id}", topics=self.topics,
-                             device_id=kiosk_id, persistent=True, username=config.mqtt.username)
         self.outbox = self._open_outbox(state_dir)
         self.sender = self._make_sender()
         self.offline = (OfflineIssuer(config, self.section.offline, self.outbox,
@@ -84,9 +82,6 @@ class KioskRole:
         self.camera = camera
         self.scanner: QrScanner | None = None
         self.buttons: ServiceButtons | None = None
-        self._web: WebServer | None = None
-        self.problems = DeviceProblems(self.link)
-        self.clock = ClockWatch(self.problems)
 
     def _open_outbox(self, state_dir: Path | None) -> Outbox | None:
         if self.section.offline is None:
@@ -114,7 +109,7 @@ class KioskRole:
 
     @property
     def http_url(self) -> str | None:
-        return self._web.url if self._web else None
+        return self.runtime.http_url
 
     def start(self) -> None:
         log.info("kiosk %s printing on %s", self.section.id, describe(self.printer))
@@ -123,25 +118,21 @@ class KioskRole:
         if self.sender is not None:
             self.link.on_connect(self.sender.wake)
             self.sender.start()
-        self.link.start()
-        self.clock.start()
+        self.runtime.connect()
         self.buttons = self._make_buttons()
         self.scanner = self._make_scanner()
         self._show(KioskStatus("idle"))
         if self.http is not None:
             app = create_app(self.config, self.section.id, press=self.press, hub=self.hub,
                              tickets_dir=self.tickets_dir)
-            self._web = WebServer(app, *self.http).start()
-            log.info("kiosk page at %s", self._web.url)
+            log.info("kiosk page at %s", self.runtime.serve(app, self.http))
 
     def alive(self) -> bool:
         """The MQTT loop runs with no handler stuck (the systemd watchdog's check)."""
-        return self.link.alive()
+        return self.runtime.alive()
 
     def stop(self) -> None:
-        if self._web is not None:
-            self._web.stop()
-        self.hub.close()
+        self.runtime.close_pages()
         if self.buttons is not None:
             self.buttons.close()
         if self.scanner is not None:
@@ -149,8 +140,7 @@ class KioskRole:
         self.kiosk.wait_idle(STOP_TIMEOUT_S)
         if self.sender is not None:
             self.sender.stop()
-        self.clock.stop()
-        self.link.stop()
+        self.runtime.disconnect()
         if self.outbox is not None:
             self.outbox.close()
 

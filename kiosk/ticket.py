@@ -189,19 +189,6 @@ def _draw_lines(draw: ImageDraw.ImageDraw, lines: list[Line], width: int, y: int
     return y
 
 
-def print_ticket(printer: Escpos, image: Image.Image, label: str | None = None) -> None:
-    """Send one ticket: reset, the raster image (GS v 0), feed and cut.
-
-    Raises hardware.errors.PrinterUnavailable if the printer cannot be reached or fails mid-job.
-    """
-    if label and isinstance(printer, FakePrinter):
-        printer.label_next(label)
-    with printing(printer):
-        printer.hw("INIT")
-        printer.image(image, impl="bitImageRaster")
-        printer.cut()
-
-
 def print_ticket_parts(printer: Escpos, parts: TicketParts, label: str | None = None) -> None:
     """Send one ticket: reset, a status check (paper out, offline), text raster, native QR code,
     text raster, feed and cut. Raises PrinterUnavailable (PaperOut, PrinterOffline) on trouble."""

@@ -21,7 +21,7 @@ from flask import Flask, Response, abort, jsonify, render_template, request, sen
 from kiosk.ticket_text import PRIORITY_NAMES, status_url
 from xephang.config import SiteConfig
 from xephang.protocol import Priority
-from xephang.web import EventHub
+from xephang.web import EventHub, error_body, event_stream, web_app
 
 # What a citizen may declare on the page; appointment priority comes only from a scanned booking.
 DECLARABLE: tuple[Priority, ...] = ("elderly", "disabled", "pregnant", "merit")
@@ -31,8 +31,7 @@ _TICKET_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 def create_app(config: SiteConfig, kiosk_id: str, *,
                press: Callable[[str, Priority | None], None], hub: EventHub,
                tickets_dir: Path | None) -> Flask:
-    app = Flask(__name__)
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Vietnamese stays readable
+    app = web_app(__name__)
 
     @app.get("/")
     def page() -> str:
@@ -44,12 +43,11 @@ def create_app(config: SiteConfig, kiosk_id: str, *,
     def press_service(code: str) -> tuple[Response, int]:
         if config.service(code) is None:
             valid = ", ".join(f"{s.code} ({s.name})" for s in config.services)
-            return jsonify(ok=False, error="unknown_service",
-                           detail=f"Không có dịch vụ mã {code!r}. Các dịch vụ: {valid}"), 404
+            return error_body(404, "unknown_service",
+                              f"Không có dịch vụ mã {code!r}. Các dịch vụ: {valid}")
         chosen = request.args.get("priority", "none")
         if chosen != "none" and chosen not in DECLARABLE:
-            return jsonify(ok=False, error="unknown_priority",
-                           detail=f"Không có diện ưu tiên {chosen!r}."), 400
+            return error_body(400, "unknown_priority", f"Không có diện ưu tiên {chosen!r}.")
         press(code, cast(Priority, chosen) if chosen != "none" else None)
         return jsonify(ok=True, service=code), 202
 
@@ -65,8 +63,7 @@ def create_app(config: SiteConfig, kiosk_id: str, *,
 
     @app.get("/events")
     def events() -> Response:
-        return Response(hub.stream(), mimetype="text/event-stream",
-                        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        return event_stream(hub)
 
     @app.get("/tickets/<name>")
     def ticket_png(name: str) -> Response:

@@ -11,9 +11,9 @@ import pytest
 from PIL import Image
 
 from hardware.errors import PrinterUnavailable
-from hardware.printer import FakePrinter, make_printer
+from hardware.printer import PAPER_OK, FakePrinter, make_printer
 from hardware.raster import decode_rasters
-from kiosk.ticket import print_ticket
+from kiosk.ticket import TicketParts, print_ticket_parts
 from xephang.config import PrinterSection
 
 ESC_INIT = b"\x1b@"
@@ -27,41 +27,47 @@ def noise(width: int, height: int, seed: int = 1) -> Image.Image:
     return Image.frombytes("1", (width, height), data)
 
 
+def ticket(width: int, height: int, seed: int = 1) -> TicketParts:
+    """A ticket as the kiosk prints it: a raster above and below a native QR code."""
+    return TicketParts(noise(width, height, seed), f"https://xephang.test/ticket/{seed}", 4,
+                       noise(width, 40, seed + 100))
+
+
 def test_fake_printer_keeps_the_bytes_and_writes_what_they_print(tmp_path: Path) -> None:
     printer = FakePrinter(tmp_path)
-    image = noise(576, 300)
+    parts = ticket(576, 300)
 
-    print_ticket(printer, image, label="1023")
+    print_ticket_parts(printer, parts, label="1023")
 
     job = printer.jobs[0]
-    assert job.startswith(ESC_INIT + GS_V0)
+    assert job.startswith(ESC_INIT) and GS_V0 in job
     assert job.endswith(FULL_CUT)
     assert printer.printed == [tmp_path / "0001-1023.png"]
     printed = Image.open(printer.printed[0])
     assert printed.mode == "1"
-    assert printed.size == (576, 300)
-    assert printed.tobytes() == image.tobytes()
+    assert printed.size == parts.compose().size
+    assert printed.tobytes() == parts.compose().tobytes()
 
 
 def test_a_tall_ticket_sent_in_fragments_comes_back_whole(tmp_path: Path) -> None:
     printer = FakePrinter(tmp_path)
-    image = noise(576, 2100, seed=2)  # python-escpos splits images taller than 960 dots
+    parts = ticket(576, 2100, seed=2)  # python-escpos splits images taller than 960 dots
 
-    print_ticket(printer, image)
+    print_ticket_parts(printer, parts)
 
-    assert printer.jobs[0].count(GS_V0) == 3
-    assert Image.open(printer.printed[0]).tobytes() == image.tobytes()
+    assert printer.jobs[0].count(GS_V0) == 3 + 1  # the tall top in three, the bottom in one
+    assert Image.open(printer.printed[0]).tobytes() == parts.compose().tobytes()
 
 
 def test_each_cut_is_its_own_ticket(tmp_path: Path) -> None:
     printer = FakePrinter(tmp_path, width_dots=384)
-    first, second = noise(384, 50, seed=3), noise(384, 70, seed=4)
+    first, second = ticket(384, 50, seed=3), ticket(384, 70, seed=4)
 
-    print_ticket(printer, first)
-    print_ticket(printer, second)
+    print_ticket_parts(printer, first)
+    print_ticket_parts(printer, second)
 
     assert [p.name for p in printer.printed] == ["0001.png", "0002.png"]
-    assert Image.open(printer.printed[1]).tobytes() == second.tobytes()
+    assert Image.open(printer.printed[1]).tobytes() == second.compose().tobytes()
     assert printer.output == printer.jobs[0] + printer.jobs[1]
 
 
@@ -70,7 +76,7 @@ def test_a_printer_refuses_an_image_wider_than_its_paper(tmp_path: Path) -> None
 
     printer = FakePrinter(tmp_path, width_dots=384)
     with pytest.raises(ImageWidthError, match="576 > 384"):
-        print_ticket(printer, noise(576, 10))
+        print_ticket_parts(printer, ticket(576, 10))
 
 
 def test_raster_decoder_rejects_a_truncated_image() -> None:
@@ -79,7 +85,8 @@ def test_raster_decoder_rejects_a_truncated_image() -> None:
 
 
 class Listener:
-    """A TCP 'printer' that keeps what each connection sent."""
+    """A TCP 'printer' that keeps what each connection sent and answers its status queries
+    (DLE EOT n) as a ready printer does."""
 
     def __init__(self) -> None:
         self.server = socket.create_server(("127.0.0.1", 0))
@@ -90,9 +97,12 @@ class Listener:
 
     def _serve(self) -> None:
         connection, _ = self.server.accept()
-        chunks = []
+        chunks: list[bytes] = []
         with connection:
             while chunk := connection.recv(65536):
+                if GS_V0 not in b"".join(chunks):  # the queries come before the ticket
+                    asked = chunk.split(GS_V0)[0].count(b"\x10\x04")
+                    connection.sendall(bytes([PAPER_OK]) * asked)  # 0x12 also answers "online"
                 chunks.append(chunk)
         self.received.append(b"".join(chunks))
         self.done.set()
@@ -102,10 +112,10 @@ def test_network_printer_gets_the_same_bytes_over_tcp() -> None:
     listener = Listener()
     printer = make_printer(PrinterSection(kind="network", host="127.0.0.1", port=listener.port))
     reference = FakePrinter()
-    image = noise(576, 120, seed=5)
+    parts = ticket(576, 120, seed=5)
 
-    print_ticket(printer, image)
-    print_ticket(reference, image)
+    print_ticket_parts(printer, parts)
+    print_ticket_parts(reference, parts)
 
     assert listener.done.wait(5)
     assert listener.received[0] == reference.jobs[0]
@@ -118,7 +128,7 @@ def test_an_offline_network_printer_does_not_stop_the_kiosk_starting() -> None:
     printer = make_printer(PrinterSection(kind="network", host="127.0.0.1", port=closed_port))
 
     with pytest.raises(PrinterUnavailable, match=r"127\.0\.0\.1") as caught:
-        print_ticket(printer, noise(576, 8))
+        print_ticket_parts(printer, ticket(576, 8))
     assert isinstance(caught.value, OSError)
 
 

@@ -13,7 +13,7 @@ from PIL import Image
 
 from hardware.printer import FakePrinter
 from kiosk.errors import FontsMissing
-from kiosk.ticket import print_ticket, printed_lines, render_ticket
+from kiosk.ticket import print_ticket_parts, printed_lines, render_ticket, ticket_parts
 from routing.wait_range import wait_text
 from xephang.config import SiteConfig
 from xephang.protocol import Ticket
@@ -86,7 +86,7 @@ def test_what_the_fake_printer_prints_is_the_rendered_ticket(config: SiteConfig,
     image = render_ticket(config, a_ticket(), 576)
     printer = FakePrinter(tmp_path)
 
-    print_ticket(printer, image, label="1023")
+    print_ticket_parts(printer, ticket_parts(config, a_ticket(), 576), label="1023")
 
     assert printer.output.startswith(b"\x1b@")
     assert b"\x1dv0" in printer.output

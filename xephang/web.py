@@ -1,4 +1,5 @@
-"""Serving pages: a waitress server in a thread, and server-sent events fanned out to many pages.
+"""Serving pages: a waitress server in a thread, server-sent events fanned out to many pages, and
+what every role's Flask app shares (the app itself, the `/events` response, the JSON error body).
 
 Waitress runs each streaming client on its own thread, so `threads` bounds how many pages can be open
 at once (a hall screen, a few staff browsers, a manager); it is set well above that.
@@ -13,11 +14,35 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from flask import Flask, Response, jsonify
 from waitress.server import create_server
+
+from xephang.protocol import ErrorReply
 
 log = logging.getLogger(__name__)
 
 KEEPALIVE_S = 15.0
+# An event stream is never stored by a browser or a proxy, nor buffered by one (nginx).
+STREAM_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+
+
+def web_app(import_name: str) -> Flask:
+    """A role's Flask app (templates and static files beside `import_name`); its JSON keeps
+    Vietnamese readable rather than \\u-escaped."""
+    app = Flask(import_name)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    return app
+
+
+def error_body(status: int, code: str, detail: str) -> tuple[Response, int]:
+    """Every JSON refusal of every role: the protocol's ErrorReply, `{"v":1,"ok":false,"error",
+    "detail"}`, with its HTTP status."""
+    return jsonify(ErrorReply(error=code, detail=detail).model_dump(exclude_none=True)), status
+
+
+def event_stream(hub: EventHub) -> Response:
+    """The `/events` answer: `hub`'s server-sent events, for as long as the page stays."""
+    return Response(hub.stream(), mimetype="text/event-stream", headers=STREAM_HEADERS)
 
 
 def parse_http(value: str) -> tuple[str, int]:

@@ -32,11 +32,11 @@ from xephang.config import Counter
 from xephang.errors import ProtocolError
 from xephang.labels import COUNTER_STATUS
 from xephang.protocol import CounterCommand, decode
+from xephang.web import error_body, event_stream, web_app
 
 
 def create_app(service: BrokerService, devices: Devices | None = None) -> Flask:
-    app = Flask(__name__)
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app = web_app(__name__)
     if devices is None:
         devices = Devices()
         devices.attach(service.link, service.topics)
@@ -70,10 +70,6 @@ def desk() -> Desk:
 def presence() -> Presence:
     found: Presence = current_app.extensions["xephang_presence"]
     return found
-
-
-def _error(status: int, code: str, detail: str) -> tuple[Response, int]:
-    return jsonify({"v": 1, "ok": False, "error": code, "detail": detail}), status
 
 
 def _counter_for_staff(counter_id: int) -> Counter:
@@ -150,8 +146,7 @@ def _name(code: str) -> str:
 @require("staff")
 def counter_events(counter_id: int) -> Response:
     _counter_for_staff(counter_id)
-    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return Response(broker().hub.stream(), mimetype="text/event-stream", headers=headers)
+    return event_stream(broker().hub)
 
 
 # -- citizens ------------------------------------------------------------------------------------
@@ -193,15 +188,15 @@ def state() -> Response:
 def command(counter_id: int) -> Any:
     service = broker()
     if service.config.counter(counter_id) is None:
-        return _error(404, "unknown_counter", f"Không có quầy số {counter_id} (unknown counter).")
+        return error_body(404, "unknown_counter", f"Không có quầy số {counter_id} (unknown counter).")
     _counter_for_staff(counter_id)
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return _error(400, "invalid_json", "Nội dung phải là một đối tượng JSON (JSON object).")
+        return error_body(400, "invalid_json", "Nội dung phải là một đối tượng JSON (JSON object).")
     try:
         parsed = decode(CounterCommand, _with_version(body))
     except ProtocolError as exc:
-        return _error(400, exc.code, exc.detail)
+        return error_body(400, exc.code, exc.detail)
     account = current()
     assert account is not None
     reply = service.command(counter_id, parsed, account.username)

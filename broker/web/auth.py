@@ -38,6 +38,7 @@ from flask import (
 from broker.accounts.registry import Account, Accounts
 from broker.store.db import EventRow, Store
 from xephang.config import WebSection
+from xephang.web import error_body
 
 View = TypeVar("View", bound=Callable[..., Any])
 Audit = Callable[[EventRow], None]
@@ -151,7 +152,7 @@ def wants_json() -> bool:
 
 def refuse(status: int, code: str, detail: str) -> tuple[Response | str, int]:
     if wants_json():
-        return jsonify({"v": 1, "ok": False, "error": code, "detail": detail}), status
+        return error_body(status, code, detail)
     return render_template("refused.html", detail=detail, status=status), status
 
 

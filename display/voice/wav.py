@@ -78,13 +78,6 @@ def peak(pcm: Pcm) -> int:
     return max((abs(s) for s in samples), default=0)
 
 
-def rms(pcm: Pcm) -> float:
-    samples = pcm.samples()
-    if not samples:
-        return 0.0
-    return math.sqrt(sum(s * s for s in samples) / len(samples))
-
-
 def chime(rate: int = RATE) -> Pcm:
     """A two-note "ding-dong" (E5 then C5) with a soft decay: it turns heads before the sentence."""
     data = array.array("h")
