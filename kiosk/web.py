@@ -51,15 +51,7 @@ def create_app(config: SiteConfig, kiosk_id: str, *,
         press(code, cast(Priority, chosen) if chosen != "none" else None)
         return jsonify(ok=True, service=code), 202
 
-    @app.get("/qr/<ticket_id>.svg")
-    def ticket_qr(ticket_id: str) -> Response:
-        if not _TICKET_ID.match(ticket_id):
-            abort(404)
-        image = qrcode.make(status_url(ticket_id), image_factory=qrcode.image.svg.SvgPathImage,
-                            box_size=12, border=2)
-        out = io.BytesIO()
-        image.save(out)
-        return Response(out.getvalue(), mimetype="image/svg+xml")
+    app.add_url_rule("/qr/<ticket_id>.svg", view_func=ticket_qr)
 
     @app.get("/events")
     def events() -> Response:
@@ -72,3 +64,14 @@ def create_app(config: SiteConfig, kiosk_id: str, *,
         return send_from_directory(tickets_dir.resolve(), name, mimetype="image/png")
 
     return app
+
+
+def ticket_qr(ticket_id: str) -> Response:
+    """The QR code of a ticket's status page, shown when the printer failed."""
+    if not _TICKET_ID.match(ticket_id):
+        abort(404)
+    image = qrcode.make(status_url(ticket_id), image_factory=qrcode.image.svg.SvgPathImage,
+                        box_size=12, border=2)
+    out = io.BytesIO()
+    image.save(out)
+    return Response(out.getvalue(), mimetype="image/svg+xml")
