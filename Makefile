@@ -4,7 +4,7 @@ PYTHON  ?= python3
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: install system-deps test-deps demo test lint typecheck bench clean
+.PHONY: install system-deps test-deps demo test lint typecheck bench bundle clean
 
 install: system-deps $(STAMP)
 
@@ -41,5 +41,12 @@ bench: install
 	$(BIN)/python bench/routing.py
 	$(BIN)/python bench/qr_decoders.py
 
+# The offline installer for the Pis (systemd/README.md): wheels for Raspberry Pi OS 64-bit (Python 3.11
+# and 3.13), arm64 Debian packages for Bookworm and Trixie, units, install script. SITE=DIR adds the
+# center's site.toml and `xephang credentials` output. Downloads from PyPI and Debian: not in `make test`.
+SITE ?=
+bundle: install
+	PYTHON=$(BIN)/python bash scripts/build-bundle.sh --arch aarch64 $(if $(SITE),--site $(SITE))
+
 clean:
-	rm -rf $(VENV) demo-run .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) dist demo-run .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import getpass
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.support.locked_mosquitto import locked_mosquitto as locked_mosquitto_at
 from tests.support.paths import ROOT, SITE_TOML
-from xephang.mosquitto import find_mosquitto, free_port
+from xephang.mosquitto import free_port
 
 
 def doctor(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -27,34 +24,8 @@ def doctor(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
 
 @pytest.fixture
 def locked_mosquitto(tmp_path: Path) -> Iterator[str]:
-    """A mosquitto that lets in only kiosk-1 with its password; its URL."""
-    folder = tmp_path / "locked"
-    folder.mkdir()
-    passwords = folder / "passwords"
-    subprocess.run([shutil.which("mosquitto_passwd") or "/usr/bin/mosquitto_passwd", "-c", "-b",
-                    str(passwords), "kiosk-1", "dung-mat-khau"], check=True, capture_output=True)
-    port = free_port()
-    config = folder / "mosquitto.conf"
-    config.write_text(f"listener {port} 127.0.0.1\nallow_anonymous false\n"
-                      f"password_file {passwords}\nuser {getpass.getuser()}\n")
-    process = subprocess.Popen([find_mosquitto(), "-c", str(config)], stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 10
-        while not _listening(port):
-            assert process.poll() is None and time.monotonic() < deadline, "mosquitto did not start"
-            time.sleep(0.05)  # polling a port that is not open yet
-        yield f"mqtt://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(10)
-
-
-def _listening(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-        return True
-    except OSError:
-        return False
+    with locked_mosquitto_at(tmp_path / "locked", {"kiosk-1": "dung-mat-khau"}) as url:
+        yield url
 
 
 def test_a_healthy_kiosk_passes_every_check(locked_mosquitto: str, tmp_path: Path) -> None:

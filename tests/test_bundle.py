@@ -1,0 +1,66 @@
+"""The offline installer: built for this machine's architecture, installed into a fresh folder
+with pip --no-index (every network address points nowhere), ending with `xephang doctor` against a
+test center whose Mosquitto lets in only the kiosk's credentials; the installed units verify."""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.paths import ROOT, SITE_TOML
+from tests.support.locked_mosquitto import locked_mosquitto
+from tests.support.systemd_units import verify_units
+
+NOWHERE = "http://127.0.0.1:9"  # nothing listens there: any download attempt fails
+
+
+def _site(folder: Path, mqtt_url: str, password: str) -> Path:
+    """A center's site folder as `xephang credentials` leaves it: site.toml and the kiosk's secret."""
+    (folder / "devices/kiosk-1").mkdir(parents=True)
+    text = SITE_TOML.read_text(encoding="utf-8").replace('"mqtt://127.0.0.1:1883"', f'"{mqtt_url}"')
+    assert mqtt_url in text
+    (folder / "site.toml").write_text(text, encoding="utf-8")
+    (folder / "devices/kiosk-1/mqtt-password").write_text(password + "\n")
+    return folder
+
+
+@pytest.mark.timeout(900)
+def test_the_bundle_installs_a_kiosk_offline_and_its_doctor_passes(tmp_path: Path) -> None:
+    with locked_mosquitto(tmp_path / "mqtt", {"kiosk-1": "mat-khau-ki-ot"}) as url:
+        site = _site(tmp_path / "site", url, "mat-khau-ki-ot")
+        build = subprocess.run(
+            ["bash", "scripts/build-bundle.sh", "--arch", "native", "--python", "native", "--debs", "",
+             "--site", str(site), "--out", str(tmp_path / "dist"), "--pack", "no"],
+            cwd=ROOT, env={**os.environ, "PYTHON": sys.executable}, capture_output=True, text=True,
+            timeout=800, check=False)
+        assert build.returncode == 0, build.stderr[-3000:]
+        bundle = tmp_path / "dist" / f"xephang-bundle-0.1.0-{platform.machine()}"
+        root = tmp_path / "pi"
+        offline = {**os.environ, "http_proxy": NOWHERE, "https_proxy": NOWHERE,
+                   "PIP_INDEX_URL": NOWHERE, "GPIOZERO_PIN_FACTORY": "mock"}
+        done = subprocess.run(
+            [sys.executable, str(bundle / "install.py"), "--role", "kiosk", "--id", "kiosk-1",
+             "--root", str(root)], env=offline, capture_output=True, text=True, timeout=800,
+            check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    doctor = [line for line in done.stdout.splitlines() if line.startswith("[")]
+    assert [line.split(":")[0] for line in doctor] == [
+        "[ĐẠT] Cấu hình", "[ĐẠT] Đồng hồ", "[ĐẠT] MQTT", "[ĐẠT] Máy in", "[ĐẠT] Chân GPIO",
+        "[ĐẠT] Ổ đĩa"]
+    assert (root / "etc/xephang/credentials/mqtt-password").stat().st_mode & 0o077 == 0
+    assert "server 127.0.0.1 iburst" in (root / "etc/chrony/conf.d/xephang.conf").read_text()
+    _verify_installed_units(root)
+
+
+def _verify_installed_units(root: Path) -> None:
+    """The units as installed, for this kiosk, load with the program the installer put there."""
+    system = root / "etc/systemd/system"
+    shutil.copy(system / "xephang-kiosk@.service", system / "xephang-kiosk@kiosk-1.service")
+    done = verify_units(root, ["xephang-kiosk@kiosk-1.service", "xephang-broker.service"])
+    assert done.returncode == 0 and not done.stderr.strip(), done.stderr
