@@ -88,6 +88,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="site.toml plus `xephang credentials` output (default: the bundle's)")
     parser.add_argument("--root", type=Path, default=Path("/"), help="install into this folder")
     parser.add_argument("--desktop-user", help="the display's auto-login desktop user")
+    parser.add_argument("--boot-file", type=Path, action="append",
+                        help=f"where role and id are read from (default {BOOT_FILES[0]}, then "
+                        f"{BOOT_FILES[1]})")
     parser.add_argument("--read-only-root", action="store_true",
                         help="finish by turning on the overlay root (raspi-config), state on the "
                         f"data partition labelled {DATA_LABEL}")
@@ -104,7 +107,8 @@ def read_boot_file(paths: tuple[Path, ...] = BOOT_FILES) -> dict[str, str]:
 
 
 def _plan(args: argparse.Namespace) -> Plan:
-    boot = read_boot_file() if not (args.role and args.id) else {}
+    boot_files = tuple(args.boot_file) if args.boot_file else BOOT_FILES
+    boot = read_boot_file(boot_files) if not (args.role and args.id) else {}
     role, device_id = args.role or boot.get("role"), args.id or boot.get("id")
     if role not in ROLES or not device_id:
         raise InstallError("say which device this is: --role kiosk --id kiosk-1, or role = … and "
@@ -132,7 +136,7 @@ def install(plan: Plan) -> None:
     step = _say
     step(f"xephang {plan.role} {plan.device_id} into {plan.root}")
     if plan.live:
-        install_packages(plan.role)
+        install_packages(PACKAGES[plan.role] + (("overlayroot",) if plan.read_only_root else ()))
         create_user(plan.role)
     data_partition(plan)
     folders(plan)
@@ -169,7 +173,7 @@ def _release() -> str:
     return found[1] if found else ""
 
 
-def install_packages(role: str) -> None:
+def install_packages(packages: tuple[str, ...]) -> None:
     """The role's Debian packages that are missing, from the bundle's repository, no network."""
     repo = BUNDLE / "debs" / _release()
     if not (repo / "Packages").is_file():
@@ -180,7 +184,7 @@ def install_packages(role: str) -> None:
     apt = ["-o", f"Dir::Etc::SourceList={source}", "-o", "Dir::Etc::SourceParts=-",
            "-o", "APT::Get::List-Cleanup=0"]
     _run(["apt-get", *apt, "update", "-qq"])
-    _run(["apt-get", *apt, "install", "-y", "-qq", "--no-install-recommends", *PACKAGES[role]],
+    _run(["apt-get", *apt, "install", "-y", "-qq", "--no-install-recommends", *packages],
          env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
 
 
