@@ -28,9 +28,9 @@ BOOT_FILES = (Path("/boot/firmware/xephang.txt"), Path("/boot/xephang.txt"))
 ROLES = ("broker", "kiosk", "display")
 GROUPS = {"broker": (), "kiosk": ("gpio", "dialout", "lp", "plugdev", "video"),
           "display": ("gpio", "audio")}
-PACKAGES = {"broker": ("chrony", "mosquitto", "mosquitto-clients"),
-            "kiosk": ("chrony", "fonts-dejavu-core", "libusb-1.0-0"),
-            "display": ("chrony", "espeak-ng", "sox", "alsa-utils")}
+PACKAGES = {"broker": ("python3-venv", "chrony", "mosquitto", "mosquitto-clients"),
+            "kiosk": ("python3-venv", "chrony", "fonts-dejavu-core", "libusb-1.0-0"),
+            "display": ("python3-venv", "chrony", "espeak-ng", "sox", "alsa-utils")}
 EXTRAS = {"broker": "broker", "kiosk": "kiosk", "display": "display"}
 USER = "xephang"
 DATA_LABEL = "xephang-data"
@@ -74,10 +74,14 @@ def main(argv: list[str] | None = None) -> int:
         if plan.live and os.geteuid() != 0:
             raise InstallError("run as root: sudo ./install …")
         install(plan)
+        # The doctor claims the pins, the camera and the device's MQTT login: before the role does.
+        checked = doctor(plan)
+        if plan.live:
+            _run(["systemctl", "start", "chrony.service", plan.unit])
     except InstallError as exc:
         print(f"install: {exc}", file=sys.stderr)
         return 2
-    return doctor(plan)
+    return checked
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -150,7 +154,8 @@ def install(plan: Plan) -> None:
         screen(plan)
     if plan.live:
         _run(["systemctl", "daemon-reload"])
-        _run(["systemctl", "enable", "--now", "chrony.service", plan.unit])
+        _run(["systemctl", "enable", "chrony.service", plan.unit])
+        _run(["systemctl", "restart", "chrony.service"])  # its new config, before the clock check
         if plan.read_only_root:
             _say("overlay root on from the next boot (raspi-config nonint do_overlayfs 0)")
             _run(["raspi-config", "nonint", "do_overlayfs", "0"])

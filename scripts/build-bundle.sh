@@ -41,9 +41,14 @@ rm -rf "$BUNDLE"
 mkdir -p "$BUNDLE/wheels" "$BUNDLE/site"
 
 echo "== the project's wheel"
-rm -rf "$ROOT/build"  # setuptools' build folder would carry files since removed from the tree
-"$PYTHON" -m pip wheel --quiet --no-deps -w "$BUNDLE/wheels" "$ROOT"
-rm -rf "$ROOT/build"
+# Built from a copy: setuptools writes build/ and egg-info into the tree it builds, and a stale
+# build/ would carry files since removed.
+SOURCE=$(mktemp -d)
+trap 'rm -rf "$SOURCE"' EXIT
+tar -C "$ROOT" --exclude=./.venv --exclude=./dist --exclude=./build --exclude=./demo-run \
+    --exclude='*.egg-info' --exclude=.git --exclude=__pycache__ --exclude=./.mypy_cache \
+    --exclude=./.ruff_cache --exclude=./.pytest_cache --exclude=./test-screenshots -cf - . | tar -C "$SOURCE" -xf -
+"$PYTHON" -m pip wheel --quiet --no-deps -w "$BUNDLE/wheels" "$SOURCE"
 WHEEL=$(ls "$BUNDLE"/wheels/xephang-*.whl)
 EXTRAS="broker,kiosk,display"
 
@@ -58,7 +63,12 @@ else
   for version in $PYTHONS; do
     "$PYTHON" -m pip download --quiet --only-binary=:all: --implementation cp --python-version "$version" \
       "${platforms[@]}" --dest "$BUNDLE/wheels" --find-links "$BUNDLE/wheels" "xephang[$EXTRAS] @ file://$WHEEL"
+    # The check the Pi will make: everything resolves from wheels/ alone, for this Python.
+    "$PYTHON" -m pip install --quiet --dry-run --ignore-installed --no-index --find-links "$BUNDLE/wheels" \
+      --only-binary=:all: --implementation cp --python-version "$version" "${platforms[@]}" \
+      --target "$BUNDLE/.resolve-check" "xephang[$EXTRAS] @ file://$WHEEL"
   done
+  rm -rf "$BUNDLE/.resolve-check"
 fi
 
 echo "== the installer, units and system files"
