@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.paths import ROOT, SITE_TOML
 from tests.support.locked_mosquitto import locked_mosquitto
+from tests.support.paths import ROOT, SITE_TOML
 from tests.support.systemd_units import verify_units
 
 NOWHERE = "http://127.0.0.1:9"  # nothing listens there: any download attempt fails

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from deploy import install
-from tests.conftest import ROOT, SITE_TOML
+from tests.support.paths import ROOT, SITE_TOML
 
 
 @pytest.fixture
