@@ -52,8 +52,8 @@ def check_camera(kiosk: Kiosk) -> Fault | None:
 
     source = kiosk.camera
     camera: Camera
-    hint = ("Cắm lại camera, xem `ls /dev/video*`; camera trong site.toml phải đúng số "
-            "hoặc đường dẫn thiết bị.")
+    hint = ("Dừng dịch vụ xephang của ki-ốt trước khi kiểm tra (nó giữ camera); cắm lại camera, "
+            "xem `ls /dev/video*`; camera trong site.toml phải đúng số hoặc đường dẫn thiết bị.")
     try:
         if isinstance(source, str) and source.startswith("fake:"):
             camera = FakeCamera([source.removeprefix("fake:")])
@@ -80,8 +80,9 @@ def check_pins(buttons: Mapping[str, int], leds: Mapping[str, int]) -> Fault | N
         if leds:
             ButtonLights(leds).close()
     except ButtonsUnavailable as exc:
-        return Fault(str(exc), "Trên Pi cần gói python3-lgpio và người dùng xephang thuộc nhóm "
-                     "gpio; kiểm tra số chân BCM trong site.toml không trùng với thiết bị khác.")
+        return Fault(str(exc), "Dừng dịch vụ xephang của thiết bị trước khi kiểm tra (nó giữ các "
+                     "chân); trên Pi cần gói python3-lgpio và nhóm gpio; số chân BCM trong "
+                     "site.toml không được trùng.")
     return None
 
 
