@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import queue
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import paho.mqtt.client as paho
 import pytest
+from paho.mqtt.enums import CallbackAPIVersion
 
 from tests.support.locked_mosquitto import locked_mosquitto as locked_mosquitto_at
 from tests.support.paths import ROOT, SITE_TOML
@@ -65,3 +69,42 @@ def test_an_unreachable_broker_and_an_unknown_device_are_named(tmp_path: Path) -
     unknown = doctor("--id", "kiosk-9")
     assert unknown.returncode == 1
     assert "valid ids: broker, kiosk-1, kiosk-2, hall-1, counter-5" in unknown.stdout
+
+
+def test_the_doctor_leaves_a_device_s_kept_messages_for_it(tmp_path: Path) -> None:
+    users = {"hall-1": "mat-khau-loa", "broker": "mat-khau-may-chu"}
+    with locked_mosquitto_at(tmp_path / "locked", users) as url:
+        host, port = url.removeprefix("mqtt://").rsplit(":", 1)
+        hall = paho.Client(CallbackAPIVersion.VERSION2, client_id="hall-1", clean_session=False,
+                           protocol=paho.MQTTv311)
+        hall.username_pw_set("hall-1", users["hall-1"])
+        received: queue.Queue[bytes] = queue.Queue()
+        hall.on_message = lambda _c, _u, message: received.put(message.payload)
+        subscribed = threading.Event()
+        hall.on_subscribe = lambda *_: subscribed.set()
+        hall.connect(host, int(port))
+        hall.loop_start()
+        hall.subscribe("xephang/test/announce", qos=1)
+        assert subscribed.wait(5)
+        hall.disconnect()
+        hall.loop_stop()  # the display is down; a call is made meanwhile
+        broker = paho.Client(CallbackAPIVersion.VERSION2, client_id="broker")
+        broker.username_pw_set("broker", users["broker"])
+        broker.connect(host, int(port))
+        broker.loop_start()
+        broker.publish("xephang/test/announce", b"1023 -> 5", qos=1).wait_for_publish(5)
+        broker.disconnect()
+        broker.loop_stop()
+
+        password = tmp_path / "mqtt-password"
+        password.write_text(users["hall-1"])
+        done = doctor("--id", "hall-1", "--mqtt", url, "--mqtt-password-file", str(password))
+        assert "[ĐẠT] MQTT" in done.stdout
+
+        hall.reconnect()
+        hall.loop_start()
+        try:
+            assert received.get(timeout=5) == b"1023 -> 5"  # the call waited for the display
+        finally:
+            hall.disconnect()
+            hall.loop_stop()

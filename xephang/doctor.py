@@ -11,7 +11,6 @@ import os
 import shutil
 import tempfile
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -133,41 +132,53 @@ def mqtt_password(explicit: Path | None) -> str | None:
 
 
 def check_mqtt(target: Target) -> Fault | None:
+    host, port = parse_mqtt_url(target.mqtt_url)
+    try:
+        heard, refused = _log_in(target, host, port)
+    except OSError as exc:
+        return Fault(f"{host}:{port}: {exc}", "Kiểm tra mạng (cáp, Wi-Fi) và máy chủ đã bật; "
+                     "`ping` tới máy chủ, địa chỉ [mqtt] url trong site.toml phải đúng.")
+    if not heard:
+        return Fault(f"{host}:{port} did not answer within {MQTT_WAIT_S:.0f} s",
+                     "Máy chủ MQTT không trả lời: trên máy chủ xem `systemctl status mosquitto`.")
+    if refused:
+        return Fault(f"{host}:{port} refused: {refused}",
+                     "Mật khẩu MQTT của thiết bị không khớp máy chủ: chép lại thư mục "
+                     f"devices/{target.device_id} từ `xephang credentials`, chạy lại bộ cài.")
+    return None
+
+
+def _log_in(target: Target, host: str, port: int) -> tuple[bool, str]:
+    """Log in as the device and leave at once: (answered, refusal reason or "").
+
+    The client id is the device's own (Mosquitto forces it to the username anyway) and the session
+    is kept (clean_session false): a clean login would erase the messages Mosquitto keeps for the
+    device. Leaving from the CONNACK callback sends DISCONNECT before any kept message could be
+    acknowledged, so they all stay for the role."""
     import paho.mqtt.client as paho
     from paho.mqtt.enums import CallbackAPIVersion
 
-    host, port = parse_mqtt_url(target.mqtt_url)
+    client = paho.Client(CallbackAPIVersion.VERSION2, client_id=target.device_id,
+                         clean_session=False, protocol=paho.MQTTv311)
     password = mqtt_password(target.password_file)
-    client = paho.Client(CallbackAPIVersion.VERSION2,
-                         client_id=f"{target.device_id}-doctor-{uuid.uuid4().hex[:6]}")
     if password is not None:
         client.username_pw_set(target.device_id, password)
     answered, outcome = threading.Event(), {"reason": ""}
 
     def on_connect(_c: Any, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
+        client.disconnect()
         outcome["reason"] = str(reason) if reason.is_failure else ""
         answered.set()
 
     client.on_connect = on_connect
-    try:
-        client.connect(host, port, keepalive=10)
-    except OSError as exc:
-        return Fault(f"{host}:{port}: {exc}", "Kiểm tra mạng (cáp, Wi-Fi) và máy chủ đã bật; "
-                     "`ping` tới máy chủ, địa chỉ [mqtt] url trong site.toml phải đúng.")
+    client.connect(host, port, keepalive=10)
     client.loop_start()
     try:
         heard = answered.wait(MQTT_WAIT_S)
     finally:
         client.disconnect()
         client.loop_stop()
-    if not heard:
-        return Fault(f"{host}:{port} did not answer within {MQTT_WAIT_S:.0f} s",
-                     "Máy chủ MQTT không trả lời: trên máy chủ xem `systemctl status mosquitto`.")
-    if outcome["reason"]:
-        return Fault(f"{host}:{port} refused: {outcome['reason']}",
-                     "Mật khẩu MQTT của thiết bị không khớp máy chủ: chép lại thư mục "
-                     f"devices/{target.device_id} từ `xephang credentials`, chạy lại bộ cài.")
-    return None
+    return heard, outcome["reason"]
 
 
 def check_disk(folder: Path) -> Fault | None:

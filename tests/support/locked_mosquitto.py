@@ -25,7 +25,8 @@ def locked_mosquitto(folder: Path, users: dict[str, str]) -> Iterator[str]:
                         str(passwords), user, password], check=True, capture_output=True)
     port = free_port()
     config = folder / "mosquitto.conf"
-    config.write_text(f"listener {port} 127.0.0.1\nallow_anonymous false\n"
+    # As the center's Mosquitto does (xephang credentials): the username is the client id.
+    config.write_text(f"listener {port} 127.0.0.1\nuse_username_as_clientid true\nallow_anonymous false\n"
                       f"password_file {passwords}\nuser {getpass.getuser()}\n")
     process = subprocess.Popen([find_mosquitto(), "-c", str(config)], stderr=subprocess.DEVNULL)
     try:
