@@ -273,13 +273,18 @@ def virtualenv(plan: Plan) -> None:
          env={**os.environ, "PIP_NO_INPUT": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
 
 
+CENTER = "/etc/xephang/center"  # the broker's `xephang credentials` folder (CA, Mosquitto, devices)
+
+
 def site_files(plan: Plan) -> None:
     shutil.copy(plan.site / "site.toml", plan.path("/etc/xephang/site.toml"))
-    device = plan.site / "devices" / plan.device_id
+    if plan.role == "broker":
+        center_credentials(plan)
+    device = (plan.path(CENTER) if plan.role == "broker" else plan.site) / "devices" / plan.device_id
     if not (device / "mqtt-password").is_file():
-        raise InstallError(f"no credentials for {plan.device_id} in {plan.site}/devices: run "
-                           "`xephang credentials --config site.toml --out DIR` and build the "
-                           "bundle with --site DIR")
+        raise InstallError(f"no credentials for {plan.device_id} in {device.parent}: copy the "
+                           f"server's {CENTER}/devices/{plan.device_id}/ (made by `xephang "
+                           "credentials`) into the bundle's site/devices/")
     for name in ("mqtt-password", "ca.crt"):
         if (device / name).is_file():
             target = plan.path(f"/etc/xephang/credentials/{name}")
@@ -287,19 +292,27 @@ def site_files(plan: Plan) -> None:
             target.chmod(0o600)
 
 
+def center_credentials(plan: Plan) -> None:
+    """The broker makes (or, run again, keeps) the center's CA, Mosquitto config and every device's
+    password in /etc/xephang/center; the site folder may bring a saved one (a replaced broker)."""
+    center = plan.path(CENTER)
+    if not center.exists() and (plan.site / "center").is_dir():
+        shutil.copytree(plan.site / "center", center, symlinks=True)
+    _run([str(plan.path("/opt/xephang/venv/bin/xephang")), "credentials", "--config",
+          str(plan.path("/etc/xephang/site.toml")), "--out", str(center)])
+    _say(f"the other Pis' credentials: copy {CENTER}/devices/ into the bundle's site/devices/")
+
+
 def mosquitto(plan: Plan) -> None:
-    """The center's Mosquitto config from `xephang credentials` (listeners, no anonymous, ACL, TLS)."""
-    source = plan.site / "mosquitto"
-    if not source.is_dir():
-        raise InstallError(f"no mosquitto/ in {plan.site}: run `xephang credentials`")
-    target = plan.path("/etc/mosquitto/conf.d")
-    target.mkdir(parents=True, exist_ok=True)
-    for item in source.iterdir():
-        if item.is_file():
-            shutil.copy(item, target / item.name)
-            (target / item.name).chmod(0o640 if item.suffix != ".conf" else 0o644)
-            if plan.live:
-                shutil.chown(target / item.name, "root", "mosquitto")
+    """The center's Mosquitto: `xephang credentials`' snippet (listeners, no anonymous, password
+    file, ACL, TLS) linked into conf.d; enabled and restarted."""
+    snippet = plan.path(f"{CENTER}/mosquitto/xephang.conf")
+    if not snippet.is_file():
+        raise InstallError(f"no {snippet}: `xephang credentials` did not make it")
+    link = plan.path("/etc/mosquitto/conf.d/xephang.conf")
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.unlink(missing_ok=True)
+    link.symlink_to(snippet if not plan.live else Path(f"{CENTER}/mosquitto/xephang.conf"))
     if plan.live:
         _run(["systemctl", "enable", "mosquitto.service"])
         _run(["systemctl", "restart", "mosquitto.service"])
