@@ -46,6 +46,7 @@ bench: install
 # center's site.toml and `xephang credentials` output. Downloads from PyPI and Debian: not in `make test`.
 SITE ?=
 bundle: install
+	@bash scripts/install-system-deps.sh bundle
 	PYTHON=$(BIN)/python bash scripts/build-bundle.sh --arch aarch64 $(if $(SITE),--site $(SITE))
 
 clean:

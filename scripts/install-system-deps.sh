@@ -13,6 +13,8 @@ for extra in "$@"; do
     chromium) command -v chromium >/dev/null 2>&1 || missing+=(chromium) ;;
     # `systemd-analyze verify` checks the Pi units in the tests.
     systemd) command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd) ;;
+    # `make bundle`: the local apt repository's index of the Pi packages.
+    bundle) command -v dpkg-scanpackages >/dev/null 2>&1 || missing+=(dpkg-dev) ;;
     # The hall display's voice (espeak-ng), clip-set tooling (sox) and loudspeaker (aplay).
     display)
       command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
