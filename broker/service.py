@@ -92,13 +92,9 @@ class BrokerService:
 
     def republish(self) -> None:
         """Every retained topic from the database: a restarted broker or display shows the truth."""
-        with self._lock, self.queue.store.snapshot() as tx:
-            states = [counter_state(tx, c.id) for c in self.config.counters]
-            hall = hall_state(tx, self.config)
-        for state in states:
-            self._publish_counter(state.counter, state.model_dump(mode="json"), state.encode())
-        self._publish_hall(hall)
-        log.info("republished the state of %d counters and the hall", len(states))
+        with self._lock:
+            self._publish_state([c.id for c in self.config.counters])
+        log.info("republished the state of %d counters and the hall", len(self.config.counters))
         self._catch_up_events()
 
     # -- MQTT handlers -------------------------------------------------------------------------
@@ -161,16 +157,20 @@ class BrokerService:
     def _publish_changes(self, outcome: Outcome) -> None:
         if not outcome.changed:
             return
-        with self.queue.store.snapshot() as tx:
-            states = [counter_state(tx, counter_id) for counter_id in sorted(outcome.counters)]
-            hall = hall_state(tx, self.config)
-        for state in states:
-            self._publish_counter(state.counter, state.model_dump(mode="json"), state.encode())
-        self._publish_hall(hall)
+        self._publish_state(sorted(outcome.counters))
         for call in outcome.announcements:
             self.link.publish(self.topics.hall_announce, call)
         for event in outcome.events:
             self._publish_event(event)
+
+    def _publish_state(self, counter_ids: list[int]) -> None:
+        """These counters' retained states and the hall's, read in one snapshot."""
+        with self.queue.store.snapshot() as tx:
+            states = [counter_state(tx, counter_id) for counter_id in counter_ids]
+            hall = hall_state(tx, self.config)
+        for state in states:
+            self._publish_counter(state.counter, state.model_dump(mode="json"), state.encode())
+        self._publish_hall(hall)
 
     def _publish_event(self, event: EventRow) -> None:
         """At least once: the newest event Mosquitto acknowledged is stored, and a restarted broker

@@ -8,7 +8,6 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -17,29 +16,18 @@ from flask import (
     url_for,
 )
 
-from broker.accounts.registry import ROLE_VI, ROLES, AccountError, Accounts
-from broker.devices import Devices
+from broker.accounts.registry import ROLE_VI, ROLES, AccountError
 from broker.errors import Rejected
 from broker.queue.live import local_day
-from broker.queue.manager import Desk
 from broker.queue.tickets import Outcome
 from broker.reports import formats, stats
 from broker.reports import tables as reports
-from broker.service import BrokerService
 from broker.web.auth import current, refuse, require
-from broker.web.board import Presence, board_data
+from broker.web.board import board_data
+from broker.web.context import accounts, broker, desk, devices, presence
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
 MAX_RANGE_DAYS = 366
-
-
-def _ext(name: str) -> Any:
-    return current_app.extensions[name]
-
-
-def _service() -> BrokerService:
-    service: BrokerService = _ext("xephang_broker")
-    return service
 
 
 def _me() -> str:
@@ -69,7 +57,7 @@ def _cell(value: object) -> str:
 @admin.get("/")
 @require("manager")
 def board() -> str:
-    return render_template("admin_board.html", site=_service().config.site, data=_board())
+    return render_template("admin_board.html", site=broker().config.site, data=_board())
 
 
 @admin.get("/board.json")
@@ -79,16 +67,14 @@ def board_json() -> Response:
 
 
 def _board() -> dict[str, Any]:
-    devices: Devices = _ext("xephang_devices")
-    presence: Presence = _ext("xephang_presence")
-    return board_data(_service(), devices, presence)
+    return board_data(broker(), devices(), presence())
 
 
 # -- counters --------------------------------------------------------------------------------------
 @admin.get("/counters")
 @require("manager")
 def counters_page() -> str:
-    service = _service()
+    service = broker()
     return render_template("admin_counters.html", site=service.config.site, data=_board(),
                            services=service.config.services)
 
@@ -96,8 +82,7 @@ def counters_page() -> str:
 @admin.post("/counters/<int:counter_id>/<any(open, close):what>")
 @require("manager")
 def open_close(counter_id: int, what: str) -> Any:
-    desk: Desk = _ext("xephang_desk")
-    change = desk.open if what == "open" else desk.close
+    change = desk().open if what == "open" else desk().close
     return _manager_change(lambda: change(counter_id, _me()),
                            f"Đã {'mở' if what == 'open' else 'đóng'} quầy {counter_id}.")
 
@@ -105,15 +90,14 @@ def open_close(counter_id: int, what: str) -> Any:
 @admin.post("/counters/<int:counter_id>/services")
 @require("manager")
 def set_services(counter_id: int) -> Any:
-    desk: Desk = _ext("xephang_desk")
     chosen = request.form.getlist("services")
-    return _manager_change(lambda: desk.set_services(counter_id, chosen, _me()),
+    return _manager_change(lambda: desk().set_services(counter_id, chosen, _me()),
                            f"Đã đổi dịch vụ của quầy {counter_id}.")
 
 
 def _manager_change(change: Any, done: str) -> Any:
     try:
-        _service().run(change)
+        broker().run(change)
     except Rejected as exc:
         flash(exc.detail, "error")
     else:
@@ -123,7 +107,7 @@ def _manager_change(change: Any, done: str) -> Any:
 
 # -- statistics and reports ------------------------------------------------------------------------
 def _days() -> tuple[str, str]:
-    today = local_day(_service().config, _now())
+    today = local_day(broker().config, _now())
     first = request.args.get("from") or request.args.get("day") or today
     last = request.args.get("to") or first
     try:
@@ -137,12 +121,12 @@ def _days() -> tuple[str, str]:
 
 
 def _now() -> Any:
-    with _service().queue.store.snapshot() as tx:
+    with broker().queue.store.snapshot() as tx:
         return tx.now
 
 
 def _stats() -> tuple[stats.Stats, list[reports.Table]]:
-    service = _service()
+    service = broker()
     first, last = _days()
     result = stats.for_days(service.queue.store, service.config.site.zone, first, last)
     return result, reports.tables(result, service.config)
@@ -152,7 +136,7 @@ def _stats() -> tuple[stats.Stats, list[reports.Table]]:
 @require("manager")
 def stats_page() -> str:
     result, tables = _stats()
-    service = _service()
+    service = broker()
     return render_template("admin_stats.html", site=service.config.site, stats=result, tables=tables,
                            charts=reports.charts(result, service.config), vn_date=formats.vn_date,
                            percent=formats.percent)
@@ -162,7 +146,7 @@ def stats_page() -> str:
 @require("manager")
 def stats_export(kind: str) -> Response:
     result, tables = _stats()
-    title = f"{_service().config.site.name} — thống kê {_span(result)}"
+    title = f"{broker().config.site.name} — thống kê {_span(result)}"
     body = reports.to_csv(tables, title) if kind == "csv" else reports.to_xlsx(tables, title)
     mimetype = ("text/csv; charset=utf-8" if kind == "csv" else
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -181,7 +165,7 @@ def _span(result: stats.Stats) -> str:
 @require("manager")
 def daily_report() -> str:
     result, tables = _stats()
-    service = _service()
+    service = broker()
     return render_template("admin_report.html", site=service.config.site, stats=result,
                            tables=tables, charts=reports.charts(result, service.config),
                            span=_span(result), printed=formats.clock(_now(), service.config.site.zone),
@@ -190,17 +174,12 @@ def daily_report() -> str:
 
 
 # -- accounts --------------------------------------------------------------------------------------
-def _accounts() -> Accounts:
-    accounts: Accounts = _ext("xephang_accounts")
-    return accounts
-
-
 @admin.get("/accounts")
 @require("admin")
 def accounts_page() -> str:
-    service = _service()
+    service = broker()
     return render_template("admin_accounts.html", site=service.config.site,
-                           accounts=_accounts().all(), roles=ROLES, role_vi=ROLE_VI,
+                           accounts=accounts().all(), roles=ROLES, role_vi=ROLE_VI,
                            counters=service.config.counters)
 
 
@@ -209,7 +188,7 @@ def accounts_page() -> str:
 def create_account() -> Any:
     form = request.form
     counter = form.get("counter", "")
-    return _account_change(lambda: _accounts().create(
+    return _account_change(lambda: accounts().create(
         form.get("username", ""), form.get("password", ""), form.get("role", ""),
         name=form.get("name", ""), counter=int(counter) if counter.isdigit() else None,
         by=_me())[1], f"Đã tạo tài khoản {form.get('username', '').strip().lower()}.")
@@ -219,18 +198,18 @@ def create_account() -> Any:
 @require("admin")
 def change_account(username: str, what: str) -> Any:
     if what == "reset":
-        return _account_change(lambda: _accounts().reset_password(
+        return _account_change(lambda: accounts().reset_password(
             username, request.form.get("password", ""), by=_me()),
             f"Đã đặt lại mật khẩu cho {username}.")
     if what == "disable" and username == _me():
         return refuse(409, "own_account", "Không thể tự khóa tài khoản đang dùng.")
-    return _account_change(lambda: _accounts().set_active(username, what == "enable", by=_me()),
+    return _account_change(lambda: accounts().set_active(username, what == "enable", by=_me()),
                            f"Đã {'mở khóa' if what == 'enable' else 'khóa'} tài khoản {username}.")
 
 
 def _account_change(change: Any, done: str) -> Any:
     try:
-        _service().run(lambda: Outcome(None, [change()]))
+        broker().run(lambda: Outcome(None, [change()]))
     except AccountError as exc:
         flash(str(exc), "error")
     else:

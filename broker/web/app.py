@@ -12,7 +12,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, Flask, Response, abort, jsonify, render_template, request
 
 from broker.accounts.registry import Accounts
 from broker.devices import Devices
@@ -27,6 +27,7 @@ from broker.store.db import EventRow
 from broker.web.admin import admin
 from broker.web.auth import current, init_auth, refuse, require
 from broker.web.board import Presence
+from broker.web.context import broker, desk, presence
 from broker.web.labels import FORBIDDEN, NOT_FOUND, TICKET_STATUS
 from xephang.config import Counter
 from xephang.errors import ProtocolError
@@ -55,21 +56,6 @@ def create_app(service: BrokerService, devices: Devices | None = None) -> Flask:
 def publish_events(service: BrokerService, events: list[EventRow]) -> None:
     """Put already-committed audit events on the MQTT event stream, like every other change."""
     service.run(lambda: Outcome(None, events))
-
-
-def broker() -> BrokerService:
-    service: BrokerService = current_app.extensions["xephang_broker"]
-    return service
-
-
-def desk() -> Desk:
-    found: Desk = current_app.extensions["xephang_desk"]
-    return found
-
-
-def presence() -> Presence:
-    found: Presence = current_app.extensions["xephang_presence"]
-    return found
 
 
 def _counter_for_staff(counter_id: int) -> Counter:

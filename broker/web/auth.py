@@ -37,6 +37,7 @@ from flask import (
 
 from broker.accounts.registry import Account, Accounts
 from broker.store.db import EventRow, Store
+from broker.web.context import accounts
 from xephang.config import WebSection
 from xephang.web import error_body
 
@@ -116,18 +117,13 @@ def csrf_token() -> str:
     return str(token)
 
 
-def _accounts() -> Accounts:
-    accounts: Accounts = current_app.extensions["xephang_accounts"]
-    return accounts
-
-
 def _load_account() -> None:
     g.account = None
     uid = session.get("uid")
     if uid is None:
         return
     web: WebSection = current_app.extensions["xephang_web"]
-    account = _accounts().get(int(uid))
+    account = accounts().get(int(uid))
     expired = time.time() - float(session.get("at", 0)) > web.session_max_hours * 3600
     if account is None or not account.active or account.generation != session.get("gen") or expired:
         session.clear()
@@ -199,16 +195,16 @@ def login_post() -> Any:
     if wait > 0:
         minutes = max(1, round(wait / 60))
         return _login_again(f"Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {minutes} phút.", 429)
-    account = _accounts().authenticate(username, request.form.get("password", ""))
+    account = accounts().authenticate(username, request.form.get("password", ""))
     if account is None:
         limiter.failed(*keys)
-        _audit(_accounts().audit("login_failed", by=None, target=username,
+        _audit(accounts().audit("login_failed", by=None, target=username,
                                  address=request.remote_addr))
         return _login_again("Tên đăng nhập hoặc mật khẩu không đúng.", 401)
     session.clear()  # a fresh session (and CSRF token) on every sign-in: no fixation
     session.permanent = True
     session.update(uid=account.id, gen=account.generation, at=time.time())
-    _audit(_accounts().audit("login", by=account.username, address=request.remote_addr))
+    _audit(accounts().audit("login", by=account.username, address=request.remote_addr))
     return redirect(_safe_next(request.form.get("next")) or home_of(account))
 
 
@@ -216,7 +212,7 @@ def login_post() -> Any:
 def logout() -> Any:
     account = current()
     if account is not None:
-        _audit(_accounts().audit("logout", by=account.username))
+        _audit(accounts().audit("logout", by=account.username))
     session.clear()
     return redirect(url_for("auth.login"))
 
