@@ -83,6 +83,7 @@ class DayWriter:
         self.config, self.tx, self.day, self.people, self.rng = config, tx, day, people, rng
         self.opening = datetime.combine(day, config.site.opens, tzinfo=config.site.zone)
         self.ids: dict[int, tuple[str, str]] = {}  # citizen -> (ticket id, number)
+        self.joined: dict[int, datetime] = {}  # citizen -> when they last joined a line
         self.tickets = self.events = 0
 
     def write(self, happening: Happening) -> None:
@@ -110,6 +111,7 @@ class DayWriter:
             seq=seq, number=number, priority=person.priority, source="button", issued_at=tx.now,
             kiosk=self.config.kiosks[0].id if self.config.kiosks else "kiosk-1"))
         self.ids[happening.citizen] = (ticket_id, number)
+        self.joined[happening.citizen] = tx.now
         self._event(tx, "ticket_issued", ticket_id, None, number=number, service=service.code,
                     priority=person.priority, source="button", kiosk="kiosk-1",
                     ahead=happening.ahead, eta_s=happening.eta_s)
@@ -120,9 +122,7 @@ class DayWriter:
         person, counter = self.people[happening.citizen], happening.counter
         facts = {"number": number, "service": person.service}
         if happening.kind == "called":
-            ticket = tx.ticket(ticket_id)
-            assert ticket is not None
-            waited = (tx.now - (ticket.returned_at or ticket.issued_at)).total_seconds()
+            waited = (tx.now - self.joined[happening.citizen]).total_seconds()
             tx.update_ticket(ticket_id, status="called", counter=counter, called_at=tx.now)
             self._event(tx, "ticket_called", ticket_id, counter, **facts, priority=person.priority,
                         repeat=0, wait_s=max(0, round(waited)))
@@ -136,6 +136,7 @@ class DayWriter:
             self._event(tx, "ticket_returning", ticket_id, counter, **facts)
         elif happening.kind == "returned":
             tx.update_ticket(ticket_id, status="waiting", returned_at=tx.now)
+            self.joined[happening.citizen] = tx.now
             self._event(tx, "ticket_returned", ticket_id, None, **facts)
 
     def _rate(self, tx: Tx, ticket_id: str, counter: int | None, facts: dict[str, str]) -> None:

@@ -16,7 +16,6 @@ from routing.suggest import suggest
 from xephang.config import Counter, SiteConfig
 from xephang.protocol import Suggestions
 
-LEARNED_TICKETS = 1000  # today's most recent completed services read for the estimate
 # A ticket's call to a counter (its recalls are not new calls): the hall's recent calls, and the
 # count of normal calls between priority ones.
 CALLS = ("ticket_called",)
@@ -34,10 +33,13 @@ def candidate(row: TicketRow) -> Candidate:
 
 
 def service_times(tx: Tx, config: SiteConfig) -> ServiceTimes:
-    """Mean service times: the config's, updated with today's completed services (call to done)."""
+    """Mean service times: the config's, updated with today's last completed services of each
+    service (call to done), as many as the estimate's window keeps."""
     times = ServiceTimes.from_config(config.services, config.routing)
-    for service, seconds in tx.service_durations(local_day(config, tx.now), LEARNED_TICKETS):
-        times.observe(service, seconds)
+    day = local_day(config, tx.now)
+    for service in config.services:
+        for seconds in tx.service_durations(day, service.code, config.routing.eta_window):
+            times.observe(service.code, seconds)
     return times
 
 

@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Self
 
+from broker.store.line import KeptLine, LineView
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -31,9 +33,12 @@ class Queries:
     """One transaction's connection and clock; the query families (tickets, counters, events,
     accounts) are methods on top of it, gathered in `broker.store.db.Tx`."""
 
-    def __init__(self, db: sqlite3.Connection, now: datetime) -> None:
+    def __init__(self, db: sqlite3.Connection, now: datetime, line: LineView | None = None) -> None:
         self._db = db
         self.now = now
+        # The waiting line as this transaction sees it (broker/store/line.py); a Tx made outside
+        # a Store keeps a private one.
+        self._line = line or LineView(KeptLine())
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
         """Raw SQL, for the store's own methods (and tests that read what was stored)."""
@@ -42,7 +47,7 @@ class Queries:
     def at(self, moment: datetime) -> Self:
         """The same transaction seen at another moment: for writing history
         (simulation/history.py), whose steps each carry their own time."""
-        return type(self)(self._db, moment)
+        return type(self)(self._db, moment, self._line)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -52,6 +57,7 @@ class Queries:
             yield
         except BaseException:
             self.execute("ROLLBACK TO step")
+            self._line.undone()
             raise
         finally:
             self.execute("RELEASE step")

@@ -21,6 +21,7 @@ from broker.store.accounts import AccountQueries, AccountRow
 from broker.store.base import iso, utc_now
 from broker.store.counters import CounterQueries, CounterRow
 from broker.store.events import EventQueries, EventRow
+from broker.store.line import KeptLine, LineView
 from broker.store.schema import MIGRATIONS, SCHEMA
 from broker.store.tickets import NewTicket, TicketQueries, TicketRow
 
@@ -47,6 +48,7 @@ class Store:
         _migrate(self._db)
         self._lock = threading.RLock()
         self._clock = clock
+        self._line = KeptLine()
 
     def close(self) -> None:
         with self._lock:
@@ -70,20 +72,26 @@ class Store:
         """One durable change: committed on normal exit, rolled back if the block raises."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
+            self._line.check(self._db)
+            view = LineView(self._line)
             try:
-                yield Tx(self._db, self._clock())
+                tx = Tx(self._db, self._clock(), view)
+                yield tx
+                tx.settle_line()
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+            self._line.commit(view.changes)
 
     @contextmanager
     def snapshot(self) -> Iterator[Tx]:
         """Consistent reads: a deferred transaction that sees one state of the database."""
         with self._lock:
             self._db.execute("BEGIN")
+            self._line.check(self._db)
             try:
-                yield Tx(self._db, self._clock())
+                yield Tx(self._db, self._clock(), LineView(self._line))
             finally:
                 self._db.execute("ROLLBACK")
 

@@ -36,6 +36,10 @@ CREATE UNIQUE INDEX IF NOT EXISTS tickets_offline_number ON tickets (day, number
 -- The newest ticket the broker issued: a clock earlier than it is wrong (no new day opens on it).
 CREATE INDEX IF NOT EXISTS tickets_broker_issued ON tickets (issued_at) WHERE origin = 'broker';
 CREATE INDEX IF NOT EXISTS tickets_id_hash ON tickets (id_hash) WHERE id_hash IS NOT NULL;
+-- Every filter the queue and the statistics use, so their cost does not grow with history:
+-- a day's tickets, and a service's latest completed tickets of a day (the service-time estimate).
+CREATE INDEX IF NOT EXISTS tickets_day ON tickets (day);
+CREATE INDEX IF NOT EXISTS tickets_done ON tickets (day, service, finished_at) WHERE status = 'done';
 
 CREATE TABLE IF NOT EXISTS sequences (
     day     TEXT NOT NULL,
@@ -75,6 +79,7 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_type ON events (type, seq);
 CREATE INDEX IF NOT EXISTS events_at ON events (at);
+CREATE INDEX IF NOT EXISTS events_ticket ON events (ticket) WHERE ticket IS NOT NULL;
 
 CREATE TABLE IF NOT EXISTS accounts (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,

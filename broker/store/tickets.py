@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from broker.store.base import Queries, iso, optional_time, parse_time
+from broker.store.line import Entry
 
 _TICKET_FIELDS = frozenset(
     {"service", "status", "counter", "called_at", "finished_at", "recalls", "rating", "returned_at"}
@@ -72,9 +73,11 @@ class TicketQueries(Queries):
              new.source, new.origin, new.kiosk, new.id_hash, new.booking_code, new.dossier_code,
              iso(new.issued_at)),
         )
-        ticket = self.ticket(new.id)
-        assert ticket is not None
-        return ticket
+        row = self.execute("SELECT rowid AS row_order, * FROM tickets WHERE id = ?",
+                           (new.id,)).fetchone()
+        entry = _entry(row)
+        self._line.change(new.id, entry)
+        return entry[1]
 
     def newest_issued_at(self) -> datetime | None:
         """When the broker last issued a ticket by its own clock (offline tickets carry a kiosk's
@@ -112,10 +115,10 @@ class TicketQueries(Queries):
         return None if row is None else _ticket(row)
 
     def waiting(self, services: Iterable[str] | None = None) -> list[TicketRow]:
-        rows = self.execute("SELECT * FROM tickets WHERE status = 'waiting' ORDER BY issued_at, rowid")
-        tickets = [_ticket(row) for row in rows]
+        """Waiting tickets in line order (issued_at, then insertion), from the kept line."""
+        tickets = self._line.tickets(self._load_waiting, self._read_entries)
         if services is None:
-            return tickets
+            return list(tickets)  # the caller's own list: the kept one is shared
         wanted = set(services)
         return [t for t in tickets if t.service in wanted]
 
@@ -130,20 +133,41 @@ class TicketQueries(Queries):
                             (first_day, last_day))
         return [_ticket(row) for row in rows]
 
-    def service_durations(self, day: str, limit: int) -> list[tuple[str, float]]:
-        """(service, seconds from call to done) of the day's last `limit` completed services,
-        oldest first."""
+    def service_durations(self, day: str, service: str, limit: int) -> list[float]:
+        """Seconds from call to done of a service's last `limit` completed tickets of the day,
+        oldest first (index tickets_done: a bounded read, whatever the history)."""
         rows = self.execute(
-            "SELECT service, called_at, finished_at FROM ("
-            " SELECT service, called_at, finished_at FROM tickets WHERE day = ? AND status = 'done'"
-            " AND called_at IS NOT NULL AND finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT ?)"
-            " ORDER BY finished_at", (day, limit)).fetchall()
-        return [(str(row["service"]),
-                 (parse_time(row["finished_at"]) - parse_time(row["called_at"])).total_seconds())
-                for row in rows]
+            "SELECT called_at, finished_at FROM tickets WHERE day = ? AND service = ?"
+            " AND status = 'done' AND finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT ?",
+            (day, service, limit)).fetchall()
+        return [(parse_time(row["finished_at"]) - parse_time(row["called_at"])).total_seconds()
+                for row in reversed(rows) if row["called_at"] is not None]
 
     def update_ticket(self, ticket_id: str, **fields: Any) -> None:
         self._update("tickets", _TICKET_FIELDS, ticket_id, fields)
+        self._line.touch(ticket_id)
+
+    def settle_line(self) -> None:
+        """Before commit: the line's view of every ticket this transaction wrote."""
+        self._line.settle(self._read_entries)
+
+    def _load_waiting(self) -> dict[str, Entry]:
+        rows = self.execute("SELECT rowid AS row_order, * FROM tickets WHERE status = 'waiting'")
+        return {row["id"]: _entry(row) for row in rows}
+
+    def _read_entries(self, ticket_ids: list[str]) -> dict[str, Entry]:
+        found: dict[str, Entry] = {}
+        for start in range(0, len(ticket_ids), 500):
+            chunk = ticket_ids[start:start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            rows = self.execute(f"SELECT rowid AS row_order, * FROM tickets WHERE id IN ({marks})",
+                                tuple(chunk))
+            found.update((row["id"], _entry(row)) for row in rows)
+        return found
+
+
+def _entry(row: sqlite3.Row) -> Entry:
+    return (row["issued_at"], int(row["row_order"])), _ticket(row)
 
 
 def _ticket(row: sqlite3.Row) -> TicketRow:
