@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from broker.queue.tickets import Queue
+from broker.reports.nightly import Nightly
 from broker.service import BrokerService
 from broker.store.db import Clock, Store, utc_now
 from broker.web.app import create_app
@@ -31,6 +32,7 @@ class BrokerRole:
         self.link, self.hub = self.runtime.link, self.runtime.hub
         self.problems, self.clock = self.runtime.problems, self.runtime.clock
         self.service = BrokerService(config, self.queue, self.link, self.hub)
+        self.nightly = Nightly(self.store, config, clock)
         self._http = http
 
     @property
@@ -38,6 +40,7 @@ class BrokerRole:
         return self.runtime.http_url
 
     def start(self) -> None:
+        self.nightly.start()
         self.service.attach()
         self.runtime.connect(CONNECT_WAIT_S)
         if self._http is not None:
@@ -51,4 +54,5 @@ class BrokerRole:
         self.runtime.close_pages()
         self.service.flush_events()
         self.runtime.disconnect()
+        self.nightly.stop()
         self.store.close()

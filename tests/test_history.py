@@ -1,5 +1,7 @@
 """A center's history: `xephang simulate --days N --db FILE` writes past days that the manager's
-statistics then show, through a real broker."""
+statistics then show, through a real broker; closed days' figures add up to a recount of their
+tickets; retention leaves a day's figures and nothing personal, and keeps what the city has not
+acknowledged."""
 
 from __future__ import annotations
 
@@ -8,18 +10,27 @@ import io
 import json
 import subprocess
 import sys
-from datetime import date, datetime, timedelta
+import uuid
+from collections import Counter
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+import pytest
+
+from broker.accounts.registry import Accounts
+from broker.queue.tickets import Queue
+from broker.reports import stats
+from broker.reports.nightly import close_days, run_nightly
 from broker.role import BrokerRole
-from broker.store.db import Store
+from broker.store.db import Store, TicketRow
 from harness.mqtt_probe import Probe
 from harness.web_session import staff_session
+from simulation.history import write_history
 from tests.support.broker import wait_ready
 from tests.support.paths import SITE_TOML
-from xephang.config import SiteConfig
+from xephang.config import RetentionSection, SiteConfig
 from xephang.mosquitto import Mosquitto
-from xephang.protocol import Topics
+from xephang.protocol import TicketRequest, Topics
 
 
 def simulate_days(db: Path, days: int, tickets: int) -> dict[str, object]:
@@ -75,3 +86,102 @@ def test_the_statistics_page_shows_the_simulated_days(config: SiteConfig, mosqui
         assert int(next(r for r in one_day if len(r) > 2 and r[1] == "Tổng cộng")[2]) == days[last]
     finally:
         role.stop()
+
+
+# -- closed days and retention -----------------------------------------------------------------
+TODAY = date(2026, 11, 27)  # a Friday
+ZONE_NOON = time(12, 0)
+
+
+def history_store(config: SiteConfig, db: Path, days: int = 12, tickets: int = 50) -> Store:
+    store = Store(db)
+    write_history(config, store, days, tickets, seed=3, today=TODAY)
+    return store
+
+
+def personal_traces(config: SiteConfig, db: Path, day: date) -> None:
+    """On `day`: a CCCD ticket (an ID hash) and a sign-in from an address, as the broker stores
+    them."""
+    moment = datetime.combine(day, ZONE_NOON, tzinfo=config.site.zone)
+    store = Store(db, clock=lambda: moment)
+    try:
+        reply = Queue(config, store).issue(TicketRequest(
+            request_id=uuid.uuid4(), service="HT", source="cccd", id_hash="ab12" * 16), "kiosk-1")
+        assert reply.reply is not None and reply.reply.ok
+        Accounts(store).audit("login", by="quanly", target="quanly", address="192.0.2.7")
+    finally:
+        store.close()
+
+
+def test_closed_days_add_up_to_a_recount_of_their_tickets(config: SiteConfig,
+                                                          tmp_path: Path) -> None:
+    store = history_store(config, tmp_path / "q.db")
+    first, last = (TODAY - timedelta(days=12)).isoformat(), (TODAY - timedelta(days=1)).isoformat()
+    closed = close_days(store, config, TODAY.isoformat())
+    assert len(closed) == 9 and all(d < TODAY.isoformat() for d in closed)
+    result = stats.for_days(store, config.site.zone, first, last)
+    with store.snapshot() as tx:  # the recount, straight from the tickets and the call events
+        issued = Counter(str(r["service"]) for r in tx.execute(
+            "SELECT service FROM tickets WHERE day BETWEEN ? AND ?", (first, last)))
+        ended = Counter((str(r["service"]), str(r["status"])) for r in tx.execute(
+            "SELECT service, status FROM tickets WHERE day BETWEEN ? AND ?", (first, last)))
+        rated = Counter(str(r["rating"]) for r in tx.execute(
+            "SELECT rating FROM tickets WHERE rating IS NOT NULL AND day BETWEEN ? AND ?",
+            (first, last)))
+        waits = [json.loads(r["data"])["wait_s"] for r in tx.execute(
+            "SELECT e.data FROM events e JOIN tickets t ON t.id = e.ticket"
+            " WHERE e.type = 'ticket_called' AND t.day BETWEEN ? AND ?", (first, last))]
+    store.close()
+    assert dict(result.issued) == dict(issued) and sum(issued.values()) > 300
+    assert dict(result.served) == {s: n for (s, status), n in ended.items() if status == "done"}
+    assert dict(result.no_show) == {s: n for (s, status), n in ended.items() if status == "no_show"}
+    assert dict(result.ratings["*"]) == dict(rated)
+    assert result.wait["*"].count == len(waits)
+    assert result.wait["*"].mean == pytest.approx(sum(waits) / len(waits), abs=0.5)
+
+
+def test_a_day_past_retention_keeps_its_figures_and_nothing_personal(config: SiteConfig,
+                                                                     tmp_path: Path) -> None:
+    db = tmp_path / "q.db"
+    old = TODAY - timedelta(days=14)  # the Friday before the simulated days; 5 days of retention
+    personal_traces(config, db, old)
+    history_store(config, db).close()
+    config = config.model_copy(update={"retention": RetentionSection(days=5)})
+    store = Store(db)
+    span = (old.isoformat(), (TODAY - timedelta(days=1)).isoformat())
+    before = stats.for_days(store, config.site.zone, *span)  # from the tickets themselves
+    result = run_nightly(store, config, datetime.combine(TODAY, ZONE_NOON, config.site.zone))
+    after = stats.for_days(store, config.site.zone, *span)
+    assert old.isoformat() in result.reduced and result.held_back is None
+    assert all(d < (TODAY - timedelta(days=5)).isoformat() for d in result.reduced)
+    assert after == before
+    with store.snapshot() as tx:
+        assert tx.issued_between("2000-01-01", old.isoformat()) == []
+        assert not tx.execute("SELECT 1 FROM tickets WHERE id_hash IS NOT NULL").fetchall()
+        kept_days = {str(r["day"]) for r in tx.execute("SELECT DISTINCT day FROM tickets")}
+        assert kept_days and min(kept_days) >= (TODAY - timedelta(days=5)).isoformat()
+        assert not tx.execute("SELECT 1 FROM events WHERE ticket IS NOT NULL AND ticket NOT IN"
+                              " (SELECT id FROM tickets)").fetchall()
+        assert not tx.execute("SELECT 1 FROM request_replies").fetchall()
+        dump = "\n".join(str(tuple(r)) for r in tx.execute("SELECT * FROM events"))
+    assert "192.0.2.7" not in dump and "ab12" not in dump
+    store.close()
+
+
+def test_retention_keeps_what_the_city_has_not_acknowledged(config: SiteConfig,
+                                                            tmp_path: Path) -> None:
+    db = tmp_path / "q.db"
+    store = history_store(config, db)
+    config = config.model_copy(update={"retention": RetentionSection(days=3)})
+    days = sorted({t.day for t in _all_tickets(store)})
+    with store.transaction() as tx:  # the city has everything of the first two days only
+        tx.mark_uplink_acked(tx.newest_event_of_day(days[1]))
+    result = run_nightly(store, config, datetime.combine(TODAY, ZONE_NOON, config.site.zone))
+    assert result.reduced == days[:2] and result.held_back == days[2]
+    assert sorted({t.day for t in _all_tickets(store)}) == days[2:]
+    store.close()
+
+
+def _all_tickets(store: Store) -> list[TicketRow]:
+    with store.snapshot() as tx:
+        return tx.issued_between("2000-01-01", "2100-01-01")

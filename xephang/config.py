@@ -241,6 +241,13 @@ class WebSection(Section):
     secure_cookies: bool = False  # true once the pages are served over https
 
 
+class RetentionSection(Section):
+    """How long tickets and their events are kept before a nightly job reduces them to anonymous
+    daily figures (DESIGN §5; the personal-data law in force from 1/1/2026 asks the same)."""
+
+    days: int = Field(default=90, ge=1, le=3660)
+
+
 class SiteConfig(Section):
     site: SiteSection
     mqtt: MqttSection = MqttSection()
@@ -252,6 +259,7 @@ class SiteConfig(Section):
     scan: ScanSection = ScanSection()
     routing: RoutingSection = RoutingSection()
     web: WebSection = WebSection()
+    retention: RetentionSection = RetentionSection()
 
     @model_validator(mode="after")
     def _references_resolve(self) -> SiteConfig:

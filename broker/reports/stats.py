@@ -1,13 +1,11 @@
-"""A center's statistics for a day or a range: pure functions over ticket and event rows.
+"""A center's statistics for a day or a range, from the days' anonymous figures
+(broker/reports/figures.py): stored for closed days, made from tickets and events for open ones.
 
 Definitions (the printed report says the same):
 - issued: tickets issued on those days, by the service they were issued for and the local hour;
   `offline` counts those a kiosk printed while the server was away.
-- served: `ticket_done` events (a ticket is finished once), by service and the local hour it ended.
-- a visit is one call of a ticket to a counter, until it is done, a no-show, transferred or sent for
-  a missing paper. Its wait runs from when the ticket last joined a line (issue, transfer, return) to
-  the call; its service time from the call to `done` (only visits that ended served).
-- the staff member of a visit is the account that called it (none for a counter unit's button).
+- served: visits that ended `done` (a ticket is finished once), by service and the local hour it
+  ended; a visit, its wait and service time, and its staff member: see broker/reports/figures.py.
 - percentiles interpolate linearly between the nearest ranks (numpy's default).
 """
 
@@ -15,18 +13,19 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TypeVar
+from datetime import date, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from broker.reports.figures import BUTTON, day_figures
 from broker.store.db import EventRow, Store, TicketRow
+from broker.store.figures import DayFigures, RatingFigure, VisitFigure
 
-ENDINGS = {"ticket_done": "done", "ticket_no_show": "no_show",
-           "ticket_transferred": "transferred", "ticket_returning": "returning"}
-BUTTON = "(nút tại quầy)"
-K = TypeVar("K", str, int)
+__all__ = ["BUTTON", "Stats", "Summary", "compute", "for_days", "from_figures", "summarize"]
+# The groups a visit's wait and service time are summarised by; `all` is the "*" line.
+GROUPS = ("service", "counter", "staff", "hour", "all")
 
 
 @dataclass(frozen=True)
@@ -35,28 +34,6 @@ class Summary:
     mean: float | None
     median: float | None
     p90: float | None
-
-
-@dataclass
-class Visit:
-    ticket: str
-    service: str
-    counter: int | None
-    account: str
-    waited_from: datetime
-    called_at: datetime
-    ended_at: datetime | None = None
-    outcome: str | None = None
-
-    @property
-    def wait_s(self) -> float:
-        return (self.called_at - self.waited_from).total_seconds()
-
-    @property
-    def service_s(self) -> float | None:
-        if self.outcome != "done" or self.ended_at is None:
-            return None
-        return (self.ended_at - self.called_at).total_seconds()
 
 
 @dataclass
@@ -102,101 +79,98 @@ def summarize(values: Iterable[float]) -> Summary:
     return Summary(len(data), sum(data) / len(data), percentile(data, 0.5), percentile(data, 0.9))
 
 
-def visits(tickets: Iterable[TicketRow], events: Iterable[EventRow]) -> list[Visit]:
-    """Every call of these tickets, in order, with how it ended (None while still at the counter)."""
-    joined = {t.id: t.issued_at for t in tickets}
-    found: list[Visit] = []
-    open_visits: dict[str, Visit] = {}
-    for event in sorted(events, key=lambda e: e.seq):
-        if event.ticket not in joined:
-            continue
-        if event.type == "ticket_called":
-            visit = Visit(event.ticket, str(event.data.get("service", "")), event.counter,
-                          str(event.data.get("account") or BUTTON), joined[event.ticket], event.at)
-            open_visits[event.ticket] = visit
-            found.append(visit)
-        elif event.type in ENDINGS and event.ticket in open_visits:
-            ended = open_visits.pop(event.ticket)
-            ended.ended_at, ended.outcome = event.at, ENDINGS[event.type]
-        if event.type in ("ticket_transferred", "ticket_returned"):
-            joined[event.ticket] = event.at
-    return found
+def from_figures(figures: DayFigures, first_day: str, last_day: str) -> Stats:
+    """The statistics of these days from their figures (one pass over the visits)."""
+    stats = Stats(first_day, last_day)
+    for issued in figures.issued:
+        stats.issued[issued.service] += issued.total
+        stats.issued_by_hour[issued.hour] += issued.total
+        if issued.offline:
+            stats.offline[issued.service] += issued.total
+    _count_visits(stats, figures.visits)
+    _times(stats, figures.visits)
+    _ratings(stats, figures.ratings)
+    return stats
+
+
+def _count_visits(stats: Stats, visits: list[VisitFigure]) -> None:
+    for visit in visits:
+        if visit.outcome == "done":
+            stats.served[visit.service] += 1
+            if visit.ended_hour is not None:
+                stats.served_by_hour[visit.ended_hour] += 1
+        elif visit.outcome == "no_show":
+            stats.no_show[visit.service] += 1
+
+
+def _times(stats: Stats, visits: list[VisitFigure]) -> None:
+    waits: dict[str, defaultdict[Any, list[float]]] = {g: defaultdict(list) for g in GROUPS}
+    serves: dict[str, defaultdict[Any, list[float]]] = {g: defaultdict(list) for g in GROUPS}
+    for v in visits:
+        keys = (v.service, v.counter or 0, v.account, v.called_hour, "*")
+        for group, key in zip(GROUPS, keys, strict=True):
+            waits[group][key].append(v.wait_s)
+            if v.service_s is not None:
+                serves[group][key].append(v.service_s)
+    wait, service = _summaries(waits, serves)
+    stats.wait, stats.service_time = {**wait["service"], **wait["all"]}, {
+        **service["service"], **service["all"]}
+    stats.wait.setdefault("*", summarize([]))
+    stats.service_time.setdefault("*", summarize([]))
+    stats.counter_wait, stats.counter_service = wait["counter"], service["counter"]
+    stats.staff_wait, stats.staff_service = wait["staff"], service["staff"]
+    stats.wait_by_hour = dict(sorted(wait["hour"].items()))
+
+
+def _summaries(waits: dict[str, defaultdict[Any, list[float]]],
+               serves: dict[str, defaultdict[Any, list[float]]]
+               ) -> tuple[dict[str, dict[Any, Summary]], dict[str, dict[Any, Summary]]]:
+    """Every group that had a visit gets both summaries (an empty service one if none was done)."""
+    wait = {g: {k: summarize(v) for k, v in waits[g].items()} for g in GROUPS}
+    service = {g: {k: summarize(serves[g].get(k, [])) for k in waits[g]} for g in GROUPS}
+    return wait, service
+
+
+def _ratings(stats: Stats, ratings: list[RatingFigure]) -> None:
+    stats.ratings["*"] = Counter()
+    for figure in ratings:
+        stats.ratings.setdefault(figure.service, Counter())[figure.rating] += figure.total
+        stats.ratings["*"][figure.rating] += figure.total
+        if figure.counter is not None:
+            stats.counter_ratings.setdefault(figure.counter, Counter())[figure.rating] += figure.total
 
 
 def compute(tickets: list[TicketRow], events: list[EventRow], zone: ZoneInfo,
             first_day: str, last_day: str) -> Stats:
-    stats = Stats(first_day, last_day)
-    first_service = _issued_services(events)
-    for ticket in tickets:
-        service = first_service.get(ticket.id, ticket.service)
-        stats.issued[service] += 1
-        stats.issued_by_hour[ticket.issued_at.astimezone(zone).hour] += 1
-        if ticket.origin == "offline":
-            stats.offline[service] += 1
-    _count_endings(stats, events, zone)
-    _times(stats, visits(tickets, events), zone)
-    _ratings(stats, events)
-    return stats
+    """Statistics straight from tickets and events (a recount, and the days still open)."""
+    return from_figures(day_figures(tickets, events, zone), first_day, last_day)
 
 
-def _issued_services(events: list[EventRow]) -> dict[str, str]:
-    return {e.ticket: str(e.data["service"]) for e in events
-            if e.type in ("ticket_issued", "ticket_offline") and e.ticket and "service" in e.data}
+def load_figures(store: Store, zone: ZoneInfo, first_day: str, last_day: str) -> DayFigures:
+    """Closed days from their stored figures, the others (today) from their tickets and events;
+    on a connection of its own, so a year's report never holds up the queue."""
+    with store.reading() as tx:
+        figures = tx.figures_between(first_day, last_day)
+        closed = tx.closed_days(first_day, last_day)
+        for start, end in _open_runs(first_day, last_day, closed):
+            tickets = tx.issued_between(start, end)
+            figures.extend(day_figures(tickets, tx.ticket_events_between(start, end), zone))
+    return figures
 
 
-def _count_endings(stats: Stats, events: list[EventRow], zone: ZoneInfo) -> None:
-    for event in events:
-        service = str(event.data.get("service", ""))
-        if event.type == "ticket_done":
-            stats.served[service] += 1
-            stats.served_by_hour[event.at.astimezone(zone).hour] += 1
-        elif event.type == "ticket_no_show":
-            stats.no_show[service] += 1
-
-
-def _times(stats: Stats, found: list[Visit], zone: ZoneInfo) -> None:
-    stats.wait, stats.service_time = _summaries(found, lambda v: v.service)
-    stats.counter_wait, stats.counter_service = _summaries(found, lambda v: v.counter or 0)
-    stats.staff_wait, stats.staff_service = _summaries(found, lambda v: v.account)
-    stats.wait["*"] = summarize(v.wait_s for v in found)
-    stats.service_time["*"] = summarize(s for v in found if (s := v.service_s) is not None)
-    by_hour, _ = _summaries(found, lambda v: v.called_at.astimezone(zone).hour)
-    stats.wait_by_hour = dict(sorted(by_hour.items()))
-
-
-def _summaries(found: list[Visit],
-               group: Callable[[Visit], K]) -> tuple[dict[K, Summary], dict[K, Summary]]:
-    """(wait, service time) summaries of the visits, grouped by `group`."""
-    waits: defaultdict[K, list[float]] = defaultdict(list)
-    serves: defaultdict[K, list[float]] = defaultdict(list)
-    for visit in found:
-        waits[group(visit)].append(visit.wait_s)
-        if (seconds := visit.service_s) is not None:
-            serves[group(visit)].append(seconds)
-    return ({k: summarize(w) for k, w in waits.items()},
-            {k: summarize(serves.get(k, [])) for k in waits})
-
-
-def _ratings(stats: Stats, events: list[EventRow]) -> None:
-    stats.ratings["*"] = Counter()
-    for event in events:
-        if event.type != "ticket_rated":
-            continue
-        rating = str(event.data.get("rating"))
-        stats.ratings.setdefault(str(event.data.get("service", "")), Counter())[rating] += 1
-        stats.ratings["*"][rating] += 1
-        if event.counter is not None:
-            stats.counter_ratings.setdefault(event.counter, Counter())[rating] += 1
-
-
-def load(store: Store, first_day: str, last_day: str) -> tuple[list[TicketRow], list[EventRow]]:
-    """The tickets issued on those (local) days and every event about them."""
-    with store.snapshot() as tx:
-        tickets = tx.issued_between(first_day, last_day)
-        events = tx.ticket_events_between(first_day, last_day)
-    return tickets, events
+def _open_runs(first_day: str, last_day: str, closed: set[str]) -> list[tuple[str, str]]:
+    """The spans of consecutive days among first..last that are not closed."""
+    runs: list[tuple[str, str]] = []
+    day, last = date.fromisoformat(first_day), date.fromisoformat(last_day)
+    while day <= last:
+        if day.isoformat() not in closed:
+            if runs and runs[-1][1] == (day - timedelta(days=1)).isoformat():
+                runs[-1] = (runs[-1][0], day.isoformat())
+            else:
+                runs.append((day.isoformat(), day.isoformat()))
+        day += timedelta(days=1)
+    return runs
 
 
 def for_days(store: Store, zone: ZoneInfo, first_day: str, last_day: str) -> Stats:
-    tickets, events = load(store, first_day, last_day)
-    return compute(tickets, events, zone, first_day, last_day)
+    return from_figures(load_figures(store, zone, first_day, last_day), first_day, last_day)

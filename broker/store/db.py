@@ -21,7 +21,9 @@ from broker.store.accounts import AccountQueries, AccountRow
 from broker.store.base import iso, utc_now
 from broker.store.counters import CounterQueries, CounterRow
 from broker.store.events import EventQueries, EventRow
+from broker.store.figures import FigureQueries
 from broker.store.line import KeptLine, LineView
+from broker.store.retention import RetentionQueries
 from broker.store.schema import MIGRATIONS, SCHEMA
 from broker.store.tickets import NewTicket, TicketQueries, TicketRow
 
@@ -31,7 +33,8 @@ __all__ = ["AccountRow", "Clock", "CounterRow", "EventRow", "NewTicket", "Store"
 Clock = Callable[[], datetime]
 
 
-class Tx(TicketQueries, CounterQueries, EventQueries, AccountQueries):
+class Tx(TicketQueries, CounterQueries, EventQueries, AccountQueries, FigureQueries,
+         RetentionQueries):
     """The reads and writes of one transaction; `now` is fixed for all of it."""
 
 
@@ -41,6 +44,9 @@ class Store:
         # Autocommit mode (isolation_level=None): transactions are exactly the BEGINs we write.
         self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
+        # Space freed by retention goes back to the file system (on a database made from now on;
+        # an older file reuses its free pages instead).
+        self._db.execute("PRAGMA auto_vacuum=INCREMENTAL")
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA foreign_keys=ON")
@@ -49,9 +55,14 @@ class Store:
         self._lock = threading.RLock()
         self._clock = clock
         self._line = KeptLine()
+        self._path = path.resolve()
+        self._readers = threading.local()
+        self._reader_list: list[sqlite3.Connection] = []
 
     def close(self) -> None:
         with self._lock:
+            for reader in self._reader_list:
+                reader.close()
             self._db.close()
 
     def responsive(self, timeout_s: float) -> bool:
@@ -94,6 +105,33 @@ class Store:
                 yield Tx(self._db, self._clock(), LineView(self._line))
             finally:
                 self._db.execute("ROLLBACK")
+
+    @contextmanager
+    def reading(self) -> Iterator[Tx]:
+        """Consistent reads on a connection of this thread's own, without the queue's lock: a
+        year's report never holds up a counter's command (in WAL mode readers and the writer do
+        not wait for each other)."""
+        db = self._reader()
+        db.execute("BEGIN")
+        try:
+            yield Tx(db, self._clock())
+        finally:
+            db.execute("ROLLBACK")
+
+    def _reader(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._readers, "db", None)
+        if db is None:
+            db = sqlite3.connect(self._path.as_uri() + "?mode=ro", uri=True, check_same_thread=False)
+            db.row_factory = sqlite3.Row
+            self._readers.db = db
+            with self._lock:
+                self._reader_list.append(db)
+        return db
+
+    def reclaim(self) -> None:
+        """Give the pages retention freed back to the file system (incremental vacuum)."""
+        with self._lock:
+            self._db.execute("PRAGMA incremental_vacuum").fetchall()  # steps it to the end
 
     def ensure_counters(self, counter_ids: Iterable[int]) -> None:
         with self.transaction() as tx:

@@ -103,6 +103,43 @@ CREATE TABLE IF NOT EXISTS counter_services (
     counter  INTEGER PRIMARY KEY,
     services TEXT NOT NULL                  -- JSON list of service codes
 );
+
+-- A closed day's anonymous figures (broker/store/figures.py): statistics of closed days read
+-- these, and they are all that retention leaves of a day. No ticket ids, hashes or addresses.
+CREATE TABLE IF NOT EXISTS days_closed (
+    day TEXT PRIMARY KEY,                   -- the site's local date
+    at  TEXT NOT NULL                       -- when its figures were written
+);
+CREATE TABLE IF NOT EXISTS day_issued (
+    day      TEXT NOT NULL,
+    service  TEXT NOT NULL,                 -- the service it was issued for
+    hour     INTEGER NOT NULL,              -- local hour of issue
+    priority TEXT NOT NULL,
+    offline  INTEGER NOT NULL,              -- 1: printed by a kiosk while the server was away
+    count    INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS day_issued_day ON day_issued (day);
+CREATE TABLE IF NOT EXISTS day_visits (     -- one call of a ticket to a counter
+    day         TEXT NOT NULL,
+    service     TEXT NOT NULL,
+    counter     INTEGER,
+    account     TEXT NOT NULL,              -- the staff account that called (or the button)
+    priority    TEXT NOT NULL,
+    called_hour INTEGER NOT NULL,
+    ended_hour  INTEGER,
+    outcome     TEXT,                       -- done, no_show, transferred, returning
+    wait_s      REAL NOT NULL,
+    service_s   REAL                        -- call to done, for visits that ended done
+);
+CREATE INDEX IF NOT EXISTS day_visits_day ON day_visits (day);
+CREATE TABLE IF NOT EXISTS day_ratings (
+    day     TEXT NOT NULL,
+    service TEXT NOT NULL,
+    counter INTEGER,
+    rating  TEXT NOT NULL,
+    count   INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS day_ratings_day ON day_ratings (day);
 """
 
 # Columns added after a database was first created; each applied once if missing.

@@ -1,0 +1,107 @@
+"""A day's anonymous figures from its tickets and events (broker/store/figures.py says what they
+hold): what statistics are computed from, for the days still open and for the days closed.
+
+- a visit is one call of a ticket to a counter, until it is done, a no-show, transferred or sent for
+  a missing paper. Its wait runs from when the ticket last joined a line (issue, transfer, return) to
+  the call; its service time from the call to `done` (only visits that ended served).
+- the staff member of a visit is the account that called it (none for a counter unit's button).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from broker.store.db import EventRow, TicketRow
+from broker.store.figures import DayFigures, IssuedFigure, RatingFigure, VisitFigure
+
+ENDINGS = {"ticket_done": "done", "ticket_no_show": "no_show",
+           "ticket_transferred": "transferred", "ticket_returning": "returning"}
+BUTTON = "(nút tại quầy)"
+ISSUES = ("ticket_issued", "ticket_offline")
+
+
+@dataclass
+class Visit:
+    ticket: str
+    service: str
+    counter: int | None
+    account: str
+    waited_from: datetime
+    called_at: datetime
+    ended_at: datetime | None = None
+    outcome: str | None = None
+
+    @property
+    def wait_s(self) -> float:
+        return (self.called_at - self.waited_from).total_seconds()
+
+    @property
+    def service_s(self) -> float | None:
+        if self.outcome != "done" or self.ended_at is None:
+            return None
+        return (self.ended_at - self.called_at).total_seconds()
+
+
+def visits(tickets: Iterable[TicketRow], events: Iterable[EventRow]) -> list[Visit]:
+    """Every call of these tickets, in order, with how it ended (None while still at the counter)."""
+    joined = {t.id: t.issued_at for t in tickets}
+    found: list[Visit] = []
+    open_visits: dict[str, Visit] = {}
+    for event in sorted(events, key=lambda e: e.seq):
+        if event.ticket not in joined:
+            continue
+        if event.type == "ticket_called":
+            visit = Visit(event.ticket, str(event.data.get("service", "")), event.counter,
+                          str(event.data.get("account") or BUTTON), joined[event.ticket], event.at)
+            open_visits[event.ticket] = visit
+            found.append(visit)
+        elif event.type in ENDINGS and event.ticket in open_visits:
+            ended = open_visits.pop(event.ticket)
+            ended.ended_at, ended.outcome = event.at, ENDINGS[event.type]
+        if event.type in ("ticket_transferred", "ticket_returned"):
+            joined[event.ticket] = event.at
+    return found
+
+
+def day_figures(tickets: list[TicketRow], events: list[EventRow], zone: ZoneInfo) -> DayFigures:
+    """The figures of these tickets (each counted on its own day) and their events."""
+    by_id = {t.id: t for t in tickets}
+    return DayFigures(_issued(tickets, events, zone), _visits(by_id, events, zone),
+                      _ratings(by_id, events))
+
+
+def _issued(tickets: list[TicketRow], events: list[EventRow], zone: ZoneInfo) -> list[IssuedFigure]:
+    """Counted by the service a ticket was issued for (a transfer changes the ticket's)."""
+    first_service = {e.ticket: str(e.data["service"]) for e in events
+                     if e.type in ISSUES and e.ticket and "service" in e.data}
+    counts: Counter[tuple[str, str, int, str, bool]] = Counter()
+    for ticket in tickets:
+        service = first_service.get(ticket.id, ticket.service)
+        counts[(ticket.day, service, ticket.issued_at.astimezone(zone).hour, ticket.priority,
+                ticket.origin == "offline")] += 1
+    return [IssuedFigure(*key, count) for key, count in counts.items()]
+
+
+def _visits(by_id: dict[str, TicketRow], events: list[EventRow],
+            zone: ZoneInfo) -> list[VisitFigure]:
+    out = []
+    for visit in visits(by_id.values(), events):
+        ticket = by_id[visit.ticket]
+        ended = visit.ended_at.astimezone(zone).hour if visit.ended_at else None
+        out.append(VisitFigure(ticket.day, visit.service, visit.counter, visit.account,
+                               ticket.priority, visit.called_at.astimezone(zone).hour, ended,
+                               visit.outcome, visit.wait_s, visit.service_s))
+    return out
+
+
+def _ratings(by_id: dict[str, TicketRow], events: list[EventRow]) -> list[RatingFigure]:
+    counts: Counter[tuple[str, str, int | None, str]] = Counter()
+    for event in events:
+        if event.type == "ticket_rated" and event.ticket in by_id:
+            counts[(by_id[event.ticket].day, str(event.data.get("service", "")), event.counter,
+                    str(event.data.get("rating")))] += 1
+    return [RatingFigure(*key, count) for key, count in counts.items()]

@@ -1,0 +1,111 @@
+"""The broker's nightly work: close the days before today (write their anonymous figures, which
+statistics read from then on) and reduce the days past retention to those figures alone.
+
+Runs at start and then every hour in a thread of its own; each day is read on the report
+connection and written in a short transaction, so the queue is never held up for long.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from broker.reports.figures import day_figures
+from broker.store.db import Clock, Store
+from xephang.config import SiteConfig
+
+log = logging.getLogger(__name__)
+EVERY_S = 3600.0
+
+
+@dataclass
+class NightlyResult:
+    closed: list[str] = field(default_factory=list)
+    reduced: list[str] = field(default_factory=list)
+    held_back: str | None = None  # the first day kept for the city uplink
+
+
+def close_days(store: Store, config: SiteConfig, today: str,
+               stop: threading.Event | None = None) -> list[str]:
+    """Write the figures of every day before `today` that has none yet."""
+    with store.reading() as tx:
+        days = tx.days_to_close(today)
+    closed: list[str] = []
+    for day in days:
+        if stop is not None and stop.is_set():
+            break
+        with store.reading() as tx:
+            figures = day_figures(tx.issued_between(day, day), tx.ticket_events_between(day, day),
+                                  config.site.zone)
+        with store.transaction() as tx:
+            if not tx.closed_days(day, day):
+                tx.write_figures(day, figures)
+        closed.append(day)
+    return closed
+
+
+def reduce_old_days(store: Store, config: SiteConfig, today: str,
+                    result: NightlyResult | None = None,
+                    stop: threading.Event | None = None) -> NightlyResult:
+    """Tickets and events of closed days older than `[retention] days` become their figures
+    alone, oldest first, stopping at a day with an event the city has not acknowledged."""
+    result = result or NightlyResult()
+    first_kept = date.fromisoformat(today) - timedelta(days=config.retention.days)
+    with store.reading() as tx:
+        days = tx.days_to_reduce(first_kept.isoformat())
+    for day in days:
+        if stop is not None and stop.is_set():
+            break
+        with store.transaction() as tx:
+            hold = tx.uplink_acked_seq()
+            if hold is not None and tx.newest_event_of_day(day) > hold:
+                result.held_back = day
+                break
+            tx.reduce_day(day)
+        result.reduced.append(day)
+    with store.transaction() as tx:
+        start = datetime.combine(first_kept, time(), tzinfo=config.site.zone)
+        tx.forget_before(start, tx.uplink_acked_seq())
+    if result.reduced:
+        store.reclaim()
+    return result
+
+
+def run_nightly(store: Store, config: SiteConfig, now: datetime,
+                stop: threading.Event | None = None) -> NightlyResult:
+    today = now.astimezone(config.site.zone).date().isoformat()
+    result = NightlyResult(closed=close_days(store, config, today, stop))
+    reduce_old_days(store, config, today, result, stop)
+    if result.closed or result.reduced:
+        log.info("closed %d days; reduced %d days past %d days of retention%s",
+                 len(result.closed), len(result.reduced), config.retention.days,
+                 f"; kept from {result.held_back} for the city uplink" if result.held_back else "")
+    return result
+
+
+class Nightly:
+    """`run_nightly` at start and every hour after, until stopped."""
+
+    def __init__(self, store: Store, config: SiteConfig, clock: Clock) -> None:
+        self.store, self.config, self.clock = store, config, clock
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="nightly", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(60)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                run_nightly(self.store, self.config, self.clock(), self._stop)
+            except sqlite3.Error:  # a busy or full disk: try again next time, keep serving
+                log.exception("the nightly statistics and retention job failed")
+            self._stop.wait(EVERY_S)
