@@ -18,6 +18,7 @@ import json
 import logging
 import re
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -29,7 +30,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from http.cookiejar import CookieJar
 from pathlib import Path
@@ -39,10 +40,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from broker.accounts.registry import Accounts  # noqa: E402
+from broker.reports.nightly import close_days, run_nightly  # noqa: E402
 from broker.store.db import NewTicket, Store  # noqa: E402
 from simulation.history import write_history  # noqa: E402
 from simulation.run import simulate_day  # noqa: E402
-from xephang.config import SiteConfig, load_config  # noqa: E402
+from xephang.config import RetentionSection, SiteConfig, load_config  # noqa: E402
 from xephang.mosquitto import Mosquitto, free_port  # noqa: E402
 from xephang.mqtt import MqttLink  # noqa: E402
 from xephang.protocol import CounterCommand, TicketRequest, Topics, ticket_number  # noqa: E402
@@ -76,6 +78,49 @@ def history_db(config: SiteConfig, cache: Path, days: int, tickets: int) -> Path
         print(f"wrote {days} days ({written.days} working days, {written.tickets} tickets, "
               f"{written.events} events) in {time.perf_counter() - started:.1f} s: "
               f"{path.stat().st_size / 1e6:.0f} MB", flush=True)
+    steady_state(config, path)
+    return path
+
+
+def steady_state(config: SiteConfig, path: Path) -> None:
+    """As a broker running every night leaves it: past days closed (their figures written), and
+    a file made by an older version turned to incremental vacuum."""
+    store = Store(path)
+    try:
+        closed = close_days(store, config, datetime.now(config.site.zone).date().isoformat())
+    finally:
+        store.close()
+    if closed:
+        print(f"closed {len(closed)} days of {path.name}", flush=True)
+    with sqlite3.connect(path) as db:
+        if db.execute("PRAGMA auto_vacuum").fetchone()[0] != 2:
+            db.execute("PRAGMA auto_vacuum=INCREMENTAL")
+            db.execute("VACUUM")
+
+
+def size_with_retention(config: SiteConfig, source: Path, folder: Path) -> None:
+    """The database after a year of history once the nightly job has applied 90 days."""
+    folder.mkdir(parents=True, exist_ok=True)
+    db = folder / "retained.db"
+    shutil.copyfile(source, db)
+    store = Store(db)
+    started = time.perf_counter()
+    year = RetentionSection(days=90)
+    result = run_nightly(store, config.model_copy(update={"retention": year}), datetime.now(UTC))
+    store.close()
+    print(f"retention 90 days: reduced {len(result.reduced)} days in "
+          f"{time.perf_counter() - started:.1f} s; database {source.stat().st_size / 1e6:.0f} MB "
+          f"-> {db.stat().st_size / 1e6:.0f} MB", flush=True)
+
+
+def bench_config(folder: Path) -> Path:
+    """The site file with retention longer than the history: the queue and the statistics are
+    measured with every ticket of the year still in the tables (the hardest case)."""
+    text = SITE.read_text(encoding="utf-8")
+    path = folder / "site.toml"
+    path.write_text(re.sub(r"(?ms)^(\[retention\].*?^days = )\d+", r"\g<1>400", text),
+                    encoding="utf-8")
+    assert "days = 400" in path.read_text(encoding="utf-8")
     return path
 
 
@@ -118,11 +163,11 @@ class Broker:
 
 
 @contextmanager
-def running_broker(db: Path, mqtt_url: str) -> Iterator[Broker]:
+def running_broker(db: Path, mqtt_url: str, site: Path) -> Iterator[Broker]:
     port = free_port()
     log = (db.parent / "broker.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "xephang.cli", "broker", "--config", str(SITE), "--db", str(db),
+        [sys.executable, "-m", "xephang.cli", "broker", "--config", str(site), "--db", str(db),
          "--mqtt", mqtt_url, "--http", f"127.0.0.1:{port}"], cwd=ROOT, stdout=log, stderr=log)
     broker = Broker(process, f"http://127.0.0.1:{port}", db)
     try:
@@ -255,6 +300,7 @@ class Manager:
 @dataclass
 class Setup:
     config: SiteConfig
+    site: Path  # the site file the broker runs with
     mosquitto: Mosquitto
     work: Path
     samples: int
@@ -263,7 +309,7 @@ class Setup:
 
 def queue_costs(setup: Setup, label: str, source: Path, waiting: int) -> dict[str, list[float]]:
     db = prepared_copy(source, setup.work / f"{label}-{waiting}", setup.config, waiting)
-    with running_broker(db, setup.mosquitto.url):
+    with running_broker(db, setup.mosquitto.url, setup.site):
         client = Client(setup.mosquitto.url, setup.config)
         try:
             round_trips(client, 2, 60)  # warm up
@@ -279,7 +325,7 @@ def statistics_and_export(setup: Setup, source: Path, history_days: int) -> None
     db = prepared_copy(source, setup.work / "stats", setup.config, 10)
     today = datetime.now(setup.config.site.zone).date()
     year = f"from={today - timedelta(days=history_days)}&to={today}"
-    with running_broker(db, setup.mosquitto.url) as broker:
+    with running_broker(db, setup.mosquitto.url, setup.site) as broker:
         manager = Manager(broker.http)
         client = Client(setup.mosquitto.url, setup.config)
         try:
@@ -323,7 +369,7 @@ def kiosk_throughput(setup: Setup, source: Path, kiosks: int = 20, total: int = 
     """`kiosks` kiosks, each sending its next request when its reply arrives, until `total` wait
     (or the time budget is spent)."""
     db = prepared_copy(source, setup.work / "kiosks", setup.config, 0)
-    with running_broker(db, setup.mosquitto.url):
+    with running_broker(db, setup.mosquitto.url, setup.site):
         clients = [Client(setup.mosquitto.url, setup.config, f"kiosk-b{n}")
                    for n in range(kiosks)]
         stamps: list[float] = []
@@ -386,8 +432,10 @@ def main() -> None:
     small = history_db(config, args.cache, 1, args.tickets)
     year = history_db(config, args.cache, args.days, args.tickets)
     with tempfile.TemporaryDirectory() as tmp:
+        site = bench_config(Path(tmp))
+        size_with_retention(config, year, Path(tmp) / "retention")
         mosquitto = Mosquitto(Path(tmp) / "mosquitto").start()
-        setup = Setup(config, mosquitto, Path(tmp), args.samples, args.budget)
+        setup = Setup(config, site, mosquitto, Path(tmp), args.samples, args.budget)
         try:
             if "queue" not in args.skip:
                 measure_queue(setup, small, year, args.days)
