@@ -82,6 +82,14 @@ def history_db(config: SiteConfig, cache: Path, days: int, tickets: int) -> Path
     return path
 
 
+def last_working_day(config: SiteConfig) -> int:
+    """How many days back the last working day is: the "1 day" database holds that one day."""
+    today, back = datetime.now(config.site.zone).date(), 1
+    while (today - timedelta(days=back)).weekday() >= 5:
+        back += 1
+    return back
+
+
 def steady_state(config: SiteConfig, path: Path) -> None:
     """As a broker running every night leaves it: past days closed (their figures written), and
     a file made by an older version turned to incremental vacuum."""
@@ -429,7 +437,7 @@ def main() -> None:
     config = load_config(SITE)
     simulator_speed(config)
     args.cache.mkdir(parents=True, exist_ok=True)
-    small = history_db(config, args.cache, 1, args.tickets)
+    small = history_db(config, args.cache, last_working_day(config), args.tickets)
     year = history_db(config, args.cache, args.days, args.tickets)
     with tempfile.TemporaryDirectory() as tmp:
         site = bench_config(Path(tmp))
