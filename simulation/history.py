@@ -25,7 +25,7 @@ from xephang.protocol import RATINGS, ticket_number
 WORKING_DAYS = range(5)  # Monday to Friday
 DAY_SPREAD = 0.15  # a day's tickets vary by up to this share around the mean
 RATED = 0.6  # share of served citizens who press a rating button
-RATING_WEIGHTS = (0.7, 0.25, 0.05)
+RATING_WEIGHTS = {"very_satisfied": 0.7, "satisfied": 0.25, "unsatisfied": 0.05}
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,7 @@ class DayWriter:
             self._event(tx, "ticket_returned", ticket_id, None, **facts)
 
     def _rate(self, tx: Tx, ticket_id: str, counter: int | None, facts: dict[str, str]) -> None:
-        rating = self.rng.choices(RATINGS, RATING_WEIGHTS)[0]
+        rating = self.rng.choices(RATINGS, [RATING_WEIGHTS[r] for r in RATINGS])[0]
         tx.update_ticket(ticket_id, rating=rating)
         self._event(tx, "ticket_rated", ticket_id, counter, **facts, rating=rating)
 
