@@ -185,3 +185,15 @@ def test_retention_keeps_what_the_city_has_not_acknowledged(config: SiteConfig,
 def _all_tickets(store: Store) -> list[TicketRow]:
     with store.snapshot() as tx:
         return tx.issued_between("2000-01-01", "2100-01-01")
+
+
+def test_the_database_shrinks_when_old_days_are_reduced(config: SiteConfig, tmp_path: Path) -> None:
+    db = tmp_path / "q.db"
+    history_store(config, db, days=21, tickets=80).close()
+    before = db.stat().st_size
+    store = Store(db)
+    config = config.model_copy(update={"retention": RetentionSection(days=2)})
+    assert len(run_nightly(store, config, datetime.combine(TODAY, ZONE_NOON,
+                                                           config.site.zone)).reduced) >= 12
+    store.close()
+    assert db.stat().st_size < 0.5 * before

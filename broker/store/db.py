@@ -131,7 +131,8 @@ class Store:
     def reclaim(self) -> None:
         """Give the pages retention freed back to the file system (incremental vacuum)."""
         with self._lock:
-            self._db.execute("PRAGMA incremental_vacuum").fetchall()  # steps it to the end
+            # executescript steps it to the end (execute frees a single page per call)
+            self._db.executescript("PRAGMA incremental_vacuum;")
 
     def ensure_counters(self, counter_ids: Iterable[int]) -> None:
         with self.transaction() as tx:
