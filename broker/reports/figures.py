@@ -16,7 +16,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from broker.store.db import EventRow, TicketRow
-from broker.store.figures import DayFigures, IssuedFigure, RatingFigure, VisitFigure
+from broker.store.figures import DayFigures, IssuedFigure, RatingFigure, VisitFigure, VisitRow
 
 ENDINGS = {"ticket_done": "done", "ticket_no_show": "no_show",
            "ticket_transferred": "transferred", "ticket_returning": "returning"}
@@ -87,8 +87,8 @@ def _issued(tickets: list[TicketRow], events: list[EventRow], zone: ZoneInfo) ->
 
 
 def _visits(by_id: dict[str, TicketRow], events: list[EventRow],
-            zone: ZoneInfo) -> list[VisitFigure]:
-    out = []
+            zone: ZoneInfo) -> list[VisitRow]:
+    out: list[VisitRow] = []
     for visit in visits(by_id.values(), events):
         ticket = by_id[visit.ticket]
         ended = visit.ended_at.astimezone(zone).hour if visit.ended_at else None

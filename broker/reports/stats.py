@@ -12,20 +12,26 @@ Definitions (the printed report says the same):
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy
+
 from broker.reports.figures import BUTTON, day_figures
 from broker.store.db import EventRow, Store, TicketRow
-from broker.store.figures import DayFigures, RatingFigure, VisitFigure
+from broker.store.figures import DayFigures, RatingFigure, VisitFigure, VisitRow
 
 __all__ = ["BUTTON", "Stats", "Summary", "compute", "for_days", "from_figures", "summarize"]
 # The groups a visit's wait and service time are summarised by; `all` is the "*" line.
 GROUPS = ("service", "counter", "staff", "hour", "all")
+# Where a visit's fields are in its row (broker/store/figures.py VisitFigure).
+SERVICE, COUNTER, ACCOUNT, CALLED_HOUR, WAIT, SERVICE_S = (
+    VisitFigure._fields.index(name) for name in ("service", "counter", "account", "called_hour",
+                                                 "wait_s", "service_s"))
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,9 @@ class Summary:
     mean: float | None
     median: float | None
     p90: float | None
+
+
+EMPTY = Summary(0, None, None, None)
 
 
 @dataclass
@@ -75,7 +84,7 @@ def percentile(values: list[float], q: float) -> float:
 def summarize(values: Iterable[float]) -> Summary:
     data = list(values)
     if not data:
-        return Summary(0, None, None, None)
+        return EMPTY
     return Summary(len(data), sum(data) / len(data), percentile(data, 0.5), percentile(data, 0.9))
 
 
@@ -93,42 +102,66 @@ def from_figures(figures: DayFigures, first_day: str, last_day: str) -> Stats:
     return stats
 
 
-def _count_visits(stats: Stats, visits: list[VisitFigure]) -> None:
-    for visit in visits:
-        if visit.outcome == "done":
-            stats.served[visit.service] += 1
-            if visit.ended_hour is not None:
-                stats.served_by_hour[visit.ended_hour] += 1
-        elif visit.outcome == "no_show":
-            stats.no_show[visit.service] += 1
+def _count_visits(stats: Stats, visits: Sequence[VisitRow]) -> None:
+    for _, service, _, _, _, _, ended_hour, outcome, _, _ in visits:
+        if outcome == "done":
+            stats.served[service] += 1
+            if ended_hour is not None:
+                stats.served_by_hour[ended_hour] += 1
+        elif outcome == "no_show":
+            stats.no_show[service] += 1
 
 
-def _times(stats: Stats, visits: list[VisitFigure]) -> None:
-    waits: dict[str, defaultdict[Any, list[float]]] = {g: defaultdict(list) for g in GROUPS}
-    serves: dict[str, defaultdict[Any, list[float]]] = {g: defaultdict(list) for g in GROUPS}
-    for v in visits:
-        keys = (v.service, v.counter or 0, v.account, v.called_hour, "*")
-        for group, key in zip(GROUPS, keys, strict=True):
-            waits[group][key].append(v.wait_s)
-            if v.service_s is not None:
-                serves[group][key].append(v.service_s)
-    wait, service = _summaries(waits, serves)
-    stats.wait, stats.service_time = {**wait["service"], **wait["all"]}, {
-        **service["service"], **service["all"]}
-    stats.wait.setdefault("*", summarize([]))
-    stats.service_time.setdefault("*", summarize([]))
-    stats.counter_wait, stats.counter_service = wait["counter"], service["counter"]
-    stats.staff_wait, stats.staff_service = wait["staff"], service["staff"]
-    stats.wait_by_hour = dict(sorted(wait["hour"].items()))
+def _times(stats: Stats, visits: Sequence[VisitRow]) -> None:
+    """Wait and service-time summaries by service, counter, staff member and hour of the call;
+    a year is half a million visits, so the grouping, sorting and sums run in numpy."""
+    columns = list(zip(*visits, strict=True)) if visits else [()] * len(VisitFigure._fields)
+    wait = numpy.asarray(columns[WAIT], dtype=float)
+    served = numpy.array(columns[SERVICE_S], dtype=float)  # None (not served) becomes NaN
+    done = ~numpy.isnan(served)
+    counters = numpy.nan_to_num(numpy.array(columns[COUNTER], dtype=float)).astype(int)
+    keys: dict[str, Any] = {"service": columns[SERVICE], "counter": counters,
+                            "staff": columns[ACCOUNT], "hour": columns[CALLED_HOUR]}
+    waits, service = {}, {}
+    for group in GROUPS:
+        if group == "all":
+            labels, codes = ["*"], numpy.zeros(len(wait), dtype=int)
+        else:
+            found, codes = numpy.unique(numpy.asarray(keys[group]), return_inverse=True)
+            labels = found.tolist()
+        waits[group] = _grouped(labels, codes, wait)
+        serves = _grouped(labels, codes[done], served[done])
+        # Every group that had a visit gets both summaries (an empty one if none was served).
+        service[group] = {k: serves.get(k, EMPTY) for k in waits[group]}
+    stats.wait = {**waits["service"], "*": waits["all"].get("*", EMPTY)}
+    stats.service_time = {**service["service"], "*": service["all"].get("*", EMPTY)}
+    stats.counter_wait, stats.counter_service = waits["counter"], service["counter"]
+    stats.staff_wait, stats.staff_service = waits["staff"], service["staff"]
+    stats.wait_by_hour = dict(sorted(waits["hour"].items()))
 
 
-def _summaries(waits: dict[str, defaultdict[Any, list[float]]],
-               serves: dict[str, defaultdict[Any, list[float]]]
-               ) -> tuple[dict[str, dict[Any, Summary]], dict[str, dict[Any, Summary]]]:
-    """Every group that had a visit gets both summaries (an empty service one if none was done)."""
-    wait = {g: {k: summarize(v) for k, v in waits[g].items()} for g in GROUPS}
-    service = {g: {k: summarize(serves[g].get(k, [])) for k in waits[g]} for g in GROUPS}
-    return wait, service
+def _grouped(labels: list[Any], codes: numpy.ndarray[Any, Any],
+             values: numpy.ndarray[Any, Any]) -> dict[Any, Summary]:
+    """Summaries of `values` by their label's code; labels without values are left out."""
+    order = numpy.lexsort((values, codes))
+    bounds = numpy.searchsorted(codes[order], numpy.arange(len(labels) + 1))
+    ordered = values[order]
+    return {label: _summary(ordered[bounds[code]:bounds[code + 1]])
+            for code, label in enumerate(labels) if bounds[code + 1] > bounds[code]}
+
+
+def _summary(ordered: numpy.ndarray[Any, Any]) -> Summary:
+    if not len(ordered):
+        return EMPTY
+    return Summary(len(ordered), float(ordered.sum()) / len(ordered), _at(ordered, 0.5),
+                   _at(ordered, 0.9))
+
+
+def _at(ordered: numpy.ndarray[Any, Any], q: float) -> float:
+    """The q-quantile of sorted values, interpolating between the nearest ranks (as percentile)."""
+    position = (len(ordered) - 1) * q
+    low, high = math.floor(position), math.ceil(position)
+    return float(ordered[low] + (ordered[high] - ordered[low]) * (position - low))
 
 
 def _ratings(stats: Stats, ratings: list[RatingFigure]) -> None:

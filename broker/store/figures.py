@@ -46,10 +46,14 @@ class RatingFigure(NamedTuple):
     total: int  # ratings (column `count`)
 
 
+# A visit as read back: VisitFigure's fields as a plain tuple (a year is read without naming them).
+VisitRow = tuple[str, str, int | None, str, str, int, int | None, str | None, float, float | None]
+
+
 @dataclass
 class DayFigures:
     issued: list[IssuedFigure] = field(default_factory=list)
-    visits: list[VisitFigure] = field(default_factory=list)
+    visits: list[VisitRow] = field(default_factory=list)
     ratings: list[RatingFigure] = field(default_factory=list)
 
     def extend(self, other: DayFigures) -> None:
@@ -80,8 +84,7 @@ class FigureQueries(Queries):
         self._db.executemany(
             "INSERT INTO day_visits (day, service, counter, account, priority, called_hour,"
             " ended_hour, outcome, wait_s, service_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(f.day, f.service, f.counter, f.account, f.priority, f.called_hour, f.ended_hour,
-              f.outcome, f.wait_s, f.service_s) for f in figures.visits])
+            figures.visits)
         self._db.executemany(
             "INSERT INTO day_ratings (day, service, counter, rating, count) VALUES (?, ?, ?, ?, ?)",
             [(f.day, f.service, f.counter, f.rating, f.total) for f in figures.ratings])
@@ -93,9 +96,11 @@ class FigureQueries(Queries):
                   for row in self._db.execute(
             "SELECT day, service, hour, priority, offline, count FROM day_issued"
             " WHERE day BETWEEN ? AND ?", span)]
-        visits = [VisitFigure._make(row) for row in self._db.execute(
+        cursor = self._db.cursor()
+        cursor.row_factory = None  # plain tuples, in VisitFigure's order
+        visits: list[VisitRow] = cursor.execute(
             "SELECT day, service, counter, account, priority, called_hour, ended_hour, outcome,"
-            " wait_s, service_s FROM day_visits WHERE day BETWEEN ? AND ?", span)]
+            " wait_s, service_s FROM day_visits WHERE day BETWEEN ? AND ?", span).fetchall()
         ratings = [RatingFigure._make(row) for row in self._db.execute(
             "SELECT day, service, counter, rating, count FROM day_ratings"
             " WHERE day BETWEEN ? AND ?", span)]
