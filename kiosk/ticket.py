@@ -108,21 +108,27 @@ def _fit(text: str, style: Style, scale: float, width: int) -> ImageFont.FreeTyp
 
 
 def layout(blocks: list[TextBlock], width: int) -> list[Line]:
+    folder = font_dir()  # part of the key: lines are only reused with the same fonts
+    return [line for block in blocks
+            for line in _block_lines(block.text, block.style, width, folder)]
+
+
+# The header (center's name, address, notices) is the same on every ticket: wrapped once, not per
+# ticket; the few varying blocks (number, time, wait) are cheap and fall out of the cache.
+@functools.lru_cache(maxsize=256)
+def _block_lines(text: str, style: Style, width: int, folder: Path) -> tuple[Line, ...]:
     scale = width / BASE_WIDTH
     usable = width - 2 * _margin(width)
-    lines: list[Line] = []
-    for block in blocks:
-        if block.style == "number":
-            font = _fit(block.text, "number", scale, usable)
-            texts = [block.text]
-        else:
-            font = _font(block.style, scale)
-            texts = balanced_wrap(block.text, font, usable)
-        ascent, descent = font.getmetrics()
-        for index, text in enumerate(texts):
-            gap = round(STYLES[block.style][2] * scale) if index == len(texts) - 1 else 2
-            lines.append(Line(text, font, ascent + descent, gap))
-    return lines
+    if style == "number":
+        font = _fit(text, "number", scale, usable)
+        texts = [text]
+    else:
+        font = _font(style, scale)
+        texts = balanced_wrap(text, font, usable)
+    ascent, descent = font.getmetrics()
+    return tuple(Line(line, font, ascent + descent,
+                      round(STYLES[style][2] * scale) if index == len(texts) - 1 else 2)
+                 for index, line in enumerate(texts))
 
 
 def _margin(width: int) -> int:
@@ -160,7 +166,7 @@ def ticket_parts(config: SiteConfig, ticket: Ticket, width: int = BASE_WIDTH, *,
     above, below = ticket_blocks(config, ticket, offline=offline, reprint=reprint)
     top, bottom = layout(above, width), layout(below, width)
     url = status_url(ticket.id)
-    module = min(MAX_NATIVE_MODULE, max(2, (width * 2 // 5) // len(qr_matrix(url))))
+    module = min(MAX_NATIVE_MODULE, max(2, (width * 2 // 5) // _qr_side(url)))
     margin, rule = _margin(width), max(2, width // 200)
     upper = Image.new("1", (width, margin // 2 + _height(top) + rule * 4), WHITE)
     draw = ImageDraw.Draw(upper)
@@ -169,6 +175,19 @@ def ticket_parts(config: SiteConfig, ticket: Ticket, width: int = BASE_WIDTH, *,
     lower = Image.new("1", (width, rule + _height(bottom) + 2 * margin - margin // 2), WHITE)
     _draw_lines(ImageDraw.Draw(lower), bottom, width, rule)
     return TicketParts(upper, url, module, lower)
+
+
+_QR_SIDES: dict[int, int] = {}
+
+
+def _qr_side(url: str) -> int:
+    """Modules per side of the QR code of `url`: the same for every status URL of one length
+    (ticket ids are fixed-length), so it is encoded once, not for every ticket (the printer draws
+    the native code itself; at worst a rare id that encodes smaller prints a little small)."""
+    side = _QR_SIDES.get(len(url))
+    if side is None:
+        side = _QR_SIDES[len(url)] = len(qr_matrix(url))
+    return side
 
 
 def render_ticket(config: SiteConfig, ticket: Ticket, width: int = BASE_WIDTH, *,
