@@ -7,6 +7,7 @@ a clip in another format is converted when the clip set is built, never while sp
 from __future__ import annotations
 
 import array
+import functools
 import io
 import math
 import sys
@@ -78,8 +79,10 @@ def peak(pcm: Pcm) -> int:
     return max((abs(s) for s in samples), default=0)
 
 
+@functools.lru_cache(maxsize=4)
 def chime(rate: int = RATE) -> Pcm:
-    """A two-note "ding-dong" (E5 then C5) with a soft decay: it turns heads before the sentence."""
+    """A two-note "ding-dong" (E5 then C5) with a soft decay: it turns heads before the sentence.
+    Computed once per rate (the same sound every call; a Pcm is immutable)."""
     data = array.array("h")
     for frequency in (659.25, 523.25):
         count = int(0.55 * rate)
