@@ -65,9 +65,11 @@ def with_paper(printer: Escpos, width_dots: int) -> Escpos:
 
 
 class FakePrinter(Escpos):  # type: ignore[misc]  # escpos ships no type hints
-    """Keeps every byte it is sent; on each cut, writes the ticket's raster as a PNG file."""
+    """Keeps the bytes of its last `kept_jobs` jobs (a demo running for days stays small in
+    memory); on each cut, writes the ticket's raster as a PNG file."""
 
-    def __init__(self, output_dir: Path | None = None, width_dots: int = 576) -> None:
+    def __init__(self, output_dir: Path | None = None, width_dots: int = 576,
+                 kept_jobs: int = 100) -> None:
         super().__init__()
         with_paper(self, width_dots)
         self.output_dir = output_dir
@@ -76,8 +78,10 @@ class FakePrinter(Escpos):  # type: ignore[misc]  # escpos ships no type hints
         self.offline = False
         self.unplugged = False
         self._query = b""
-        self.jobs: list[bytes] = []
-        self.printed: list[Path] = []
+        self.jobs: list[bytes] = []  # the last `kept_jobs` jobs, oldest first
+        self.printed: list[Path] = []  # the PNG files of those jobs
+        self._kept = kept_jobs
+        self._count = 0
         self._lock = threading.Lock()
         self._current: list[bytes] = []
         self._label: str | None = None
@@ -119,8 +123,10 @@ class FakePrinter(Escpos):  # type: ignore[misc]  # escpos ships no type hints
         with self._lock:
             job, self._current = b"".join(self._current), []
             self.jobs.append(job)
+            del self.jobs[:-self._kept]
+            self._count += 1
             label, self._label = self._label, None
-        self._save(job, len(self.jobs), label)
+        self._save(job, self._count, label)
 
     def _save(self, job: bytes, seq: int, label: str | None) -> None:
         image = decode_rasters(job, self.width_dots)
@@ -130,6 +136,7 @@ class FakePrinter(Escpos):  # type: ignore[misc]  # escpos ships no type hints
         path = self.output_dir / (f"{seq:04d}-{label}.png" if label else f"{seq:04d}.png")
         image.save(path)
         self.printed.append(path)
+        del self.printed[:-self._kept]
         log.info("fake printer: ticket written to %s", path)
 
 

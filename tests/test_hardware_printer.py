@@ -71,6 +71,17 @@ def test_each_cut_is_its_own_ticket(tmp_path: Path) -> None:
     assert printer.output == printer.jobs[0] + printer.jobs[1]
 
 
+def test_a_long_running_fake_printer_keeps_only_its_last_jobs(tmp_path: Path) -> None:
+    printer = FakePrinter(tmp_path, width_dots=384, kept_jobs=3)
+    tickets = [ticket(384, 40, seed=n) for n in range(5)]
+    for parts in tickets:
+        print_ticket_parts(printer, parts)
+    assert len(printer.jobs) == 3 and printer.output == b"".join(printer.jobs)
+    assert [p.name for p in printer.printed] == ["0003.png", "0004.png", "0005.png"]
+    assert len(list(tmp_path.glob("*.png"))) == 5  # every ticket's picture is still written
+    assert Image.open(printer.printed[-1]).tobytes() == tickets[-1].compose().tobytes()
+
+
 def test_a_printer_refuses_an_image_wider_than_its_paper(tmp_path: Path) -> None:
     from escpos.exceptions import ImageWidthError
 
