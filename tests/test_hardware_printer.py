@@ -151,3 +151,20 @@ def test_fake_is_the_default_and_usb_without_pyusb_says_what_to_install(tmp_path
         pytest.skip("pyusb is installed here")
     with pytest.raises(PrinterUnavailable, match="pyusb"):
         make_printer(PrinterSection(kind="usb", usb_vendor=0x0416, usb_product=0x5011))
+
+
+def test_the_escpos_capability_cache_lasts_between_starts(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from hardware.escpos_cache import ENV, keep_capabilities
+
+    monkeypatch.delenv(ENV, raising=False)
+    folder = keep_capabilities(tmp_path)
+    assert folder == tmp_path / "escpos" and os.environ[ENV] == str(folder)
+    for _ in range(2):  # a kiosk started twice: the second start finds the first one's pickle
+        subprocess.run([sys.executable, "-c", "import escpos.capabilities"], check=True,
+                       env={**os.environ}, timeout=60)
+        assert len(list(folder.glob("*.capabilities.pickle"))) == 1

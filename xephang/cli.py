@@ -191,6 +191,9 @@ def _run_broker(args: argparse.Namespace) -> int:
 
 def _run_kiosk(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    from hardware.escpos_cache import keep_capabilities
+
+    keep_capabilities(args.state_dir)  # before escpos is imported
     from kiosk.role import KioskRole
 
     kiosk_id = args.id or (config.kiosks[0].id if config.kiosks else "kiosk-1")
