@@ -30,24 +30,34 @@ def _site(folder: Path, mqtt_url: str, password: str) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module")
+def native_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundle built for this machine (wheels from the pip cache, no Debian packages)."""
+    out = tmp_path_factory.mktemp("dist")
+    build = subprocess.run(
+        ["bash", "scripts/build-bundle.sh", "--arch", "native", "--python", "native", "--debs", "",
+         "--out", str(out), "--pack", "no"],
+        cwd=ROOT, env={**os.environ, "PYTHON": sys.executable}, capture_output=True, text=True,
+        timeout=800, check=False)
+    assert build.returncode == 0, build.stderr[-3000:]
+    return out / f"xephang-bundle-0.1.0-{platform.machine()}"
+
+
+def _install(bundle: Path, root: Path, site: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    offline = {**os.environ, "http_proxy": NOWHERE, "https_proxy": NOWHERE,
+               "PIP_INDEX_URL": NOWHERE, "GPIOZERO_PIN_FACTORY": "mock"}
+    return subprocess.run(
+        [sys.executable, str(bundle / "install.py"), "--root", str(root), "--site", str(site), *args],
+        env=offline, capture_output=True, text=True, timeout=800, check=False)
+
+
 @pytest.mark.timeout(900)
-def test_the_bundle_installs_a_kiosk_offline_and_its_doctor_passes(tmp_path: Path) -> None:
+def test_the_bundle_installs_a_kiosk_offline_and_its_doctor_passes(native_bundle: Path,
+                                                                   tmp_path: Path) -> None:
+    root = tmp_path / "pi"
     with locked_mosquitto(tmp_path / "mqtt", {"kiosk-1": "mat-khau-ki-ot"}) as url:
         site = _site(tmp_path / "site", url, "mat-khau-ki-ot")
-        build = subprocess.run(
-            ["bash", "scripts/build-bundle.sh", "--arch", "native", "--python", "native", "--debs", "",
-             "--site", str(site), "--out", str(tmp_path / "dist"), "--pack", "no"],
-            cwd=ROOT, env={**os.environ, "PYTHON": sys.executable}, capture_output=True, text=True,
-            timeout=800, check=False)
-        assert build.returncode == 0, build.stderr[-3000:]
-        bundle = tmp_path / "dist" / f"xephang-bundle-0.1.0-{platform.machine()}"
-        root = tmp_path / "pi"
-        offline = {**os.environ, "http_proxy": NOWHERE, "https_proxy": NOWHERE,
-                   "PIP_INDEX_URL": NOWHERE, "GPIOZERO_PIN_FACTORY": "mock"}
-        done = subprocess.run(
-            [sys.executable, str(bundle / "install.py"), "--role", "kiosk", "--id", "kiosk-1",
-             "--root", str(root)], env=offline, capture_output=True, text=True, timeout=800,
-            check=False)
+        done = _install(native_bundle, root, site, "--role", "kiosk", "--id", "kiosk-1")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     doctor = [line for line in done.stdout.splitlines() if line.startswith("[")]
     assert [line.split(":")[0] for line in doctor] == [
