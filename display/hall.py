@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from display.announce import REMEMBERED_CALLS, AnnouncementGate
-from display.labels import wait_minutes
+from display.labels import NO_CALL_YET, NOBODY_CALLED, wait_minutes, wait_text
 from display.screen import PressOutcome
 from xephang.config import SiteConfig
 from xephang.labels import counter_status
@@ -31,7 +31,7 @@ from xephang.web import EventHub
 
 log = logging.getLogger(__name__)
 
-PREVIOUS_CALLS = 4  # below the newest call: two rows of two, big enough to read from 10 m
+RECENT_CALLS = 8  # the hall's list of calls, each number once (the big box's call aside)
 Announcer = Callable[[Announcement], None]
 
 
@@ -75,7 +75,7 @@ class HallScreen:
         with self._lock:
             state, counters = self._state, dict(self._counters)
         connected = self._link is not None and self._link.connected.is_set()
-        return hall_view(self._config, state, counters, connected)
+        return hall_view(self._config, state, counters, connected, self._zone)
 
     def _on_hall_state(self, topic: str, payload: bytes) -> None:
         state = decode_or_drop(HallState, topic, payload)
@@ -149,20 +149,38 @@ class HallScreen:
 
 
 def hall_view(config: SiteConfig, state: HallState | None, counters: dict[int, CounterState],
-              connected: bool) -> dict[str, Any]:
-    """What a hall page shows, as JSON: the same shape for `/api/state` and the `state` event."""
-    calls = [_call_view(config, call) for call in (state.recent_calls if state else [])]
+              connected: bool, zone: frozenset[int] = frozenset()) -> dict[str, Any]:
+    """What a hall page shows, as JSON: the same shape for `/api/state` and the `state` event.
+
+    The big box holds the newest call while its counter still holds that ticket, and is cleared
+    once it is finished or moved; the list below holds the other recent calls, each number once.
+    """
+    in_zone = [call for call in (state.recent_calls if state else [])
+               if not zone or call.counter in zone]
+    distinct = [call for i, call in enumerate(in_zone)
+                if all(other.number != call.number for other in in_zone[:i])]
+    current = distinct[0] if distinct and _still_called(distinct[0], counters) else None
+    previous = [call for call in distinct if call is not current][:RECENT_CALLS]
     return {
         "kind": "hall",
         "site": config.site.name,
         "mqtt_connected": connected,
         "has_state": state is not None,
-        "current": calls[0] if calls else None,
-        "previous": calls[1 : 1 + PREVIOUS_CALLS],
+        "current": _call_view(config, current) if current else None,
+        "idle_text": NOBODY_CALLED if distinct else NO_CALL_YET,  # the big box without a call
+        "previous": [_call_view(config, call) for call in previous],
         "services": _services_view(config, state),
-        "counters": [_counter_view(config, counters[c]) for c in sorted(counters)],
+        "counters": [_counter_view(config, counters[c]) for c in sorted(counters)
+                     if not zone or c in zone],
         "notices": list(config.site.notices),
     }
+
+
+def _still_called(call: RecentCall, counters: dict[int, CounterState]) -> bool:
+    state = counters.get(call.counter)
+    if state is None or state.since <= call.at:
+        return True  # nothing newer known about that counter
+    return state.ticket is not None and state.ticket.number == call.number
 
 
 def announce_view(config: SiteConfig, announcement: Announcement) -> dict[str, Any]:
@@ -195,6 +213,7 @@ def _services_view(config: SiteConfig, state: HallState | None) -> list[dict[str
             "name": service.name,
             "waiting": waiting.get(service.code, 0),
             "eta_min": wait_minutes(eta.get(service.code)) if waiting.get(service.code) else None,
+            "wait_text": wait_text(waiting.get(service.code, 0), eta.get(service.code)),
         }
         for service in config.services
     ]

@@ -49,3 +49,16 @@ def wait_minutes(eta_s: int | None) -> int | None:
     if eta_s is None:
         return None
     return -(-max(eta_s, 0) // 60)
+
+
+NO_WAIT: Final = "Không phải chờ"
+NO_CALL_YET: Final = "Chưa gọi số nào"
+NOBODY_CALLED: Final = "Xin mời chờ đến lượt"  # the big box, once its call was finished
+
+
+def wait_text(waiting: int, eta_s: int | None) -> str:
+    """The one wording of a service's wait: nobody waiting or a wait under a minute is no wait."""
+    minutes = wait_minutes(eta_s)
+    if not waiting or minutes == 0:
+        return NO_WAIT
+    return "—" if minutes is None else f"khoảng {minutes} phút"

@@ -11,6 +11,7 @@ from xephang.labels import call_text
 from xephang.protocol import Announcement, CounterState, Event, HallState, RecentCall, Ticket
 
 RECENT_CALLS = 8
+CALL_LOOKBACK = 4  # a ticket transferred and called again shows once, its latest call
 # The events that spoke a number in the hall: a call and each recall.
 SPOKEN_CALLS = frozenset({"ticket_called", "ticket_recalled"})
 
@@ -32,8 +33,11 @@ def counter_state(tx: Tx, counter_id: int) -> CounterState:
 
 
 def hall_state(tx: Tx, config: SiteConfig) -> HallState:
-    calls = [RecentCall(number=str(e.data.get("number", "")), counter=e.counter or 0, at=e.at)
-             for e in tx.recent_events(live.CALLS, RECENT_CALLS)]
+    calls: list[RecentCall] = []
+    for e in tx.recent_events(live.CALLS, RECENT_CALLS * CALL_LOOKBACK):  # a number once, newest
+        number = str(e.data.get("number", ""))
+        if len(calls) < RECENT_CALLS and all(call.number != number for call in calls):
+            calls.append(RecentCall(number=number, counter=e.counter or 0, at=e.at))
     return HallState(recent_calls=calls, waiting=live.waiting_counts(tx, config),
                      eta_s=live.service_etas(tx, config))
 

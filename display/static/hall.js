@@ -1,8 +1,11 @@
-/* The hall screen: redraw from each `state` event, flash the call on each `announce` event. */
+/* The hall screen: redraw from each `state` event. While the voice says calls (`speaking` events),
+   the big box shows the call being said and the list marks the others in the same sentence; in
+   silence it shows the newest call still called (cleared once that ticket is finished). */
 (function () {
   "use strict";
   var X = window.Xephang;
   var FLASH_MS = 6000;
+  var lastState = null;
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -14,25 +17,20 @@
   function showCurrent(number, counterLabel) {
     var box = document.getElementById("current");
     box.replaceChildren();
-    if (!number) { box.appendChild(el("span", "none", "Chưa gọi số nào")); return; }
+    if (!number) { box.appendChild(el("span", "none", lastState ? lastState.idle_text : "")); return; }
     box.appendChild(el("span", "number", number));
     box.appendChild(el("span", "arrow", "→"));
     box.appendChild(el("span", "counter", counterLabel));
   }
 
-  function showPrevious(calls) {
+  function showPrevious(calls, said) {
     var list = document.getElementById("previous");
     list.replaceChildren.apply(list, calls.map(function (call) {
-      var item = el("li");
+      var item = el("li", said.indexOf(call.number) >= 0 ? "speaking" : "");
       item.appendChild(el("span", "number", call.number));
       item.appendChild(document.createTextNode(" → " + call.counter_label));
       return item;
     }));
-  }
-
-  function etaText(service) {
-    if (!service.waiting) { return "Không phải chờ"; }
-    return service.eta_min === null ? "—" : "~" + service.eta_min + " phút";
   }
 
   function showServices(services) {
@@ -41,7 +39,7 @@
       var row = el("tr");
       row.appendChild(el("td", "name", s.name));
       row.appendChild(el("td", "waiting", String(s.waiting)));
-      row.appendChild(el("td", "eta", etaText(s)));
+      row.appendChild(el("td", "eta", s.wait_text));
       return row;
     }));
   }
@@ -56,18 +54,33 @@
     }));
   }
 
+  var speaking = [];  // the calls of the sound being played, in the order they are said
+
+  function showCalls() {
+    var said = speaking.map(function (call) { return call.number; });
+    var shown = speaking.length ? speaking[0] : lastState && lastState.current;
+    showCurrent(shown && shown.number, shown && shown.counter_label);
+    document.getElementById("current").classList.toggle("speaking", speaking.length > 0);
+    if (lastState) {
+      var recent = (lastState.current ? [lastState.current] : []).concat(lastState.previous);
+      var others = recent.filter(function (call) { return !shown || call.number !== shown.number; });
+      showPrevious(others, said);
+    }
+  }
+
   function onState(state) {
     X.showMqtt(state);
-    var current = state.current;
-    showCurrent(current && current.number, current && current.counter_label);
-    showPrevious(state.previous);
+    lastState = state;
+    showCalls();
     showServices(state.services);
     showCounters(state.counters);
   }
 
   var flashTimer = null;
-  function onAnnounce(call) {
-    showCurrent(call.number, call.counter_label);
+  function onSpeaking(event) {
+    speaking = event.calls;
+    showCalls();
+    if (!speaking.length) { return; }
     var box = document.getElementById("current");
     box.classList.remove("flash");
     void box.offsetWidth;  // restart the animation for a recall of the same number
@@ -87,5 +100,5 @@
     }, NOTICE_MS);
   }
 
-  X.connect({ state: onState, announce: onAnnounce });
+  X.connect({ state: onState, speaking: onSpeaking });
 })();

@@ -1,0 +1,117 @@
+"""The hall page in headless Chromium while the voice speaks: the call being said is the one shown,
+the other calls of the same sentence are marked, each recent number appears once, and the big box
+is cleared when its ticket is finished."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from display.role import DisplayRole
+from tests.probe import Probe
+from tests.test_display_browser import CLIPPED_TEXT  # one definition of "no clipped text"
+from xephang.config import SiteConfig
+from xephang.mosquitto import Mosquitto
+from xephang.protocol import Topics
+
+AT = "2025-03-04T02:41:00+00:00"
+LATER = "2025-03-04T02:45:00+00:00"
+CALLS = [("1030", 3), ("2010", 4), ("1023", 5), ("1022", 1), ("2007", 4), ("3015", 12),
+         ("1021", 2), ("5003", 9)]
+
+
+def hall_state(calls: list[tuple[str, int]]) -> dict[str, Any]:
+    return {"v": 1, "recent_calls": [{"number": n, "counter": c, "at": AT} for n, c in calls],
+            "waiting": {"HT": 4, "CT": 0}, "eta_s": {"HT": 0, "CT": 0}}
+
+
+def counter_state(counter: int, number: str | None, since: str = AT) -> dict[str, Any]:
+    ticket = None if number is None else {"id": f"t-{number}", "number": number, "service": "HT",
+                                          "issued_at": AT, "ahead": 0, "eta_s": 0}
+    return {"v": 1, "counter": counter, "status": "calling" if number else "idle",
+            "ticket": ticket, "since": since}
+
+
+def announce(call_id: str, number: str, counter: int) -> dict[str, Any]:
+    return {"v": 1, "call_id": call_id, "number": number, "counter": counter, "repeat": 0,
+            "text": f"Mời công dân có số thứ tự {number} đến quầy số {counter}", "at": AT}
+
+
+@pytest.fixture
+def hall(config: SiteConfig, mosquitto: Mosquitto, probe: Probe, topics: Topics,
+         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[DisplayRole]:
+    monkeypatch.setenv("XEPHANG_FAKE_SPEAKER_PACE", "1")  # a sound lasts as long as it is heard
+    role = DisplayRole(config, display_id="hall-1", mqtt_url=mosquitto.url, http=("127.0.0.1", 0),
+                       audio_dir=tmp_path / "audio")
+    role.start()
+    yield role
+    role.stop()
+
+
+def test_the_page_shows_the_call_being_said_and_marks_the_rest_of_the_sentence(
+    browser: Any, hall: DisplayRole, probe: Probe, topics: Topics, screenshot_dir: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    try:
+        page.goto(hall.http_url)
+        probe.publish(topics.hall_state, hall_state(CALLS[:3]), retain=True)
+        probe.publish(topics.hall_announce, announce("call-1", "1023", 5))
+        page.wait_for_function("document.querySelector('#current.speaking .number')?.textContent"
+                               " === '1023'")
+        # Called while 1023 is being said: the two wait, then are said together in one sentence.
+        probe.publish(topics.hall_announce, announce("call-2", "2010", 4))
+        probe.publish(topics.hall_announce, announce("call-3", "1030", 3))
+        page.wait_for_function("document.querySelector('#current.speaking .number')?.textContent"
+                               " === '2010'", timeout=20000)
+        assert page.inner_text("#previous li.speaking .number") == "1030"
+        assert "Không phải chờ" in page.inner_text("#services")
+        assert "~0" not in page.inner_text("#services")
+        page.screenshot(path=str(screenshot_dir / "hall-speaking-1920x1080.png"))
+    finally:
+        page.close()
+
+
+def test_eight_distinct_recent_calls_and_the_box_cleared_when_its_ticket_is_done(
+    browser: Any, hall: DisplayRole, probe: Probe, topics: Topics, screenshot_dir: Path
+) -> None:
+    probe.publish(topics.counter_state(3), counter_state(3, "1030"), retain=True)
+    probe.publish(topics.hall_state, hall_state(CALLS), retain=True)
+    for width, height in ((1920, 1080), (1080, 1920)):
+        page = browser.new_page(viewport={"width": width, "height": height})
+        try:
+            page.goto(hall.http_url)
+            page.wait_for_function("document.querySelector('#current .number')?.textContent"
+                                   " === '1030'")
+            previous = page.locator("#previous li .number").all_inner_texts()
+            assert previous == ["2010", "1023", "1022", "2007", "3015", "1021", "5003"]
+            assert page.evaluate(CLIPPED_TEXT) == []
+            probe.publish(topics.counter_state(3), counter_state(3, None, LATER), retain=True)
+            page.wait_for_function("document.querySelector('#current .none')?.textContent"
+                                   " === 'Xin mời chờ đến lượt'")
+            assert page.locator("#previous li").count() == 8
+            assert page.evaluate(CLIPPED_TEXT) == []
+            page.screenshot(path=str(screenshot_dir / f"hall-eight-calls-{width}x{height}.png"))
+            probe.publish(topics.counter_state(3), counter_state(3, "1030"), retain=True)
+        finally:
+            page.close()
+
+
+def test_a_zone_shows_its_counters_calls_each_number_once(config: SiteConfig) -> None:
+    from datetime import UTC, datetime
+
+    from display.hall import hall_view
+    from xephang.protocol import CounterState, HallState, RecentCall
+
+    at = datetime(2025, 3, 4, 2, 41, tzinfo=UTC)
+    calls = [RecentCall(number=n, counter=c, at=at)
+             for n, c in [("1023", 8), ("2010", 4), ("1023", 5), ("5003", 9), ("1022", 1)]]
+    state = HallState(recent_calls=calls, waiting={"HT": 3, "CT": 2}, eta_s={"HT": 0, "CT": 61})
+    idle = CounterState(counter=8, status="idle", since=datetime(2025, 3, 4, 2, 42, tzinfo=UTC))
+    view = hall_view(config, state, {8: idle}, connected=True, zone=frozenset({1, 5, 8}))
+    assert view["current"] is None and view["idle_text"] == "Xin mời chờ đến lượt"
+    assert [c["number"] for c in view["previous"]] == ["1023", "1022"]  # 1023 once; 4, 9 elsewhere
+    assert [s["wait_text"] for s in view["services"][:3]] == ["Không phải chờ", "khoảng 2 phút",
+                                                              "Không phải chờ"]
