@@ -4,9 +4,12 @@ A pure function over plain data, fed by the broker's store (broker/queue/live.py
 simulator (simulation/engine.py) alike, so what the simulator measures is what the broker does.
 
 - One pooled line per service: a ticket is never bound to a counter before it is called.
-- Priority classes: `strict` calls them first; `interleaved` calls one after every N normal calls
-  (counted across the center), so a crowd of priority tickets cannot block everyone else. A returning
-  citizen (sent away for a missing paper, back again) goes first among the priority tickets.
+- Priority classes: within one service's line a priority ticket is never called after a normal
+  ticket issued later. Between lines, `strict` calls a waiting priority ticket first; `interleaved`
+  gives priority tickets their turn after every N normal calls (counted across the center), and out
+  of that turn a line may still call its normal tickets issued before its first priority one, so a
+  crowd of priority tickets cannot block everyone else. A returning citizen (sent away for a missing
+  paper, back again) goes first among the priority tickets.
 - Between its services a counter compares how late each line's oldest ticket is against its
   service's target, weighted by the counter's preference order and by how few open counters serve
   that line: a service only this counter serves is helped before one five others can take, and no
@@ -95,35 +98,35 @@ def choose_next(waiting: Iterable[Candidate], services: Sequence[str], *, now: d
     `streak` is `normal_streak(...)` of the center's recent calls; None means a full one.
     """
     served = set(services)
-    eligible = [c for c in waiting if c.service in served]
-    if not eligible:
+    lines: dict[str, list[Candidate]] = {}
+    for candidate in waiting:  # stable: ties keep the input (store) order
+        if candidate.service in served:
+            lines.setdefault(candidate.service, []).append(candidate)
+    if not lines:
         return None
-    group = _class_to_call(eligible, rule, rule.every if streak is None else streak)
-    if group[0].is_priority:
-        return min(group, key=call_order)
-    moment = now or max(c.issued_at for c in eligible)
-    return _best_line(group, services, moment, rule)
+    priority_turn = rule.mode == "strict" or (rule.every if streak is None else streak) >= rule.every
+    heads = {code: line_head(line, priority_turn) for code, line in lines.items()}
+    waiting_priority = [head for head in heads.values() if head.is_priority]
+    if priority_turn and waiting_priority:
+        return min(waiting_priority, key=call_order)
+    moment = now or max(c.issued_at for line in lines.values() for c in line)
+    oldest = {code: min(line, key=lambda c: c.issued_at) for code, line in lines.items()}
+    best = max(oldest, key=lambda code: line_score(oldest[code], services, moment, rule))
+    return heads[best]
 
 
-def _class_to_call(eligible: list[Candidate], rule: Rule, streak: int) -> list[Candidate]:
-    priority = [c for c in eligible if c.is_priority]
-    normal = [c for c in eligible if not c.is_priority]
-    if not priority or not normal:
-        return priority or normal
-    if rule.mode == "strict" or streak >= rule.every:
-        return priority
-    return normal
-
-
-def _best_line(group: list[Candidate], services: Sequence[str], now: datetime,
-               rule: Rule) -> Candidate:
-    heads: dict[str, Candidate] = {}
-    for candidate in group:  # stable: ties keep the input (store) order
-        head = heads.get(candidate.service)
-        if head is None or candidate.issued_at < head.issued_at:
-            heads[candidate.service] = candidate
-    ranked = sorted(heads.values(), key=lambda c: -line_score(c, services, now, rule))
-    return ranked[0]
+def line_head(line: Sequence[Candidate], priority_turn: bool) -> Candidate:
+    """The ticket one service's line calls next. Priority goes first; out of its turn (interleaved)
+    a normal ticket may go before it only if that ticket was issued earlier: within a service, a
+    priority ticket is never passed by a normal ticket issued after it."""
+    first_priority = min((c for c in line if c.is_priority), key=call_order, default=None)
+    oldest_normal = min((c for c in line if not c.is_priority), key=call_order, default=None)
+    if first_priority is None:
+        assert oldest_normal is not None, "a line is never empty"
+        return oldest_normal
+    if oldest_normal is None or priority_turn or oldest_normal.issued_at > first_priority.issued_at:
+        return first_priority
+    return oldest_normal
 
 
 def line_score(head: Candidate, services: Sequence[str], now: datetime, rule: Rule) -> float:

@@ -100,3 +100,28 @@ def drain(waiting: list[Candidate], services: list[str], rule: Rule) -> list[str
         calls.append(chosen.id)
         recent.insert(0, chosen.is_priority)
     return calls
+
+
+def test_within_a_service_a_priority_ticket_is_never_passed_by_a_later_normal_one() -> None:
+    # 3001 (disabled, Đất đai) waits; a normal Đất đai ticket issued 8 minutes later must not go
+    # first, whatever the center's interleaving count says.
+    disabled = ticket("3001", "DD", 10, "disabled")
+    later = ticket("3002", "DD", 2)
+    for streak in range(4):
+        assert call([later, disabled], ["DD"], streak=streak) == "3001"
+    # A normal ticket issued before it may still go first while it is not priority's turn.
+    earlier = ticket("3000", "DD", 12)
+    assert call([later, disabled, earlier], ["DD"], streak=0) == "3000"
+    assert call([later, disabled, earlier], ["DD"], streak=3) == "3001"
+
+
+def test_between_services_interleaving_and_strict_keep_their_meaning() -> None:
+    waiting = [ticket("ht-old", "HT", 30), ticket("ct-elder", "CT", 5, "elderly")]
+    # Not priority's turn: the late HT line goes first; the elderly CT ticket is not passed by any
+    # CT ticket issued after it.
+    assert call(waiting, ["HT", "CT"], streak=0) == "ht-old"
+    assert call(waiting, ["HT", "CT"], streak=3) == "ct-elder"
+    assert call(waiting, ["HT", "CT"], Rule("strict", 3, LOADS), streak=0) == "ct-elder"
+    drained = drain([*waiting, ticket("ct-new", "CT", 1), ticket("ht-new", "HT", 1)],
+                    ["HT", "CT"], RULE)
+    assert drained.index("ct-elder") < drained.index("ct-new")
