@@ -165,7 +165,7 @@ def ticket_parts(config: SiteConfig, ticket: Ticket, width: int = BASE_WIDTH, *,
                  offline: bool = False, reprint: bool = False) -> TicketParts:
     above, below = ticket_blocks(config, ticket, offline=offline, reprint=reprint)
     top, bottom = layout(above, width), layout(below, width)
-    url = status_url(ticket.id)
+    url = status_url(config, ticket.id)
     module = min(MAX_NATIVE_MODULE, max(2, (width * 2 // 5) // _qr_side(url)))
     margin, rule = _margin(width), max(2, width // 200)
     upper = Image.new("1", (width, margin // 2 + _height(top) + rule * 4), WHITE)

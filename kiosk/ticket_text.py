@@ -5,7 +5,6 @@ Waiting times are printed as a rounded range ("khoảng 15–20 phút"), never a
 
 from __future__ import annotations
 
-import os
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,7 +15,7 @@ from routing.wait_range import wait_text
 from xephang.config import SiteConfig
 from xephang.protocol import Priority, Ticket
 
-DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"  # without `public_url`: only this machine opens it
 FOOTER = "Vui lòng chờ gọi số trên màn hình. Xin cảm ơn!"
 QR_CAPTION = "Quét mã để theo dõi lượt chờ trên điện thoại"
 OFFLINE_MARK = "Số cấp khi mất kết nối"
@@ -52,9 +51,9 @@ def issued_text(config: SiteConfig, issued_at: datetime) -> str:
     return moment.astimezone(config.site.zone).strftime("%H:%M %d/%m/%Y")
 
 
-def status_url(ticket_id: str) -> str:
-    """The page that follows this ticket, opened by the QR code."""
-    base = os.environ.get("XEPHANG_PUBLIC_URL", DEFAULT_PUBLIC_URL).rstrip("/")
+def status_url(config: SiteConfig, ticket_id: str) -> str:
+    """The page that follows this ticket, opened by the QR code (site.toml's `public_url`)."""
+    base = config.site.public_url or DEFAULT_PUBLIC_URL
     return f"{base}/ticket/{quote(ticket_id, safe='')}"
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import cast
 
@@ -51,7 +52,7 @@ def create_app(config: SiteConfig, kiosk_id: str, *,
         press(code, cast(Priority, chosen) if chosen != "none" else None)
         return jsonify(ok=True, service=code), 202
 
-    app.add_url_rule("/qr/<ticket_id>.svg", view_func=ticket_qr)
+    app.add_url_rule("/qr/<ticket_id>.svg", "ticket_qr", partial(ticket_qr, config))
 
     @app.get("/events")
     def events() -> Response:
@@ -66,11 +67,11 @@ def create_app(config: SiteConfig, kiosk_id: str, *,
     return app
 
 
-def ticket_qr(ticket_id: str) -> Response:
+def ticket_qr(config: SiteConfig, ticket_id: str) -> Response:
     """The QR code of a ticket's status page, shown when the printer failed."""
     if not _TICKET_ID.match(ticket_id):
         abort(404)
-    image = qrcode.make(status_url(ticket_id), image_factory=qrcode.image.svg.SvgPathImage,
+    image = qrcode.make(status_url(config, ticket_id), image_factory=qrcode.image.svg.SvgPathImage,
                         box_size=12, border=2)
     out = io.BytesIO()
     image.save(out)

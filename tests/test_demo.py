@@ -43,6 +43,7 @@ def test_demo_runs_a_whole_center_and_stops_cleanly(tmp_path: Path) -> None:
         for port in range(base, base + ROLES):
             assert f"http://127.0.0.1:{port}/" in welcome
         assert "quantri" in welcome and str(tmp_path / "tickets") in welcome
+        assert f"Mã QR trên vé mở:  http://127.0.0.1:{base}/ticket/" in welcome  # public_url
 
         status, _ = post_json(f"http://127.0.0.1:{base + 1}/press/CT")
         assert status == 202

@@ -36,9 +36,9 @@ def test_the_fake_printers_png_is_the_rendered_ticket_with_the_native_qr(
     assert printed.tobytes() == render_ticket(config, TICKET, width).tobytes()
     native = qr_command_bytes(job)
     assert len(native) < 120  # vs ~2.5 KB as a raster image
-    assert status_url(TICKET.id).encode() in native
+    assert status_url(config, TICKET.id).encode() in native
     texts = QrDecoder().decode(_bgr(printed)).texts
-    assert texts == [status_url(TICKET.id)]
+    assert texts == [status_url(config, TICKET.id)]
 
 
 def _bgr(image: Image.Image) -> object:

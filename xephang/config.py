@@ -12,6 +12,7 @@ import tomllib
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -36,6 +37,25 @@ class SiteSection(Section):
     opens: time = time(7, 30)
     closes: time = time(17, 0)
     notices: list[str] = Field(default_factory=list, max_length=10)
+    # Where a citizen's phone reaches the broker's pages (the ticket's QR code opens
+    # `{public_url}/ticket/{id}`): the center's address on its LAN or Wi-Fi, not 127.0.0.1.
+    public_url: str | None = None
+
+    @field_validator("public_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{value!r} is not a web address of the form http://HOST[:PORT]")
+        if parts.query or parts.fragment:
+            raise ValueError(f"{value!r}: a web address without ?query or #fragment")
+        try:
+            parts.port  # noqa: B018 (raises on a port out of range)
+        except ValueError as exc:
+            raise ValueError(f"{value!r}: {exc}") from exc
+        return value.rstrip("/")
 
     @field_validator("timezone")
     @classmethod

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
 import socket
 import threading
@@ -16,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from xephang.config import SiteConfig
+from xephang.config import SiteConfig, load_config
 from xephang.errors import XephangError
 from xephang.launch import READY_TIMEOUT_S, RoleProcess, role_command
 from xephang.mosquitto import Mosquitto
@@ -69,6 +70,8 @@ def run_demo(config: SiteConfig, config_path: Path, port_base: int, folder: Path
     folder.mkdir(parents=True, exist_ok=True)
     if history_days:
         _write_history(config, folder / "xephang.db", history_days)
+    public_url = f"http://127.0.0.1:{port_base}"
+    config_path = with_public_url(config_path, folder / "site.toml", public_url)
     mosquitto = Mosquitto(folder / "mosquitto").start()
     processes = plan(config, port_base, folder)
     busy = [p.port for p in processes if not port_is_free(p.port)]
@@ -77,8 +80,7 @@ def run_demo(config: SiteConfig, config_path: Path, port_base: int, folder: Path
         raise XephangError(f"port {busy[0]} is already in use on this machine; "
                            f"choose other ports with --port-base (e.g. --port-base 18000)")
     logins = demo_accounts(config, folder / "xephang.db")
-    env = {**os.environ, "GPIOZERO_PIN_FACTORY": "mock",
-           "XEPHANG_PUBLIC_URL": f"http://127.0.0.1:{port_base}"}
+    env = {**os.environ, "GPIOZERO_PIN_FACTORY": "mock"}
     running = [RoleProcess(p.label, role_command(p.role, config_path, mosquitto.url, p.options),
                            folder / "logs" / f"{p.role}-{p.port}.log", env) for p in processes]
     stop = threading.Event()
@@ -90,7 +92,7 @@ def run_demo(config: SiteConfig, config_path: Path, port_base: int, folder: Path
         deadline = time.monotonic() + READY_TIMEOUT_S
         for process, child in zip(processes, running, strict=True):
             child.wait_answering(process.url, deadline)
-        _print_welcome(config, processes, folder, mosquitto.url, logins)
+        _print_welcome(config, processes, folder, mosquitto.url, logins, public_url)
         _watch(running, stop)
     finally:
         for child in running:
@@ -99,6 +101,19 @@ def run_demo(config: SiteConfig, config_path: Path, port_base: int, folder: Path
             child.reap()
         mosquitto.stop()
     return 0
+
+
+def with_public_url(source: Path, target: Path, public_url: str) -> Path:
+    """A copy of the site file whose `[site] public_url` is the demo's own broker page, so the QR
+    code on a demo ticket opens the demo's ticket page."""
+    text = re.sub(r"(?m)^public_url\s*=.*\n", "", source.read_text(encoding="utf-8"))
+    text, found = re.subn(r"(?m)^\[site\][ \t]*$", f'[site]\npublic_url = "{public_url}"', text,
+                          count=1)
+    if not found:
+        raise XephangError(f"{source}: no [site] section")
+    target.write_text(text, encoding="utf-8")
+    load_config(target)  # the same checks as the roles will make
+    return target
 
 
 def port_is_free(port: int) -> bool:
@@ -141,7 +156,7 @@ def demo_accounts(config: SiteConfig, db: Path) -> list[tuple[str, str, str]]:
 
 
 def _print_welcome(config: SiteConfig, processes: list[DemoProcess], folder: Path,
-                   mqtt_url: str, logins: list[tuple[str, str, str]]) -> None:
+                   mqtt_url: str, logins: list[tuple[str, str, str]], public_url: str) -> None:
     lines = [f"\n{config.site.name} — bản chạy thử (demo)\n", "Mở các trang sau trong trình duyệt:"]
     lines += [f"  {p.label:<34} {p.url}" for p in processes]
     lines += [f"  {'Trang cán bộ quầy ' + str(c.id):<34} http://127.0.0.1:{processes[0].port}"
@@ -154,6 +169,8 @@ def _print_welcome(config: SiteConfig, processes: list[DemoProcess], folder: Pat
               f"Lời mời (WAV):     {folder / 'announcements'}",
               f"Nhật ký (logs):    {folder / 'logs'}",
               f"MQTT:              {mqtt_url}",
+              f"Mã QR trên vé mở:  {public_url}/ticket/… (public_url trong {folder / 'site.toml'};"
+              f" trên máy thật, đặt địa chỉ mạng của máy chủ để điện thoại mở được)",
               "\nNhấn Ctrl+C để dừng.\n"]
     print("\n".join(lines), flush=True)
 
