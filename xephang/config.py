@@ -40,6 +40,9 @@ class SiteSection(Section):
     # Where a citizen's phone reaches the broker's pages (the ticket's QR code opens
     # `{public_url}/ticket/{id}`): the center's address on its LAN or Wi-Fi, not 127.0.0.1.
     public_url: str | None = None
+    # Tickets are issued only between `opens` and `closes`; true lets a demo or a test take
+    # numbers at any hour.
+    issue_outside_hours: bool = False
 
     @field_validator("public_url")
     @classmethod
@@ -102,6 +105,7 @@ class Service(Section):
     last: int = Field(default=799, ge=1, le=999)
     target_wait_min: int = Field(default=20, ge=1, le=480)
     mean_service_min: float = Field(default=8.0, gt=0, le=240)
+    daily_quota: int | None = Field(default=None, ge=1, le=999)  # tickets a day; none = no limit
 
     @model_validator(mode="after")
     def _start_before_last(self) -> Service:
@@ -179,7 +183,9 @@ class ScanSection(Section):
     results_service: ServiceCode | None = None
     booking_early_min: int = Field(default=30, ge=0, le=240)
     booking_late_min: int = Field(default=15, ge=0, le=240)
-    choice_timeout_s: float = Field(default=60.0, gt=0, le=600)
+    # A scanned CCCD's priority waits this long for a press, then is forgotten (the next citizen
+    # must not inherit it); the touch page's priority choice clears after the same time.
+    choice_timeout_s: float = Field(default=15.0, gt=0, le=60)
 
 
 class VoiceSection(Section):

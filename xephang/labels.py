@@ -44,3 +44,12 @@ def counter_label(counter_id: int) -> str:
 
 def call_text(number: str, counter_id: int) -> str:
     return f"{INVITE} {number} {TO_COUNTER} {counter_id}"
+
+
+# Why a service takes no ticket now: the kiosk shows it on the service's button, and the broker
+# sends the same words when it refuses a request (routing/availability.py).
+OUTSIDE_HOURS: Final = "Ngoài giờ cấp số ({opens}–{closes}). Mời công dân quay lại trong giờ làm việc."
+NO_OPEN_COUNTER: Final = ("Hiện chưa có quầy nào mở cho lĩnh vực này. "
+                          "Mời công dân liên hệ cán bộ hướng dẫn.")
+QUOTA_REACHED: Final = ("Lĩnh vực này đã cấp đủ {quota} số trong hôm nay. "
+                        "Mời công dân quay lại vào ngày làm việc tiếp theo.")

@@ -231,10 +231,23 @@ class RecentCall(BaseModel):
     at: Moment
 
 
+# Why a service takes no ticket now (the error code of a refused request, too).
+Unavailability = Literal["outside_hours", "no_open_counter", "quota_reached"]
+
+
+class ServiceClosed(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    reason: Unavailability
+    detail: str  # the Vietnamese sentence the kiosk shows
+
+
 class HallState(Message):
     recent_calls: list[RecentCall] = Field(default_factory=list, max_length=8)
     waiting: dict[str, int] = Field(default_factory=dict)
     eta_s: dict[str, int] = Field(default_factory=dict)
+    # Services that take no ticket now, and why (the kiosks grey their buttons out). Optional.
+    unavailable: dict[str, ServiceClosed] = Field(default_factory=dict)
 
 
 class Announcement(Message):

@@ -182,7 +182,20 @@ def _transfer_counter(step: Step, args: TransferArgs) -> int | None:
         raise Rejected("unknown_counter", BAD_ARGUMENT["counter"](target))
     if target == step.counter_config.id:
         raise Rejected("same_counter", "Không thể chuyển sang chính quầy này.")
+    if step.tx.counter(target).status == "closed":
+        raise Rejected("counter_closed", f"Quầy {target} đang đóng; không chuyển sang được.")
     return target
+
+
+def _require_other_open_line(step: Step, current: TicketRow, target: str) -> None:
+    """A ticket sent to a service's line: another line than its own, with a counter open."""
+    if target == current.service:
+        raise Rejected("same_service", f"Số {current.number} đã ở lĩnh vực này; hãy chọn lĩnh vực "
+                       "khác hoặc một quầy cụ thể.")
+    closed = live.closed_services(step.tx, step.config).get(target)
+    if closed is not None and closed.reason == "no_open_counter":
+        raise Rejected("service_closed", "Không có quầy nào đang mở cho lĩnh vực được chọn; "
+                       "không chuyển sang được.")
 
 
 def transfer(step: Step) -> TicketRow | None:
@@ -192,6 +205,8 @@ def transfer(step: Step) -> TicketRow | None:
     target = args.service or (current.service if to_counter else None)
     if target is None or step.config.service(target) is None:
         raise Rejected("unknown_service", BAD_ARGUMENT["service"](target))
+    if to_counter is None:
+        _require_other_open_line(step, current, target)
     # Back to waiting with its original issue time, so the citizen keeps their place in line.
     step.tx.update_ticket(current.id, status="waiting", service=target, counter=to_counter,
                           called_at=None)

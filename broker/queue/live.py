@@ -10,11 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from broker.store.db import TicketRow, Tx
+from routing.availability import why_closed
 from routing.call_rule import Candidate, Rule, ServiceLoad, ahead_of, normal_streak
 from routing.estimate import OPEN_STATUSES, Floor, ServiceTimes, eta_seconds
 from routing.suggest import suggest
 from xephang.config import Counter, SiteConfig
-from xephang.protocol import Suggestions
+from xephang.protocol import ServiceClosed, Suggestions
 
 # A ticket's call to a counter (its recalls are not new calls): the hall's recent calls, and the
 # count of normal calls between priority ones.
@@ -30,6 +31,15 @@ def candidate(row: TicketRow) -> Candidate:
     """A ticket as the call rule sees it; a citizen back with a missing paper is `returning`."""
     return Candidate(row.id, row.service, row.priority, row.issued_at,
                      returning=row.returned_at is not None)
+
+
+def closed_services(tx: Tx, config: SiteConfig) -> dict[str, ServiceClosed]:
+    """The services that take no ticket now, with the reason (routing/availability.py)."""
+    statuses = {row.id: row.status for row in tx.counters()}
+    issued = tx.issued_today(local_day(config, tx.now))
+    closed = {s.code: why_closed(config, s.code, now=tx.now, counter_status=statuses,
+                                 issued_today=issued.get(s.code, 0)) for s in config.services}
+    return {code: why for code, why in closed.items() if why is not None}
 
 
 def service_times(tx: Tx, config: SiteConfig) -> ServiceTimes:

@@ -39,7 +39,8 @@ def hall_state(tx: Tx, config: SiteConfig) -> HallState:
         if len(calls) < RECENT_CALLS and all(call.number != number for call in calls):
             calls.append(RecentCall(number=number, counter=e.counter or 0, at=e.at))
     return HallState(recent_calls=calls, waiting=live.waiting_counts(tx, config),
-                     eta_s=live.service_etas(tx, config))
+                     eta_s=live.service_etas(tx, config),
+                     unavailable=live.closed_services(tx, config))
 
 
 def event_message(row: EventRow) -> Event:

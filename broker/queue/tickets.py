@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from broker.errors import Rejected
 from broker.queue.actions import ACTIONS, Step
 from broker.queue.autocall import auto_call
-from broker.queue.live import local_day
+from broker.queue.live import closed_services, local_day
 from broker.queue.messages import ticket_message, waiting_ticket
 from broker.queue.overrides import apply_overrides
 from broker.store.db import EventRow, NewTicket, Store, TicketRow, Tx, iso
@@ -95,6 +95,10 @@ class Queue:
         live = tx.live_ticket(day, service.code, request.id_hash) if request.id_hash else None
         if live is not None:
             return self._reprint(tx, request, live, kiosk)
+        closed = closed_services(tx, self.config).get(service.code)
+        if closed is not None:  # the kiosk's button says the same (routing/availability.py)
+            return Outcome(TicketReply(request_id=request.request_id, ok=False,
+                                       error=closed.reason, detail=closed.detail))
         seq = tx.allocate_seq(day, service.code, service.start)
         if seq > service.last:  # above `last` are the kiosks' offline blocks: never issue there
             return Outcome(TicketReply(

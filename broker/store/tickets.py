@@ -64,6 +64,12 @@ class TicketQueries(Queries):
                            (day, service)).fetchone()
         return int(row["last"])
 
+    def issued_today(self, day: str) -> dict[str, int]:
+        """Tickets of the day per service, however issued (online, offline, cancelled or not)."""
+        rows = self.execute("SELECT service, COUNT(*) AS n FROM tickets WHERE day = ? GROUP BY service",
+                            (day,))
+        return {str(row["service"]): int(row["n"]) for row in rows}
+
     def insert_ticket(self, new: NewTicket) -> TicketRow:
         self.execute(
             "INSERT INTO tickets (id, request_id, day, service, seq, number, priority, source, origin,"

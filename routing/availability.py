@@ -1,0 +1,40 @@
+"""Whether a service takes a ticket now, and why not: one rule for the kiosk's buttons and the
+broker's refusals, so a citizen reads on the button the same reason the broker gives.
+
+A service is unavailable outside the center's opening hours (unless `issue_outside_hours`), when
+none of the counters serving it is open (every one `closed`; a paused counter comes back), or once
+it issued its `daily_quota` of tickets today.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from xephang.config import SiteConfig
+from xephang.labels import NO_OPEN_COUNTER, OUTSIDE_HOURS, QUOTA_REACHED
+from xephang.protocol import ServiceClosed
+
+
+def outside_hours(config: SiteConfig, now: datetime) -> ServiceClosed | None:
+    site = config.site
+    local = now.astimezone(site.zone).time()
+    if site.issue_outside_hours or site.opens <= local < site.closes:
+        return None
+    return ServiceClosed(reason="outside_hours", detail=OUTSIDE_HOURS.format(
+        opens=f"{site.opens:%H:%M}", closes=f"{site.closes:%H:%M}"))
+
+
+def why_closed(config: SiteConfig, service: str, *, now: datetime,
+               counter_status: dict[int, str], issued_today: int) -> ServiceClosed | None:
+    """None when `service` takes a ticket now; else the reason. `counter_status`: counter id ->
+    its status (a counter not in it counts as open)."""
+    hours = outside_hours(config, now)
+    if hours is not None:
+        return hours
+    serving = [c.id for c in config.counters if service in c.services]
+    if all(counter_status.get(c, "idle") == "closed" for c in serving):
+        return ServiceClosed(reason="no_open_counter", detail=NO_OPEN_COUNTER)
+    quota = next((s.daily_quota for s in config.services if s.code == service), None)
+    if quota is not None and issued_today >= quota:
+        return ServiceClosed(reason="quota_reached", detail=QUOTA_REACHED.format(quota=quota))
+    return None
