@@ -25,16 +25,26 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, get_args
 
 from hardware.errors import PrinterUnavailable
 from kiosk.offline import OfflineIssuer
 from kiosk.qr_payload import ScanResult
 from kiosk.scan_rules import Choose, Intent, Tell, interpret
 from kiosk.ticket_text import PRIORITY_NAMES
+from routing.availability import outside_hours
 from routing.wait_range import wait_text
 from xephang.config import SiteConfig
-from xephang.protocol import Priority, Ticket, TicketReply, TicketRequest, decode_or_drop
+from xephang.protocol import (
+    HallState,
+    Priority,
+    ServiceClosed,
+    Ticket,
+    TicketReply,
+    TicketRequest,
+    Unavailability,
+    decode_or_drop,
+)
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +63,7 @@ OFFLINE_USED_UP = "Ki-ốt đã hết số dự phòng khi mất kết nối, vu
 OFFLINE_NOTE = "Số được cấp khi mất kết nối với máy chủ; cán bộ vẫn gọi số này như bình thường."
 REPRINT_NOTE = "Bạn đã có số thứ tự này cho dịch vụ đã chọn; phiếu được in lại."
 
-PressResult = Literal["accepted", "busy", "repeat", "unknown"]
+PressResult = Literal["accepted", "busy", "repeat", "unknown", "unavailable"]
 State = Literal["idle", "waiting", "ticket", "error", "choice"]
 
 
@@ -130,6 +140,7 @@ class Kiosk:
         self._offline = offline
         self._wall_clock = wall_clock or (lambda: datetime.now(config.site.zone))
         self._choice: tuple[Intent, float] | None = None
+        self._closed: dict[str, ServiceClosed] = {}  # from the broker's latest hall state
 
     def press(self, service: str, priority: Priority | None = None) -> PressResult:
         """A citizen pressed `service` (with a priority chosen on the page, if any); returns at
@@ -137,11 +148,30 @@ class Kiosk:
         if self.config.service(service) is None:
             log.warning("press for unknown service %r ignored", service)
             return "unknown"
+        closed = self.availability().get(service)
+        if closed is not None:
+            self._notify(KioskStatus("error", service, self._service_name(service),
+                                     message=closed.detail))
+            return "unavailable"
         with self._lock:
             intent = self._take_choice() or Intent()
         if priority is not None and priority != "none" and intent.priority == "none":
             intent = Intent(priority, intent.source, intent.id_hash)
         return self._start(service, intent)
+
+    def note_hall(self, hall: HallState) -> None:
+        """The broker's latest hall state: which services take no ticket now, and why."""
+        with self._lock:
+            self._closed = dict(hall.unavailable)
+
+    def availability(self) -> dict[str, ServiceClosed]:
+        """The services that take no ticket now: opening hours by this kiosk's clock (it needs no
+        broker for that), counters and quotas by the broker's last word."""
+        hours = outside_hours(self.config, self._wall_clock())
+        if hours is not None:
+            return {service.code: hours for service in self.config.services}
+        with self._lock:
+            return {code: why for code, why in self._closed.items() if why.reason != "outside_hours"}
 
     def scan(self, result: ScanResult) -> None:
         """A QR code the camera read (already classified); never raises on any result."""
@@ -228,6 +258,7 @@ class Kiosk:
             return KioskStatus("error", service, name, message=exc.message, detail=exc.detail)
         with self._lock:
             self._last_ticket[service] = self._clock()
+            self._choice = None  # a scanned priority belongs to one ticket, never the next one
         ticket = issued.ticket
         shown = KioskStatus("ticket", service, name, ticket.number, ticket_id=ticket.id,
                             offline=issued.offline, priority=PRIORITY_NAMES.get(ticket.priority, ""))
@@ -252,7 +283,8 @@ class Kiosk:
         if reply is None:
             return self._issue_offline(service, intent, request.request_id)
         if not reply.ok or reply.ticket is None:
-            raise IssueFailed(REFUSALS.get(reply.error or "", REFUSED),
+            said = reply.detail if reply.error in get_args(Unavailability) and reply.detail else None
+            raise IssueFailed(said or REFUSALS.get(reply.error or "", REFUSED),
                               f"{reply.error}: {reply.detail}")
         return Issued(reply.ticket, reprint=reply.reprint)
 

@@ -124,7 +124,7 @@ class KioskRole:
         self._show(KioskStatus("idle"))
         if self.http is not None:
             app = create_app(self.config, self.section.id, press=self.press, hub=self.hub,
-                             tickets_dir=self.tickets_dir)
+                             tickets_dir=self.tickets_dir, availability=self.availability)
             log.info("kiosk page at %s", self.runtime.serve(app, self.http))
 
     def alive(self) -> bool:
@@ -163,8 +163,16 @@ class KioskRole:
 
     def _on_hall(self, topic: str, payload: bytes) -> None:
         hall = decode_or_drop(HallState, topic, payload)
-        if hall is not None and self.offline is not None:
+        if hall is None:
+            return
+        if self.offline is not None:
             self.offline.note_hall(hall)
+        self.kiosk.note_hall(hall)
+        self.hub.publish("services", self.availability())
+
+    def availability(self) -> dict[str, dict[str, str]]:
+        """The services the page shows as unavailable, with the reason in Vietnamese."""
+        return {code: why.model_dump() for code, why in self.kiosk.availability().items()}
 
     def _make_scanner(self) -> QrScanner | None:
         camera = self.camera

@@ -31,14 +31,22 @@ _TICKET_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 def create_app(config: SiteConfig, kiosk_id: str, *,
                press: Callable[[str, Priority | None], None], hub: EventHub,
-               tickets_dir: Path | None) -> Flask:
+               tickets_dir: Path | None,
+               availability: Callable[[], dict[str, dict[str, str]]] = dict) -> Flask:
     app = web_app(__name__)
 
     @app.get("/")
     def page() -> str:
         priorities = [(code, PRIORITY_NAMES[code]) for code in DECLARABLE]
         return render_template("kiosk.html", site=config.site, services=config.services,
-                               kiosk_id=kiosk_id, priorities=priorities)
+                               kiosk_id=kiosk_id, priorities=priorities,
+                               unavailable=availability(),
+                               choice_ms=int(config.scan.choice_timeout_s * 1000))
+
+    @app.get("/services")
+    def services() -> Response:
+        """The services taking no ticket now and why; the page asks each half minute (hours)."""
+        return jsonify(availability())
 
     @app.post("/press/<code>")
     def press_service(code: str) -> tuple[Response, int]:
