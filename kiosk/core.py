@@ -61,7 +61,7 @@ REFUSALS = {
 }
 OFFLINE_USED_UP = "Ki-ốt đã hết số dự phòng khi mất kết nối, vui lòng liên hệ cán bộ hướng dẫn"
 OFFLINE_NOTE = "Số được cấp khi mất kết nối với máy chủ; cán bộ vẫn gọi số này như bình thường."
-REPRINT_NOTE = "Bạn đã có số thứ tự này cho dịch vụ đã chọn; phiếu được in lại."
+REPRINT_NOTE = "Công dân đã có số thứ tự này cho dịch vụ đã chọn; phiếu được in lại."
 
 PressResult = Literal["accepted", "busy", "repeat", "unknown", "unavailable"]
 State = Literal["idle", "waiting", "ticket", "error", "choice"]
@@ -323,9 +323,10 @@ class Kiosk:
 def _ticket_message(issued: Issued, note: str, round_min: int) -> str:
     ticket = issued.ticket
     if ticket.ahead == 0:
-        text = "Mời bạn nhận phiếu. Hiện không có người chờ trước bạn."
+        text = "Mời công dân nhận phiếu. Hiện không có ai chờ phía trước."
     else:
         wait = wait_text(ticket.eta_s, ticket.ahead, round_min)
-        text = f"Mời bạn nhận phiếu. Trước bạn có {ticket.ahead} người, thời gian chờ dự kiến {wait}."
+        text = (f"Mời công dân nhận phiếu. Phía trước còn {ticket.ahead} người, "
+                f"thời gian chờ dự kiến {wait}.")
     notes = [note, REPRINT_NOTE if issued.reprint else "", OFFLINE_NOTE if issued.offline else ""]
     return " ".join([text, *[n for n in notes if n]])

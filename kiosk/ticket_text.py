@@ -77,7 +77,7 @@ def ticket_blocks(config: SiteConfig, ticket: Ticket, *, offline: bool = False,
     wait = wait_text(ticket.eta_s, ticket.ahead, config.routing.eta_round_min)
     above += [
         TextBlock(f"Giờ lấy số: {issued_text(config, ticket.issued_at)}", "body"),
-        TextBlock(f"Số người chờ trước bạn: {ticket.ahead}", "body"),
+        TextBlock(f"Số người chờ phía trước: {ticket.ahead}", "body"),
         TextBlock(wait if wait.startswith("Được") else f"Thời gian chờ dự kiến: {wait}", "body"),
     ]
     below = [TextBlock(QR_CAPTION, "small"), TextBlock(FOOTER, "body")]

@@ -130,11 +130,12 @@ def test_a_citizen_follows_the_ticket(web: WebSession, url: str, probe: Probe,
     mine = ask_ticket(probe, topics, "KD")["ticket"]
     status, page = get(f"{url}/ticket/{mine['id']}")
     assert status == 200
-    for text in ("5002", "Kinh doanh", "Đang chờ đến lượt", "Số người đang chờ trước bạn: <strong>1"):
+    for text in ("5002", "Kinh doanh", "Đang chờ đến lượt", "Còn 1 người trước công dân"):
         assert text in page
+    assert 'http-equiv="refresh"' not in page  # live through its event stream instead
     press(web, 10, "call_next"), press(web, 10, "call_next")
     page = get(f"{url}/ticket/{mine['id']}")[1]
-    assert "Đã được gọi — mời đến quầy số 10" in page
+    assert "Đã được gọi" in page and "Mời công dân đến quầy số 10" in page
     assert get(f"{url}/ticket/unknown-ticket")[0] == 404
 
 

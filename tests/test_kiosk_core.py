@@ -20,7 +20,7 @@ def test_a_press_prints_the_ticket_the_server_issued(config: SiteConfig) -> None
     status = harness.outcome()
     assert (status.state, status.number, status.png) == ("ticket", "1023", "1023.png")
     assert status.service_name == "Tư pháp – Hộ tịch"
-    assert "Trước bạn có 4 người" in status.message
+    assert "Phía trước còn 4 người" in status.message
     assert harness.printed == [TICKET]
     assert [(r.service, r.source) for r in server.sent] == [("HT", "button")]
 

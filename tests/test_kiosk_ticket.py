@@ -39,7 +39,7 @@ def test_the_lines_printed_on_a_ticket(config: SiteConfig) -> None:
         "1023",
         "Tư pháp – Hộ tịch",
         "Giờ lấy số: 08:15 23/11/2026",
-        "Số người chờ trước bạn: 4",
+        "Số người chờ phía trước: 4",
         "Thời gian chờ dự kiến: khoảng 10–25 phút",
         "Quét mã để theo dõi lượt chờ trên điện thoại",
         "Vui lòng chờ gọi số trên màn hình. Xin cảm ơn!",
@@ -50,7 +50,7 @@ def test_a_priority_ticket_says_which_priority(config: SiteConfig) -> None:
     lines = printed_lines(config, a_ticket(priority="pregnant", ahead=0, eta_s=0))
     assert "Ưu tiên: Phụ nữ mang thai" in lines
     assert "Được phục vụ ngay" in lines
-    assert "Số người chờ trước bạn: 0" in lines
+    assert "Số người chờ phía trước: 0" in lines
 
 
 def test_text_is_normalised_to_precomposed_letters(config: SiteConfig) -> None:

@@ -9,6 +9,7 @@ counter and the queue live through server-sent events.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +20,7 @@ from broker.devices import Devices
 from broker.errors import Rejected
 from broker.queue import live
 from broker.queue.manager import Desk
-from broker.queue.messages import counter_state, hall_state, ticket_status
+from broker.queue.messages import counter_state, hall_state
 from broker.queue.tickets import Outcome
 from broker.reports.formats import clock, minutes
 from broker.service import BrokerService
@@ -28,7 +29,8 @@ from broker.web.admin import admin
 from broker.web.auth import current, init_auth, refuse, require
 from broker.web.board import Presence
 from broker.web.context import broker, desk, presence
-from broker.web.labels import FORBIDDEN, NOT_FOUND, TICKET_STATUS
+from broker.web.labels import FORBIDDEN, NOT_FOUND
+from broker.web.ticket_page import release_slot, stream_slot, ticket_stream, ticket_view
 from xephang.config import Counter
 from xephang.errors import ProtocolError
 from xephang.labels import COUNTER_STATUS
@@ -142,12 +144,28 @@ citizen = Blueprint("citizen", __name__)
 @citizen.get("/ticket/<ticket_id>")
 def ticket_page(ticket_id: str) -> str | tuple[str, int]:
     service = broker()
-    with service.queue.store.snapshot() as tx:
-        status = ticket_status(tx, service.config, ticket_id)
-    if status is None:
-        return render_template("ticket.html", site=service.config.site, status=None), 404
-    return render_template("ticket.html", site=service.config.site, status=status,
-                           label=TICKET_STATUS.get(status.status, status.status))
+    view = ticket_view(service, ticket_id)
+    return render_template("ticket.html", site=service.config.site, view=view), (
+        200 if view else 404)
+
+
+@citizen.get("/ticket/<ticket_id>.json")
+def ticket_json(ticket_id: str) -> Response | tuple[Response, int]:
+    view = ticket_view(broker(), ticket_id)
+    return jsonify(view) if view else (jsonify(None), 404)
+
+
+@citizen.get("/ticket/<ticket_id>/events")
+def ticket_events(ticket_id: str) -> Response:
+    if not stream_slot():
+        return Response("", status=503)  # the page polls the JSON view instead
+    def frames() -> Iterator[str]:
+        try:
+            yield from ticket_stream(broker(), ticket_id)
+        finally:
+            release_slot()
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return Response(frames(), mimetype="text/event-stream", headers=headers)
 
 
 # -- JSON API ------------------------------------------------------------------------------------

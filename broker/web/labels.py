@@ -14,6 +14,18 @@ TICKET_STATUS: Final[dict[str, str]] = {
     "cancelled": "Số này đã được thay bằng phiếu in khi mất kết nối",
 }
 
+# The citizen's ticket page: where the ticket stands, and what to do once it is over.
+PEOPLE_AHEAD: Final = "Còn {n} người trước công dân"
+NEXT_ONE: Final = "Công dân là người tiếp theo"
+CALLED_TO: Final = "Mời công dân đến quầy số {counter}"
+TICKET_NOTES: Final[dict[str, str]] = {
+    "no_show": ("Công dân đã không có mặt khi được gọi. Xin mời đến bàn hướng dẫn và đưa phiếu này: "
+                "cán bộ sẽ cho gọi lại hoặc cấp số mới."),
+    "done": "Xin cảm ơn công dân. Mời đánh giá chất lượng phục vụ trên các nút tại quầy.",
+    "cancelled": "Xin dùng phiếu in khi mất kết nối mà công dân đang giữ.",
+}
+FINISHED: Final = "Lượt này đã kết thúc; trang không cập nhật nữa."
+
 # A device's problem codes (its status `detail`) on the manager's board.
 PROBLEMS: Final[dict[str, str]] = {
     "printer_unavailable": "Máy in không sẵn sàng", "printer_offline": "Máy in mất kết nối",

@@ -1,0 +1,84 @@
+"""A citizen's ticket page on the phone (`/ticket/<id>`, opened by the ticket's QR code): where the
+ticket stands, kept live by its own event stream (no reload), which ends once the ticket is finished.
+
+The stream sends only this ticket's view, recomputed when the queue changes (the broker's hub
+publishes the hall state on every change), never anything about other citizens or staff.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from broker.queue.messages import ticket_status
+from broker.service import BrokerService
+from broker.web.labels import (
+    CALLED_TO,
+    FINISHED,
+    NEXT_ONE,
+    PEOPLE_AHEAD,
+    TICKET_NOTES,
+    TICKET_STATUS,
+)
+from routing.wait_range import wait_text
+
+FINISHED_STATUSES = frozenset({"done", "no_show", "cancelled"})
+# Each open stream holds one of the web server's 48 threads: past this many phones the page polls
+# `/ticket/<id>.json` instead, so staff pages are never starved by a full hall of citizens.
+MAX_STREAMS = 24
+_streams = threading.BoundedSemaphore(MAX_STREAMS)
+
+
+def stream_slot() -> bool:
+    """Take one of the streams (release it with `release_slot` when the stream ends)."""
+    return _streams.acquire(blocking=False)
+
+
+def release_slot() -> None:
+    _streams.release()
+
+
+def ticket_view(service: BrokerService, ticket_id: str) -> dict[str, Any] | None:
+    """What the page shows, in Vietnamese; None for a ticket the center does not know."""
+    with service.queue.store.snapshot() as tx:
+        status = ticket_status(tx, service.config, ticket_id)
+    if status is None:
+        return None
+    waiting = status.status == "waiting"
+    return {
+        "number": status.number,
+        "service": status.service_name,
+        "status": status.status,
+        "label": TICKET_STATUS.get(status.status, status.status),
+        "ahead": (PEOPLE_AHEAD.format(n=status.ahead) if status.ahead else NEXT_ONE)
+        if waiting else "",
+        "wait": wait_text(status.eta_s, status.ahead, service.config.routing.eta_round_min)
+        if waiting else "",
+        "called_to": CALLED_TO.format(counter=status.counter)
+        if status.status == "called" and status.counter else "",
+        "note": TICKET_NOTES.get(status.status, ""),
+        "finished": status.status in FINISHED_STATUSES,
+        "finished_text": FINISHED if status.status in FINISHED_STATUSES else "",
+    }
+
+
+def ticket_stream(service: BrokerService, ticket_id: str) -> Iterator[str]:
+    """`ticket` events: the view whenever it changes, ending after the ticket is finished."""
+    last: dict[str, Any] | None = None
+    yield "retry: 3000\n\n"
+    for frame in service.hub.stream():
+        if frame.startswith(":"):  # the hub's keepalive: keeps a phone's connection open
+            yield frame
+            continue
+        if last is not None and not frame.startswith("event: hall"):
+            continue  # every queue change also publishes the hall state: one recompute each
+        view = ticket_view(service, ticket_id)
+        if view is None:
+            return
+        if view != last:
+            last = view
+            yield f"event: ticket\ndata: {json.dumps(view, ensure_ascii=False)}\n\n"
+        if view["finished"]:
+            return
