@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from display.role import DisplayRole
-from tests.probe import Probe
+from harness.mqtt_probe import Probe
 from tests.test_display_browser import CLIPPED_TEXT  # one definition of "no clipped text"
 from xephang.config import SiteConfig
 from xephang.mosquitto import Mosquitto

@@ -13,10 +13,10 @@ import pytest
 
 from broker.queue.manager import Desk
 from broker.role import BrokerRole
+from harness.mqtt_probe import Probe
 from kiosk.core import Issued, Kiosk, KioskStatus
 from kiosk.role import KioskRole
-from tests.probe import Probe
-from tests.test_broker_support import running_broker
+from tests.support.broker import running_broker
 from xephang.config import SiteConfig
 from xephang.mosquitto import Mosquitto
 from xephang.protocol import TicketRequest

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.probe import Probe
-from tests.test_broker_support import ask_ticket, command, running_broker
+from harness.mqtt_probe import Probe
+from tests.support.broker import ask_ticket, command, running_broker
 from xephang.config import SiteConfig
 from xephang.mosquitto import Mosquitto
 from xephang.protocol import Topics

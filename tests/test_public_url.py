@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.ticket_text import status_url
-from tests.conftest import SITE_TOML
+from tests.support.paths import SITE_TOML
 from xephang.config import load_config
 from xephang.demo import with_public_url
 from xephang.errors import ConfigError

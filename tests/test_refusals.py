@@ -12,8 +12,8 @@ from typing import Any
 
 from broker.queue.manager import Desk
 from broker.role import BrokerRole
-from tests.probe import Probe
-from tests.test_broker_support import ask_ticket, command, running_broker, wait_ready
+from harness.mqtt_probe import Probe
+from tests.support.broker import ask_ticket, command, running_broker, wait_ready
 from xephang.config import SiteConfig
 from xephang.mosquitto import Mosquitto
 from xephang.protocol import Topics
