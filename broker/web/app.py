@@ -9,7 +9,6 @@ counter and the queue live through server-sent events.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -157,15 +156,14 @@ def ticket_json(ticket_id: str) -> Response | tuple[Response, int]:
 
 @citizen.get("/ticket/<ticket_id>/events")
 def ticket_events(ticket_id: str) -> Response:
+    service = broker()  # the stream runs outside the request's application context
     if not stream_slot():
         return Response("", status=503)  # the page polls the JSON view instead
-    def frames() -> Iterator[str]:
-        try:
-            yield from ticket_stream(broker(), ticket_id)
-        finally:
-            release_slot()
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return Response(frames(), mimetype="text/event-stream", headers=headers)
+    response = Response(ticket_stream(service, ticket_id), mimetype="text/event-stream",
+                        headers=headers)
+    response.call_on_close(release_slot)  # however the stream ends, even before it started
+    return response
 
 
 # -- JSON API ------------------------------------------------------------------------------------
