@@ -18,6 +18,7 @@ from datetime import timedelta
 from paho.mqtt.client import MQTTMessageInfo
 
 from broker.errors import Rejected
+from broker.heard import Heard
 from broker.queue import live
 from broker.queue.messages import (
     SPOKEN_CALLS,
@@ -32,8 +33,10 @@ from xephang.config import SiteConfig
 from xephang.errors import ProtocolError
 from xephang.mqtt import MqttLink
 from xephang.protocol import (
+    Announced,
     CounterCommand,
     CounterReply,
+    CounterState,
     ErrorReply,
     HallState,
     OfflineTicket,
@@ -41,6 +44,7 @@ from xephang.protocol import (
     TicketRequest,
     Topics,
     decode,
+    decode_or_drop,
     parse_counter_id,
     reply_ids,
 )
@@ -61,6 +65,7 @@ class BrokerService:
         self._suggested: list[Suggestion] | None = None
         self._unacked_lock = threading.Lock()
         self._unacked: deque[tuple[int, MQTTMessageInfo]] = deque()
+        self._heard = Heard()
 
     @property
     def config(self) -> SiteConfig:
@@ -72,6 +77,7 @@ class BrokerService:
         self.link.subscribe(self.topics.kiosk_request("+"), self._on_request)
         self.link.subscribe(self.topics.kiosk_offline_issued("+"), self._on_offline)
         self.link.subscribe(self.topics.counter_command("+"), self._on_command)
+        self.link.subscribe(self.topics.device_announced("+"), self._on_announced)
         self.link.on_connect(self.republish)
 
     # -- shared by MQTT and the staff page -----------------------------------------------------
@@ -82,6 +88,10 @@ class BrokerService:
             self._publish_changes(outcome)
         assert isinstance(outcome.reply, CounterReply)
         return outcome.reply
+
+    def heard(self, state: CounterState) -> CounterState:
+        """The state with `announced_at` once a hall display has said its ticket's call."""
+        return self._heard.stamp(state)
 
     def run(self, operation: Callable[[], Outcome]) -> Outcome:
         """A change made outside the queue's own operations (a manager's), published the same way."""
@@ -98,6 +108,21 @@ class BrokerService:
         self._catch_up_events()
 
     # -- MQTT handlers -------------------------------------------------------------------------
+    def _on_announced(self, topic: str, payload: bytes) -> None:
+        """A hall display said these calls: stamp the counters that still hold those tickets."""
+        said = decode_or_drop(Announced, topic, payload)
+        if said is None:
+            return
+        with self._lock, self.queue.store.snapshot() as tx:
+            states = {c.counter: counter_state(tx, c.counter) for c in said.calls
+                      if self.config.counter(c.counter) is not None}
+        for call in said.calls:
+            state = states.get(call.counter)
+            ticket = state.ticket if state is not None else None
+            if state and ticket and ticket.number == call.number and self._heard.note(call, said.at):
+                stamped = self._heard.stamp(state)
+                self._publish_counter(call.counter, stamped.model_dump(mode="json"), stamped.encode())
+
     def _on_request(self, topic: str, payload: bytes) -> None:
         reply_topic = self.topics.kiosk_reply(self.topics.segment(topic, "kiosk") or "unknown")
         self._answering(reply_topic, payload, lambda: self._issue(topic, payload))
@@ -168,7 +193,7 @@ class BrokerService:
         with self.queue.store.snapshot() as tx:
             states = [counter_state(tx, counter_id) for counter_id in counter_ids]
             hall = hall_state(tx, self.config)
-        for state in states:
+        for state in map(self._heard.stamp, states):
             self._publish_counter(state.counter, state.model_dump(mode="json"), state.encode())
         self._publish_hall(hall)
 

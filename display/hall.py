@@ -10,7 +10,7 @@ import itertools
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from display.announce import REMEMBERED_CALLS, AnnouncementGate
@@ -20,10 +20,12 @@ from xephang.config import SiteConfig
 from xephang.labels import counter_status
 from xephang.mqtt import MqttLink
 from xephang.protocol import (
+    Announced,
     Announcement,
     CounterState,
     HallState,
     RecentCall,
+    SpokenCall,
     Topics,
     decode_or_drop,
 )
@@ -39,8 +41,11 @@ class HallScreen:
     template = "hall.html"
 
     def __init__(self, config: SiteConfig, hub: EventHub, *, announcer: Announcer | None = None,
-                 gate: AnnouncementGate | None = None, zone: list[int] | None = None) -> None:
+                 gate: AnnouncementGate | None = None, zone: list[int] | None = None,
+                 display_id: str = "hall") -> None:
         self._config = config
+        self._display_id = display_id
+        self._topics: Topics | None = None
         self._hub = hub
         self._announcer = announcer
         self._gate = gate or AnnouncementGate()
@@ -61,6 +66,7 @@ class HallScreen:
 
     def subscribe(self, link: MqttLink, topics: Topics) -> None:
         self._link = link
+        self._topics = topics
         link.subscribe(topics.hall_state, self._on_hall_state)
         link.subscribe(topics.hall_announce, self._on_announce)
         link.subscribe(topics.counter_state("+"), self._on_counter_state)
@@ -121,7 +127,13 @@ class HallScreen:
         self._hub.publish("speaking", {"calls": views})
 
     def spoken(self, calls: list[Announcement]) -> None:
+        """The calls were said: tell the broker, so staff see that their citizen was called."""
         log.info("spoken: %s", ", ".join(f"{c.call_id} ({c.number})" for c in calls))
+        if self._link is None or self._topics is None:
+            return
+        fact = Announced(calls=[SpokenCall(call_id=c.call_id, number=c.number, counter=c.counter)
+                                for c in calls], at=datetime.now(UTC))
+        self._link.publish(self._topics.device_announced(self._display_id), fact)
 
     def _on_announce(self, topic: str, payload: bytes) -> None:
         announcement = decode_or_drop(Announcement, topic, payload)

@@ -56,7 +56,7 @@ class DisplayRole:
             if self.speech.problem:
                 self.problems.set("speaker", self.speech.problem)
             hall_screen = HallScreen(config, self._hub, gate=self.speech.gate,
-                                     zone=self.display.announces)
+                                     zone=self.display.announces, display_id=self.display.id)
             announcer = self.speech.announce(is_current=hall_screen.is_current,
                                              on_speaking=hall_screen.speaking,
                                              on_spoken=hall_screen.spoken)

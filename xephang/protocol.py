@@ -221,6 +221,8 @@ class CounterState(Message):
     status: CounterStatus
     ticket: Ticket | None = None
     since: Moment
+    # When a hall display said the call of this ticket (staff know the citizen heard it). Optional.
+    announced_at: Moment | None = None
 
 
 class RecentCall(BaseModel):
@@ -276,6 +278,21 @@ class Suggestions(Message):
 
     at: datetime
     suggestions: list[Suggestion]
+
+
+class SpokenCall(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    call_id: str
+    number: str
+    counter: int
+
+
+class Announced(Message):
+    """`device/{display_id}/announced`: a hall display said these calls (first reading)."""
+
+    calls: list[SpokenCall] = Field(max_length=64)
+    at: Moment
 
 
 class Event(Message):
@@ -446,6 +463,9 @@ class Topics:
 
     def device_status(self, device_id: str) -> str:
         return f"{self.root}/device/{device_id}/status"
+
+    def device_announced(self, device_id: str) -> str:
+        return f"{self.root}/device/{device_id}/announced"
 
     def segment(self, topic: str, after: str) -> str | None:
         """The topic level following `after`, e.g. the kiosk id in `.../kiosk/{id}/request`."""

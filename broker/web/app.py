@@ -28,7 +28,7 @@ from broker.web.admin import admin
 from broker.web.auth import current, init_auth, refuse, require
 from broker.web.board import Presence
 from broker.web.context import broker, desk, presence
-from broker.web.labels import FORBIDDEN, NOT_FOUND
+from broker.web.labels import FORBIDDEN, HEARD, NOT_FOUND
 from broker.web.ticket_page import release_slot, stream_slot, ticket_stream, ticket_view
 from xephang.config import Counter
 from xephang.errors import ProtocolError
@@ -89,10 +89,10 @@ def counter_page(counter_id: int) -> str:
     account = current()
     assert account is not None
     with service.queue.store.snapshot() as tx:
-        state = counter_state(tx, counter_id).model_dump(mode="json")
+        state = service.heard(counter_state(tx, counter_id)).model_dump(mode="json")
     presence().seen(counter_id, account.label, datetime.now(UTC))
     return render_template("counter.html", site=service.config.site, counter=counter, state=state,
-                           statuses=COUNTER_STATUS, services=service.config.services,
+                           statuses=COUNTER_STATUS, services=service.config.services, heard_label=HEARD,
                            counters=service.config.counters, queue=_queue(counter))
 
 

@@ -26,6 +26,9 @@ TICKET_NOTES: Final[dict[str, str]] = {
 }
 FINISHED: Final = "Lượt này đã kết thúc; trang không cập nhật nữa."
 
+# On the staff page, once the hall display has said the counter's current call.
+HEARD: Final = "Loa phòng chờ đã đọc số này"
+
 # A device's problem codes (its status `detail`) on the manager's board.
 PROBLEMS: Final[dict[str, str]] = {
     "printer_unavailable": "Máy in không sẵn sàng", "printer_offline": "Máy in mất kết nối",

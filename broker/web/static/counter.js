@@ -14,6 +14,8 @@
     const status = document.getElementById("status");
     status.dataset.status = state.status;
     status.textContent = window.COUNTER_STATUS[state.status] || state.status;
+    // The hall said this call: the citizen has heard it (announced_at, from the hall display).
+    document.getElementById("heard").hidden = !(state.ticket && state.announced_at);
   }
 
   function showQueue(queue) {
