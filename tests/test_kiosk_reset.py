@@ -104,7 +104,7 @@ def test_a_service_with_every_counter_closed_is_shown_unavailable_and_takes_no_t
             broker.service.run(lambda c=counter: Desk(broker.queue).close(c, None))
         page.wait_for_function("document.querySelector(\"button[data-code='VX']\").disabled")
         reason = page.inner_text("button[data-code='VX'] .reason")
-        assert reason.startswith("Hiện chưa có quầy nào mở cho lĩnh vực này")
+        assert reason.startswith("Hiện chưa có quầy nào mở cho dịch vụ này")
         assert not page.is_disabled("button[data-code='HT']")
         page.screenshot(path=str(screenshot_dir / "kiosk-service-unavailable.png"))
         broker.service.run(lambda: Desk(broker.queue).open(3, None))

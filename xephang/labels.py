@@ -49,7 +49,7 @@ def call_text(number: str, counter_id: int) -> str:
 # Why a service takes no ticket now: the kiosk shows it on the service's button, and the broker
 # sends the same words when it refuses a request (routing/availability.py).
 OUTSIDE_HOURS: Final = "Ngoài giờ cấp số ({opens}–{closes}). Mời công dân quay lại trong giờ làm việc."
-NO_OPEN_COUNTER: Final = ("Hiện chưa có quầy nào mở cho lĩnh vực này. "
+NO_OPEN_COUNTER: Final = ("Hiện chưa có quầy nào mở cho dịch vụ này. "
                           "Mời công dân liên hệ cán bộ hướng dẫn.")
-QUOTA_REACHED: Final = ("Lĩnh vực này đã cấp đủ {quota} số trong hôm nay. "
+QUOTA_REACHED: Final = ("Dịch vụ này đã cấp đủ {quota} số trong hôm nay. "
                         "Mời công dân quay lại vào ngày làm việc tiếp theo.")

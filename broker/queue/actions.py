@@ -190,11 +190,11 @@ def _transfer_counter(step: Step, args: TransferArgs) -> int | None:
 def _require_other_open_line(step: Step, current: TicketRow, target: str) -> None:
     """A ticket sent to a service's line: another line than its own, with a counter open."""
     if target == current.service:
-        raise Rejected("same_service", f"Số {current.number} đã ở lĩnh vực này; hãy chọn lĩnh vực "
+        raise Rejected("same_service", f"Số {current.number} đã ở dịch vụ này; hãy chọn dịch vụ "
                        "khác hoặc một quầy cụ thể.")
     closed = live.closed_services(step.tx, step.config).get(target)
     if closed is not None and closed.reason == "no_open_counter":
-        raise Rejected("service_closed", "Không có quầy nào đang mở cho lĩnh vực được chọn; "
+        raise Rejected("service_closed", "Không có quầy nào đang mở cho dịch vụ được chọn; "
                        "không chuyển sang được.")
 
 
