@@ -4,6 +4,7 @@ is cleared when its ticket is finished."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -115,3 +116,33 @@ def test_a_zone_shows_its_counters_calls_each_number_once(config: SiteConfig) ->
     assert [c["number"] for c in view["previous"]] == ["1023", "1022"]  # 1023 once; 4, 9 elsewhere
     assert [s["wait_text"] for s in view["services"][:3]] == ["Không phải chờ", "khoảng 2 phút",
                                                               "Không phải chờ"]
+
+
+def test_a_hall_zone_speaks_only_its_counters_calls(
+    config: SiteConfig, mosquitto: Mosquitto, probe: Probe, topics: Topics, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hardware.speaker import read_log
+    from xephang.config import SiteConfig as Site
+
+    monkeypatch.setenv("XEPHANG_FAKE_SPEAKER_PACE", "0")
+    displays = [d.model_copy(update={"announces": [1, 2]}) if d.id == "hall-1" else d
+                for d in config.displays]
+    upstairs = Site.model_validate({**config.model_dump(), "displays": [
+        d.model_dump() for d in displays]})
+    with pytest.raises(ValueError, match="announces: no counter 42"):
+        Site.model_validate({**config.model_dump(), "displays": [
+            {**displays[0].model_dump(), "announces": [1, 42]}]})
+    role = DisplayRole(upstairs, display_id="hall-1", mqtt_url=mosquitto.url,
+                       http=("127.0.0.1", 0), audio_dir=tmp_path / "audio")
+    role.start()
+    try:
+        probe.publish(topics.hall_announce, announce("call-1", "5003", 9))  # downstairs
+        probe.publish(topics.hall_announce, announce("call-2", "1022", 1))  # MQTT keeps the order
+        deadline = time.monotonic() + 10
+        while not read_log(tmp_path / "audio") and time.monotonic() < deadline:
+            time.sleep(0.05)  # the fake speaker writes its log when the sound ends
+        said = [c for entry in read_log(tmp_path / "audio") for c in entry["calls"]]
+        assert set(said) == {"call-2"}
+    finally:
+        role.stop()
