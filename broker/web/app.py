@@ -34,7 +34,7 @@ from xephang.config import Counter
 from xephang.errors import ProtocolError
 from xephang.labels import COUNTER_STATUS
 from xephang.protocol import CounterCommand, decode
-from xephang.web import error_body, event_stream, web_app
+from xephang.web import STREAM_HEADERS, error_body, event_stream, web_app
 
 
 def create_app(service: BrokerService, devices: Devices | None = None) -> Flask:
@@ -159,9 +159,8 @@ def ticket_events(ticket_id: str) -> Response:
     service = broker()  # the stream runs outside the request's application context
     if not stream_slot():
         return Response("", status=503)  # the page polls the JSON view instead
-    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     response = Response(ticket_stream(service, ticket_id), mimetype="text/event-stream",
-                        headers=headers)
+                        headers=STREAM_HEADERS)
     response.call_on_close(release_slot)  # however the stream ends, even before it started
     return response
 
