@@ -113,12 +113,11 @@ def read_boot_file(paths: tuple[Path, ...] = BOOT_FILES) -> dict[str, str]:
 def _plan(args: argparse.Namespace) -> Plan:
     boot_files = tuple(args.boot_file) if args.boot_file else BOOT_FILES
     boot = read_boot_file(boot_files) if not (args.role and args.id) else {}
-    role, device_id = args.role or boot.get("role"), args.id or boot.get("id")
+    role = args.role or boot.get("role")
+    device_id = "broker" if role == "broker" else args.id or boot.get("id")
     if role not in ROLES or not device_id:
         raise InstallError("say which device this is: --role kiosk --id kiosk-1, or role = … and "
                            f"id = … in {BOOT_FILES[0]}")
-    if role == "broker":
-        device_id = "broker"
     if not (args.site / "site.toml").is_file():
         raise InstallError(f"no site.toml in {args.site}")
     desktop = args.desktop_user or boot.get("desktop_user") or _autologin_user()
