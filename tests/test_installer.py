@@ -43,7 +43,8 @@ def test_one_image_serves_every_pi_the_boot_file_says_which(bundle: Path, tmp_pa
 
 
 def test_the_broker_serves_time_and_the_others_follow_it(bundle: Path, tmp_path: Path) -> None:
-    broker = _plan(bundle, tmp_path / "broker", "--role", "broker", "--id", "broker")
+    broker = _plan(bundle, tmp_path / "broker", "--role", "broker")
+    assert (broker.device_id, broker.unit) == ("broker", "xephang-broker.service")
     install.chrony(broker)
     served = (tmp_path / "broker/etc/chrony/conf.d/xephang.conf").read_text()
     assert "local stratum 8" in served and "\nallow\n" in served
