@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import re
 import shutil
 import sqlite3
@@ -187,8 +188,18 @@ def running_broker(db: Path, mqtt_url: str, site: Path) -> Iterator[Broker]:
         yield broker
     finally:
         process.terminate()
-        process.wait(30)
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:  # still working through a backlog
+            process.kill()
+            process.wait()
         log.close()
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _answers(url: str) -> bool:
@@ -317,15 +328,17 @@ class Setup:
 
 def queue_costs(setup: Setup, label: str, source: Path, waiting: int) -> dict[str, list[float]]:
     db = prepared_copy(source, setup.work / f"{label}-{waiting}", setup.config, waiting)
-    with running_broker(db, setup.mosquitto.url, setup.site):
+    with running_broker(db, setup.mosquitto.url, setup.site) as broker:
         client = Client(setup.mosquitto.url, setup.config)
         try:
             round_trips(client, 2, 60)  # warm up
+            before = cpu_s(broker.process.pid)
             issue, call = round_trips(client, setup.samples, setup.budget_s)
+            per_op = (cpu_s(broker.process.pid) - before) * 1000 / (2 * len(issue))
         finally:
             client.stop()
     print(f"{label}, {waiting} waiting: issue {figures(issue)}; call_next {figures(call)} "
-          f"({len(issue)} each)", flush=True)
+          f"({len(issue)} each); broker CPU {per_op:.1f} ms per operation", flush=True)
     return {"issue": issue, "call_next": call}
 
 
