@@ -19,6 +19,7 @@ import logging
 import os
 import re
 import shutil
+import socket
 import sqlite3
 import statistics
 import subprocess
@@ -35,6 +36,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from http.cookiejar import CookieJar
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +47,7 @@ from broker.reports.nightly import close_days, run_nightly  # noqa: E402
 from broker.store.db import NewTicket, Store  # noqa: E402
 from simulation.history import write_history  # noqa: E402
 from simulation.run import simulate_day  # noqa: E402
+from xephang import mosquitto as mosquitto_module  # noqa: E402
 from xephang.config import RetentionSection, SiteConfig, load_config  # noqa: E402
 from xephang.mosquitto import Mosquitto, free_port  # noqa: E402
 from xephang.mqtt import MqttLink  # noqa: E402
@@ -163,6 +166,40 @@ def fill_line(store: Store, config: SiteConfig, waiting: int) -> None:
                             priority="none", source="button", kiosk="kiosk-1", ahead=0, eta_s=0)
 
 
+# -- TCP_NODELAY, for the comparison (the product sets it itself once helper mqtt-security lands) --
+NODELAY = False  # --nodelay: every MQTT socket of this bench and its broker, and Mosquitto's
+
+
+def nodelay_everywhere() -> None:
+    """paho opens its socket with socket.create_connection: set TCP_NODELAY on what it returns."""
+    opened = socket.create_connection
+
+    def create_connection(*args: Any, **kwargs: Any) -> socket.socket:
+        sock = opened(*args, **kwargs)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
+
+    socket.create_connection = create_connection
+    written = mosquitto_module.write_config
+
+    def write_config(folder: Path, port: int) -> Path:
+        path = written(folder, port)
+        path.write_text(path.read_text() + "set_tcp_nodelay true\n")
+        return path
+
+    mosquitto_module.write_config = write_config
+
+
+def broker_command(site: Path, db: Path, mqtt_url: str, port: int) -> list[str]:
+    args = ["broker", "--config", str(site), "--db", str(db), "--mqtt", mqtt_url,
+            "--http", f"127.0.0.1:{port}"]
+    if not NODELAY:
+        return [sys.executable, "-m", "xephang.cli", *args]
+    start = ("import sys; from bench.history import nodelay_everywhere; nodelay_everywhere(); "
+             "from xephang.cli import main; sys.exit(main(sys.argv[1:]))")
+    return [sys.executable, "-c", start, *args]
+
+
 # -- the broker and its clients ----------------------------------------------------------------
 @dataclass
 class Broker:
@@ -175,9 +212,8 @@ class Broker:
 def running_broker(db: Path, mqtt_url: str, site: Path) -> Iterator[Broker]:
     port = free_port()
     log = (db.parent / "broker.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "xephang.cli", "broker", "--config", str(site), "--db", str(db),
-         "--mqtt", mqtt_url, "--http", f"127.0.0.1:{port}"], cwd=ROOT, stdout=log, stderr=log)
+    process = subprocess.Popen(broker_command(site, db, mqtt_url, port), cwd=ROOT, stdout=log,
+                               stderr=log)
     broker = Broker(process, f"http://127.0.0.1:{port}", db)
     try:
         deadline = time.monotonic() + TIMEOUT_S
@@ -446,7 +482,13 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=60.0, help="seconds at most per case")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "xephang-bench")
     parser.add_argument("--skip", nargs="*", default=[], choices=["queue", "stats", "kiosks"])
+    parser.add_argument("--nodelay", action="store_true",
+                        help="TCP_NODELAY on every MQTT socket (bench, broker, Mosquitto)")
     args = parser.parse_args()
+    if args.nodelay:
+        global NODELAY
+        NODELAY = True
+        nodelay_everywhere()
     logging.basicConfig(level=logging.ERROR)  # not the clients' connects and disconnects
     config = load_config(SITE)
     simulator_speed(config)
