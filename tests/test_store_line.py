@@ -28,6 +28,15 @@ def line(store: Store) -> list[str]:
         return [t.id for t in tx.waiting()]
 
 
+def counts(store: Store) -> tuple[dict[str, int], dict[str, int]]:
+    """(per service from the kept line, per service from the table)."""
+    with store.snapshot() as tx:
+        kept = {k: n for k, n in tx.waiting_counts().items() if n}
+        rows = tx.execute("SELECT service, COUNT(*) AS n FROM tickets WHERE status = 'waiting'"
+                          " GROUP BY service")
+        return kept, {str(r["service"]): int(r["n"]) for r in rows}
+
+
 def table(store: Store) -> list[str]:
     with store.snapshot() as tx:
         return [str(r["id"]) for r in tx.execute(
@@ -79,5 +88,7 @@ def test_random_changes_keep_line_and_table_equal(tmp_path: Path) -> None:
                 tx.update_ticket(rng.choice(ids), status=status)
         if step % 25 == 0:
             assert line(store) == table(store)
+            kept, counted = counts(store)
+            assert kept == counted
     assert line(store) == table(store)
     store.close()

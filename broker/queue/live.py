@@ -55,9 +55,9 @@ def service_times(tx: Tx, config: SiteConfig) -> ServiceTimes:
 
 def waiting_counts(tx: Tx, config: SiteConfig) -> dict[str, int]:
     """Tickets waiting per service, every service of the site listed (0 when its line is empty)."""
-    waiting = {s.code: 0 for s in config.services}
-    for row in tx.waiting():
-        waiting[row.service] = waiting.get(row.service, 0) + 1
+    counts = tx.waiting_counts()
+    waiting = {s.code: counts.get(s.code, 0) for s in config.services}
+    waiting.update((code, n) for code, n in counts.items() if n and code not in waiting)
     return waiting
 
 

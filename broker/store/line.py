@@ -10,7 +10,9 @@ read again from the table.
 
 from __future__ import annotations
 
+import bisect
 import sqlite3
+from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -23,12 +25,42 @@ Loader = Callable[[], dict[str, Entry]]
 Reader = Callable[[list[str]], dict[str, Entry]]  # the given tickets' entries, waiting or not
 
 
+class Ordered:
+    """A line in order: its tickets and their order keys, side by side; a change costs a bisect
+    and a list insert or delete, not a sort of the whole line."""
+
+    def __init__(self, entries: dict[str, Entry]) -> None:
+        pairs = sorted(entries.values(), key=lambda entry: entry[0])
+        self.keys = [key for key, _ in pairs]
+        self.rows = [row for _, row in pairs]
+        self.counts = Counter(row.service for row in self.rows)  # waiting per service
+
+    def copy(self) -> Ordered:
+        twin = Ordered({})
+        twin.keys, twin.rows, twin.counts = list(self.keys), list(self.rows), self.counts.copy()
+        return twin
+
+    def apply(self, entries: dict[str, Entry], changes: dict[str, Entry | None]) -> None:
+        """Move from `entries` (what this order holds) to `entries` with `changes` applied."""
+        for ticket_id, entry in changes.items():
+            old = entries.get(ticket_id)
+            if old is not None:
+                at = bisect.bisect_left(self.keys, old[0])
+                del self.keys[at], self.rows[at]
+                self.counts[old[1].service] -= 1
+            if entry is not None:
+                at = bisect.bisect_left(self.keys, entry[0])
+                self.keys.insert(at, entry[0])
+                self.rows.insert(at, entry[1])
+                self.counts[entry[1].service] += 1
+
+
 class KeptLine:
     """The committed waiting line of one store, or None until first read."""
 
     def __init__(self) -> None:
         self.entries: dict[str, Entry] | None = None
-        self.ordered: list[TicketRow] | None = None
+        self.ordered: Ordered | None = None
         self._version = -1
 
     def check(self, db: sqlite3.Connection) -> None:
@@ -43,12 +75,13 @@ class KeptLine:
     def commit(self, changes: dict[str, Entry | None]) -> None:
         if self.entries is None or not changes:
             return
+        if self.ordered is not None:
+            self.ordered.apply(self.entries, changes)
         for ticket_id, entry in changes.items():
             if entry is None:
                 self.entries.pop(ticket_id, None)
             else:
                 self.entries[ticket_id] = entry
-        self.ordered = None
 
 
 class LineView:
@@ -58,7 +91,7 @@ class LineView:
         self.kept = kept
         self.changes: dict[str, Entry | None] = {}
         self._touched: set[str] = set()  # written since, to be read again before use
-        self._ordered: list[TicketRow] | None = None
+        self._ordered: Ordered | None = None
 
     def change(self, ticket_id: str, entry: Entry) -> None:
         """A ticket just inserted, as stored."""
@@ -86,29 +119,28 @@ class LineView:
 
     def tickets(self, load: Loader, read: Reader) -> list[TicketRow]:
         """Waiting tickets in line order (issued_at, then insertion)."""
+        return self._line(load, read).rows
+
+    def counts(self, load: Loader, read: Reader) -> Counter[str]:
+        """Waiting tickets per service (services with none may be missing or 0)."""
+        return self._line(load, read).counts
+
+    def _line(self, load: Loader, read: Reader) -> Ordered:
         if self._ordered is None:
             self.settle(read)
             self._ordered = self._build(load)
         return self._ordered
 
-    def _build(self, load: Loader) -> list[TicketRow]:
+    def _build(self, load: Loader) -> Ordered:
         kept = self.kept
         if kept.entries is None:
             if self.changes:  # the table now holds uncommitted changes: never keep them
-                return _in_order(load())
+                return Ordered(load())
             kept.entries = load()
+        if kept.ordered is None:
+            kept.ordered = Ordered(kept.entries)
         if not self.changes:
-            if kept.ordered is None:
-                kept.ordered = _in_order(kept.entries)
             return kept.ordered
-        merged = dict(kept.entries)
-        for ticket_id, entry in self.changes.items():
-            if entry is None:
-                merged.pop(ticket_id, None)
-            else:
-                merged[ticket_id] = entry
-        return _in_order(merged)
-
-
-def _in_order(entries: dict[str, Entry]) -> list[TicketRow]:
-    return [row for _, row in sorted(entries.values(), key=lambda entry: entry[0])]
+        mine = kept.ordered.copy()
+        mine.apply(kept.entries, self.changes)
+        return mine

@@ -128,6 +128,10 @@ class TicketQueries(Queries):
         wanted = set(services)
         return [t for t in tickets if t.service in wanted]
 
+    def waiting_counts(self) -> dict[str, int]:
+        """Waiting tickets per service (a service with none may be missing), from the kept line."""
+        return dict(self._line.counts(self._load_waiting, self._read_entries))
+
     def returning(self) -> list[TicketRow]:
         """Tickets set aside while their citizen fetches a missing paper, oldest issued first."""
         rows = self.execute("SELECT * FROM tickets WHERE status = 'returning' ORDER BY issued_at")
