@@ -387,11 +387,14 @@ def statistics_and_export(setup: Setup, source: Path, history_days: int) -> None
         client = Client(setup.mosquitto.url, setup.config)
         try:
             round_trips(client, 6, 60)  # a little of today, then the pages
-            print(f"statistics page, today: {manager.timed_get('/admin/stats'):.0f} ms", flush=True)
-            print(f"statistics page, {history_days} days: "
-                  f"{manager.timed_get('/admin/stats?' + year) / 1000:.2f} s", flush=True)
-            print(f"Excel export, {history_days} days: "
-                  f"{manager.timed_get('/admin/stats.xlsx?' + year) / 1000:.2f} s", flush=True)
+            pid = broker.process.pid
+            for name, path in (("statistics page, today", "/admin/stats"),
+                               (f"statistics page, {history_days} days", "/admin/stats?" + year),
+                               (f"Excel export, {history_days} days", "/admin/stats.xlsx?" + year)):
+                cpu = cpu_s(pid)
+                took = manager.timed_get(path) / 1000
+                print(f"{name}: {took:.2f} s ({cpu_s(pid) - cpu:.2f} s of the broker's CPU) "
+                      f"(target <= 3 s)", flush=True)
             counter = client.counters[client.services[0]][0]
             idle = [timed(partial(client.call_next, counter)) for _ in range(20)]
             busy = during(lambda: manager.get("/admin/stats.xlsx?" + year),
