@@ -395,10 +395,17 @@ def statistics_and_export(setup: Setup, source: Path, history_days: int) -> None
                 took = manager.timed_get(path) / 1000
                 print(f"{name}: {took:.2f} s ({cpu_s(pid) - cpu:.2f} s of the broker's CPU) "
                       f"(target <= 3 s)", flush=True)
-            counter = client.counters[client.services[0]][0]
-            idle = [timed(partial(client.call_next, counter)) for _ in range(20)]
-            busy = during(lambda: manager.get("/admin/stats.xlsx?" + year),
-                          partial(client.call_next, counter))
+            service = client.services[0]
+            counter = client.counters[service][0]
+
+            def call() -> float:
+                """A ticket for the counter's line (untimed), then its call_next (timed): every
+                call finds someone, idle or busy alike."""
+                client.issue(service)
+                return timed(partial(client.call_next, counter))
+
+            idle = [call() for _ in range(30)]
+            busy = during(lambda: manager.get("/admin/stats.xlsx?" + year), call)
         finally:
             client.stop()
     print(f"call_next idle: {figures(idle)}", flush=True)
@@ -408,8 +415,9 @@ def statistics_and_export(setup: Setup, source: Path, history_days: int) -> None
               f"idle (target <= 1.5x)", flush=True)
 
 
-def during(background: Callable[[], object], command: Callable[[], object]) -> list[float]:
-    """Commands, one after another, for as long as one `background` call runs."""
+def during(background: Callable[[], object], command: Callable[[], float]) -> list[float]:
+    """Commands (each returning its own timing), one after another, for as long as one
+    `background` call runs."""
     finished = threading.Event()
 
     def run() -> None:
@@ -420,7 +428,7 @@ def during(background: Callable[[], object], command: Callable[[], object]) -> l
     thread.start()
     samples = []
     while not finished.is_set():
-        samples.append(timed(command))
+        samples.append(command())
     thread.join()
     return samples[:-1] if len(samples) > 2 else samples
 
