@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import http.client
 import http.cookiejar
 import json
 import re
@@ -49,13 +50,29 @@ def create_account(db: Path, username: str, password: str, role: str = "staff",
         store.close()
 
 
+class _FromAddress(urllib.request.HTTPHandler):
+    """Connect from a chosen local address (127.0.0.2 is another client to a loopback server)."""
+
+    def __init__(self, address: str) -> None:
+        super().__init__()
+        self.address = address
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        def connect(host: str, **kwargs: Any) -> http.client.HTTPConnection:
+            return http.client.HTTPConnection(host, source_address=(self.address, 0), **kwargs)
+        return self.do_open(connect, req)
+
+
 class WebSession:
     """A signed-in HTTP client: keeps the session cookie and sends the CSRF token with every POST."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, source_address: str | None = None) -> None:
         self.base = base_url
         self.cookies = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+        handlers: list[urllib.request.BaseHandler] = [urllib.request.HTTPCookieProcessor(self.cookies)]
+        if source_address:
+            handlers.append(_FromAddress(source_address))
+        self.opener = urllib.request.build_opener(*handlers)
         self.csrf = ""
 
     def login(self, username: str, password: str) -> WebSession:

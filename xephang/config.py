@@ -262,8 +262,9 @@ class WebSection(Section):
 
     session_idle_min: int = Field(default=120, ge=5, le=24 * 60)   # signed out after this idle time
     session_max_hours: int = Field(default=12, ge=1, le=72)        # and after this long in any case
-    login_attempts: int = Field(default=5, ge=1, le=100)           # failed logins allowed per window
-    login_window_min: int = Field(default=10, ge=1, le=24 * 60)
+    # Failed sign-ins per (address, username) before each next try waits longer (broker/web/throttle.py)
+    login_attempts: int = Field(default=5, ge=1, le=100)
+    login_window_min: int = Field(default=10, ge=1, le=24 * 60)  # the longest wait; quiet resets
     secure_cookies: bool = False  # true once the pages are served over https
 
 

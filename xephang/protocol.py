@@ -330,7 +330,11 @@ def decode(model: type[M], payload: bytes) -> M:
     if len(payload) > MAX_PAYLOAD_BYTES:
         raise ProtocolError("too_large", f"Nội dung dài {len(payload)} byte, vượt giới hạn "
                             f"{MAX_PAYLOAD_BYTES} byte.")
-    data = _json_object(payload)
+    return validate(model, _json_object(payload))
+
+
+def validate(model: type[M], data: dict[str, Any]) -> M:
+    """Validate an already parsed JSON object (`decode` without the parsing)."""
     version = data.get("v")
     if type(version) is not int or version != VERSION:
         raise ProtocolError("unsupported_version",

@@ -3,6 +3,11 @@ what every role's Flask app shares (the app itself, the `/events` response, the 
 
 Waitress runs each streaming client on its own thread, so `threads` bounds how many pages can be open
 at once (a hall screen, a few staff browsers, a manager); it is set well above that.
+
+Every role's pages are built with `web_app` and served by `WebServer`, which together hold the limits
+against abuse: a request body over MAX_BODY_BYTES is answered 413 by waitress from its headers, before
+the body is read (no page of ours takes more than a small form or JSON object), and JSON that cannot
+be parsed, however deeply nested, is a 400 with the error body, never a 500.
 """
 
 from __future__ import annotations
@@ -14,24 +19,71 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Request, Response, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from waitress.server import create_server
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from xephang.protocol import ErrorReply
 
 log = logging.getLogger(__name__)
 
 KEEPALIVE_S = 15.0
+MAX_BODY_BYTES = 64 * 1024
 # An event stream is never stored by a browser or a proxy, nor buffered by one (nginx).
 STREAM_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
 
 
+class _GuardedJSON(DefaultJSONProvider):
+    """Flask's JSON, where nesting too deep to parse is a ValueError like any other bad JSON, and
+    Vietnamese stays readable rather than \\u-escaped."""
+
+    ensure_ascii = False
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as exc:
+            raise ValueError("JSON nested too deeply") from exc
+
+
+class InvalidJSON(BadRequest):
+    """A request body that says it is JSON and is not."""
+
+
+class _Request(Request):
+    def on_json_loading_failed(self, e: ValueError | None) -> Any:
+        if e is None:  # not sent as JSON at all: Flask's own 415
+            return super().on_json_loading_failed(e)
+        raise InvalidJSON() from e
+
+
+REFUSALS_VI = {
+    InvalidJSON: (400, "invalid_json", "Nội dung gửi lên không phải JSON hợp lệ."),
+    BadRequest: (400, "bad_request", "Yêu cầu không hợp lệ."),
+    RequestEntityTooLarge: (413, "too_large",
+                            f"Nội dung gửi lên quá lớn (tối đa {MAX_BODY_BYTES // 1024} KiB)."),
+}
+
+
 def web_app(import_name: str) -> Flask:
-    """A role's Flask app (templates and static files beside `import_name`); its JSON keeps
-    Vietnamese readable rather than \\u-escaped."""
+    """A role's Flask app (templates and static files beside `import_name`), with the body limit
+    and the JSON refusals every role shares."""
     app = Flask(import_name)
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.request_class = _Request
+    app.json = _GuardedJSON(app)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    for error, (status, code, detail) in REFUSALS_VI.items():
+        app.register_error_handler(error, _refusal(status, code, detail))
     return app
+
+
+def _refusal(status: int, code: str, detail: str) -> Any:
+    def refuse(_: Exception) -> tuple[Response | str, int]:
+        if request.is_json or request.accept_mimetypes.best == "application/json":
+            return error_body(status, code, detail)
+        return detail, status
+    return refuse
 
 
 def error_body(status: int, code: str, detail: str) -> tuple[Response, int]:
@@ -56,7 +108,8 @@ def parse_http(value: str) -> tuple[str, int]:
 class WebServer:
     def __init__(self, app: Any, host: str, port: int, threads: int = 48) -> None:
         self._server = create_server(
-            app, host=host, port=port, threads=threads, channel_timeout=3600, ident="xephang"
+            app, host=host, port=port, threads=threads, channel_timeout=3600, ident="xephang",
+            max_request_body_size=MAX_BODY_BYTES + 1,  # waitress refuses a body of exactly its limit
         )
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="http", daemon=True)

@@ -7,8 +7,11 @@ Every change appends an event naming the account that made it (`account`) and th
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -109,11 +112,36 @@ class Accounts:
             tx.set_password_hash(username, self._hasher.hash(password))
             return tx.append_event("password_reset", account=by, target=username)
 
+    # -- web sessions --------------------------------------------------------------------------
+    def sign_in(self, account: Account, address: str | None,
+                max_age: timedelta) -> tuple[str, EventRow]:
+        """A new server-side session for the account (its id goes into the signed cookie), and
+        the `login` event, in one transaction."""
+        session_id = secrets.token_urlsafe(32)
+        with self.store.transaction() as tx:
+            tx.open_session(_digest(session_id), account.id, tx.now - max_age)
+            event = tx.append_event("login", account=account.username, address=address)
+        return session_id, event
+
+    def session_open(self, session_id: str, account: Account) -> bool:
+        with self.store.snapshot() as tx:
+            return tx.session_open(_digest(session_id), account.id)
+
+    def sign_out(self, session_id: str, account: Account, address: str | None) -> EventRow:
+        """End the session on the server: its cookie, wherever copied, no longer signs anyone in."""
+        with self.store.transaction() as tx:
+            tx.end_session(_digest(session_id))
+            return tx.append_event("logout", account=account.username, address=address)
+
     def audit(self, type_: str, *, by: str | None, target: str | None = None,
               address: str | None = None) -> EventRow:
         """A sign-in, sign-out or refused sign-in, in the same event log as everything else."""
         with self.store.transaction() as tx:
             return tx.append_event(type_, account=by, target=target, address=address)
+
+
+def _digest(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
 
 
 def _check_new(username: str, password: str, role: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from datetime import datetime
 
 from broker.store.base import Queries, iso
 
@@ -52,6 +53,20 @@ class AccountQueries(Queries):
         """A new password; the account's open sessions end (a new generation)."""
         self.execute("UPDATE accounts SET password_hash = ?, generation = generation + 1"
                      " WHERE username = ?", (password_hash, username))
+
+    def open_session(self, id_digest: str, account_id: int, forget_before: datetime) -> None:
+        """Record a signed-in session; sessions started before `forget_before` have expired."""
+        self.execute("DELETE FROM sessions WHERE started_at < ?", (iso(forget_before),))
+        self.execute("INSERT INTO sessions (id_digest, account, started_at) VALUES (?, ?, ?)",
+                     (id_digest, account_id, iso(self.now)))
+
+    def session_open(self, id_digest: str, account_id: int) -> bool:
+        row = self.execute("SELECT 1 FROM sessions WHERE id_digest = ? AND account = ?",
+                           (id_digest, account_id)).fetchone()
+        return row is not None
+
+    def end_session(self, id_digest: str) -> None:
+        self.execute("DELETE FROM sessions WHERE id_digest = ?", (id_digest,))
 
     def web_secret(self) -> str | None:
         """The session-signing key generated on first start, if there is one."""

@@ -93,6 +93,14 @@ CREATE TABLE IF NOT EXISTS accounts (
     created_at    TEXT NOT NULL
 );
 
+-- Signed-in web sessions: the signed cookie names one by a random id, stored here as its SHA-256;
+-- a sign-out deletes the row, so a copied cookie stops working on the server, not just in the browser.
+CREATE TABLE IF NOT EXISTS sessions (
+    id_digest  TEXT PRIMARY KEY,
+    account    INTEGER NOT NULL REFERENCES accounts (id),
+    started_at TEXT NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS settings (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL

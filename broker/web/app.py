@@ -8,7 +8,6 @@ counter and the queue live through server-sent events.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,7 +32,7 @@ from broker.web.ticket_page import release_slot, stream_slot, ticket_stream, tic
 from xephang.config import Counter
 from xephang.errors import ProtocolError
 from xephang.labels import COUNTER_STATUS
-from xephang.protocol import CounterCommand, decode
+from xephang.protocol import CounterCommand, validate
 from xephang.web import STREAM_HEADERS, error_body, event_stream, web_app
 
 
@@ -194,8 +193,8 @@ def command(counter_id: int) -> Any:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return error_body(400, "invalid_json", "Nội dung phải là một đối tượng JSON (JSON object).")
-    try:
-        parsed = decode(CounterCommand, _with_version(body))
+    try:  # the page need not know the protocol version; MQTT senders must say it
+        parsed = validate(CounterCommand, {**body, "v": 1})
     except ProtocolError as exc:
         return error_body(400, exc.code, exc.detail)
     account = current()
@@ -229,8 +228,3 @@ def _desk_change(change: Any) -> Any:
     except Rejected as exc:
         return refuse(409, exc.code, exc.detail)
     return jsonify({"v": 1, "ok": True})
-
-
-def _with_version(body: dict[str, Any]) -> bytes:
-    """The page need not know the protocol version; MQTT senders must say it."""
-    return json.dumps({"v": 1, **body}).encode("utf-8")

@@ -1,10 +1,11 @@
 """Sign-in for the staff and manager pages: signed sessions that expire, a CSRF token on every
-form and API call, a login rate limit, and role checks.
+form and API call, sign-in throttling (`throttle.py`), and role checks.
 
 The session cookie is Flask's signed cookie; its signature carries a timestamp, so an idle session
 (`session_idle_min`) is refused by the server, not just forgotten by the browser. It holds the
-account id, the account's `generation` (bumped by a reset or disable, which ends the session) and the
-sign-in time (for `session_max_hours`).
+account id, the account's `generation` (bumped by a reset or disable, which ends the session), the
+sign-in time (for `session_max_hours`) and the id of the server-side session that a sign-out ends.
+Every refused sign-in, wrong or throttled, is an audit event with the address and the username.
 """
 
 from __future__ import annotations
@@ -12,14 +13,13 @@ from __future__ import annotations
 import hmac
 import os
 import secrets
-import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -38,6 +38,7 @@ from flask import (
 from broker.accounts.registry import Account, Accounts
 from broker.store.db import EventRow, Store
 from broker.web.context import accounts
+from broker.web.throttle import LoginThrottle
 from xephang.config import WebSection
 from xephang.web import error_body
 
@@ -64,33 +65,6 @@ def web_secret(store: Store) -> str:
         return secret
 
 
-class LoginLimiter:
-    """At most `attempts` failed sign-ins per `window_s`, per address and per username."""
-
-    def __init__(self, attempts: int, window_s: float, clock: Callable[[], float] = time.monotonic):
-        self.attempts, self.window_s, self._clock = attempts, window_s, clock
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def wait_s(self, *keys: str) -> float:
-        """Seconds until a sign-in may be tried again; 0 when allowed now."""
-        with self._lock:
-            return max((self._wait(key) for key in keys), default=0.0)
-
-    def failed(self, *keys: str) -> None:
-        with self._lock:
-            for key in keys:
-                self._failures.setdefault(key, deque()).append(self._clock())
-
-    def _wait(self, key: str) -> float:
-        times = self._failures.get(key)
-        if not times:
-            return 0.0
-        while times and self._clock() - times[0] > self.window_s:
-            times.popleft()
-        return self.window_s - (self._clock() - times[0]) if len(times) >= self.attempts else 0.0
-
-
 def init_auth(app: Flask, accounts: Accounts, web: WebSection, store: Store, audit: Audit) -> None:
     app.secret_key = web_secret(store)
     app.config.update(
@@ -98,7 +72,8 @@ def init_auth(app: Flask, accounts: Accounts, web: WebSection, store: Store, aud
         SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=web.secure_cookies,
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=web.session_idle_min))
     app.extensions.update(xephang_accounts=accounts, xephang_web=web, xephang_audit=audit,
-                          xephang_limiter=LoginLimiter(web.login_attempts, web.login_window_min * 60))
+                          xephang_throttle=LoginThrottle(web.login_attempts,
+                                                         web.login_window_min * 60))
     app.before_request(_load_account)
     app.before_request(_check_csrf)
     app.context_processor(lambda: {"me": g.get("account"), "csrf_token": csrf_token})
@@ -125,7 +100,8 @@ def _load_account() -> None:
     web: WebSection = current_app.extensions["xephang_web"]
     account = accounts().get(int(uid))
     expired = time.time() - float(session.get("at", 0)) > web.session_max_hours * 3600
-    if account is None or not account.active or account.generation != session.get("gen") or expired:
+    if (account is None or not account.active or account.generation != session.get("gen")
+            or expired or not accounts().session_open(str(session.get("sid", "")), account)):
         session.clear()
         return
     g.account = account
@@ -189,22 +165,24 @@ def login() -> str:
 @auth.post("/login")
 def login_post() -> Any:
     username = request.form.get("username", "").strip().lower()[:64]
-    limiter: LoginLimiter = current_app.extensions["xephang_limiter"]
-    keys = (f"ip:{request.remote_addr}", f"user:{username}")
-    wait = limiter.wait_s(*keys)
+    address = request.remote_addr or ""
+    throttle: LoginThrottle = current_app.extensions["xephang_throttle"]
+    wait = throttle.wait_s(address, username)
     if wait > 0:
-        minutes = max(1, round(wait / 60))
-        return _login_again(f"Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {minutes} phút.", 429)
+        _audit(accounts().audit("login_throttled", by=None, target=username, address=address))
+        return _login_again(f"Đăng nhập sai nhiều lần. Vui lòng thử lại sau {_wait_vi(wait)}.", 429)
     account = accounts().authenticate(username, request.form.get("password", ""))
     if account is None:
-        limiter.failed(*keys)
-        _audit(accounts().audit("login_failed", by=None, target=username,
-                                 address=request.remote_addr))
+        throttle.failed(address, username)
+        _audit(accounts().audit("login_failed", by=None, target=username, address=address))
         return _login_again("Tên đăng nhập hoặc mật khẩu không đúng.", 401)
+    throttle.succeeded(address, username)
+    web: WebSection = current_app.extensions["xephang_web"]
+    session_id, event = accounts().sign_in(account, address, timedelta(hours=web.session_max_hours))
     session.clear()  # a fresh session (and CSRF token) on every sign-in: no fixation
     session.permanent = True
-    session.update(uid=account.id, gen=account.generation, at=time.time())
-    _audit(accounts().audit("login", by=account.username, address=request.remote_addr))
+    session.update(uid=account.id, gen=account.generation, at=time.time(), sid=session_id)
+    _audit(event)
     return redirect(_safe_next(request.form.get("next")) or home_of(account))
 
 
@@ -212,9 +190,13 @@ def login_post() -> Any:
 def logout() -> Any:
     account = current()
     if account is not None:
-        _audit(accounts().audit("logout", by=account.username))
+        _audit(accounts().sign_out(str(session.get("sid", "")), account, request.remote_addr))
     session.clear()
     return redirect(url_for("auth.login"))
+
+
+def _wait_vi(seconds: float) -> str:
+    return f"{max(1, round(seconds / 60))} phút" if seconds >= 60 else f"{max(1, round(seconds))} giây"
 
 
 @auth.get("/api/whoami")
@@ -233,10 +215,15 @@ def _login_again(error: str, status: int) -> tuple[str, int]:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this server: never send a freshly signed-in browser somewhere else."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return ""
+    """Only a path on this server: never send a freshly signed-in browser somewhere else. A browser
+    drops tabs and newlines from a URL (slash, tab, slash becomes `//`, another host) and reads a
+    backslash as a slash, so either, or any other control character, refuses the target."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return ""
+    if "\\" in target or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return ""
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else ""
 
 
 def _audit(event: EventRow) -> None:
