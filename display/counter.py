@@ -144,7 +144,8 @@ class CounterScreen:
             "mqtt_connected": connected,
             "has_state": state is not None,
             "status": state.status if state else None,
-            "status_label": counter_status(state.status if state else None),
+            "status_label": counter_status(state.status if state else None)
+            + (labels.HEARD if ticket and state and state.announced_at else ""),
             "number": ticket.number if ticket else None,
             "service": service.name if service else None,
             "since": state.since.isoformat() if state else None,

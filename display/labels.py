@@ -52,6 +52,7 @@ def wait_minutes(eta_s: int | None) -> int | None:
 
 
 NO_WAIT: Final = "Không phải chờ"
+HEARD: Final = " · loa đã đọc số"  # after the status, once the hall has said the counter's call
 NO_CALL_YET: Final = "Chưa gọi số nào"
 NOBODY_CALLED: Final = "Xin mời chờ đến lượt"  # the big box, once its call was finished
 

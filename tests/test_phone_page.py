@@ -32,6 +32,9 @@ def test_the_phone_page_follows_the_ticket_live_until_it_is_finished(
             page.goto(f"{role.http_url}/ticket/{mine['id']}")
             assert page.locator("meta[http-equiv='refresh']").count() == 0
             assert page.inner_text("#ahead") == "Còn 1 người trước công dân"
+            wait = page.inner_text("#wait")
+            assert wait.startswith("Thời gian chờ dự kiến: ") or wait == "Được phục vụ ngay"
+            assert "0 phút" not in wait
             page.wait_for_function("document.getElementById('ticket').dataset.live === 'stream'")
             page.evaluate("window.sameDocument = true")  # gone if the page reloaded
             assert command(probe, topics, 10, "call_next")["ok"]  # the one before

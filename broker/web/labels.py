@@ -17,6 +17,7 @@ TICKET_STATUS: Final[dict[str, str]] = {
 # The citizen's ticket page: where the ticket stands, and what to do once it is over.
 PEOPLE_AHEAD: Final = "Còn {n} người trước công dân"
 NEXT_ONE: Final = "Công dân là người tiếp theo"
+EXPECTED_WAIT: Final = "Thời gian chờ dự kiến:"
 CALLED_TO: Final = "Mời công dân đến quầy số {counter}"
 TICKET_NOTES: Final[dict[str, str]] = {
     "no_show": ("Công dân đã không có mặt khi được gọi. Xin mời đến bàn hướng dẫn và đưa phiếu này: "

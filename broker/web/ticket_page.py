@@ -16,6 +16,7 @@ from broker.queue.messages import ticket_status
 from broker.service import BrokerService
 from broker.web.labels import (
     CALLED_TO,
+    EXPECTED_WAIT,
     FINISHED,
     NEXT_ONE,
     PEOPLE_AHEAD,
@@ -54,14 +55,19 @@ def ticket_view(service: BrokerService, ticket_id: str) -> dict[str, Any] | None
         "label": TICKET_STATUS.get(status.status, status.status),
         "ahead": (PEOPLE_AHEAD.format(n=status.ahead) if status.ahead else NEXT_ONE)
         if waiting else "",
-        "wait": wait_text(status.eta_s, status.ahead, service.config.routing.eta_round_min)
-        if waiting else "",
+        "wait": _wait_line(wait_text(status.eta_s, status.ahead,
+                                     service.config.routing.eta_round_min)) if waiting else "",
         "called_to": CALLED_TO.format(counter=status.counter)
         if status.status == "called" and status.counter else "",
         "note": TICKET_NOTES.get(status.status, ""),
         "finished": status.status in FINISHED_STATUSES,
         "finished_text": FINISHED if status.status in FINISHED_STATUSES else "",
     }
+
+
+def _wait_line(wait: str) -> str:
+    """"Thời gian chờ dự kiến: khoảng 15–20 phút", or "Được phục vụ ngay" on its own."""
+    return wait if wait.startswith("Được") else f"{EXPECTED_WAIT} {wait}"
 
 
 def ticket_stream(service: BrokerService, ticket_id: str) -> Iterator[str]:

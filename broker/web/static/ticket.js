@@ -11,8 +11,7 @@
   function show(id, text) {
     const node = document.getElementById(id);
     node.hidden = !text;
-    const strong = node.querySelector("strong");
-    (strong || node).textContent = text;
+    node.textContent = text;
   }
 
   function alertCalled() {
