@@ -136,19 +136,18 @@ class BrokerService:
         self._answering(reply_topic, payload, lambda: self._run_command(topic, payload))
 
     def _issue(self, topic: str, payload: bytes) -> None:
-        kiosk = self.topics.segment(topic, "kiosk") or "unknown"
         request = decode(TicketRequest, payload)
-        with self._lock:
-            outcome = self.queue.issue(request, kiosk)
-            assert outcome.reply is not None
-            self.link.publish(self.topics.kiosk_reply(kiosk), outcome.reply)
-            self._publish_changes(outcome)
+        self._kiosk_change(topic, lambda kiosk: self.queue.issue(request, kiosk))
 
     def _accept_offline(self, topic: str, payload: bytes) -> None:
-        kiosk = self.topics.segment(topic, "kiosk") or "unknown"
         offline = decode(OfflineTicket, payload)
+        self._kiosk_change(topic, lambda kiosk: self.queue.accept_offline(offline, kiosk))
+
+    def _kiosk_change(self, topic: str, change: Callable[[str], Outcome]) -> None:
+        """Run a kiosk's change, answer the kiosk, then publish what changed (in commit order)."""
+        kiosk = self.topics.segment(topic, "kiosk") or "unknown"
         with self._lock:
-            outcome = self.queue.accept_offline(offline, kiosk)
+            outcome = change(kiosk)
             assert outcome.reply is not None
             self.link.publish(self.topics.kiosk_reply(kiosk), outcome.reply)
             self._publish_changes(outcome)
