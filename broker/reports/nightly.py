@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from broker.queue.live import local_day
 from broker.reports.figures import day_figures
 from broker.store.db import Clock, Store
 from xephang.config import SiteConfig
@@ -76,7 +77,7 @@ def reduce_old_days(store: Store, config: SiteConfig, today: str,
 
 def run_nightly(store: Store, config: SiteConfig, now: datetime,
                 stop: threading.Event | None = None) -> NightlyResult:
-    today = now.astimezone(config.site.zone).date().isoformat()
+    today = local_day(config, now)
     result = NightlyResult(closed=close_days(store, config, today, stop))
     reduce_old_days(store, config, today, result, stop)
     if result.closed or result.reduced:
