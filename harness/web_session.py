@@ -85,9 +85,12 @@ class WebSession:
         self.csrf = self.get_json("/api/whoami")["csrf"]
         return self
 
+    def get(self, path: str, timeout: float = 10.0) -> bytes:
+        with self.opener.open(self.base + path, timeout=timeout) as response:
+            return bytes(response.read())
+
     def get_text(self, path: str) -> str:
-        with self.opener.open(self.base + path, timeout=10) as response:
-            return str(response.read().decode("utf-8"))
+        return self.get(path).decode("utf-8")
 
     def get_json(self, path: str) -> Any:
         return json.loads(self.get_text(path))

@@ -3,19 +3,22 @@ a fake clock, a browser, a running broker (MQTT only, with its web pages, or wit
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from broker.devices import Devices
 from broker.role import BrokerRole
 from harness.mqtt_probe import Probe
 from tests.support.broker import running_broker
 from tests.support.fake_clock import FakeClock
 from tests.support.paths import SCREENSHOTS, SITE_TOML
-from tests.support.staff_pages import broker_with_accounts
+from tests.support.staff_pages import add_accounts
 from xephang.config import SiteConfig, load_config
 from xephang.mosquitto import Mosquitto
+from xephang.mqtt import MqttLink
 from xephang.protocol import Topics
 
 
@@ -80,11 +83,10 @@ def web_broker(config: SiteConfig, mosquitto: Mosquitto, tmp_path: Path,
 
 
 @pytest.fixture
-def staff_broker(config: SiteConfig, mosquitto: Mosquitto, tmp_path: Path,
-                 probe: Probe) -> Iterator[BrokerRole]:
-    """The queue server on the web with one account per role (`staff_pages.ACCOUNTS`)."""
-    with broker_with_accounts(config, mosquitto.url, tmp_path / "q.db", probe) as role:
-        yield role
+def staff_broker(web_broker: BrokerRole) -> BrokerRole:
+    """`web_broker` with one account per role (`staff_pages.ACCOUNTS`)."""
+    add_accounts(web_broker)
+    return web_broker
 
 
 @pytest.fixture
@@ -92,6 +94,18 @@ def staff_url(staff_broker: BrokerRole) -> str:
     """Where `staff_broker` serves its pages."""
     assert staff_broker.http_url
     return staff_broker.http_url
+
+
+@pytest.fixture
+def devices(mosquitto: Mosquitto, topics: Topics) -> Iterator[Devices]:
+    """What the manager's board knows of the devices, from their retained status on MQTT."""
+    link = MqttLink(mosquitto.url, f"test-devices-{uuid.uuid4()}", persistent=False)
+    found = Devices()
+    found.attach(link, topics)
+    link.start()
+    assert link.wait_connected(10)
+    yield found
+    link.stop()
 
 
 @pytest.fixture(scope="session")

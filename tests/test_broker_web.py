@@ -104,24 +104,14 @@ def test_an_unknown_counter_is_a_404(web: WebSession) -> None:
 def test_the_staff_page_follows_its_counter_live(web: WebSession, probe: Probe,
                                                  topics: Topics) -> None:
     ask_ticket(probe, topics, "HT")
-    with web.opener.open(web.base + "/counter/3/events", timeout=5) as stream:
-        read_event(stream, "counter-3")  # the current state, replayed on connect
+    stream = web.event_stream("/counter/3/events")
+    try:
+        stream.wait_for("counter-3")  # the current state, replayed on connect
         press(web, 3, "call_next")
-        state = read_event(stream, "counter-3")
+        state = stream.wait_for("counter-3")
+    finally:
+        stream.close()
     assert (state["status"], state["ticket"]["number"]) == ("calling", "1001")
-
-
-def read_event(stream: Any, name: str) -> dict[str, Any]:
-    """Read server-sent events until one named `name` arrives (the socket timeout bounds it)."""
-    event = ""
-    for raw in stream:
-        line = raw.decode("utf-8").rstrip("\n")
-        if line.startswith("event: "):
-            event = line.removeprefix("event: ")
-        elif line.startswith("data: ") and event == name:
-            data: dict[str, Any] = json.loads(line.removeprefix("data: "))
-            return data
-    raise AssertionError(f"the stream ended before a {name} event")
 
 
 def test_a_citizen_follows_the_ticket(web: WebSession, url: str, probe: Probe,

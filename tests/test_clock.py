@@ -3,12 +3,8 @@ refuses to number tickets on a clock that runs behind its own newest ticket."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-import pytest
 
 from broker.devices import Devices
 from broker.role import BrokerRole
@@ -19,19 +15,7 @@ from tests.support.broker import ask_ticket, wait_ready
 from tests.support.fake_clock import FakeClock
 from xephang.config import SiteConfig
 from xephang.mosquitto import Mosquitto
-from xephang.mqtt import MqttLink
 from xephang.protocol import Topics
-
-
-@pytest.fixture
-def devices(mosquitto: Mosquitto, topics: Topics) -> Iterator[Devices]:
-    link = MqttLink(mosquitto.url, f"test-board-{uuid.uuid4()}", persistent=False)
-    found = Devices()
-    found.attach(link, topics)
-    link.start()
-    assert link.wait_connected(10)
-    yield found
-    link.stop()
 
 
 def test_a_kiosk_with_an_unsynchronised_clock_shows_it_on_the_board(

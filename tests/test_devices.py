@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from broker.devices import Devices
 from broker.web.board import describe_problems
 from harness.mqtt_probe import Probe
 from harness.role_process import RoleProcess
 from xephang.mosquitto import Mosquitto
-from xephang.mqtt import MqttLink
 from xephang.protocol import Topics
-
-
-@pytest.fixture
-def devices(mosquitto: Mosquitto, topics: Topics) -> Iterator[Devices]:
-    link = MqttLink(mosquitto.url, f"test-broker-{uuid.uuid4()}", persistent=False)
-    found = Devices()
-    found.attach(link, topics)
-    link.start()
-    assert link.wait_connected(10)
-    yield found
-    link.stop()
 
 
 def test_a_display_is_online_then_offline_by_its_last_will(

@@ -13,11 +13,11 @@ import pytest
 
 from display.role import DisplayRole
 from harness.mqtt_probe import Probe
+from tests.support.display import announce, counter_state, counter_unit, hall_state
 from xephang.config import SiteConfig
 from xephang.mosquitto import Mosquitto
 from xephang.protocol import Topics
 
-AT = "2025-03-04T02:41:00+00:00"
 HALL_SIZES = {"landscape": (1920, 1080), "portrait": (1080, 1920)}
 
 # Every visible piece of text must lie inside the window and inside any box that clips it.
@@ -52,23 +52,6 @@ CLIPPED_TEXT = """() => {
 }"""
 
 
-def hall_state(*calls: tuple[str, int], waiting: dict[str, int] | None = None,
-               eta: dict[str, int] | None = None) -> dict[str, Any]:
-    return {"v": 1, "recent_calls": [{"number": n, "counter": c, "at": AT} for n, c in calls],
-            "waiting": waiting or {}, "eta_s": eta or {}}
-
-
-def counter_state(counter: int, status: str, number: str | None) -> dict[str, Any]:
-    ticket = None if number is None else {"id": f"t-{number}", "number": number, "service": "CT",
-                                          "issued_at": AT, "ahead": 0, "eta_s": 0}
-    return {"v": 1, "counter": counter, "status": status, "ticket": ticket, "since": AT}
-
-
-def announce(call_id: str, number: str, counter: int, repeat: int = 0) -> dict[str, Any]:
-    return {"v": 1, "call_id": call_id, "number": number, "counter": counter, "repeat": repeat,
-            "text": f"Mời công dân có số thứ tự {number} đến quầy số {counter}"}
-
-
 @pytest.fixture
 def hall(config: SiteConfig, mosquitto: Mosquitto, probe: Probe, topics: Topics,
          tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[DisplayRole]:
@@ -80,7 +63,7 @@ def hall(config: SiteConfig, mosquitto: Mosquitto, probe: Probe, topics: Topics,
     for counter, status, number in [(1, "serving", "1022"), (2, "calling", "1021"),
                                     (4, "serving", "2007"), (6, "paused", None),
                                     (10, "closed", None), (12, "idle", None)]:
-        probe.publish(topics.counter_state(counter), counter_state(counter, status, number),
+        probe.publish(topics.counter_state(counter), counter_state(status, number, counter),
                       retain=True)
     role = DisplayRole(config, display_id="hall-1", mqtt_url=mosquitto.url, http=("127.0.0.1", 0),
                        audio_dir=tmp_path / "audio")
@@ -138,15 +121,10 @@ def test_the_hall_tells_the_technician_when_mqtt_is_lost(
 
 
 @pytest.fixture
-def unit(config: SiteConfig, mosquitto: Mosquitto, probe: Probe, topics: Topics, mock_pins: Any
+def unit(config: SiteConfig, mosquitto: Mosquitto, probe: Probe, mock_pins: Any
          ) -> Iterator[DisplayRole]:
-    probe.publish(topics.counter_state(5), counter_state(5, "calling", "1023"), retain=True)
-    probe.subscribe(topics.counter_command(5))
-    role = DisplayRole(config, display_id="counter-5", mqtt_url=mosquitto.url,
-                       http=("127.0.0.1", 0))
-    role.start()
-    yield role
-    role.stop()
+    with counter_unit(config, mosquitto.url, probe, counter_state("calling", "1023")) as role:
+        yield role
 
 
 def test_the_counter_unit_shows_its_ticket_and_takes_the_usb_keypad(
@@ -165,7 +143,7 @@ def test_the_counter_unit_shows_its_ticket_and_takes_the_usb_keypad(
         assert command["action"] == "call_next"
         probe.publish(topics.counter_reply(5), {"v": 1, "command_id": command["command_id"],
                                                 "ok": True})
-        probe.publish(topics.counter_state(5), counter_state(5, "serving", "1024"), retain=True)
+        probe.publish(topics.counter_state(5), counter_state("serving", "1024"), retain=True)
         page.wait_for_function("document.getElementById('number').textContent === '1024'")
         assert page.inner_text("#status") == "Đang phục vụ"
         page.screenshot(path=str(screenshot_dir / "counter-800x480.png"))

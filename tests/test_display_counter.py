@@ -15,25 +15,15 @@ from display.guard import PressGuard
 from display.role import DisplayRole
 from harness.event_stream import EventStream
 from harness.mqtt_probe import Probe
+from tests.support.display import AT, counter_state, counter_unit
 from tests.support.fake_clock import FakeClock
+from tests.support.kiosk import press
 from xephang.config import SiteConfig
 from xephang.mosquitto import Mosquitto
 from xephang.protocol import Topics
 
-AT = "2025-03-04T02:41:00+00:00"
 CALL_NEXT_PIN = 17  # counter-5's buttons in config/site.toml
 RECALL_PIN = 27
-
-
-def counter_state(status: str, number: str | None = None) -> dict[str, Any]:
-    ticket = None if number is None else {
-        "id": f"t-{number}", "number": number, "service": "CT", "issued_at": AT, "ahead": 0, "eta_s": 0}
-    return {"v": 1, "counter": 5, "status": status, "ticket": ticket, "since": AT}
-
-
-def press(mock_pins: Any, pin: int) -> None:
-    mock_pins.pin(pin).drive_low()
-    mock_pins.pin(pin).drive_high()
 
 
 def http(url: str, method: str = "GET") -> tuple[int, Any]:
@@ -53,14 +43,9 @@ def _body(data: bytes) -> Any:
 @pytest.fixture
 def unit(config: SiteConfig, mosquitto: Mosquitto, probe: Probe, topics: Topics, mock_pins: Any,
          clock: FakeClock) -> Iterator[DisplayRole]:
-    """Counter unit 5, started after the broker published the counter's state (as in production)."""
-    probe.publish(topics.counter_state(5), counter_state("idle"), retain=True)
-    probe.subscribe(topics.counter_command(5))
-    role = DisplayRole(config, display_id="counter-5", mqtt_url=mosquitto.url,
-                       http=("127.0.0.1", 0), guard=PressGuard(clock=clock.monotonic))
-    role.start()
-    yield role
-    role.stop()
+    with counter_unit(config, mosquitto.url, probe, counter_state("idle"),
+                      PressGuard(clock=clock.monotonic)) as role:
+        yield role
 
 
 @pytest.fixture

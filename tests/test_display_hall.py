@@ -2,43 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
 from display.role import DisplayRole
 from harness.event_stream import EventStream
 from harness.mqtt_probe import Probe
+from harness.web_session import get_json, get_text
+from tests.support.display import AT, announce, hall_state
 from xephang.config import SiteConfig
 from xephang.mosquitto import Mosquitto
 from xephang.protocol import Topics
-
-AT = "2025-03-04T02:41:00+00:00"
-
-
-def hall_state(*calls: tuple[str, int], waiting: dict[str, int] | None = None) -> dict[str, Any]:
-    return {"v": 1, "recent_calls": [{"number": n, "counter": c, "at": AT} for n, c in calls],
-            "waiting": waiting or {}, "eta_s": {}}
-
-
-def announce(call_id: str, number: str, counter: int, repeat: int = 0) -> dict[str, Any]:
-    return {"v": 1, "call_id": call_id, "number": number, "counter": counter, "repeat": repeat,
-            "text": f"Mời công dân có số thứ tự {number} đến quầy số {counter}"}
-
-
-def get_json(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return json.loads(response.read())
-
-
-def get_text(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return str(response.read().decode("utf-8"))
 
 
 def start_hall(config: SiteConfig, mosquitto: Mosquitto) -> DisplayRole:

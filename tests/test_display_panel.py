@@ -11,18 +11,12 @@ import pytest
 from display.role import DisplayRole
 from harness.event_stream import EventStream
 from harness.mqtt_probe import Probe
+from tests.support.display import counter_state, counter_unit
 from xephang.config import SiteConfig
 from xephang.mosquitto import Mosquitto
 from xephang.protocol import Topics
 
-AT = "2025-03-04T02:41:00+00:00"
 VERY_SATISFIED_PIN, VERY_SATISFIED_LED, CALL_NEXT_LED = 5, 16, 24  # config/site.toml, counter-5
-
-
-def state(status: str, number: str | None) -> dict[str, Any]:
-    ticket = None if number is None else {"id": f"t-{number}", "number": number, "service": "CT",
-                                          "issued_at": AT, "ahead": 0, "eta_s": 0}
-    return {"v": 1, "counter": 5, "status": status, "ticket": ticket, "since": AT}
 
 
 def lit(mock_pins: Any, pin: int, timeout: float = 2.0) -> bool:
@@ -36,15 +30,10 @@ def lit(mock_pins: Any, pin: int, timeout: float = 2.0) -> bool:
 
 
 @pytest.fixture
-def unit(config: SiteConfig, mosquitto: Mosquitto, probe: Probe, topics: Topics, mock_pins: Any
+def unit(config: SiteConfig, mosquitto: Mosquitto, probe: Probe, mock_pins: Any
          ) -> Iterator[DisplayRole]:
-    probe.publish(topics.counter_state(5), state("serving", "1023"), retain=True)
-    probe.subscribe(topics.counter_command(5))
-    role = DisplayRole(config, display_id="counter-5", mqtt_url=mosquitto.url,
-                       http=("127.0.0.1", 0))
-    role.start()
-    yield role
-    role.stop()
+    with counter_unit(config, mosquitto.url, probe, counter_state("serving", "1023")) as role:
+        yield role
 
 
 def press(mock_pins: Any, pin: int) -> None:
@@ -55,7 +44,7 @@ def press(mock_pins: Any, pin: int) -> None:
 def test_a_rating_is_sent_once_for_the_served_ticket_and_its_led_confirms(
     unit: DisplayRole, mock_pins: Any, probe: Probe, topics: Topics
 ) -> None:
-    probe.publish(topics.counter_state(5), state("idle", None), retain=True)  # service ended
+    probe.publish(topics.counter_state(5), counter_state("idle"), retain=True)  # service ended
     events = EventStream(f"{unit.http_url}/events")
     events.wait_for("state", lambda s: s["number"] is None and s["status"] == "idle")
     events.close()

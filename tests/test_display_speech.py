@@ -13,15 +13,9 @@ import pytest
 from hardware.speaker import read_log
 from harness.mqtt_probe import Probe
 from harness.role_process import RoleProcess
+from tests.support.display import AT, announce
 from xephang.mosquitto import Mosquitto
 from xephang.protocol import Topics
-
-AT = "2025-03-04T02:41:00+00:00"
-
-
-def announce(call_id: str, number: str, counter: int, repeat: int = 0) -> dict[str, Any]:
-    return {"v": 1, "call_id": call_id, "number": number, "counter": counter, "repeat": repeat,
-            "text": f"Mời công dân có số thứ tự {number} đến quầy số {counter}"}
 
 
 def said(folder: Path, count: int, timeout: float = 30.0) -> list[str]:

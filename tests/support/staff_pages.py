@@ -3,30 +3,21 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from broker.accounts.registry import Accounts
 from broker.role import BrokerRole
-from harness.mqtt_probe import Probe
-from tests.support.broker import running_broker
-from xephang.config import SiteConfig
 
 PASSWORD = "mat-khau-thu-nghiem"
 ACCOUNTS = {"canbo5": ("staff", 5), "quanly": ("manager", None), "quantri": ("admin", None)}
 LAPTOP = {"width": 1366, "height": 768}
 
 
-@contextmanager
-def broker_with_accounts(config: SiteConfig, mqtt_url: str, db: Path,
-                         probe: Probe) -> Iterator[BrokerRole]:
-    with running_broker(config, mqtt_url, db, probe, http=True) as role:
-        accounts = Accounts(role.store)
-        for username, (role_name, counter) in ACCOUNTS.items():
-            accounts.create(username, PASSWORD, role_name, counter=counter, by="(test)")
-        yield role
+def add_accounts(role: BrokerRole) -> None:
+    """One account per role in a running broker's database (`ACCOUNTS`, all with `PASSWORD`)."""
+    accounts = Accounts(role.store)
+    for username, (role_name, counter) in ACCOUNTS.items():
+        accounts.create(username, PASSWORD, role_name, counter=counter, by="(test)")
 
 
 def sign_in(browser: Any, url: str, username: str, password: str = PASSWORD,
