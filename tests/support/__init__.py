@@ -7,9 +7,11 @@ helper, so that a new test reuses rather than copies.
 - `staff_pages`: accounts for the staff and manager pages, signing in with a browser, what is stored.
 - `kiosk`: the kiosk's page events, a queue server played by the test, a press on a mock button,
   and the kiosk's rules driven without MQTT or GPIO.
+- `display`: the broker's messages the displays are shown, and a counter unit started as in production.
+- `locked_mosquitto`: a mosquitto that lets in only the users of its password file.
 - `notify_socket`: a notify socket of the test's own, judging a role as systemd's watchdog does.
 - `systemd_units`: `systemd-analyze verify` over the units in `systemd/`.
 
-Fixtures built from these (mosquitto, probe, clock, broker, web_broker, staff_broker, browser…) live
+Fixtures built from these (mosquitto, probe, clock, broker, web_broker, staff_broker, devices, browser…) live
 in `tests/conftest.py`. Modules here hold no tests; only `tests/test_*.py` do.
 """
