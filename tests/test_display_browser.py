@@ -13,44 +13,12 @@ import pytest
 
 from display.role import DisplayRole
 from harness.mqtt_probe import Probe
-from tests.support.display import announce, counter_state, counter_unit, hall_state
+from tests.support.display import CLIPPED_TEXT, announce, counter_state, counter_unit, hall_state
 from xephang.config import SiteConfig
 from xephang.mosquitto import Mosquitto
 from xephang.protocol import Topics
 
 HALL_SIZES = {"landscape": (1920, 1080), "portrait": (1080, 1920)}
-
-# Every visible piece of text must lie inside the window and inside any box that clips it.
-CLIPPED_TEXT = """() => {
-  const out = [];
-  const W = window.innerWidth, H = window.innerHeight;
-  const doc = document.documentElement;
-  if (doc.scrollWidth > doc.clientWidth || doc.scrollHeight > doc.clientHeight) out.push("page scrolls");
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    const el = node.parentElement;
-    if (!node.textContent.trim() || el.closest("[hidden]") || el.tagName === "SCRIPT") continue;
-    const range = document.createRange();
-    range.selectNodeContents(node);
-    const r = range.getBoundingClientRect();  // the text itself, not its (narrower) box
-    if (r.width === 0) continue;
-    const v = 1 + 0.12 * r.height;  // a font's line box is taller than its digits and letters
-    if (r.left < -1 || r.right > W + 1 || r.top < -v || r.bottom > H + v) {
-      out.push(`${el.className} "${node.textContent.trim().slice(0, 30)}" outside the window`);
-      continue;
-    }
-    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
-      if (getComputedStyle(a).overflow === "visible") continue;
-      const b = a.getBoundingClientRect();
-      if (r.left < b.left - 1 || r.right > b.right + 1 || r.top < b.top - v || r.bottom > b.bottom + v) {
-        out.push(`${el.className} "${node.textContent.trim().slice(0, 30)}" clipped by ${a.className}`);
-        break;
-      }
-    }
-  }
-  return out;
-}"""
-
 
 @pytest.fixture
 def hall(config: SiteConfig, mosquitto: Mosquitto, probe: Probe, topics: Topics,

@@ -13,32 +13,17 @@ import pytest
 
 from display.role import DisplayRole
 from harness.mqtt_probe import Probe
-from tests.test_display_browser import CLIPPED_TEXT  # one definition of "no clipped text"
+from tests.support.display import AT, CLIPPED_TEXT, announce, counter_state, hall_state
 from xephang.config import SiteConfig
 from xephang.mosquitto import Mosquitto
 from xephang.protocol import Topics
 
-AT = "2025-03-04T02:41:00+00:00"
 LATER = "2025-03-04T02:45:00+00:00"
+WAITING, ETA = {"HT": 4, "CT": 0}, {"HT": 0, "CT": 0}
+CALLING_1030 = counter_state("calling", "1030", 3, service="HT")
+DONE_1030 = counter_state("idle", None, 3, service="HT", since=LATER)
 CALLS = [("1030", 3), ("2010", 4), ("1023", 5), ("1022", 1), ("2007", 4), ("3015", 12),
          ("1021", 2), ("5003", 9)]
-
-
-def hall_state(calls: list[tuple[str, int]]) -> dict[str, Any]:
-    return {"v": 1, "recent_calls": [{"number": n, "counter": c, "at": AT} for n, c in calls],
-            "waiting": {"HT": 4, "CT": 0}, "eta_s": {"HT": 0, "CT": 0}}
-
-
-def counter_state(counter: int, number: str | None, since: str = AT) -> dict[str, Any]:
-    ticket = None if number is None else {"id": f"t-{number}", "number": number, "service": "HT",
-                                          "issued_at": AT, "ahead": 0, "eta_s": 0}
-    return {"v": 1, "counter": counter, "status": "calling" if number else "idle",
-            "ticket": ticket, "since": since}
-
-
-def announce(call_id: str, number: str, counter: int) -> dict[str, Any]:
-    return {"v": 1, "call_id": call_id, "number": number, "counter": counter, "repeat": 0,
-            "text": f"Mời công dân có số thứ tự {number} đến quầy số {counter}", "at": AT}
 
 
 @pytest.fixture
@@ -58,13 +43,13 @@ def test_the_page_shows_the_call_being_said_and_marks_the_rest_of_the_sentence(
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
     try:
         page.goto(hall.http_url)
-        probe.publish(topics.hall_state, hall_state(CALLS[:3]), retain=True)
-        probe.publish(topics.hall_announce, announce("call-1", "1023", 5))
+        probe.publish(topics.hall_state, hall_state(*CALLS[:3], waiting=WAITING, eta=ETA), retain=True)
+        probe.publish(topics.hall_announce, announce("call-1", "1023", 5, at=AT))
         page.wait_for_function("document.querySelector('#current.speaking .number')?.textContent"
                                " === '1023'")
         # Called while 1023 is being said: the two wait, then are said together in one sentence.
-        probe.publish(topics.hall_announce, announce("call-2", "2010", 4))
-        probe.publish(topics.hall_announce, announce("call-3", "1030", 3))
+        probe.publish(topics.hall_announce, announce("call-2", "2010", 4, at=AT))
+        probe.publish(topics.hall_announce, announce("call-3", "1030", 3, at=AT))
         page.wait_for_function("document.querySelector('#current.speaking .number')?.textContent"
                                " === '2010'", timeout=20000)
         assert page.inner_text("#previous li.speaking .number") == "1030"
@@ -78,8 +63,8 @@ def test_the_page_shows_the_call_being_said_and_marks_the_rest_of_the_sentence(
 def test_eight_distinct_recent_calls_and_the_box_cleared_when_its_ticket_is_done(
     browser: Any, hall: DisplayRole, probe: Probe, topics: Topics, screenshot_dir: Path
 ) -> None:
-    probe.publish(topics.counter_state(3), counter_state(3, "1030"), retain=True)
-    probe.publish(topics.hall_state, hall_state(CALLS), retain=True)
+    probe.publish(topics.counter_state(3), CALLING_1030, retain=True)
+    probe.publish(topics.hall_state, hall_state(*CALLS, waiting=WAITING, eta=ETA), retain=True)
     for width, height in ((1920, 1080), (1080, 1920)):
         page = browser.new_page(viewport={"width": width, "height": height})
         try:
@@ -89,13 +74,13 @@ def test_eight_distinct_recent_calls_and_the_box_cleared_when_its_ticket_is_done
             previous = page.locator("#previous li .number").all_inner_texts()
             assert previous == ["2010", "1023", "1022", "2007", "3015", "1021", "5003"]
             assert page.evaluate(CLIPPED_TEXT) == []
-            probe.publish(topics.counter_state(3), counter_state(3, None, LATER), retain=True)
+            probe.publish(topics.counter_state(3), DONE_1030, retain=True)
             page.wait_for_function("document.querySelector('#current .none')?.textContent"
                                    " === 'Xin mời chờ đến lượt'")
             assert page.locator("#previous li").count() == 8
             assert page.evaluate(CLIPPED_TEXT) == []
             page.screenshot(path=str(screenshot_dir / f"hall-eight-calls-{width}x{height}.png"))
-            probe.publish(topics.counter_state(3), counter_state(3, "1030"), retain=True)
+            probe.publish(topics.counter_state(3), CALLING_1030, retain=True)
         finally:
             page.close()
 
@@ -137,8 +122,8 @@ def test_a_hall_zone_speaks_only_its_counters_calls(
                        http=("127.0.0.1", 0), audio_dir=tmp_path / "audio")
     role.start()
     try:
-        probe.publish(topics.hall_announce, announce("call-1", "5003", 9))  # downstairs
-        probe.publish(topics.hall_announce, announce("call-2", "1022", 1))  # MQTT keeps the order
+        probe.publish(topics.hall_announce, announce("call-1", "5003", 9, at=AT))  # downstairs
+        probe.publish(topics.hall_announce, announce("call-2", "1022", 1, at=AT))  # MQTT keeps the order
         deadline = time.monotonic() + 10
         while not read_log(tmp_path / "audio") and time.monotonic() < deadline:
             time.sleep(0.05)  # the fake speaker writes its log when the sound ends
