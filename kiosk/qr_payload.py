@@ -9,6 +9,10 @@ Vietnamese ``message`` to show. The kiosk must check ``valid`` before it trusts 
 booking carries ``valid: True``. We keep the kind so the kiosk can say "this booking is not valid"
 rather than "this is not a code we know".
 
+A text that looks like a chip ID card's (it starts with an ID number and a field separator, or holds
+a 12-digit number among `|`-separated fields) but cannot be read is kind ``cccd_unreadable``, with
+only a ``reason`` in its fields: never ``unknown`` with the card's number, name and address as text.
+
 The raw ID number must never reach a log: this module logs only kinds and reasons.
 """
 
@@ -29,7 +33,7 @@ from xephang.protocol import SERVICE_CODE
 
 log = logging.getLogger(__name__)
 
-Kind = Literal["cccd", "booking", "dossier", "ticket", "unknown"]
+Kind = Literal["cccd", "cccd_unreadable", "booking", "dossier", "ticket", "unknown"]
 
 MAX_INPUT_CHARS = 4096  # a QR code holds at most 2,953 bytes; anything longer is not from one
 MAX_SHOWN_CHARS = 200
@@ -126,13 +130,15 @@ def clean_text(text: str, limit: int = MAX_SHOWN_CHARS) -> str:
     return _CONTROL.sub("", unicodedata.normalize("NFC", text[: limit * 4]))[:limit]
 
 
-def _parse_ddmmyyyy(value: str) -> date | None:
+def _parse_date(value: str) -> date | None:
+    """A card's date, ``ddmmyyyy`` or ``dd/mm/yyyy``; empty is None."""
     if not value:
         return None
-    if not re.fullmatch(r"\d{8}", value):
-        raise QrPayloadError("date is not ddmmyyyy")
+    match = re.fullmatch(r"(\d{2})/?(\d{2})/?(\d{4})", value)
+    if not match or value.count("/") not in (0, 2):
+        raise QrPayloadError("date is not ddmmyyyy or dd/mm/yyyy")
     try:
-        return date(int(value[4:]), int(value[2:4]), int(value[:2]))
+        return date(int(match[3]), int(match[2]), int(match[1]))
     except ValueError as exc:
         raise QrPayloadError("date does not exist") from exc
 
@@ -149,24 +155,36 @@ def _env_key(name: str) -> bytes | None:
 # --- CCCD --------------------------------------------------------------------------------------
 
 
+_CARD_START = re.compile(r"^\d{9,12}\s*[|;,\t]")
+_ID_FIELD = re.compile(r"(?:^|\|)\s*\d{12}\s*(?:\||$)")
+_OLD_ID = re.compile(r"\d{9}|\d{10}|\d{12}")  # 9-digit CMND, 10 digits seen in the wild, 12-digit
+
+
 def looks_like_cccd(text: str) -> bool:
-    return bool(re.match(r"^\d{12}\|", text))
+    """An ID number then a separator, or a 12-digit field among several `|`-separated ones."""
+    return bool(_CARD_START.match(text)) or (text.count("|") >= 4 and bool(_ID_FIELD.search(text)))
 
 
 def parse_cccd(text: str) -> CccdCard:
-    """Parse ``ID|old ID|name|ddmmyyyy|sex|address|ddmmyyyy[|extra…]``; raise QrPayloadError if not one."""
-    parts = [clean_text(p.strip(), 300) for p in unicodedata.normalize("NFC", text.strip()).split("|")]
-    if len(parts) < 7:
-        raise QrPayloadError(f"chip ID card QR needs 7 fields, got {len(parts)}")
-    id_number, old_id = parts[0], parts[1]
+    """Parse ``ID|old ID|name|date|sex|address|date[|extra…]`` or the layout without the old ID,
+    ``ID|name|date|sex|address|date``; dates as ddmmyyyy or dd/mm/yyyy. Spaces around fields and a
+    byte-order mark are tolerated. Raise QrPayloadError (never naming a field's value) if not one."""
+    cleaned = unicodedata.normalize("NFC", text).strip().strip("\ufeff").strip()
+    parts = [clean_text(p.strip(), 300) for p in cleaned.split("|")]
+    if len(parts) >= 7 and (not parts[1] or parts[1].isdigit()):
+        id_number, old_id, rest = parts[0], parts[1], parts[2:]
+    elif len(parts) >= 6 and not any(ch.isdigit() for ch in parts[1]):
+        id_number, old_id, rest = parts[0], "", parts[1:]
+    else:
+        raise QrPayloadError(f"chip ID card QR has {len(parts)} fields in no known layout")
     if not re.fullmatch(r"\d{12}", id_number):
         raise QrPayloadError("ID number is not 12 digits")
-    if old_id and not re.fullmatch(r"\d{9}|\d{12}", old_id):
-        raise QrPayloadError("old ID number is not 9 or 12 digits")
+    if old_id and not _OLD_ID.fullmatch(old_id):
+        raise QrPayloadError("old ID number is not 9, 10 or 12 digits")
     return CccdCard(
-        id_number=id_number, old_id_number=old_id, name=parts[2],
-        birth_date=_parse_ddmmyyyy(parts[3]), sex=parts[4], address=parts[5],
-        issue_date=_parse_ddmmyyyy(parts[6]), extra=tuple(parts[7:]),
+        id_number=id_number, old_id_number=old_id, name=rest[0],
+        birth_date=_parse_date(rest[1]), sex=rest[2], address=rest[3],
+        issue_date=_parse_date(rest[4]), extra=tuple(rest[5:]),
     )
 
 
@@ -286,17 +304,20 @@ def parse_ticket(text: str) -> TicketRef | None:
 
 
 def _unknown(text: str, reason: str, message: str = MSG_UNKNOWN) -> ScanResult:
+    """Text we do not know, shown cleaned; a run of 9 or more digits (it may be an ID number in a
+    layout nobody expected) is masked."""
     log.info("QR code not accepted: %s", reason)
-    return ScanResult("unknown", {"text": clean_text(text)}, message, reason)
+    shown = re.sub(r"\d{9,}", lambda run: "*" * len(run[0]), clean_text(text))
+    return ScanResult("unknown", {"text": shown}, message, reason)
 
 
 def _classify_cccd(text: str) -> ScanResult:
     try:
         card = parse_cccd(text)
     except QrPayloadError as exc:
-        # The text is an ID card's, so show only its non-personal tail: never the number itself.
-        log.info("chip ID card QR rejected: %s", exc)
-        return ScanResult("unknown", {"text": ""}, MSG_BAD_CCCD, f"cccd: {exc}")
+        # The text is an ID card's: report why it could not be read, never what it holds.
+        log.info("chip ID card QR unreadable: %s", exc)
+        return ScanResult("cccd_unreadable", {"reason": str(exc)}, MSG_BAD_CCCD, f"cccd: {exc}")
     return ScanResult("cccd", card.fields())
 
 
@@ -316,7 +337,7 @@ def classify(text: str | bytes, *, booking_key: str | bytes | None = None) -> Sc
         text = bytes(text[: MAX_INPUT_CHARS * 4]).decode("utf-8", errors="replace")
     if len(text) > MAX_INPUT_CHARS:
         return _unknown(text, "too_long")
-    text = unicodedata.normalize("NFC", text).strip()
+    text = unicodedata.normalize("NFC", text).strip().strip("\ufeff").strip()
     if looks_like_cccd(text):
         return _classify_cccd(text)
     if text.startswith("XH1.B."):

@@ -1,9 +1,10 @@
 """``xephang scan IMAGE…``: decode the QR codes in image files, one JSON object per line per image.
 
-Output (DESIGN.md section 4): ``{"image": path, "kind": "cccd|booking|dossier|ticket|unknown|none",
-"fields": {…}}``; ``none`` when the image has no readable QR code, with an ``error`` field when the image
-itself could not be read. An image with several codes prints one line per code. The exit code is 1 when
-any image could not be read, else 0.
+Output (DESIGN.md section 4, plus ``cccd_unreadable``): ``{"image": path, "kind":
+"cccd|cccd_unreadable|booking|dossier|ticket|unknown|none", "fields": {…}}``; ``none`` when the
+image has no readable QR code, with an ``error`` field when the image itself could not be read. An
+image with several codes prints one line per code. The exit code is 1 when any image could not be
+read, else 0.
 """
 
 from __future__ import annotations

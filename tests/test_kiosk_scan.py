@@ -18,7 +18,7 @@ from hardware.camera import FakeCamera
 from harness.mqtt_probe import Probe
 from harness.web_session import post_json
 from kiosk.core import KioskStatus
-from kiosk.qr_payload import ID_HASH_KEY_ENV, classify, id_hash, sign_booking
+from kiosk.qr_payload import ID_HASH_KEY_ENV, MSG_BAD_CCCD, classify, id_hash, sign_booking
 from kiosk.role import KioskRole
 from kiosk.scan_rules import MSG_OTHER_SITE, MSG_OUT_OF_WINDOW
 from tests.support.broker import running_broker
@@ -109,6 +109,31 @@ def test_a_younger_citizen_gets_no_age_priority_and_the_choice_is_used_once(
     h.outcome()
     assert [(r.priority, r.source, r.id_hash is not None) for r in server.sent] == [
         ("none", "cccd", True), ("none", "button", False)]
+
+
+@pytest.mark.parametrize("text", [
+    "\ufeff" + ELDER.replace("|", " | "),
+    f"{ID_NUMBER}|Nguyễn Văn An|15/03/1945|Nam|Số 12 Phố Huế, Hà Nội|20/04/2021",
+    ELDER.replace("|012345678|", "|0123456789|"),
+], ids=["bom-and-spaces", "six-fields", "ten-digit-old-id"])
+def test_cards_seen_in_the_wild_give_priority_and_their_hash(config: SiteConfig, text: str) -> None:
+    server = FakeServer(ok)
+    h = harness(config, server)
+    h.kiosk.scan(classify(text))
+    assert (next_status(h).state, h.kiosk.press("HT")) == ("choice", "accepted")
+    h.outcome()
+    assert (server.sent[0].priority, server.sent[0].id_hash) == ("elderly", id_hash(ID_NUMBER))
+
+
+def test_an_unreadable_card_is_told_as_a_card_and_nothing_leaves(config: SiteConfig) -> None:
+    server = FakeServer(ok)
+    h = harness(config, server)
+    h.kiosk.scan(classify(ELDER.replace("15031945", "31021945")))
+    status = next_status(h)
+    assert status.state == "error" and status.message == MSG_BAD_CCCD
+    h.kiosk.press("HT")
+    h.outcome()
+    assert (server.sent[0].source, server.sent[0].id_hash) == ("button", None)
 
 
 def booking(slot: datetime, site: str = "phuong-ba-dinh", service: str = "DD") -> str:

@@ -88,3 +88,24 @@ def test_scan_exit_zero_to_real_stdout(samples: dict[str, Path], capsys: pytest.
     lines = capsys.readouterr().out.splitlines()
     assert json.loads(lines[0])["fields"]["address"] == "Số 12 Phố Huế, Phường Hai Bà Trưng, Hà Nội"
     assert json.loads(lines[1]) == {"image": str(samples["blank"]), "kind": "none", "fields": {}}
+
+
+def test_scan_reads_cards_seen_in_the_wild_and_never_prints_an_unreadable_ones_contents(
+        tmp_path: Path) -> None:
+    texts = {
+        "bom.png": "\ufeff" + CCCD_SAMPLE.replace("|", " | "),
+        "six-fields.png": "001095012345|Nguyễn Văn An|15/03/1995|Nam|Hà Nội|20/04/2021",
+        "ten-digit-old-id.png": CCCD_SAMPLE.replace("|012345678|", "|0123456789|"),
+        "broken.png": CCCD_SAMPLE.replace("15031995", "31021995"),
+    }
+    for name, text in texts.items():
+        image = cv2.copyMakeBorder(render_qr(text, 5), 40, 40, 40, 40, cv2.BORDER_CONSTANT, value=255)
+        assert cv2.imwrite(str(tmp_path / name), image)
+    out = io.StringIO()
+    assert run_scan([tmp_path / name for name in texts], out) == 0
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [line["kind"] for line in lines] == ["cccd", "cccd", "cccd", "cccd_unreadable"]
+    assert {line["fields"]["birth_date"] for line in lines[:3]} == {"1995-03-15"}
+    assert [line["fields"]["old_id_number"] for line in lines[:3]] == ["012345678", "", "0123456789"]
+    assert lines[3]["fields"] == {"reason": "date does not exist"}
+    assert "001095012345" not in json.dumps(lines[3]) and "Nguyễn" not in json.dumps(lines[3])

@@ -47,25 +47,6 @@ def test_cccd_empty_fields_and_trailing_extra_fields_are_tolerated() -> None:
     assert result.fields["birth_date"] == "1950-01-01"
 
 
-@pytest.mark.parametrize("text", [
-    "001095012345|012345678|Nguyễn Văn An|31021995|Nam|Hà Nội|20042021",  # 31 February
-    "001095012345|012345678|Nguyễn Văn An|1995-03-15|Nam|Hà Nội|20042021",
-    "001095012345|0123|Nguyễn Văn An|15031995|Nam|Hà Nội|20042021",  # old ID of 4 digits
-    "001095012345|012345678|Nguyễn Văn An|15031995",  # truncated
-])
-def test_broken_cccd_is_unknown_and_never_echoes_the_id(text: str) -> None:
-    result = classify(text)
-    assert result.kind == "unknown"
-    assert "001095012345" not in str(result.fields)
-    assert result.message and "Căn cước" in result.message
-
-
-def test_cccd_with_semicolons_is_not_a_card() -> None:
-    result = classify(CCCD.replace("|", ";"))
-    assert result.kind == "unknown"
-    assert result.message == MSG_UNKNOWN
-
-
 def test_raw_id_number_is_never_logged(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     for text in (CCCD, CCCD.replace("15031995", "99999999"), CCCD[:40]):
@@ -205,3 +186,67 @@ def test_age_on(birth: date, today: date, age: int) -> None:
 
 def test_shown_text_loses_invisible_and_bidi_characters() -> None:
     assert classify("abc\u202edef\ufeff\x1b[31m").fields["text"] == "abcdef[31m"
+
+
+# -- cards as seen in the wild ------------------------------------------------------------------
+
+CARD_FIELDS = {
+    "id_number": "001095012345", "old_id_number": "012345678", "name": "Nguyễn Văn An",
+    "birth_date": "1995-03-15", "sex": "Nam",
+    "address": "Số 12 Phố Huế, Phường Hai Bà Trưng, Hà Nội", "issue_date": "2021-04-20",
+}
+
+
+@pytest.mark.parametrize("text", [
+    "\ufeff" + CCCD,  # a reader that prefixes a byte-order mark
+    CCCD.replace("|", " | "),  # stray spaces around every separator
+    "001095012345 |012345678| Nguyễn Văn An |15031995 |Nam| Số 12 Phố Huế, Phường Hai Bà Trưng, "
+    "Hà Nội|20042021 \r\n",
+    "\ufeff  " + CCCD.replace("|", "|  ") + "\ufeff",
+], ids=["bom", "spaces", "uneven-spaces", "bom-and-spaces"])
+def test_a_card_with_a_bom_or_stray_spaces_is_read(text: str) -> None:
+    result = classify(text)
+    assert (result.kind, result.fields) == ("cccd", CARD_FIELDS)
+
+
+def test_a_card_with_a_10_digit_old_id_is_read() -> None:
+    result = classify(CCCD.replace("|012345678|", "|0123456789|"))
+    assert result.kind == "cccd"
+    assert result.fields == {**CARD_FIELDS, "old_id_number": "0123456789"}
+
+
+@pytest.mark.parametrize("text", [
+    "001095012345|Nguyễn Văn An|15/03/1995|Nam|Số 12 Phố Huế, Phường Hai Bà Trưng, Hà Nội|20/04/2021",
+    "\ufeff001095012345 | Nguyễn Văn An | 15/03/1995 | Nam | "
+    "Số 12 Phố Huế, Phường Hai Bà Trưng, Hà Nội | 20/04/2021",
+    "001095012345|Nguyễn Văn An|15031995|Nam|Số 12 Phố Huế, Phường Hai Bà Trưng, Hà Nội|20042021",
+], ids=["slashes", "slashes-bom-spaces", "ddmmyyyy"])
+def test_the_six_field_layout_without_the_old_id_is_read(text: str) -> None:
+    result = classify(text)
+    assert (result.kind, result.fields) == ("cccd", {**CARD_FIELDS, "old_id_number": ""})
+
+
+@pytest.mark.parametrize("text", [
+    "001095012345|012345678|Nguyễn Văn An|31021995|Nam|Hà Nội|20042021",  # 31 February
+    "001095012345|012345678|Nguyễn Văn An|1995-03-15|Nam|Hà Nội|20042021",
+    "001095012345|0123|Nguyễn Văn An|15031995|Nam|Hà Nội|20042021",  # old ID of 4 digits
+    "001095012345|012345678|Nguyễn Văn An|15031995",  # truncated
+    "001095012345|Nguyễn Văn An|15/3/1995|Nam|Hà Nội|20/04/2021",  # a one-digit month
+    "\ufeff001095012345 |Nguyễn Văn An|15.03.1995|Nam|Hà Nội|20.04.2021",
+    CCCD.replace("|", ";"),  # another separator: still a card's contents
+    "Hà Nội|Nam|001095012345|Nguyễn Văn An|15031995|20042021",  # the number not first
+    "00109501234|012345678|Nguyễn Văn An|15031995|Nam|Hà Nội|20042021",  # 11 digits
+])
+def test_a_card_that_cannot_be_read_is_reported_as_unreadable(text: str) -> None:
+    result = classify(text)
+    assert result.kind == "cccd_unreadable"
+    assert set(result.fields) == {"reason"}
+    for personal in ("001095012345", "0010950123", "Nguyễn", "Hà Nội", "1995"):
+        assert personal not in str(result.fields)
+    assert result.message and "Căn cước" in result.message
+
+
+def test_an_unknown_text_never_shows_a_long_number() -> None:
+    result = classify("Thẻ của tôi: 001095012345, gọi 0912345678")
+    assert result.kind == "unknown"
+    assert result.fields["text"] == "Thẻ của tôi: ************, gọi **********"
