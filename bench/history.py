@@ -492,7 +492,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=100, help="round trips per case")
     parser.add_argument("--budget", type=float, default=60.0, help="seconds at most per case")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "xephang-bench")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["queue", "stats", "kiosks"])
+    parser.add_argument("--skip", nargs="*", default=[], choices=["size", "queue", "stats", "kiosks"])
     parser.add_argument("--nodelay", action="store_true",
                         help="TCP_NODELAY on every MQTT socket (bench, broker, Mosquitto)")
     args = parser.parse_args()
@@ -508,7 +508,8 @@ def main() -> None:
     year = history_db(config, args.cache, args.days, args.tickets)
     with tempfile.TemporaryDirectory() as tmp:
         site = bench_config(Path(tmp))
-        size_with_retention(config, year, Path(tmp) / "retention")
+        if "size" not in args.skip:
+            size_with_retention(config, year, Path(tmp) / "retention")
         mosquitto = Mosquitto(Path(tmp) / "mosquitto").start()
         setup = Setup(config, site, mosquitto, Path(tmp), args.samples, args.budget)
         try:

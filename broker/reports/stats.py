@@ -23,7 +23,7 @@ import numpy
 
 from broker.reports.figures import BUTTON, day_figures
 from broker.store.db import EventRow, Store, TicketRow
-from broker.store.figures import DayFigures, RatingFigure, VisitFigure, VisitRow
+from broker.store.figures import CHUNK, DayFigures, RatingFigure, VisitFigure, VisitRow
 
 __all__ = ["BUTTON", "Stats", "Summary", "compute", "for_days", "from_figures", "summarize"]
 # The groups a visit's wait and service time are summarised by; `all` is the "*" line.
@@ -115,20 +115,19 @@ def _count_visits(stats: Stats, visits: Sequence[VisitRow]) -> None:
 def _times(stats: Stats, visits: Sequence[VisitRow]) -> None:
     """Wait and service-time summaries by service, counter, staff member and hour of the call;
     a year is half a million visits, so the grouping, sorting and sums run in numpy."""
-    columns = list(zip(*visits, strict=True)) if visits else [()] * len(VisitFigure._fields)
+    columns = _columns(visits)
     wait = numpy.asarray(columns[WAIT], dtype=float)
     served = numpy.array(columns[SERVICE_S], dtype=float)  # None (not served) becomes NaN
     done = ~numpy.isnan(served)
-    counters = numpy.nan_to_num(numpy.array(columns[COUNTER], dtype=float)).astype(int)
-    keys: dict[str, Any] = {"service": columns[SERVICE], "counter": counters,
+    keys: dict[str, Any] = {"service": columns[SERVICE],
+                            "counter": [c or 0 for c in columns[COUNTER]],
                             "staff": columns[ACCOUNT], "hour": columns[CALLED_HOUR]}
     waits, service = {}, {}
     for group in GROUPS:
         if group == "all":
             labels, codes = ["*"], numpy.zeros(len(wait), dtype=int)
         else:
-            found, codes = numpy.unique(numpy.asarray(keys[group]), return_inverse=True)
-            labels = found.tolist()
+            labels, codes = _codes(keys[group])
         waits[group] = _grouped(labels, codes, wait)
         serves = _grouped(labels, codes[done], served[done])
         # Every group that had a visit gets both summaries (an empty one if none was served).
@@ -138,6 +137,24 @@ def _times(stats: Stats, visits: Sequence[VisitRow]) -> None:
     stats.counter_wait, stats.counter_service = waits["counter"], service["counter"]
     stats.staff_wait, stats.staff_service = waits["staff"], service["staff"]
     stats.wait_by_hour = dict(sorted(waits["hour"].items()))
+
+
+def _columns(visits: Sequence[VisitRow]) -> list[list[Any]]:
+    """The visits' fields as columns, transposed a chunk at a time (one zip(*a year) would hold
+    the interpreter lock, and a counter's command, for its whole length)."""
+    columns: list[list[Any]] = [[] for _ in VisitFigure._fields]
+    for start in range(0, len(visits), CHUNK):
+        rows = zip(*visits[start:start + CHUNK], strict=True)
+        for column, values in zip(columns, rows, strict=True):
+            column.extend(values)
+    return columns
+
+
+def _codes(keys: Sequence[Any]) -> tuple[list[Any], numpy.ndarray[Any, Any]]:
+    """(the distinct keys sorted, each key's index among them)."""
+    labels = sorted(set(keys))
+    index = {label: code for code, label in enumerate(labels)}
+    return labels, numpy.fromiter((index[k] for k in keys), dtype=numpy.int64, count=len(keys))
 
 
 def _grouped(labels: list[Any], codes: numpy.ndarray[Any, Any],

@@ -46,6 +46,8 @@ class RatingFigure(NamedTuple):
     total: int  # ratings (column `count`)
 
 
+CHUNK = 5000  # visits read (and transposed, broker/reports/stats.py) at a time
+
 # A visit as read back: VisitFigure's fields as a plain tuple (a year is read without naming them).
 VisitRow = tuple[str, str, int | None, str, str, int, int | None, str | None, float, float | None]
 
@@ -98,9 +100,14 @@ class FigureQueries(Queries):
             " WHERE day BETWEEN ? AND ?", span)]
         cursor = self._db.cursor()
         cursor.row_factory = None  # plain tuples, in VisitFigure's order
-        visits: list[VisitRow] = cursor.execute(
+        cursor.execute(
             "SELECT day, service, counter, account, priority, called_hour, ended_hour, outcome,"
-            " wait_s, service_s FROM day_visits WHERE day BETWEEN ? AND ?", span).fetchall()
+            " wait_s, service_s FROM day_visits WHERE day BETWEEN ? AND ?", span)
+        visits: list[VisitRow] = []
+        # In chunks: one fetchall of a year holds the interpreter lock for the whole read, and a
+        # counter's command waits behind it.
+        while chunk := cursor.fetchmany(CHUNK):
+            visits.extend(chunk)
         ratings = [RatingFigure._make(row) for row in self._db.execute(
             "SELECT day, service, counter, rating, count FROM day_ratings"
             " WHERE day BETWEEN ? AND ?", span)]
