@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 from broker.queue.tickets import Queue
@@ -15,6 +16,10 @@ from xephang.runtime import Runtime
 
 log = logging.getLogger(__name__)
 CONNECT_WAIT_S = 5.0
+# How often Python hands the interpreter lock between threads (default 5 ms): a counter's command
+# arriving while a web thread builds a year's report waits for it this long at each hand-over;
+# 1 ms keeps the command close to its idle latency (bench/history.py).
+SWITCH_INTERVAL_S = 0.001
 STORE_STUCK_S = 10.0  # a store held this long by one change is stuck (the watchdog restarts us)
 
 
@@ -40,6 +45,7 @@ class BrokerRole:
         return self.runtime.http_url
 
     def start(self) -> None:
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         self.nightly.start()
         self.service.attach()
         self.runtime.connect(CONNECT_WAIT_S)
