@@ -1,10 +1,14 @@
-"""Compare the call policies on the same simulated days, for the shipped and the harder config.
+"""Compare the call policies on the same simulated days, against the static baseline.
 
-    .venv/bin/python bench/routing.py [--days 20] [--json]
+    .venv/bin/python bench/routing.py [--seeds 1-20] [--tickets 1200,1000] [--hard] [--json]
 
 Every policy runs on the same seeds (the same citizens, arrivals and service times), so differences
-come from the rule. Prints per config and policy the mean over days of the daily mean wait, the daily
-p95 wait and the wait estimate's mean absolute error, and the CPU time of one 1,200-ticket day.
+come from the rule. Prints, per ticket count and policy, the mean over days of the daily mean, p95
+and max wait, the fairness figure (the worst service's mean wait ÷ the day's mean wait: 1.0 = every
+service waits alike), the wait estimate's error, and each figure's ratio to `static` (one line per
+counter, the same run). `pooled` is a bound, not a policy: every counter serves every service, FIFO
+with priority first — what perfect cross-training would give. `--hard` adds config/hard-site.toml at
+480 tickets. Ends with the CPU time of one 1,200-ticket day.
 """
 
 from __future__ import annotations
@@ -21,47 +25,78 @@ sys.path.insert(0, str(ROOT))
 
 from simulation.policies import POLICIES  # noqa: E402
 from simulation.run import simulate  # noqa: E402
-from xephang.config import load_config  # noqa: E402
+from xephang.config import SiteConfig, load_config  # noqa: E402
 
-# Tickets per day sized to keep the counters about 85–90 % busy over the day.
-CONFIGS = {"site": (ROOT / "config/site.toml", 1000), "hard": (ROOT / "config/hard-site.toml", 480)}
-FIELDS = ("mean_wait_s", "p95_wait_s", "max_wait_s", "eta_mae_s", "eta_within_range")
+SITE = ROOT / "config/site.toml"
+HARD = ROOT / "config/hard-site.toml"
+WAITS = ("mean_wait_s", "p95_wait_s", "max_wait_s")
+FIELDS = (*WAITS, "fairness", "eta_mae_s", "eta_within_range")
 
 
-def compare(path: Path, tickets: int, days: int) -> dict[str, dict[str, float]]:
+def pooled(config: SiteConfig) -> SiteConfig:
+    """The same center with every counter serving every service."""
+    every = [s.code for s in config.services]
+    counters = [c.model_copy(update={"services": every}) for c in config.counters]
+    return config.model_copy(update={"counters": counters})
+
+
+def fairness(run: dict[str, Any]) -> float:
+    worst = max((s["mean_wait_s"] for s in run["per_service"].values()), default=0.0)
+    return worst / run["mean_wait_s"] if run["mean_wait_s"] else 1.0
+
+
+def day_means(config: SiteConfig, policy: str, tickets: int, seeds: list[int]) -> dict[str, float]:
+    runs = [simulate(config, policy, tickets, seed) for seed in seeds]
+    for run in runs:
+        run["fairness"] = fairness(run)
+    return {name: round(sum(r[name] for r in runs) / len(runs), 3) for name in FIELDS}
+
+
+def compare(path: Path, tickets: int, seeds: list[int]) -> dict[str, dict[str, float]]:
     config = load_config(path)
-    out = {}
-    for policy in POLICIES:
-        runs = [simulate(config, policy, tickets, seed) for seed in range(1, days + 1)]
-        out[policy] = {name: round(sum(r[name] for r in runs) / days, 3) for name in FIELDS}
+    out = {policy: day_means(config, policy, tickets, seeds) for policy in POLICIES}
+    out["pooled"] = day_means(pooled(config), "fifo", tickets, seeds)
     return out
 
 
 def cpu_of_a_busy_day() -> float:
-    config = load_config(ROOT / "config/site.toml")
+    config = load_config(SITE)
     start = time.process_time()
     simulate(config, "ours", 1200, 1)
     return time.process_time() - start
 
 
-def table(results: dict[str, Any]) -> str:
-    lines = ["| config | policy | mean wait (min) | p95 wait (min) | max wait (min) | ETA MAE (min) "
-             "| in printed range |", "|---|---|---|---|---|---|---|"]
-    for name, policies in results.items():
+def table(results: dict[str, dict[str, dict[str, float]]]) -> str:
+    lines = ["| day | policy | mean wait (min) | p95 (min) | max (min) | fairness "
+             "| ÷ static (mean / p95 / max) | ETA MAE (min) | in printed range |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for day, policies in results.items():
+        static = policies["static"]
         for policy, r in policies.items():
-            lines.append(f"| {name} | {policy} | {r['mean_wait_s'] / 60:.1f} | {r['p95_wait_s'] / 60:.1f} "
-                         f"| {r['max_wait_s'] / 60:.1f} | {r['eta_mae_s'] / 60:.1f} "
-                         f"| {r['eta_within_range']:.0%} |")
+            ratios = " / ".join(f"{r[k] / static[k]:.3f}" if static[k] else "–" for k in WAITS)
+            lines.append(f"| {day} | {policy} | {r['mean_wait_s'] / 60:.1f} | {r['p95_wait_s'] / 60:.1f} "
+                         f"| {r['max_wait_s'] / 60:.1f} | {r['fairness']:.2f} | {ratios} "
+                         f"| {r['eta_mae_s'] / 60:.1f} | {r['eta_within_range']:.0%} |")
     return "\n".join(lines)
+
+
+def seed_range(text: str) -> list[int]:
+    first, _, last = text.partition("-")
+    return list(range(int(first), int(last or first) + 1))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--days", type=int, default=20)
+    parser.add_argument("--seeds", type=seed_range, default=seed_range("1-20"),
+                        help="first-last, inclusive (the rule was tuned on 101-140)")
+    parser.add_argument("--tickets", default="1200,1000", help="tickets per day, comma-separated")
+    parser.add_argument("--hard", action="store_true", help="also config/hard-site.toml at 480")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    results: dict[str, Any] = {name: compare(path, tickets, args.days)
-                               for name, (path, tickets) in CONFIGS.items()}
+    days = [(f"site {n}", SITE, n) for n in map(int, args.tickets.split(","))]
+    if args.hard:
+        days.append(("hard 480", HARD, 480))
+    results = {name: compare(path, tickets, args.seeds) for name, path, tickets in days}
     cpu = cpu_of_a_busy_day()
     if args.json:
         sys.stdout.write(json.dumps({"results": results, "cpu_s_1200_tickets": cpu}, indent=1) + "\n")
