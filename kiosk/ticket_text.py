@@ -13,7 +13,8 @@ from urllib.parse import quote
 
 from routing.wait_range import wait_text
 from xephang.config import SiteConfig
-from xephang.protocol import Priority, Ticket
+from xephang.labels import PRIORITY_NAMES as PRIORITY_NAMES  # printed on the ticket
+from xephang.protocol import Ticket
 
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"  # without `public_url`: only this machine opens it
 FOOTER = "Vui lòng chờ gọi số trên màn hình. Xin cảm ơn!"
@@ -21,13 +22,6 @@ QR_CAPTION = "Quét mã để theo dõi lượt chờ trên điện thoại"
 OFFLINE_MARK = "Số cấp khi mất kết nối"
 REPRINT_MARK = "Phiếu in lại"
 
-PRIORITY_NAMES: dict[Priority, str] = {
-    "elderly": "Người cao tuổi",
-    "disabled": "Người khuyết tật",
-    "pregnant": "Phụ nữ mang thai",
-    "merit": "Người có công",
-    "appointment": "Có lịch hẹn",
-}
 
 Style = Literal["title", "address", "label", "number", "service", "priority", "body", "small"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from xephang.protocol import CounterStatus, Rating
+from xephang.protocol import CounterStatus, Priority, Rating
 
 COUNTER_STATUS: Final[dict[CounterStatus, str]] = {
     "idle": "Đang chờ gọi số",
@@ -19,6 +19,15 @@ COUNTER_STATUS: Final[dict[CounterStatus, str]] = {
     "closed": "Đóng",
 }
 UNKNOWN_STATUS: Final = "Chưa có thông tin"
+
+# A ticket's priority, as the ticket prints it and the staff page shows it ("none" has no name).
+PRIORITY_NAMES: Final[dict[Priority, str]] = {
+    "elderly": "Người cao tuổi",
+    "disabled": "Người khuyết tật",
+    "pregnant": "Phụ nữ mang thai",
+    "merit": "Người có công",
+    "appointment": "Có lịch hẹn",
+}
 
 # The citizen's ratings, in the order their buttons and report columns appear.
 RATING_NAMES: Final[dict[Rating, str]] = {

@@ -37,7 +37,10 @@ MAX_PAYLOAD_BYTES = 16 * 1024
 Priority = Literal["none", "elderly", "disabled", "pregnant", "merit", "appointment"]
 Source = Literal["button", "cccd", "booking", "dossier"]
 # What a staff member presses at a counter; a citizen's `rate` is the one other counter action.
-StaffAction = Literal["call_next", "recall", "no_show", "done", "transfer", "pause", "resume"]
+# `serve`: the called citizen is at the desk (service time runs from here); `call`: call one
+# particular waiting ticket (by id or printed number) instead of the next in line.
+StaffAction = Literal["call_next", "recall", "no_show", "done", "transfer", "pause", "resume",
+                      "serve", "call"]
 CounterAction = Literal[StaffAction, "rate"]
 CounterStatus = Literal["idle", "calling", "serving", "paused", "closed"]
 Rating = Literal["very_satisfied", "satisfied", "unsatisfied"]
@@ -159,14 +162,22 @@ class RateArgs(ActionArgs):
     ticket: TicketId | None = None
 
 
+class CallArgs(ActionArgs):
+    """The waiting ticket to call: its `ticket` id, or its printed `number` (today's)."""
+
+    ticket: TicketId | None = None
+    number: Annotated[str, Field(pattern=r"^[0-9]{1,6}$")] | None = None
+
+
 ACTION_ARGS: Final[dict[CounterAction, type[ActionArgs]]] = {
     "call_next": ActionArgs, "recall": ActionArgs, "no_show": ActionArgs, "done": ActionArgs,
     "pause": ActionArgs, "resume": ActionArgs, "transfer": TransferArgs, "rate": RateArgs,
+    "serve": ActionArgs, "call": CallArgs,
 }
 # The reply's error code for a bad value of each argument.
 ARG_ERRORS: Final[dict[str, str]] = {
     "service": "unknown_service", "counter": "unknown_counter", "rating": "invalid_rating",
-    "ticket": "no_ticket",
+    "ticket": "no_ticket", "number": "unknown_ticket",
 }
 A = TypeVar("A", bound=ActionArgs)
 

@@ -23,6 +23,7 @@ from xephang.protocol import (
     ActionArgs,
     Announcement,
     BadArgument,
+    CallArgs,
     RateArgs,
     TransferArgs,
     read_args,
@@ -31,11 +32,14 @@ from xephang.protocol import (
 A = TypeVar("A", bound=ActionArgs)
 # What the reply says of a bad argument, by argument (its code is the protocol's ARG_ERRORS).
 BAD_ARGUMENT: dict[str, Callable[[Any], str]] = {
-    "counter": lambda value: f"Không có quầy {value!r} để chuyển sang (unknown counter).",
-    "service": lambda value: f"Không có dịch vụ {value!r} để chuyển sang (unknown service).",
+    "counter": lambda value: f"Không có quầy {value!r} để chuyển sang.",
+    "service": lambda value: f"Không có dịch vụ {value!r} để chuyển sang.",
     "rating": lambda _: f"Đánh giá phải là một trong {', '.join(RATINGS)}.",
-    "ticket": lambda _: "Không có lượt phục vụ nào để đánh giá (nothing to rate).",
+    "ticket": lambda _: "Không có lượt phục vụ nào để đánh giá.",
+    "number": lambda value: f"Số {value!r} không phải một số thứ tự (chỉ gồm chữ số).",
 }
+# The staff page's button that ends a pause, named in refusals so staff know what to press.
+RESUME_BUTTON = "Mở lại"
 
 
 @dataclass
@@ -85,7 +89,7 @@ Action = Callable[[Step], TicketRow | None]
 def require_current(step: Step) -> TicketRow:
     current = step.current()
     if current is None:
-        raise Rejected("no_ticket", "Quầy chưa gọi số nào (no ticket at this counter).")
+        raise Rejected("no_ticket", "Quầy chưa gọi số nào.")
     return current
 
 
@@ -105,20 +109,18 @@ def _require_open(step: Step) -> None:
         raise Rejected("counter_closed", "Quầy đang đóng; quản lý cần mở quầy trước.")
 
 
-def _callable(step: Step) -> list[TicketRow]:
-    """Waiting tickets of the counter's services, plus those transferred to this very counter;
-    a ticket transferred to another counter waits for that one only."""
-    me, services = step.counter_config.id, set(step.counter_config.services)
-    return [t for t in step.tx.waiting()
-            if t.counter == me or (t.counter is None and t.service in services)]
+def _require_working(step: Step) -> None:
+    """Open and not paused: a counter that may call a citizen."""
+    _require_open(step)
+    if step.counter.status == "paused":
+        raise Rejected("counter_paused",
+                       f"Quầy đang tạm dừng; bấm “{RESUME_BUTTON}” trước khi gọi số.")
 
 
 def call_next(step: Step) -> TicketRow | None:
-    _require_open(step)
-    if step.counter.status == "paused":
-        raise Rejected("counter_paused", "Quầy đang tạm dừng; bấm Tiếp tục trước khi gọi số.")
+    _require_working(step)
     _finish(step, "done")
-    pool = _callable(step)
+    pool = live.callable_by(step.tx, step.counter_config)
     services = [*step.counter_config.services, *(t.service for t in pool)]
     chosen = choose_next([candidate(t) for t in pool], services, now=step.tx.now,
                          rule=live.rule(step.tx, step.config),
@@ -127,14 +129,52 @@ def call_next(step: Step) -> TicketRow | None:
         return None
     ticket = step.tx.ticket(chosen.id)
     assert ticket is not None
+    return _call(step, ticket)
+
+
+def _call(step: Step, ticket: TicketRow, **audit: Any) -> TicketRow | None:
+    """Call a waiting ticket to this counter and announce it in the hall."""
     counter_id = step.counter_config.id
-    step.tx.update_ticket(ticket.id, status="called", counter=counter_id, called_at=step.tx.now)
+    step.tx.update_ticket(ticket.id, status="called", counter=counter_id, called_at=step.tx.now,
+                          served_at=None)
     step.set_status("calling", ticket=ticket.id)
     wait_s = round((step.tx.now - ticket.issued_at).total_seconds())
     event = step.event("ticket_called", ticket, number=ticket.number, service=ticket.service,
-                       priority=ticket.priority, repeat=0, wait_s=max(0, wait_s))
+                       priority=ticket.priority, repeat=0, wait_s=max(0, wait_s), **audit)
     step.announcements.append(announcement(event, ticket.number, counter_id, 0))
     return step.tx.ticket(ticket.id)
+
+
+def call(step: Step) -> TicketRow | None:
+    """Call one particular waiting ticket (a citizen at the desk with a ticket of another line):
+    the event says it was chosen, not the next in line."""
+    args = step.arguments(CallArgs)
+    _require_working(step)
+    if args.ticket:
+        ticket = step.tx.ticket(args.ticket)
+    elif args.number:
+        ticket = step.tx.waiting_number(live.local_day(step.config, step.tx.now), args.number)
+    else:
+        raise Rejected("unknown_ticket", "Hãy chọn hoặc nhập số cần gọi.")
+    wanted = args.number or (ticket.number if ticket else "")
+    if ticket is None or ticket.status != "waiting":
+        raise Rejected("unknown_ticket", f"Số {wanted} không có trong danh sách đang chờ.")
+    _finish(step, "done")
+    return _call(step, ticket, chosen=True)
+
+
+def serve(step: Step) -> TicketRow | None:
+    """The called citizen is at the desk: service time is counted from now."""
+    current = require_current(step)
+    if step.counter.status == "serving":
+        return current
+    if step.counter.status != "calling":
+        raise Rejected("counter_paused",
+                       f"Quầy đang tạm dừng; bấm “{RESUME_BUTTON}” trước khi phục vụ.")
+    step.tx.update_ticket(current.id, served_at=step.tx.now)
+    step.set_status("serving")
+    step.event("ticket_serving", current, number=current.number, service=current.service)
+    return step.tx.ticket(current.id)
 
 
 def recall(step: Step) -> TicketRow | None:
@@ -167,10 +207,13 @@ def pause(step: Step) -> TicketRow | None:
 
 
 def resume(step: Step) -> TicketRow | None:
-    if step.counter.status == "paused":
-        step.set_status("calling" if step.counter.ticket else "idle")
-        step.event("counter_resumed", step.current())
-    return step.current()
+    _require_open(step)
+    if step.counter.status != "paused":
+        raise Rejected("not_paused", "Quầy không tạm dừng; không cần mở lại.")
+    current = step.current()
+    step.set_status("idle" if current is None else "serving" if current.served_at else "calling")
+    step.event("counter_resumed", current)
+    return current
 
 
 def _transfer_counter(step: Step, args: TransferArgs) -> int | None:
@@ -209,7 +252,7 @@ def transfer(step: Step) -> TicketRow | None:
         _require_other_open_line(step, current, target)
     # Back to waiting with its original issue time, so the citizen keeps their place in line.
     step.tx.update_ticket(current.id, status="waiting", service=target, counter=to_counter,
-                          called_at=None)
+                          called_at=None, served_at=None)
     step.set_status(step.after_ticket_status(), ticket=None)
     step.event("ticket_transferred", current, number=current.number, service=target,
                from_service=current.service, to_counter=to_counter)
@@ -223,7 +266,7 @@ def rate(step: Step) -> TicketRow | None:
     if ticket is None or ticket.counter != step.counter_config.id or ticket.status == "waiting":
         raise Rejected("no_ticket", BAD_ARGUMENT["ticket"](args.ticket))
     if ticket.rating is not None:
-        raise Rejected("already_rated", f"Số {ticket.number} đã được đánh giá (already rated).")
+        raise Rejected("already_rated", f"Số {ticket.number} đã được đánh giá.")
     step.tx.update_ticket(ticket.id, rating=rating)
     step.event("ticket_rated", ticket, number=ticket.number, service=ticket.service, rating=rating)
     return step.tx.ticket(ticket.id)
@@ -231,5 +274,6 @@ def rate(step: Step) -> TicketRow | None:
 
 ACTIONS: dict[str, Action] = {
     "call_next": call_next, "recall": recall, "no_show": no_show, "done": done,
-    "pause": pause, "resume": resume, "transfer": transfer, "rate": rate,
+    "pause": pause, "resume": resume, "transfer": transfer, "rate": rate, "serve": serve,
+    "call": call,
 }

@@ -11,12 +11,14 @@ from datetime import datetime
 
 from broker.store.db import TicketRow, Tx
 from routing.availability import why_closed
-from routing.call_rule import Candidate, Rule, ServiceLoad, ahead_of, normal_streak
+from routing.call_rule import Candidate, Rule, ServiceLoad, ahead_of, choose_next, normal_streak
 from routing.estimate import OPEN_STATUSES, Floor, ServiceTimes, eta_seconds
 from routing.suggest import suggest
 from xephang.config import Counter, SiteConfig
 from xephang.protocol import ServiceClosed, Suggestions
 
+# A counter's waiting list: this many placed by the call rule, the rest after in issue order.
+ORDERED_AHEAD = 40
 # A ticket's call to a counter (its recalls are not new calls): the hall's recent calls, and the
 # count of normal calls between priority ones.
 CALLS = ("ticket_called",)
@@ -108,3 +110,28 @@ def streak(tx: Tx, config: SiteConfig) -> int:
 def suggestions(tx: Tx, config: SiteConfig) -> Suggestions:
     working, _ = working_counters(tx, config)
     return Suggestions(at=tx.now, suggestions=suggest(config, floor(tx, config), working))
+
+
+def callable_by(tx: Tx, counter: Counter) -> list[TicketRow]:
+    """Waiting tickets a counter may call: its services' lines, plus those transferred to this
+    very counter (a ticket transferred to another counter waits for that one only)."""
+    services = set(counter.services)
+    return [t for t in tx.waiting()
+            if t.counter == counter.id or (t.counter is None and t.service in services)]
+
+
+def call_sequence(tx: Tx, config: SiteConfig, counter: Counter) -> list[TicketRow]:
+    """The counter's waiting tickets in the order its "call next" would take them if nothing else
+    happened: the call rule applied again and again (the first ORDERED_AHEAD), then the rest."""
+    pool = {t.id: t for t in callable_by(tx, counter)}
+    every, rule_now = config.routing.priority_every, rule(tx, config)
+    run, order = streak(tx, config), list[TicketRow]()
+    services = [*counter.services, *(t.service for t in pool.values())]
+    while pool and len(order) < ORDERED_AHEAD:
+        chosen = choose_next([candidate(t) for t in pool.values()], services, now=tx.now,
+                             rule=rule_now, streak=run)
+        if chosen is None:
+            break
+        order.append(pool.pop(chosen.id))
+        run = 0 if chosen.is_priority else min(run + 1, every)
+    return order + list(pool.values())

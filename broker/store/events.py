@@ -50,6 +50,18 @@ class EventQueries(Queries):
                             " WHERE t.day BETWEEN ? AND ? ORDER BY e.seq", (first_day, last_day))
         return [_event(row) for row in rows]
 
+    def transferred_from(self, ticket_ids: list[str]) -> dict[str, str]:
+        """Of these tickets, those transferred at least once, with the service they left last."""
+        found: dict[str, str] = {}
+        for start in range(0, len(ticket_ids), 500):
+            chunk = ticket_ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.execute(f"SELECT ticket, data FROM events WHERE type = 'ticket_transferred'"
+                                f" AND ticket IN ({marks}) ORDER BY seq", tuple(chunk))
+            found.update({row["ticket"]: json.loads(row["data"]).get("from_service", "")
+                          for row in rows})
+        return found
+
     def last_event_seq(self) -> int:
         row = self.execute("SELECT MAX(seq) AS seq FROM events").fetchone()
         return int(row["seq"] or 0)

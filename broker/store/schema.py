@@ -24,7 +24,8 @@ CREATE TABLE IF NOT EXISTS tickets (
     finished_at  TEXT,
     recalls      INTEGER NOT NULL DEFAULT 0,
     rating       TEXT,
-    returned_at  TEXT                       -- set when a citizen sent for a paper came back
+    returned_at  TEXT,                      -- set when a citizen sent for a paper came back
+    served_at    TEXT                       -- set when the staff started serving (Bắt đầu phục vụ)
 );
 -- Numbers the broker allocates are unique per day; offline numbers come from the kiosks' own blocks.
 CREATE UNIQUE INDEX IF NOT EXISTS tickets_number ON tickets (day, number) WHERE origin = 'broker';
@@ -151,4 +152,4 @@ CREATE INDEX IF NOT EXISTS day_ratings_day ON day_ratings (day);
 """
 
 # Columns added after a database was first created; each applied once if missing.
-MIGRATIONS = (("tickets", "returned_at", "TEXT"),)
+MIGRATIONS = (("tickets", "returned_at", "TEXT"), ("tickets", "served_at", "TEXT"))

@@ -12,7 +12,8 @@ from broker.store.base import Queries, iso, optional_time, parse_time
 from broker.store.line import Entry
 
 _TICKET_FIELDS = frozenset(
-    {"service", "status", "counter", "called_at", "finished_at", "recalls", "rating", "returned_at"}
+    {"service", "status", "counter", "called_at", "finished_at", "recalls", "rating", "returned_at",
+     "served_at"}
 )
 
 
@@ -34,6 +35,7 @@ class TicketRow:
     recalls: int
     rating: str | None
     returned_at: datetime | None = None
+    served_at: datetime | None = None  # when the citizen was at the desk (Bắt đầu phục vụ)
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,12 @@ class TicketQueries(Queries):
         """Waiting tickets per service (a service with none may be missing), from the kept line."""
         return dict(self._line.counts(self._load_waiting, self._read_entries))
 
+    def waiting_number(self, day: str, number: str) -> TicketRow | None:
+        """The waiting ticket of `day` printed with `number` (an offline one if both exist)."""
+        row = self.execute("SELECT * FROM tickets WHERE day = ? AND number = ? AND status = 'waiting'"
+                           " ORDER BY issued_at LIMIT 1", (day, number)).fetchone()
+        return None if row is None else _ticket(row)
+
     def returning(self) -> list[TicketRow]:
         """Tickets set aside while their citizen fetches a missing paper, oldest issued first."""
         rows = self.execute("SELECT * FROM tickets WHERE status = 'returning' ORDER BY issued_at")
@@ -144,10 +152,12 @@ class TicketQueries(Queries):
         return [_ticket(row) for row in rows]
 
     def service_durations(self, day: str, service: str, limit: int) -> list[float]:
-        """Seconds from call to done of a service's last `limit` completed tickets of the day,
-        oldest first (index tickets_done: a bounded read, whatever the history)."""
+        """Seconds from the start of service (or the call, when staff never pressed "Bắt đầu phục
+        vụ") to done of a service's last `limit` completed tickets of the day, oldest first (index
+        tickets_done: a bounded read, whatever the history)."""
         rows = self.execute(
-            "SELECT called_at, finished_at FROM tickets WHERE day = ? AND service = ?"
+            "SELECT COALESCE(served_at, called_at) AS called_at, finished_at FROM tickets"
+            " WHERE day = ? AND service = ?"
             " AND status = 'done' AND finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT ?",
             (day, service, limit)).fetchall()
         return [(parse_time(row["finished_at"]) - parse_time(row["called_at"])).total_seconds()
@@ -187,5 +197,5 @@ def _ticket(row: sqlite3.Row) -> TicketRow:
         origin=row["origin"], status=row["status"], issued_at=parse_time(row["issued_at"]),
         counter=row["counter"], called_at=optional_time(row["called_at"]),
         recalls=int(row["recalls"]), rating=row["rating"],
-        returned_at=optional_time(row["returned_at"]),
+        returned_at=optional_time(row["returned_at"]), served_at=optional_time(row["served_at"]),
     )

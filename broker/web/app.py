@@ -22,7 +22,7 @@ from broker.queue.messages import counter_state, hall_state
 from broker.queue.tickets import Outcome
 from broker.reports.formats import clock, minutes
 from broker.service import BrokerService
-from broker.store.db import EventRow
+from broker.store.db import EventRow, TicketRow
 from broker.web.admin import admin
 from broker.web.auth import current, init_auth, refuse, require
 from broker.web.board import Presence
@@ -31,7 +31,7 @@ from broker.web.labels import FORBIDDEN, HEARD, NOT_FOUND
 from broker.web.ticket_page import release_slot, stream_slot, ticket_stream, ticket_view
 from xephang.config import Counter
 from xephang.errors import ProtocolError
-from xephang.labels import COUNTER_STATUS
+from xephang.labels import COUNTER_STATUS, PRIORITY_NAMES
 from xephang.protocol import CounterCommand, validate
 from xephang.web import STREAM_HEADERS, error_body, event_stream, web_app
 
@@ -102,25 +102,41 @@ def counter_queue(counter_id: int) -> Response:
 
 
 def _queue(counter: Counter) -> dict[str, Any]:
-    """What waits for this counter: per service the count and the oldest wait; the citizens away
-    fetching a paper (to put back in line when they return)."""
+    """What waits for this counter: per service the count and the oldest wait; every waiting
+    ticket in call order; the ticket at the counter; the citizens away fetching a paper."""
     service = broker()
     zone = service.config.site.zone
     with service.queue.store.snapshot() as tx:
         waiting, now = tx.waiting(), tx.now
         returning = tx.returning()
+        order = live.call_sequence(tx, service.config, counter)
+        current = tx.ticket(tx.counter(counter.id).ticket)
+        moved = tx.transferred_from([t.id for t in order] + ([current.id] if current else []))
     lines = []
     for code in counter.services:
         line = [t for t in waiting if t.service == code and t.counter in (None, counter.id)]
         oldest = (now - line[0].issued_at).total_seconds() if line else None
         lines.append({"code": code, "name": _name(code), "waiting": len(line),
                       "oldest_min": minutes(oldest)})
-    total = sum(1 for t in waiting if t.counter == counter.id or (
-        t.counter is None and t.service in counter.services))
-    return {"lines": lines, "total": total,
+    return {"lines": lines, "total": len(order),
+            "tickets": [_ticket_line(t, moved, now) for t in order],
+            "current": _ticket_line(current, moved, current.called_at or now) if current else None,
             "returning": [{"id": t.id, "number": t.number, "service": _name(t.service),
                            "since": clock(t.issued_at, zone)} for t in returning
                           if t.service in counter.services]}
+
+
+def _ticket_line(ticket: TicketRow, moved: dict[str, str], until: datetime) -> dict[str, Any]:
+    """A ticket as the staff page lists it: number, service, priority, flags and its wait."""
+    flags = []
+    if ticket.id in moved:
+        flags.append(f"Chuyển từ {_name(moved[ticket.id])}")
+    if ticket.returned_at is not None:
+        flags.append("Đã quay lại sau khi bổ sung giấy tờ")
+    return {"id": ticket.id, "number": ticket.number, "service": _name(ticket.service),
+            "priority": PRIORITY_NAMES.get(ticket.priority, ""),  # type: ignore[call-overload]
+            "flags": flags, "waited_min": minutes((until - ticket.issued_at).total_seconds()),
+            "served_since": ticket.served_at.isoformat() if ticket.served_at else None}
 
 
 def _name(code: str) -> str:

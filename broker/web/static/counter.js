@@ -18,14 +18,66 @@
     document.getElementById("heard").hidden = !(state.ticket && state.announced_at);
   }
 
+  function cell(text) {
+    const td = document.createElement("td");
+    td.textContent = text;
+    return td;
+  }
+
+  function showCurrent(current) {
+    const box = document.getElementById("current");
+    box.replaceChildren();
+    if (!current) return;
+    const rows = [["Dịch vụ", current.service], ["Ưu tiên", current.priority || "Không"],
+      ["Đã chờ", `${current.waited_min} phút`]];
+    if (current.flags.length) rows.push(["Ghi chú", current.flags.join(" · ")]);
+    for (const [term, value] of rows) {
+      const dt = document.createElement("dt"), dd = document.createElement("dd");
+      dt.textContent = term; dd.textContent = value;
+      box.append(dt, dd);
+    }
+  }
+
+  function showLines(lines) {
+    const body = document.querySelector("#lines tbody");
+    body.replaceChildren();
+    for (const line of lines) {
+      const row = document.createElement("tr");
+      row.dataset.line = line.code;
+      row.append(cell(line.name), cell(line.waiting), cell(line.oldest_min));
+      body.append(row);
+    }
+  }
+
+  function showWaiting(tickets) {
+    const body = document.querySelector("#waiting-list tbody");
+    body.replaceChildren();
+    for (const t of tickets) {
+      const row = document.createElement("tr");
+      row.dataset.number = t.number;
+      const call = document.createElement("button");
+      call.textContent = "Gọi số này";
+      call.dataset.call = t.id;
+      const action = document.createElement("td");
+      action.append(call);
+      row.append(cell(t.number), cell(t.service), cell(t.priority), cell(t.flags.join(" · ")),
+        cell(t.waited_min), action);
+      body.append(row);
+    }
+    if (!tickets.length) {
+      const row = document.createElement("tr");
+      const none = cell("Không có ai chờ.");
+      none.colSpan = 6;
+      row.append(none);
+      body.append(row);
+    }
+  }
+
   function showQueue(queue) {
     document.getElementById("waiting-total").textContent = queue.total;
-    for (const line of queue.lines) {
-      const count = document.querySelector(`[data-waiting="${line.code}"]`);
-      const oldest = document.querySelector(`[data-oldest="${line.code}"]`);
-      if (count) count.textContent = line.waiting;
-      if (oldest) oldest.textContent = line.oldest_min;
-    }
+    showLines(queue.lines);
+    showWaiting(queue.tickets);
+    showCurrent(queue.current);
     const list = document.getElementById("returning");
     list.replaceChildren();
     for (const t of queue.returning) {
@@ -71,8 +123,9 @@
     return response.json();
   }
 
-  function commandBody(action) {
+  function commandBody(action, ticket) {
     const args = {};
+    if (action === "call") Object.assign(args, ticket);
     if (action === "transfer") {
       const [kind, value] = document.getElementById("transfer-target").value.split(":");
       if (kind === "counter") args.counter = Number(value); else args.service = value;
@@ -88,6 +141,8 @@
 
   function done(action, ticket) {
     if (action === "call_next") return ticket ? `Đang gọi số ${ticket.number}` : "Không còn ai chờ.";
+    if (action === "call" && ticket) return `Đang gọi số ${ticket.number}`;
+    if (action === "serve" && ticket) return `Đang phục vụ số ${ticket.number}`;
     if (action === "recall" && ticket) return `Đã gọi lại số ${ticket.number}`;
     return DONE[action] || "Đã thực hiện.";
   }
@@ -100,7 +155,7 @@
       let reply;
       if (action === "set_aside") reply = await post(root.dataset.aside, {});
       else if (action === "came_back") reply = await post(root.dataset.back, { ticket });
-      else reply = await post(root.dataset.api, commandBody(action));
+      else reply = await post(root.dataset.api, commandBody(action, ticket));
       if (reply.ok) {
         text = done(action, reply.ticket);
       } else {
@@ -120,16 +175,30 @@
   document.getElementById("returning").addEventListener("click", (e) => {
     if (e.target.dataset.back) send("came_back", e.target.dataset.back);
   });
+  document.getElementById("waiting-list").addEventListener("click", (e) => {
+    if (e.target.dataset.call) send("call", { ticket: e.target.dataset.call });
+  });
+  const typed = document.getElementById("call-input");
+  document.getElementById("call-number").addEventListener("submit", (e) => {
+    e.preventDefault();
+    send("call", { number: typed.value.trim() }).then(() => { typed.value = ""; });
+  });
+  // Shortcuts work everywhere but in a text field (the transfer list included: a letter there
+  // would only jump to an option).
   document.addEventListener("keydown", (e) => {
-    if (e.ctrlKey || e.altKey || e.metaKey || /^(INPUT|SELECT|TEXTAREA)$/.test(e.target.tagName)) return;
+    if (e.ctrlKey || e.altKey || e.metaKey || /^(INPUT|TEXTAREA)$/.test(e.target.tagName)) return;
     const button = document.querySelector(`button[data-key="${e.key.toLowerCase()}"]`);
     if (button) { e.preventDefault(); button.click(); }
   });
 
   const events = new EventSource(root.dataset.events);
-  events.addEventListener(`counter-${counterId}`, (e) => showState(JSON.parse(e.data)));
+  events.addEventListener(`counter-${counterId}`, (e) => {
+    showState(JSON.parse(e.data));
+    refreshQueue();  // the ticket's details, and the services if the manager changed them
+  });
   events.addEventListener("hall", () => refreshQueue());
   events.onerror = () => say("Mất kết nối, đang kết nối lại…", true);
   events.onopen = () => { if (message.classList.contains("error")) say(""); };
+  showQueue(window.COUNTER_QUEUE);
   setInterval(refreshQueue, 15000);  // the oldest wait grows even when nothing happens
 })();
