@@ -88,6 +88,7 @@ def test_messages_are_true_and_vietnamese(browser: Any, staff_url: str, staff_br
     expect(message).to_have_text("Quầy không tạm dừng; không cần mở lại.")
     page.keyboard.press("t")
     expect(status).to_have_text("Tạm dừng")
+    expect(message).to_have_text("Quầy tạm dừng.")
     page.keyboard.press("n")
     expect(message).to_have_text("Quầy đang tạm dừng; bấm “Mở lại” trước khi gọi số.")
     assert page.get_by_role("button", name="Mở lại").count() == 1  # the button it names
@@ -135,4 +136,4 @@ def test_service_time_runs_from_the_start_of_service(queue: Queue, clock: FakeCl
     act(queue, 2, "done")
     with queue.store.snapshot() as tx:
         day = tx.ticket(tx.counter(2).last_ticket).day  # type: ignore[union-attr]
-        assert tx.service_durations(day, 10) == [("HT", 300.0)]
+        assert tx.service_durations(day, "HT", 10) == [300.0]
