@@ -38,14 +38,15 @@ def get_text(url: str) -> str:
 
 
 def create_account(db: Path, username: str, password: str, role: str = "staff",
-                   counter: int | None = None) -> None:
+                   counter: int | None = None, counters: tuple[int, ...] = ()) -> None:
     """An account in a broker's database (before or while the broker runs)."""
     from broker.accounts.registry import Accounts
     from broker.store.db import Store
 
     store = Store(db)
     try:
-        Accounts(store).create(username, password, role, counter=counter, by="(test)")
+        Accounts(store).create(username, password, role, counter=counter, counters=counters,
+                               by="(test)")
     finally:
         store.close()
 
@@ -112,7 +113,7 @@ class WebSession:
 
 
 def staff_session(base_url: str, db: Path, username: str = "canbo-test", role: str = "staff",
-                  password: str = "mat-khau-thu") -> WebSession:
-    """A new account in the broker's database, signed in."""
-    create_account(db, username, password, role)
+                  password: str = "mat-khau-thu", counters: tuple[int, ...] = ()) -> WebSession:
+    """A new account in the broker's database (staff: bound to `counters`), signed in."""
+    create_account(db, username, password, role, counters=counters)
     return WebSession(base_url).login(username, password)

@@ -104,7 +104,7 @@ def test_an_admin_manages_accounts(browser: Any, staff_url: str, staff_broker: B
     form = page.locator("#create-account")
     form.locator('input[name="username"]').fill("canbo9")
     form.locator('input[name="name"]').fill("Nguyễn Thị Hoa")
-    form.locator('select[name="counter"]').select_option("9")
+    form.locator('input[name="counters"][value="9"]').check()
     form.locator('input[name="password"]').fill("mat-khau-moi-1")
     form.get_by_role("button", name="Tạo tài khoản").click()
     expect(page.locator(".flash")).to_have_text("Đã tạo tài khoản canbo9.")
@@ -127,7 +127,8 @@ def test_an_admin_manages_accounts(browser: Any, staff_url: str, staff_broker: B
     page.locator('tr[data-account="canbo9"]').get_by_role("button", name="Khóa").click()
     expect(page.locator('tr[data-account="canbo9"] .state')).to_have_text("Đã khóa")
     refused = sign_in(browser, staff_url, "canbo9", "mat-khau-moi-2")
-    expect(refused.locator("#login-error")).to_be_visible()
+    expect(refused.locator("#login-error")).to_have_text(
+        "Tài khoản này đã bị khóa. Vui lòng liên hệ quản trị hệ thống.")
     page.screenshot(path=str(screenshot_dir / "admin-accounts.png"), full_page=True)
     audited = [(e, events(staff_broker, e)[-1]["account"]) for e in
                ("account_created", "password_reset", "account_disabled")]

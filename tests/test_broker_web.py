@@ -28,7 +28,7 @@ def url(web_broker: BrokerRole) -> str:
 @pytest.fixture
 def web(url: str, tmp_path: Path) -> WebSession:
     """Signed in as counter staff: the staff pages and their API need a session and its CSRF token."""
-    return staff_session(url, tmp_path / "queue.db")
+    return staff_session(url, tmp_path / "queue.db", counters=tuple(range(1, 13)))
 
 
 def get(address: str) -> tuple[int, str]:

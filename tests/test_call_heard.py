@@ -32,7 +32,7 @@ def test_the_counter_learns_when_the_hall_has_said_its_call(
             heard = probe.wait_for(topics.counter_state(1),
                                    lambda s: s.get("announced_at") is not None, timeout=20)
             assert heard["ticket"]["number"] == ticket["number"]
-            staff = staff_session(str(broker.http_url), tmp_path / "queue.db")
+            staff = staff_session(str(broker.http_url), tmp_path / "queue.db", counters=(1,))
             page = staff.get_text("/counter/1")
             assert 'id="heard">Loa phòng chờ đã đọc số này' in page
             assert command(probe, topics, 1, "done")["ok"]

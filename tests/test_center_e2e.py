@@ -56,7 +56,7 @@ def test_press_print_call_show(center: dict[str, RoleProcess], tmp_path: Path) -
             assert image.mode == "1" and image.width == 576  # the raster sent to an 80 mm printer
         hall.wait_for("state", lambda s: waiting(s, "HT") == 1)
 
-        staff = staff_session(center["broker"].url, tmp_path / "q.db")
+        staff = staff_session(center["broker"].url, tmp_path / "q.db", counters=(1,))
         reply = staff.post_json("/api/counter/1/command",
                                 {"command_id": str(uuid.uuid4()), "action": "call_next"})[1]
         assert reply["ok"] and reply["ticket"]["number"] == "1001"

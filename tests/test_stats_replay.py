@@ -58,7 +58,7 @@ def day(config: SiteConfig, mosquitto: Mosquitto, tmp_path: Path,
     try:
         wait_ready(probe, Topics(config.site.id))
         assert role.http_url
-        staff = staff_session(role.http_url, tmp_path / "q.db", "canbo1")
+        staff = staff_session(role.http_url, tmp_path / "q.db", "canbo1", counters=(1,))
         manager = staff_session(role.http_url, tmp_path / "q.db", "quanly", role="manager")
         yield role, clock, staff, manager
     finally:

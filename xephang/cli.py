@@ -112,7 +112,9 @@ def _account_parser(commands: Any) -> None:
     account.add_argument("--user", required=True, help="username (lower case, no accents)")
     account.add_argument("--role", choices=("staff", "manager", "admin"), default="staff")
     account.add_argument("--name", default="", help="full name shown on the pages")
-    account.add_argument("--counter", type=int, help="a staff account's own counter")
+    account.add_argument("--counter", type=int, action="append", default=[],
+                         help="a counter a staff account may operate (repeat for several; the first"
+                         " is where it lands); a staff account without one operates none")
     account.set_defaults(run=_run_account)
 
 

@@ -28,7 +28,8 @@ def run(args: argparse.Namespace) -> int:
     accounts = Accounts(store)
     try:
         if args.action == "create":
-            accounts.create(args.user, _password(), args.role, name=args.name, counter=args.counter,
+            accounts.create(args.user, _password(), args.role, name=args.name,
+                            counters=tuple(args.counter),
                             by="(dòng lệnh)")
         elif args.action == "reset":
             accounts.reset_password(args.user, _password(), by="(dòng lệnh)")

@@ -23,6 +23,11 @@ ROLES = ("staff", "manager", "admin")
 ROLE_VI = {"staff": "Cán bộ một cửa", "manager": "Quản lý trung tâm", "admin": "Quản trị hệ thống"}
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 MIN_PASSWORD = 8
+MAX_NAME = 80  # a person's full name as the board and reports show it
+
+
+class AccountLocked(BrokerError):
+    """The right password of a disabled account: sign-in says the account is locked."""
 
 
 class AccountError(BrokerError, ValueError):
@@ -35,13 +40,22 @@ class Account:
     username: str
     name: str
     role: str
-    counter: int | None
+    counters: tuple[int, ...]  # what a staff account may operate (none when unbound)
     active: bool
     generation: int
 
     @property
     def label(self) -> str:
         return self.name or self.username
+
+    @property
+    def counter(self) -> int | None:
+        """The staff account's home counter, where it lands after signing in."""
+        return self.counters[0] if self.counters else None
+
+    def operates(self, counter_id: int) -> bool:
+        """Managers and admins operate every counter; staff only the counters bound to them."""
+        return self.has_role("manager") or counter_id in self.counters
 
     def has_role(self, role: str) -> bool:
         """Roles nest: an admin can do what a manager can, a manager what staff can."""
@@ -71,7 +85,8 @@ class Accounts:
         return [_account(row) for row in rows]
 
     def authenticate(self, username: str, password: str) -> Account | None:
-        """The active account with this name and password, or None (never says which was wrong)."""
+        """The active account with this name and password, or None (never says which was wrong);
+        AccountLocked for the right password of a disabled account (only its holder learns it)."""
         with self.store.snapshot() as tx:
             row = tx.account_named(username.strip().lower())
         stored = row.password_hash if row is not None else self._dummy
@@ -79,26 +94,59 @@ class Accounts:
             self._hasher.verify(stored, password)
         except (VerificationError, InvalidHashError):
             return None
-        if row is None or not row.active:
+        if row is not None and not row.active:
+            raise AccountLocked(row.username)
+        if row is None:
             return None
         return _account(row)
 
     # -- changes -------------------------------------------------------------------------------
     def create(self, username: str, password: str, role: str, *, name: str = "",
-               counter: int | None = None, by: str | None = None) -> tuple[Account, EventRow]:
+               counter: int | None = None, counters: tuple[int, ...] = (),
+               by: str | None = None) -> tuple[Account, EventRow]:
         username = username.strip().lower()
         _check_new(username, password, role)
+        name = _check_name(name)
+        bound = tuple(dict.fromkeys(((counter,) if counter is not None else ()) + counters))
         with self.store.transaction() as tx:
-            if not tx.insert_account(username, name.strip(), role, self._hasher.hash(password),
-                                     counter):
+            if not tx.insert_account(username, name, role, self._hasher.hash(password), bound):
                 raise AccountError(f"Tên đăng nhập {username!r} đã có.")
             event = tx.append_event("account_created", account=by, target=username, role=role,
-                                    staff_counter=counter)
+                                    staff_counter=bound[0] if bound else None,
+                                    counters=list(bound))
             account = _find(tx, username)
         assert account is not None
         return account, event
 
+    def edit(self, username: str, *, name: str, role: str, counters: tuple[int, ...],
+             by: str | None) -> EventRow:
+        """A new name, role and bound counters; an admin cannot take their own admin role away."""
+        name = _check_name(name)
+        if role not in ROLES:
+            raise AccountError(f"Vai trò phải là một trong: {', '.join(ROLES)}.")
+        with self.store.transaction() as tx:
+            before = _require(tx, username)
+            if username == by and role != before.role:
+                raise AccountError("Không thể tự đổi vai trò của tài khoản đang dùng.")
+            bound = tuple(dict.fromkeys(counters))
+            tx.update_account(username, name, role, bound)
+            return tx.append_event("account_changed", account=by, target=username, name=name,
+                                   role=role, counters=list(bound), before={
+                                       "name": before.name, "role": before.role,
+                                       "counters": list(before.counters)})
+
+    def remove(self, username: str, *, by: str | None) -> EventRow:
+        """Remove an account (never the one in use); the event log keeps what it did."""
+        if username == by:
+            raise AccountError("Không thể xóa tài khoản đang dùng.")
+        with self.store.transaction() as tx:
+            _require(tx, username)
+            tx.delete_account(username)
+            return tx.append_event("account_removed", account=by, target=username)
+
     def set_active(self, username: str, active: bool, *, by: str | None) -> EventRow:
+        if username == by and not active:
+            raise AccountError("Không thể tự khóa tài khoản đang dùng.")
         with self.store.transaction() as tx:
             _require(tx, username)
             tx.set_account_active(username, active)
@@ -152,6 +200,13 @@ def _check_new(username: str, password: str, role: str) -> None:
     _check_password(password)
 
 
+def _check_name(name: str) -> str:
+    name = " ".join(name.split())
+    if len(name) > MAX_NAME:
+        raise AccountError(f"Họ tên dài tối đa {MAX_NAME} ký tự.")
+    return name
+
+
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.")
@@ -170,4 +225,5 @@ def _require(tx: Tx, username: str) -> Account:
 
 
 def _account(row: AccountRow) -> Account:
-    return Account(row.id, row.username, row.name, row.role, row.counter, row.active, row.generation)
+    return Account(row.id, row.username, row.name, row.role, row.counters, row.active,
+                   row.generation)

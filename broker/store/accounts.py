@@ -16,7 +16,7 @@ class AccountRow:
     name: str
     role: str
     password_hash: str
-    counter: int | None
+    counters: tuple[int, ...]  # the counters a staff account may operate, its home first
     active: bool
     generation: int
 
@@ -36,13 +36,25 @@ class AccountQueries(Queries):
         return [_account(row) for row in rows]
 
     def insert_account(self, username: str, name: str, role: str, password_hash: str,
-                       counter: int | None) -> bool:
+                       counters: tuple[int, ...]) -> bool:
         """Add an account; False (and nothing added) when the username is taken."""
         cursor = self.execute(
-            "INSERT INTO accounts (username, name, role, password_hash, counter, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (username) DO NOTHING",
-            (username, name, role, password_hash, counter, iso(self.now)))
+            "INSERT INTO accounts (username, name, role, password_hash, counter, counters,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (username) DO NOTHING",
+            (username, name, role, password_hash, counters[0] if counters else None,
+             _csv(counters), iso(self.now)))
         return cursor.rowcount == 1
+
+    def update_account(self, username: str, name: str, role: str,
+                       counters: tuple[int, ...]) -> None:
+        """A new name, role and counters; the account's open sessions end (a new generation)."""
+        self.execute("UPDATE accounts SET name = ?, role = ?, counter = ?, counters = ?,"
+                     " generation = generation + 1 WHERE username = ?",
+                     (name, role, counters[0] if counters else None, _csv(counters), username))
+
+    def delete_account(self, username: str) -> None:
+        """The account is gone (the event log keeps its username in what it did)."""
+        self.execute("DELETE FROM accounts WHERE username = ?", (username,))
 
     def set_account_active(self, username: str, active: bool) -> None:
         """Enable or disable; either way the account's open sessions end (a new generation)."""
@@ -77,7 +89,17 @@ class AccountQueries(Queries):
         self.execute("INSERT INTO settings (key, value) VALUES ('web_secret', ?)", (secret,))
 
 
+def _csv(counters: tuple[int, ...]) -> str:
+    return ",".join(str(c) for c in counters)
+
+
+def _counters(row: sqlite3.Row) -> tuple[int, ...]:
+    """The stored list, or the one counter of an account made before lists existed."""
+    listed = tuple(int(c) for c in str(row["counters"] or "").split(",") if c.strip())
+    return listed or ((int(row["counter"]),) if row["counter"] is not None else ())
+
+
 def _account(row: sqlite3.Row) -> AccountRow:
     return AccountRow(int(row["id"]), str(row["username"]), str(row["name"]), str(row["role"]),
-                      str(row["password_hash"]), row["counter"], bool(row["active"]),
+                      str(row["password_hash"]), _counters(row), bool(row["active"]),
                       int(row["generation"]))

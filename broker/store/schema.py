@@ -88,7 +88,8 @@ CREATE TABLE IF NOT EXISTS accounts (
     name          TEXT NOT NULL DEFAULT '',
     role          TEXT NOT NULL,              -- staff, manager, admin
     password_hash TEXT NOT NULL,              -- argon2id
-    counter       INTEGER,                    -- a staff account's own counter, if fixed
+    counter       INTEGER,                    -- a staff account's first (home) counter
+    counters      TEXT NOT NULL DEFAULT '',   -- every counter it may operate: "1,5"
     active        INTEGER NOT NULL DEFAULT 1,
     generation    INTEGER NOT NULL DEFAULT 0, -- bumped on reset or disable: ends its sessions
     created_at    TEXT NOT NULL
@@ -152,4 +153,5 @@ CREATE INDEX IF NOT EXISTS day_ratings_day ON day_ratings (day);
 """
 
 # Columns added after a database was first created; each applied once if missing.
-MIGRATIONS = (("tickets", "returned_at", "TEXT"), ("tickets", "served_at", "TEXT"))
+MIGRATIONS = (("tickets", "returned_at", "TEXT"), ("tickets", "served_at", "TEXT"),
+              ("accounts", "counters", "TEXT NOT NULL DEFAULT ''"))

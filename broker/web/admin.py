@@ -16,13 +16,13 @@ from flask import (
     url_for,
 )
 
-from broker.accounts.registry import ROLE_VI, ROLES, AccountError
+from broker.accounts.registry import MAX_NAME, ROLE_VI, ROLES, AccountError
 from broker.errors import Rejected
 from broker.queue.live import local_day
 from broker.queue.tickets import Outcome
 from broker.reports import formats, stats
 from broker.reports import tables as reports
-from broker.web.auth import current, refuse, require
+from broker.web.auth import current, require
 from broker.web.board import board_data
 from broker.web.context import accounts, broker, desk, devices, presence
 
@@ -180,18 +180,39 @@ def accounts_page() -> str:
     service = broker()
     return render_template("admin_accounts.html", site=service.config.site,
                            accounts=accounts().all(), roles=ROLES, role_vi=ROLE_VI,
-                           counters=service.config.counters)
+                           counters=service.config.counters, max_name=MAX_NAME)
 
 
 @admin.post("/accounts")
 @require("admin")
 def create_account() -> Any:
     form = request.form
-    counter = form.get("counter", "")
     return _account_change(lambda: accounts().create(
         form.get("username", ""), form.get("password", ""), form.get("role", ""),
-        name=form.get("name", ""), counter=int(counter) if counter.isdigit() else None,
-        by=_me())[1], f"Đã tạo tài khoản {form.get('username', '').strip().lower()}.")
+        name=form.get("name", ""), counters=_chosen_counters(), by=_me())[1],
+        f"Đã tạo tài khoản {form.get('username', '').strip().lower()}.")
+
+
+def _chosen_counters() -> tuple[int, ...]:
+    """The form's ticked counters that exist, in the site's order."""
+    ticked = set(request.form.getlist("counters"))
+    return tuple(c.id for c in broker().config.counters if str(c.id) in ticked)
+
+
+@admin.post("/accounts/<username>/edit")
+@require("admin")
+def edit_account(username: str) -> Any:
+    form = request.form
+    return _account_change(lambda: accounts().edit(
+        username, name=form.get("name", ""), role=form.get("role", ""),
+        counters=_chosen_counters(), by=_me()), f"Đã lưu tài khoản {username}.")
+
+
+@admin.post("/accounts/<username>/remove")
+@require("admin")
+def remove_account(username: str) -> Any:
+    return _account_change(lambda: accounts().remove(username, by=_me()),
+                           f"Đã xóa tài khoản {username}.")
 
 
 @admin.post("/accounts/<username>/<any(disable, enable, reset):what>")
@@ -201,8 +222,6 @@ def change_account(username: str, what: str) -> Any:
         return _account_change(lambda: accounts().reset_password(
             username, request.form.get("password", ""), by=_me()),
             f"Đã đặt lại mật khẩu cho {username}.")
-    if what == "disable" and username == _me():
-        return refuse(409, "own_account", "Không thể tự khóa tài khoản đang dùng.")
     return _account_change(lambda: accounts().set_active(username, what == "enable", by=_me()),
                            f"Đã {'mở khóa' if what == 'enable' else 'khóa'} tài khoản {username}.")
 

@@ -59,13 +59,13 @@ def publish_events(service: BrokerService, events: list[EventRow]) -> None:
 
 
 def _counter_for_staff(counter_id: int) -> Counter:
-    """The counter, if it exists and this account may work it (a staff account with its own
-    counter works only that one)."""
+    """The counter, if it exists and this account may work it (staff: only the counters bound to
+    the account; an account bound to none works none)."""
     counter = broker().config.counter(counter_id)
     if counter is None:
         abort(404, f"Không có quầy số {counter_id}.")
     account = current()
-    if account and account.role == "staff" and account.counter not in (None, counter_id):
+    if account is None or not account.operates(counter_id):
         abort(403)
     return counter
 
@@ -77,8 +77,10 @@ staff = Blueprint("staff", __name__)
 @staff.get("/")
 @require("staff")
 def index() -> str:
-    service = broker()
-    return render_template("index.html", site=service.config.site, counters=service.config.counters)
+    service, account = broker(), current()
+    assert account is not None
+    mine = [c for c in service.config.counters if account.operates(c.id)]
+    return render_template("index.html", site=service.config.site, counters=mine)
 
 
 @staff.get("/counter/<int:counter_id>")
@@ -204,7 +206,7 @@ def state() -> Response:
 def command(counter_id: int) -> Any:
     service = broker()
     if service.config.counter(counter_id) is None:
-        return error_body(404, "unknown_counter", f"Không có quầy số {counter_id} (unknown counter).")
+        return error_body(404, "unknown_counter", f"Không có quầy số {counter_id}.")
     _counter_for_staff(counter_id)
     body = request.get_json(silent=True)
     if not isinstance(body, dict):

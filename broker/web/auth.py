@@ -35,7 +35,7 @@ from flask import (
     url_for,
 )
 
-from broker.accounts.registry import Account, Accounts
+from broker.accounts.registry import Account, AccountLocked, Accounts
 from broker.store.db import EventRow, Store
 from broker.web.context import accounts
 from broker.web.throttle import LoginThrottle
@@ -171,7 +171,11 @@ def login_post() -> Any:
     if wait > 0:
         _audit(accounts().audit("login_throttled", by=None, target=username, address=address))
         return _login_again(f"Đăng nhập sai nhiều lần. Vui lòng thử lại sau {_wait_vi(wait)}.", 429)
-    account = accounts().authenticate(username, request.form.get("password", ""))
+    try:
+        account = accounts().authenticate(username, request.form.get("password", ""))
+    except AccountLocked:
+        _audit(accounts().audit("login_locked", by=None, target=username, address=address))
+        return _login_again("Tài khoản này đã bị khóa. Vui lòng liên hệ quản trị hệ thống.", 403)
     if account is None:
         throttle.failed(address, username)
         _audit(accounts().audit("login_failed", by=None, target=username, address=address))
@@ -205,7 +209,8 @@ def whoami() -> Any:
     if account is None:
         return refuse(401, "login_required", "Cần đăng nhập (login required).")
     return jsonify({"user": account.username, "name": account.label, "role": account.role,
-                    "counter": account.counter, "csrf": csrf_token()})
+                    "counter": account.counter, "counters": list(account.counters),
+                    "csrf": csrf_token()})
 
 
 def _login_again(error: str, status: int) -> tuple[str, int]:
