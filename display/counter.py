@@ -19,7 +19,13 @@ from display.labels import ACTIONS, BUTTONS_BROKEN, MQTT_LOST
 from display.screen import PressOutcome
 from xephang.config import Display, SiteConfig
 from xephang.errors import ConfigError
-from xephang.labels import RATING_NAMES, counter_status
+from xephang.labels import (
+    ACTION_RESULTS,
+    NOBODY_WAITING,
+    RATING_NAMES,
+    TICKET_RESULTS,
+    counter_status,
+)
 from xephang.mqtt import MqttLink
 from xephang.protocol import (
     ActionArgs,
@@ -27,6 +33,7 @@ from xephang.protocol import (
     CounterCommand,
     CounterReply,
     CounterState,
+    HallState,
     RateArgs,
     Topics,
     TransferArgs,
@@ -64,12 +71,24 @@ class CounterScreen:
         self._rated: set[str] = set()  # tickets this unit saw rated: one rating per served ticket
         self._rating_of: dict[str, str] = {}  # command_id -> ticket id, for a rating in flight
         self.ready = threading.Event()  # set once this counter's state has arrived
+        self._waiting: int | None = None  # people waiting for this counter's services
 
     def subscribe(self, link: MqttLink, topics: Topics) -> None:
         self._link = link
         self._command_topic = topics.counter_command(self.counter_id)
         link.subscribe(topics.counter_state(self.counter_id), self._on_state)
         link.subscribe(topics.counter_reply(self.counter_id), self._on_reply)
+        link.subscribe(topics.hall_state, self._on_hall)
+
+    def _on_hall(self, topic: str, payload: bytes) -> None:
+        """The waiting count of this counter's services, from the hall's retained state."""
+        hall = decode_or_drop(HallState, topic, payload)
+        counter = self._config.counter(self.counter_id)
+        if hall is None or counter is None:
+            return
+        with self._lock:
+            self._waiting = sum(hall.waiting.get(code, 0) for code in counter.services)
+        self._push()
 
     def connection_changed(self) -> None:
         self._push()
@@ -134,6 +153,7 @@ class CounterScreen:
             state = self._state
             pending = next((a for a in self._pending.values() if a != "rate"), None)
             message, buttons_error = self._message, self._buttons_error
+            waiting = self._waiting
         connected = self._link is not None and self._link.connected.is_set()
         ticket = state.ticket if state else None
         service = self._config.service(ticket.service) if ticket else None
@@ -150,6 +170,7 @@ class CounterScreen:
             "service": service.name if service else None,
             "since": state.since.isoformat() if state else None,
             "pending": pending,
+            "waiting": None if waiting is None else labels.WAITING.format(count=waiting),
             "message": message,
             "buttons_error": buttons_error,
             "keypad": self.keypad,
@@ -218,9 +239,11 @@ def _reply_message(action: CounterAction, reply: CounterReply) -> dict[str, Any]
     if not reply.ok:
         reason = reply.detail or reply.error or labels.NO_REASON
         return {"ok": False, "text": labels.ACTION_FAILED.format(action=name, reason=reason)}
-    if reply.ticket is not None and action in ("call_next", "recall"):
-        return {"ok": True, "text": labels.CALLED.format(number=reply.ticket.number)}
-    return {"ok": True, "text": labels.ACTION_DONE.format(action=name)}
+    if reply.ticket is not None and action in TICKET_RESULTS:
+        return {"ok": True, "text": TICKET_RESULTS[action].format(number=reply.ticket.number)}
+    if action == "call_next":
+        return {"ok": True, "text": NOBODY_WAITING}
+    return {"ok": True, "text": ACTION_RESULTS.get(action, name)}
 
 
 def _start_reply_timer(callback: Callable[[str], None], command_id: str) -> None:

@@ -7,16 +7,15 @@ from __future__ import annotations
 
 from typing import Final
 
+from xephang.labels import ACTION_NAMES
 from xephang.protocol import StaffAction
 
 # The staff actions a counter unit offers, in the order its buttons appear on the page.
 ACTIONS: Final[dict[StaffAction, str]] = {
-    "call_next": "Gọi số tiếp",
-    "recall": "Gọi lại",
-    "no_show": "Vắng mặt",
-    "transfer": "Chuyển",
-    "done": "Hoàn thành",
+    action: ACTION_NAMES[action] for action in (
+        "call_next", "recall", "serve", "no_show", "transfer", "done", "pause", "resume")
 }
+WAITING: Final = "Đang chờ: {count}"
 
 WEEKDAYS: Final[tuple[str, ...]] = (
     "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật",
@@ -40,8 +39,6 @@ THANKS_FOR_RATING: Final = "Xin cảm ơn công dân đã đánh giá!"
 RATING_FAILED: Final = "Chưa ghi nhận được đánh giá: {reason}"
 ACTION_FAILED: Final = "{action} không thực hiện được: {reason}"
 NO_REASON: Final = "không rõ lý do"
-CALLED: Final = "Đã gọi số {number}"
-ACTION_DONE: Final = "{action}: đã thực hiện"
 
 
 def wait_minutes(eta_s: int | None) -> int | None:

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
+from display.guard import MIN_GAP_S
 from display.role import DisplayRole
 from harness.mqtt_probe import Probe
 from tests.support.display import CLIPPED_TEXT, announce, counter_state, counter_unit, hall_state
@@ -105,7 +107,8 @@ def test_the_counter_unit_shows_its_ticket_and_takes_the_usb_keypad(
         assert page.inner_text("#number") == "1023"
         assert page.inner_text("#status") == "Đang gọi"
         assert page.inner_text(".actions").split("\n") == [
-            "Gọi số tiếp", "Gọi lại", "Vắng mặt", "Chuyển", "Hoàn thành"]
+            "Gọi số tiếp", "Gọi lại", "Bắt đầu phục vụ", "Vắng mặt", "Chuyển", "Xong", "Tạm dừng",
+            "Mở lại"]
         page.keyboard.press("Numpad1")  # the keypad's "call next" key
         _, command = probe.next(topics.counter_command(5))
         assert command["action"] == "call_next"
@@ -115,6 +118,39 @@ def test_the_counter_unit_shows_its_ticket_and_takes_the_usb_keypad(
         page.wait_for_function("document.getElementById('number').textContent === '1024'")
         assert page.inner_text("#status") == "Đang phục vụ"
         page.screenshot(path=str(screenshot_dir / "counter-800x480.png"))
+        assert page.evaluate(CLIPPED_TEXT) == []
+    finally:
+        page.close()
+
+
+def test_the_counter_unit_tells_the_truth_pauses_and_counts_the_waiting(
+    browser: Any, unit: DisplayRole, probe: Probe, topics: Topics
+) -> None:
+    page = browser.new_page(viewport={"width": 800, "height": 480})
+    try:
+        page.goto(unit.http_url)
+        probe.publish(topics.hall_state, hall_state(waiting={"CT": 2, "TKQ": 1, "HT": 7}),
+                      retain=True)
+        expect(page.locator("#waiting")).to_have_text("Đang chờ: 3")  # counter 5: CT and TKQ
+        message = page.locator("#message")
+
+        def answered(action: str, **reply: Any) -> None:
+            page.wait_for_timeout(MIN_GAP_S * 1000 + 100)  # a press sooner is a double press
+            page.get_by_role("button", name=action, exact=True).click()
+            _, command = probe.next(topics.counter_command(5))
+            probe.publish(topics.counter_reply(5), {"v": 1, "command_id": command["command_id"],
+                                                    **reply})
+
+        answered("Gọi số tiếp", ok=True, ticket=None, status="idle")
+        expect(message).to_have_text("Không còn ai chờ.")  # an empty line, said as such
+        answered("Tạm dừng", ok=True, status="paused")
+        expect(message).to_have_text("Quầy tạm dừng.")
+        answered("Mở lại", ok=False, error="counter_closed",
+                 detail="Quầy đang đóng; quản lý cần mở quầy trước.")
+        expect(message).to_have_text("Mở lại không thực hiện được: Quầy đang đóng; quản lý cần mở "
+                                     "quầy trước.")
+        answered("Xong", ok=True, status="idle")
+        expect(message).to_have_text("Đã xong.")
         assert page.evaluate(CLIPPED_TEXT) == []
     finally:
         page.close()

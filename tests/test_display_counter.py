@@ -98,7 +98,7 @@ def test_a_press_while_the_reply_is_awaited_is_ignored(
               "eta_s": 0}
     reply(probe, topics, first, ticket=ticket, status="calling")
     state = events.wait_for("state", lambda s: s["message"] is not None)
-    assert (state["pending"], state["message"]) == (None, {"ok": True, "text": "Đã gọi số 2004"})
+    assert (state["pending"], state["message"]) == (None, {"ok": True, "text": "Đang gọi số 2004"})
     press(mock_pins, RECALL_PIN)
     _, second = probe.next(topics.counter_command(5))
     assert second["action"] == "recall"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from xephang.protocol import CounterStatus, Priority, Rating
+from xephang.protocol import CounterStatus, Priority, Rating, StaffAction
 
 COUNTER_STATUS: Final[dict[CounterStatus, str]] = {
     "idle": "Đang chờ gọi số",
@@ -19,6 +19,24 @@ COUNTER_STATUS: Final[dict[CounterStatus, str]] = {
     "closed": "Đóng",
 }
 UNKNOWN_STATUS: Final = "Chưa có thông tin"
+
+# A staff action's button, the same on the staff page and the counter unit.
+ACTION_NAMES: Final[dict[StaffAction, str]] = {
+    "call_next": "Gọi số tiếp", "recall": "Gọi lại", "serve": "Bắt đầu phục vụ",
+    "no_show": "Vắng mặt", "done": "Xong", "transfer": "Chuyển", "pause": "Tạm dừng",
+    "resume": "Mở lại", "call": "Gọi số này",
+}
+# What a done action answers, where its result names no ticket.
+ACTION_RESULTS: Final[dict[StaffAction, str]] = {
+    "no_show": "Đã ghi vắng mặt.", "done": "Đã xong.", "transfer": "Đã chuyển.",
+    "pause": "Quầy tạm dừng.", "resume": "Quầy mở lại.",
+}
+NOBODY_WAITING: Final = "Không còn ai chờ."
+# Where the result names its ticket: a call, a recall, the start of service.
+TICKET_RESULTS: Final[dict[StaffAction, str]] = {
+    "call_next": "Đang gọi số {number}", "call": "Đang gọi số {number}",
+    "recall": "Đã gọi lại số {number}", "serve": "Đang phục vụ số {number}",
+}
 
 # A ticket's priority, as the ticket prints it and the staff page shows it ("none" has no name).
 PRIORITY_NAMES: Final[dict[Priority, str]] = {

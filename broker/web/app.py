@@ -31,7 +31,13 @@ from broker.web.labels import FORBIDDEN, HEARD, NOT_FOUND
 from broker.web.ticket_page import release_slot, stream_slot, ticket_stream, ticket_view
 from xephang.config import Counter
 from xephang.errors import ProtocolError
-from xephang.labels import COUNTER_STATUS, PRIORITY_NAMES
+from xephang.labels import (
+    ACTION_RESULTS,
+    COUNTER_STATUS,
+    NOBODY_WAITING,
+    PRIORITY_NAMES,
+    TICKET_RESULTS,
+)
 from xephang.protocol import CounterCommand, validate
 from xephang.web import STREAM_HEADERS, error_body, event_stream, web_app
 
@@ -93,7 +99,9 @@ def counter_page(counter_id: int) -> str:
         state = service.heard(counter_state(tx, counter_id)).model_dump(mode="json")
     presence().seen(counter_id, account.label, datetime.now(UTC))
     return render_template("counter.html", site=service.config.site, counter=counter, state=state,
-                           statuses=COUNTER_STATUS, services=service.config.services, heard_label=HEARD,
+                           statuses=COUNTER_STATUS, services=service.config.services,
+                           results=ACTION_RESULTS, ticket_results=TICKET_RESULTS,
+                           nobody_waiting=NOBODY_WAITING, heard_label=HEARD,
                            counters=service.config.counters, queue=_queue(counter))
 
 

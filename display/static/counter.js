@@ -13,6 +13,7 @@
     X.showMqtt(state);
     X.setText("number", state.number || "—");
     X.setText("service", state.service || "");
+    X.setText("waiting", state.waiting || "");
     var status = document.getElementById("status");
     status.textContent = state.status_label;
     status.className = "status status-" + state.status;

@@ -133,17 +133,17 @@
     return { command_id: newId(), action, args };
   }
 
-  const DONE = {
-    no_show: "Đã ghi vắng mặt.", done: "Đã xong.", transfer: "Đã chuyển.", pause: "Quầy tạm dừng.",
-    resume: "Quầy mở lại.", set_aside: "Đã ghi: công dân đi bổ sung giấy tờ.",
+  // The words of each result are the counter unit's too (xephang/labels.py).
+  const DONE = Object.assign({
+    set_aside: "Đã ghi: công dân đi bổ sung giấy tờ.",
     came_back: "Công dân đã quay lại: số được gọi trước các số mới.",
-  };
+  }, window.ACTION_RESULTS);
 
   function done(action, ticket) {
-    if (action === "call_next") return ticket ? `Đang gọi số ${ticket.number}` : "Không còn ai chờ.";
-    if (action === "call" && ticket) return `Đang gọi số ${ticket.number}`;
-    if (action === "serve" && ticket) return `Đang phục vụ số ${ticket.number}`;
-    if (action === "recall" && ticket) return `Đã gọi lại số ${ticket.number}`;
+    if (ticket && window.TICKET_RESULTS[action]) {
+      return window.TICKET_RESULTS[action].replace("{number}", ticket.number);
+    }
+    if (action === "call_next") return window.NOBODY_WAITING;
     return DONE[action] || "Đã thực hiện.";
   }
 
