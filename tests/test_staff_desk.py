@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from broker.queue.tickets import Queue
+from broker.reports import stats
 from broker.role import BrokerRole
 from broker.store.db import Store
 from harness.mqtt_probe import Probe
@@ -137,3 +138,6 @@ def test_service_time_runs_from_the_start_of_service(queue: Queue, clock: FakeCl
     with queue.store.snapshot() as tx:
         day = tx.ticket(tx.counter(2).last_ticket).day  # type: ignore[union-attr]
         assert tx.service_durations(day, "HT", 10) == [300.0]
+    figures = stats.for_days(queue.store, queue.config.site.zone, day, day)
+    assert (figures.served["HT"], figures.service_time["HT"].mean) == (1, 300.0)
+    assert figures.wait["HT"].mean == 0.0  # the walk to the desk is neither wait nor service

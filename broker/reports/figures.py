@@ -3,7 +3,8 @@ hold): what statistics are computed from, for the days still open and for the da
 
 - a visit is one call of a ticket to a counter, until it is done, a no-show, transferred or sent for
   a missing paper. Its wait runs from when the ticket last joined a line (issue, transfer, return) to
-  the call; its service time from the call to `done` (only visits that ended served).
+  the call; its service time from the start of service ("Bắt đầu phục vụ", event ticket_serving;
+  the call when staff never pressed it) to `done` (only visits that ended served).
 - the staff member of a visit is the account that called it (none for a counter unit's button).
 """
 
@@ -34,16 +35,18 @@ class Visit:
     called_at: datetime
     ended_at: datetime | None = None
     outcome: str | None = None
+    served_at: datetime | None = None  # "Bắt đầu phục vụ": the citizen at the desk
+
+    @property
+    def service_s(self) -> float | None:
+        """From the start of service (the call, when staff never pressed it) to done."""
+        if self.outcome != "done" or self.ended_at is None:
+            return None
+        return (self.ended_at - (self.served_at or self.called_at)).total_seconds()
 
     @property
     def wait_s(self) -> float:
         return (self.called_at - self.waited_from).total_seconds()
-
-    @property
-    def service_s(self) -> float | None:
-        if self.outcome != "done" or self.ended_at is None:
-            return None
-        return (self.ended_at - self.called_at).total_seconds()
 
 
 def visits(tickets: Iterable[TicketRow], events: Iterable[EventRow]) -> list[Visit]:
@@ -59,6 +62,8 @@ def visits(tickets: Iterable[TicketRow], events: Iterable[EventRow]) -> list[Vis
                           str(event.data.get("account") or BUTTON), joined[event.ticket], event.at)
             open_visits[event.ticket] = visit
             found.append(visit)
+        elif event.type == "ticket_serving" and event.ticket in open_visits:
+            open_visits[event.ticket].served_at = event.at
         elif event.type in ENDINGS and event.ticket in open_visits:
             ended = open_visits.pop(event.ticket)
             ended.ended_at, ended.outcome = event.at, ENDINGS[event.type]
