@@ -11,8 +11,11 @@ from playwright.sync_api import expect
 
 from broker.accounts.registry import AccountError, Accounts
 from broker.role import BrokerRole
+from harness.mqtt_probe import Probe
 from harness.web_session import WebSession
+from tests.support.broker import ask_ticket
 from tests.support.staff_pages import PASSWORD, events, sign_in
+from xephang.protocol import Topics
 
 
 def test_a_staff_account_works_only_its_bound_counters(browser: Any, staff_url: str,
@@ -101,3 +104,34 @@ def test_a_name_is_at_most_80_characters(staff_broker: BrokerRole) -> None:
         accounts.create("dai-qua", PASSWORD, "staff", name="A" * 81, by="(test)")
     made, _ = accounts.create("vua-du", PASSWORD, "staff", name="  Trần   Thị  B ", by="(test)")
     assert made.name == "Trần Thị B"
+
+
+def test_the_manager_reads_the_audit_trail_by_account_counter_and_action(
+        browser: Any, staff_url: str, staff_broker: BrokerRole, probe: Probe, topics: Topics) -> None:
+    ask_ticket(probe, topics, "CT")
+    staff = sign_in(browser, staff_url, "canbo5")
+    staff.keyboard.press("n")
+    expect(staff.locator("#number")).to_have_text("2001")
+    manager = sign_in(browser, staff_url, "quanly")
+    manager.goto(staff_url + "/admin/counters")
+    manager.locator('tr[data-counter="2"]').get_by_role("button", name="Đóng quầy").click()
+    expect(manager.locator(".flash")).to_have_text("Đã đóng quầy 2.")
+
+    manager.get_by_role("link", name="Nhật ký").click()
+    audit = manager.locator("#audit tbody")
+    expect(audit.locator('tr[data-type="ticket_called"]')).to_contain_text("2001")
+    expect(audit.locator('tr[data-type="counter_closed"] .who')).to_have_text("quanly")
+    manager.select_option('select[name="account"]', "canbo5")
+    manager.get_by_role("button", name="Xem").click()
+    expect(audit.locator('tr[data-type="counter_closed"]')).to_have_count(0)
+    expect(audit.locator('tr[data-type="ticket_called"] .who')).to_have_text("canbo5")
+    manager.select_option('select[name="account"]', "")
+    manager.select_option('select[name="counter"]', "2")
+    manager.select_option('select[name="action"]', "counter_closed")
+    manager.get_by_role("button", name="Xem").click()
+    expect(audit.locator("tr")).to_have_count(1)
+    expect(audit.locator("tr")).to_contain_text("Đóng quầy")
+    manager.goto(staff_url + "/admin/audit?day=2020-01-01")
+    expect(audit).to_have_text("Không có thao tác nào khớp bộ lọc.")
+    for page in (staff, manager):
+        page.context.close()

@@ -50,6 +50,21 @@ class EventQueries(Queries):
                             " WHERE t.day BETWEEN ? AND ? ORDER BY e.seq", (first_day, last_day))
         return [_event(row) for row in rows]
 
+    def audit_trail(self, since: datetime, until: datetime, *, account: str | None = None,
+                    counter: int | None = None, type_: str | None = None,
+                    limit: int = 1000) -> list[EventRow]:
+        """The events between two moments, newest first, narrowed to who did them (`account`),
+        where (`counter`) and what (`type_`)."""
+        sql = "SELECT * FROM events WHERE at >= ? AND at < ?"
+        params: list[Any] = [iso(since), iso(until)]
+        for clause, value in (("json_extract(data, '$.account') = ?", account),
+                              ("counter = ?", counter), ("type = ?", type_)):
+            if value is not None:
+                sql += f" AND {clause}"
+                params.append(value)
+        rows = self.execute(sql + " ORDER BY seq DESC LIMIT ?", (*params, limit))
+        return [_event(row) for row in rows.fetchall()]
+
     def transferred_from(self, ticket_ids: list[str]) -> dict[str, str]:
         """Of these tickets, those transferred at least once, with the service they left last."""
         found: dict[str, str] = {}

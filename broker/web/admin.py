@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import (
@@ -22,12 +22,15 @@ from broker.queue.live import local_day
 from broker.queue.tickets import Outcome
 from broker.reports import formats, stats
 from broker.reports import tables as reports
+from broker.store.db import EventRow
 from broker.web.auth import current, require
 from broker.web.board import board_data
 from broker.web.context import accounts, broker, desk, devices, presence
+from broker.web.labels import EVENT_NAMES
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
 MAX_RANGE_DAYS = 366
+AUDIT_ROWS = 1000  # the audit page shows at most this many events, newest first
 
 
 def _me() -> str:
@@ -103,6 +106,44 @@ def _manager_change(change: Any, done: str) -> Any:
     else:
         flash(done, "ok")
     return redirect(url_for("admin.counters_page"))
+
+
+# -- audit trail -----------------------------------------------------------------------------------
+@admin.get("/audit")
+@require("manager")
+def audit_page() -> str:
+    """Who did what, when and where: one local day, narrowed by account, counter and action."""
+    service, args = broker(), request.args
+    zone = service.config.site.zone
+    today = local_day(service.config, _now())
+    try:
+        day = date.fromisoformat(args.get("day") or today)
+    except ValueError:
+        flash("Ngày phải có dạng năm-tháng-ngày, ví dụ 2025-03-04.", "error")
+        day = date.fromisoformat(today)
+    start = datetime.combine(day, datetime.min.time(), zone)
+    account = args.get("account") or None
+    counter = int(args["counter"]) if args.get("counter", "").isdigit() else None
+    action = args.get("action") if args.get("action") in EVENT_NAMES else None
+    with service.queue.store.snapshot() as tx:
+        rows = tx.audit_trail(start, start + timedelta(days=1), account=account, counter=counter,
+                              type_=action, limit=AUDIT_ROWS)
+    names = {a.username: a.label for a in accounts().all()}
+    return render_template("admin_audit.html", site=service.config.site, day=day.isoformat(),
+                           rows=[_audit_row(e, names, zone) for e in rows], names=names,
+                           account=account, counter=counter, action=action, actions=EVENT_NAMES,
+                           counters=service.config.counters, limit=AUDIT_ROWS)
+
+
+def _audit_row(event: EventRow, names: dict[str, str], zone: Any) -> dict[str, Any]:
+    data = event.data
+    who = str(data.get("account") or "")
+    detail = ", ".join(f"{k}: {v}" for k, v in data.items()
+                       if k not in {"account", "number", "address"} and v not in (None, "", []))
+    return {"at": event.at.astimezone(zone).strftime("%H:%M:%S"),
+            "what": EVENT_NAMES.get(event.type, event.type), "type": event.type,
+            "who": names.get(who, who) or "Nút bấm tại quầy / thiết bị",
+            "counter": event.counter or "", "number": data.get("number", ""), "detail": detail}
 
 
 # -- statistics and reports ------------------------------------------------------------------------

@@ -43,3 +43,21 @@ SPEAKER_PROBLEM: Final = "Loa / giọng đọc lỗi:"
 
 FORBIDDEN: Final = "Tài khoản của bạn không có quyền mở trang này."
 NOT_FOUND: Final = "Không tìm thấy trang này."
+
+# What an event of the audit trail was, on the manager's audit page.
+EVENT_NAMES: Final[dict[str, str]] = {
+    "ticket_issued": "Cấp số", "ticket_offline": "Cấp số khi mất kết nối",
+    "ticket_reprinted": "In lại phiếu", "ticket_cancelled": "Hủy số",
+    "ticket_called": "Gọi số", "ticket_recalled": "Gọi lại", "ticket_serving": "Bắt đầu phục vụ",
+    "ticket_done": "Xong", "ticket_no_show": "Vắng mặt", "ticket_transferred": "Chuyển",
+    "ticket_rated": "Đánh giá", "ticket_returning": "Đi bổ sung giấy tờ",
+    "ticket_returned": "Quay lại sau khi bổ sung giấy tờ",
+    "counter_paused": "Tạm dừng quầy", "counter_resumed": "Mở lại quầy",
+    "counter_opened": "Mở quầy", "counter_closed": "Đóng quầy",
+    "counter_services_changed": "Đổi dịch vụ của quầy",
+    "account_created": "Tạo tài khoản", "account_changed": "Sửa tài khoản",
+    "account_removed": "Xóa tài khoản", "account_disabled": "Khóa tài khoản",
+    "account_enabled": "Mở khóa tài khoản", "password_reset": "Đặt lại mật khẩu",
+    "login": "Đăng nhập", "logout": "Đăng xuất", "login_failed": "Đăng nhập sai",
+    "login_locked": "Đăng nhập tài khoản đã khóa", "login_throttled": "Đăng nhập bị tạm chặn",
+}
