@@ -135,3 +135,23 @@ def test_the_manager_reads_the_audit_trail_by_account_counter_and_action(
     expect(audit).to_have_text("Không có thao tác nào khớp bộ lọc.")
     for page in (staff, manager):
         page.context.close()
+
+
+def test_statistics_name_the_staff_person(browser: Any, staff_url: str, staff_broker: BrokerRole,
+                                          probe: Probe, topics: Topics) -> None:
+    Accounts(staff_broker.store).edit("canbo5", name="Lê Thị Năm", role="staff", counters=(5,),
+                                      by="(test)")
+    ask_ticket(probe, topics, "CT")
+    staff = sign_in(browser, staff_url, "canbo5")
+    staff.keyboard.press("n")
+    expect(staff.locator("#message")).to_have_text("Đang gọi số 2001")
+    staff.keyboard.press("x")
+    expect(staff.locator("#message")).to_have_text("Đã xong.")
+    manager = sign_in(browser, staff_url, "quanly")
+    manager.goto(staff_url + "/admin/stats")
+    row = manager.locator("tr", has_text="Lê Thị Năm")
+    expect(row).to_contain_text("canbo5")
+    manager.goto(staff_url + "/admin/")
+    expect(manager.locator("body")).to_contain_text("Lê Thị Năm")  # who is at counter 5
+    for page in (staff, manager):
+        page.context.close()

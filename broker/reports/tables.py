@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,20 +83,24 @@ def counter_table(stats: Stats, config: SiteConfig) -> Table:
     return Table("Quầy", header, rows)
 
 
-def staff_table(stats: Stats) -> Table:
+def staff_table(stats: Stats, names: Mapping[str, str] | None = None) -> Table:
+    """One row per staff account, its person's name first (the username for one without)."""
     rows: list[list[Cell]] = []
+    known = names or {}
     for account in sorted(stats.staff_wait):
         wait, served = stats.staff_wait[account], stats.staff_service.get(account)
-        rows.append([account, wait.count, served.count if served else 0, *_times(wait),
-                     *_times(served)])
-    header = ["Cán bộ (tài khoản)", "Lượt gọi", "Lượt phục vụ xong", *_time_header("Chờ"),
+        rows.append([known.get(account) or account, account, wait.count,
+                     served.count if served else 0, *_times(wait), *_times(served)])
+    header = ["Cán bộ", "Tài khoản", "Lượt gọi", "Lượt phục vụ xong", *_time_header("Chờ"),
               *_time_header("Phục vụ")]
     return Table("Cán bộ", header, rows)
 
 
-def tables(stats: Stats, config: SiteConfig) -> list[Table]:
+def tables(stats: Stats, config: SiteConfig,
+           names: Mapping[str, str] | None = None) -> list[Table]:
+    """The report's tables; `names` gives each staff account's person (username -> name)."""
     return [service_table(stats, config), hour_table(stats), counter_table(stats, config),
-            staff_table(stats)]
+            staff_table(stats, names)]
 
 
 def to_csv(all_tables: Sequence[Table], title: str) -> bytes:

@@ -170,7 +170,8 @@ def _stats() -> tuple[stats.Stats, list[reports.Table]]:
     service = broker()
     first, last = _days()
     result = stats.for_days(service.queue.store, service.config.site.zone, first, last)
-    return result, reports.tables(result, service.config)
+    names = {a.username: a.name for a in accounts().all() if a.name}
+    return result, reports.tables(result, service.config, names)
 
 
 @admin.get("/stats")
