@@ -155,3 +155,22 @@ def test_statistics_name_the_staff_person(browser: Any, staff_url: str, staff_br
     expect(manager.locator("body")).to_contain_text("Lê Thị Năm")  # who is at counter 5
     for page in (staff, manager):
         page.context.close()
+
+
+def test_charts_are_titled_count_in_whole_numbers_and_bad_ranges_are_refused(
+        browser: Any, staff_url: str, probe: Probe, topics: Topics) -> None:
+    for _ in range(7):
+        ask_ticket(probe, topics, "HT")
+    manager = sign_in(browser, staff_url, "quanly")
+    manager.goto(staff_url + "/admin/stats")
+    for title in ("Số vé theo giờ", "Lượt phục vụ theo quầy"):
+        chart = manager.locator(f'svg.chart[aria-label="{title}"]')
+        expect(chart.locator("text.chart-title")).to_have_text(title)  # seen, not only read aloud
+    ticks = manager.locator('svg.chart[aria-label="Số vé theo giờ"] text[text-anchor="end"]')
+    assert ticks.all_text_contents() == ["0", "2", "4", "6", "8"]  # 7 tickets: no "1,8"
+    manager.goto(staff_url + "/admin/stats?from=2025-03-10&to=2025-03-01")
+    expect(manager.locator(".flash.error")).to_have_text(
+        "“Đến ngày” phải sau hoặc bằng “từ ngày”. Đang hiển thị số liệu hôm nay.")
+    manager.goto(staff_url + "/admin/stats?from=2020-01-01&to=2025-01-01")
+    expect(manager.locator(".flash.error")).to_contain_text("Khoảng ngày dài tối đa 366 ngày")
+    manager.context.close()

@@ -145,11 +145,12 @@ def charts(stats: Stats, config: SiteConfig) -> dict[str, Markup]:
     return {
         "by_hour": bars(labels, [Series("Số phát", [stats.issued_by_hour[h] for h in hours]),
                                  Series("Đã phục vụ", [stats.served_by_hour[h] for h in hours])],
-                        "Số vé theo giờ", "vé"),
+                        "Số vé theo giờ", "vé", counts=True),
         "wait_by_hour": bars(labels, [Series("Chờ trung bình", waits)],
                              "Thời gian chờ trung bình theo giờ gọi", "phút"),
         "counter_load": bars([str(c.id) for c in config.counters],
-                             [Series("Lượt phục vụ xong", load)], "Lượt phục vụ theo quầy", "lượt"),
+                             [Series("Lượt phục vụ xong", load)], "Lượt phục vụ theo quầy", "lượt",
+                             counts=True),
     }
 
 

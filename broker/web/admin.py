@@ -151,13 +151,19 @@ def _days() -> tuple[str, str]:
     today = local_day(broker().config, _now())
     first = request.args.get("from") or request.args.get("day") or today
     last = request.args.get("to") or first
+    problem = None
     try:
         start, end = date.fromisoformat(first), date.fromisoformat(last)
     except ValueError:
-        start = end = date.fromisoformat(today)
-    if end < start:
-        start, end = end, start
-    start = max(start, end - timedelta(days=MAX_RANGE_DAYS))
+        problem = "Ngày phải có dạng năm-tháng-ngày, ví dụ 2025-03-04."
+    else:
+        if end < start:
+            problem = "“Đến ngày” phải sau hoặc bằng “từ ngày”."
+        elif end - start > timedelta(days=MAX_RANGE_DAYS):
+            problem = f"Khoảng ngày dài tối đa {MAX_RANGE_DAYS} ngày; hãy chọn khoảng ngắn hơn."
+    if problem:  # refused, never silently changed: the figures shown are today's, and say so
+        flash(f"{problem} Đang hiển thị số liệu hôm nay.", "error")
+        return today, today
     return start.isoformat(), end.isoformat()
 
 
