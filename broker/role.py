@@ -10,8 +10,10 @@ from broker.queue.tickets import Queue
 from broker.reports.nightly import Nightly
 from broker.service import BrokerService
 from broker.store.db import Clock, Store, utc_now
+from broker.uplink import Uplink
 from broker.web.app import create_app
 from xephang.config import SiteConfig
+from xephang.protocol import Topics
 from xephang.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,8 @@ class BrokerRole:
         self.problems, self.clock = self.runtime.problems, self.runtime.clock
         self.service = BrokerService(config, self.queue, self.link, self.hub)
         self.nightly = Nightly(self.store, config, clock)
+        self.uplink = (Uplink(config.uplink, self.store, self.link, Topics(config.site.id))
+                       if config.uplink.enabled else None)
         self._http = http
 
     @property
@@ -48,6 +52,8 @@ class BrokerRole:
         sys.setswitchinterval(SWITCH_INTERVAL_S)
         self.nightly.start()
         self.service.attach()
+        if self.uplink is not None:
+            self.uplink.attach()
         self.runtime.connect(CONNECT_WAIT_S)
         if self._http is not None:
             log.info("staff pages at %s", self.runtime.serve(create_app(self.service), self._http))
@@ -59,6 +65,8 @@ class BrokerRole:
     def stop(self) -> None:
         self.runtime.close_pages()
         self.service.flush_events()
+        if self.uplink is not None:
+            self.uplink.stop()
         self.runtime.disconnect()
         self.nightly.stop()
         self.store.close()

@@ -275,6 +275,15 @@ class RetentionSection(Section):
     days: int = Field(default=90, ge=1, le=3660)
 
 
+class UplinkSection(Section):
+    """The city uplink (DESIGN §2): stored events published on `uplink/event` above the mark the
+    city acknowledges on `uplink/ack`; off until a city is set up."""
+
+    enabled: bool = False
+    window: int = Field(default=500, ge=1, le=10_000)  # events in flight above the acknowledged mark
+    rewind_s: float = Field(default=30.0, ge=0.1, le=3600)  # a mark still this long: send again
+
+
 class SiteConfig(Section):
     site: SiteSection
     mqtt: MqttSection = MqttSection()
@@ -287,6 +296,7 @@ class SiteConfig(Section):
     routing: RoutingSection = RoutingSection()
     web: WebSection = WebSection()
     retention: RetentionSection = RetentionSection()
+    uplink: UplinkSection = UplinkSection()
 
     @model_validator(mode="after")
     def _references_resolve(self) -> SiteConfig:

@@ -316,6 +316,34 @@ class Event(Message):
     counter: int | None = None
 
 
+class UplinkEvent(Message):
+    """`uplink/event` (broker → city, bridged): one stored event as the city may see it, in `seq`
+    order within this database's `epoch`. Only these fields: never `id_hash`, names, booking or
+    dossier codes, ticket ids or addresses (DESIGN §2, §3)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    epoch: UUID  # created once per database: a re-imaged center starts again at seq 1
+    seq: int = Field(ge=1)
+    at: Moment
+    type: str = Field(max_length=64)
+    service: ServiceCode | None = None
+    counter: int | None = None
+    priority: Priority | None = None
+    wait_s: int | None = Field(default=None, ge=0)
+    service_s: int | None = Field(default=None, ge=0)
+    rating: Rating | None = None
+    account: str | None = Field(default=None, max_length=64)  # the staff account id
+
+
+class UplinkAck(Message):
+    """`uplink/ack` (city → broker, retained): every event of `epoch` up to `acked_seq` is
+    committed in the city's database."""
+
+    epoch: UUID
+    acked_seq: StrictInt = Field(ge=0)
+
+
 class DeviceStatus(Message):
     status: Literal["online", "offline"]
     version: str = ""
@@ -475,6 +503,14 @@ class Topics:
     @property
     def event(self) -> str:
         return f"{self.root}/event"
+
+    @property
+    def uplink_event(self) -> str:
+        return f"{self.root}/uplink/event"
+
+    @property
+    def uplink_ack(self) -> str:
+        return f"{self.root}/uplink/ack"
 
     def device_status(self, device_id: str) -> str:
         return f"{self.root}/device/{device_id}/status"

@@ -26,6 +26,7 @@ from broker.store.line import KeptLine, LineView
 from broker.store.retention import RetentionQueries
 from broker.store.schema import MIGRATIONS, SCHEMA
 from broker.store.tickets import NewTicket, TicketQueries, TicketRow
+from broker.store.uplink import UplinkQueries
 
 __all__ = ["AccountRow", "Clock", "CounterRow", "EventRow", "NewTicket", "Store", "TicketRow",
            "Tx", "iso", "utc_now"]
@@ -34,7 +35,7 @@ Clock = Callable[[], datetime]
 
 
 class Tx(TicketQueries, CounterQueries, EventQueries, AccountQueries, FigureQueries,
-         RetentionQueries):
+         RetentionQueries, UplinkQueries):
     """The reads and writes of one transaction; `now` is fixed for all of it."""
 
 
