@@ -100,8 +100,9 @@ def _finish(step: Step, status: str) -> TicketRow | None:
         return None
     step.tx.update_ticket(current.id, status=status, finished_at=step.tx.now)
     step.set_status(step.after_ticket_status(), ticket=None, last_ticket=current.id)
-    served = {"service_s": max(0, round((step.tx.now - current.called_at).total_seconds()))
-              } if status == "done" and current.called_at else {}
+    began = current.served_at or current.called_at  # as the statistics count service time
+    served = ({"service_s": max(0, round((step.tx.now - began).total_seconds()))}
+              if status == "done" and began else {})
     step.event(f"ticket_{status}", current, number=current.number, service=current.service,
                **served)
     return current
