@@ -25,14 +25,15 @@ from harness.web_session import WebSession, get_json, staff_session  # noqa: E40
 from xephang.config import load_config  # noqa: E402
 from xephang.mosquitto import Mosquitto  # noqa: E402
 from xephang.mqtt import MqttLink  # noqa: E402
+from xephang.mqtt_access import MqttAccess  # noqa: E402
 from xephang.protocol import TicketRequest, Topics  # noqa: E402
 
 SITE = ROOT / "config" / "site.toml"
 
 
-def issue_tickets(mqtt_url: str, count: int, broker_url: str) -> None:
+def issue_tickets(kiosk: MqttAccess, count: int, broker_url: str) -> None:
     topics = Topics(load_config(SITE).site.id)
-    link = MqttLink(mqtt_url, f"bench-{uuid.uuid4()}", persistent=False)
+    link = MqttLink(kiosk, persistent=False)  # publishes as kiosk-1 would
     link.start()
     assert link.wait_connected(10)
     for _ in range(count):
@@ -66,11 +67,12 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=500)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="xephang-bench-"))
-    mosquitto = Mosquitto(folder / "mosquitto").start()
-    broker = RoleProcess("broker", mosquitto.url, folder, "--db", str(folder / "q.db")).start()
-    display = RoleProcess("display", mosquitto.url, folder, "--id", "hall-1").start()
+    mosquitto = Mosquitto(folder / "mosquitto", load_config(SITE)).start()
+    broker = RoleProcess("broker", mosquitto.access("broker"), folder, "--db",
+                         str(folder / "q.db")).start()
+    display = RoleProcess("display", mosquitto.access("hall-1"), folder, "--id", "hall-1").start()
     try:
-        issue_tickets(mosquitto.url, args.calls, broker.url)
+        issue_tickets(mosquitto.access("kiosk-1"), args.calls, broker.url)
         hall = EventStream(display.url + "/events")
         # The staff API needs a signed-in session of an account bound to the counters it presses.
         staff = staff_session(broker.url, folder / "q.db", counters=(1, 2, 3, 4, 8))

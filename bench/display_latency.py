@@ -32,6 +32,7 @@ from harness.role_process import RoleProcess  # noqa: E402
 from xephang.config import load_config  # noqa: E402
 from xephang.mosquitto import Mosquitto  # noqa: E402
 from xephang.mqtt import MqttLink  # noqa: E402
+from xephang.mqtt_access import MqttAccess  # noqa: E402
 from xephang.protocol import TicketRequest, Topics  # noqa: E402
 
 SITE = ROOT / "config" / "site.toml"
@@ -40,10 +41,10 @@ CALL_NEXT_PIN = 17  # counter-5's "Gọi số tiếp" in config/site.toml
 CURRENT = "document.querySelector('#current .number')"
 
 
-def issue_tickets(mqtt_url: str, topics: Topics, count: int) -> None:
+def issue_tickets(kiosk: MqttAccess, topics: Topics, count: int) -> None:
     """`count` CT tickets (counter 5 serves CT), issued by the real broker before the clock starts."""
     replies = threading.Semaphore(0)
-    link = MqttLink(mqtt_url, f"bench-{uuid.uuid4()}", persistent=False)
+    link = MqttLink(kiosk, persistent=False)  # publishes as kiosk-1 would
     link.subscribe(topics.kiosk_reply("kiosk-1"), lambda _t, _p: replies.release())
     link.start()
     assert link.wait_connected(10)
@@ -89,16 +90,17 @@ def main() -> None:
     config = load_config(SITE)
     topics = Topics(config.site.id)
     folder = Path(tempfile.mkdtemp(prefix="xephang-bench-display-"))
-    mosquitto = Mosquitto(folder / "mosquitto").start()
-    broker = RoleProcess("broker", mosquitto.url, folder, "--db", str(folder / "q.db")).start()
-    hall = RoleProcess("display", mosquitto.url, folder, "--id", "hall-1", "--audio-dir",
+    mosquitto = Mosquitto(folder / "mosquitto", config).start()
+    broker = RoleProcess("broker", mosquitto.access("broker"), folder, "--db",
+                         str(folder / "q.db")).start()
+    hall = RoleProcess("display", mosquitto.access("hall-1"), folder, "--id", "hall-1", "--audio-dir",
                        str(folder / "audio"), env={"XEPHANG_FAKE_SPEAKER_PACE": "0"}).start()
     pins = MockFactory()
     guard = PressGuard(min_gap_s=0.0)  # the bench presses as fast as the replies come
-    unit = DisplayRole(config, display_id=f"counter-{COUNTER}", mqtt_url=mosquitto.url,
+    unit = DisplayRole(config, display_id=f"counter-{COUNTER}", mqtt=mosquitto.access(f"counter-{COUNTER}"),
                        http=("127.0.0.1", 0), pin_factory=pins, guard=guard)
     try:
-        issue_tickets(mosquitto.url, topics, args.calls + 5)
+        issue_tickets(mosquitto.access("kiosk-1"), topics, args.calls + 5)
         unit.start()
         with sync_playwright() as playwright:
             browser = launch_chromium(playwright)

@@ -20,6 +20,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench.latency import report  # noqa: E402
 from harness.hall_burst import run_burst  # noqa: E402
+from harness.mqtt_probe import OBSERVERS  # noqa: E402
+from harness.role_process import SITE_TOML  # noqa: E402
+from xephang.config import load_config  # noqa: E402
 from xephang.mosquitto import Mosquitto  # noqa: E402
 
 
@@ -33,9 +36,10 @@ def main() -> None:
     for run in range(args.runs):
         with tempfile.TemporaryDirectory() as scratch:
             folder = Path(scratch)
-            mosquitto = Mosquitto(folder / "mosquitto").start()
+            mosquitto = Mosquitto(folder / "mosquitto", load_config(SITE_TOML),
+                                  observers=OBSERVERS).start()
             try:
-                burst = run_burst(folder, mosquitto.url)
+                burst = run_burst(folder, mosquitto)
             finally:
                 mosquitto.stop()
         said = [c for c in burst.calls if c.call_id in burst.said_first]

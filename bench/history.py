@@ -19,7 +19,6 @@ import logging
 import os
 import re
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -36,7 +35,6 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from http.cookiejar import CookieJar
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,11 +45,18 @@ from broker.reports.nightly import close_days, run_nightly  # noqa: E402
 from broker.store.db import NewTicket, Store  # noqa: E402
 from simulation.history import write_history  # noqa: E402
 from simulation.run import simulate_day  # noqa: E402
-from xephang import mosquitto as mosquitto_module  # noqa: E402
 from xephang.config import RetentionSection, SiteConfig, load_config  # noqa: E402
+from xephang.launch import mqtt_options  # noqa: E402
 from xephang.mosquitto import Mosquitto, free_port  # noqa: E402
 from xephang.mqtt import MqttLink  # noqa: E402
-from xephang.protocol import CounterCommand, TicketRequest, Topics, ticket_number  # noqa: E402
+from xephang.mqtt_access import MqttAccess  # noqa: E402
+from xephang.protocol import (  # noqa: E402
+    BROKER_ID,
+    CounterCommand,
+    TicketRequest,
+    Topics,
+    ticket_number,
+)
 
 SITE = ROOT / "config" / "site.toml"
 MANAGER, PASSWORD = "quanly-bench", "mat-khau-bench"
@@ -125,10 +130,15 @@ def size_with_retention(config: SiteConfig, source: Path, folder: Path) -> None:
           f"-> {db.stat().st_size / 1e6:.0f} MB", flush=True)
 
 
+BENCH_KIOSKS = ("kiosk-bench", *(f"kiosk-b{n}" for n in range(20)))
+
+
 def bench_config(folder: Path) -> Path:
     """The site file with retention longer than the history: the queue and the statistics are
-    measured with every ticket of the year still in the tables (the hardest case)."""
-    text = SITE.read_text(encoding="utf-8")
+    measured with every ticket of the year still in the tables (the hardest case). The bench's
+    kiosks are added to it: the broker serves only kiosks it knows."""
+    text = SITE.read_text(encoding="utf-8") + "".join(
+        f'\n[[kiosks]]\nid = "{kiosk}"\n' for kiosk in BENCH_KIOSKS)
     path = folder / "site.toml"
     path.write_text(re.sub(r"(?ms)^(\[retention\].*?^days = )\d+", r"\g<1>400", text),
                     encoding="utf-8")
@@ -166,38 +176,11 @@ def fill_line(store: Store, config: SiteConfig, waiting: int) -> None:
                             priority="none", source="button", kiosk="kiosk-1", ahead=0, eta_s=0)
 
 
-# -- TCP_NODELAY, for the comparison (the product sets it itself once helper mqtt-security lands) --
-NODELAY = False  # --nodelay: every MQTT socket of this bench and its broker, and Mosquitto's
-
-
-def nodelay_everywhere() -> None:
-    """paho opens its socket with socket.create_connection: set TCP_NODELAY on what it returns."""
-    opened = socket.create_connection
-
-    def create_connection(*args: Any, **kwargs: Any) -> socket.socket:
-        sock = opened(*args, **kwargs)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return sock
-
-    socket.create_connection = create_connection
-    written = mosquitto_module.write_config
-
-    def write_config(folder: Path, port: int) -> Path:
-        path = written(folder, port)
-        path.write_text(path.read_text() + "set_tcp_nodelay true\n")
-        return path
-
-    mosquitto_module.write_config = write_config
-
-
-def broker_command(site: Path, db: Path, mqtt_url: str, port: int) -> list[str]:
-    args = ["broker", "--config", str(site), "--db", str(db), "--mqtt", mqtt_url,
-            "--http", f"127.0.0.1:{port}"]
-    if not NODELAY:
-        return [sys.executable, "-m", "xephang.cli", *args]
-    start = ("import sys; from bench.history import nodelay_everywhere; nodelay_everywhere(); "
-             "from xephang.cli import main; sys.exit(main(sys.argv[1:]))")
-    return [sys.executable, "-c", start, *args]
+def broker_command(site: Path, db: Path, mqtt: MqttAccess, port: int) -> list[str]:
+    """`xephang broker` logged in as the broker (TCP_NODELAY is the product's own now, on every
+    paho socket and in Mosquitto's config, so the bench's --nodelay comparison is gone)."""
+    return [sys.executable, "-m", "xephang.cli", "broker", "--config", str(site), "--db", str(db),
+            *mqtt_options(mqtt), "--http", f"127.0.0.1:{port}"]
 
 
 # -- the broker and its clients ----------------------------------------------------------------
@@ -209,10 +192,10 @@ class Broker:
 
 
 @contextmanager
-def running_broker(db: Path, mqtt_url: str, site: Path) -> Iterator[Broker]:
+def running_broker(db: Path, mqtt: MqttAccess, site: Path) -> Iterator[Broker]:
     port = free_port()
     log = (db.parent / "broker.log").open("wb")
-    process = subprocess.Popen(broker_command(site, db, mqtt_url, port), cwd=ROOT, stdout=log,
+    process = subprocess.Popen(broker_command(site, db, mqtt, port), cwd=ROOT, stdout=log,
                                stderr=log)
     broker = Broker(process, f"http://127.0.0.1:{port}", db)
     try:
@@ -249,7 +232,7 @@ def _answers(url: str) -> bool:
 class Client:
     """Kiosk requests and counter commands over MQTT, each waiting for its own reply."""
 
-    def __init__(self, mqtt_url: str, config: SiteConfig, kiosk: str = "kiosk-bench") -> None:
+    def __init__(self, mosquitto: Mosquitto, config: SiteConfig, kiosk: str = "kiosk-bench") -> None:
         self.topics, self.kiosk = Topics(config.site.id), kiosk
         self.services = [s.code for s in config.services]
         # For each service, the counters that serve it first: their call_next takes that line.
@@ -257,7 +240,8 @@ class Client:
                          or [c.id for c in config.counters if code in c.services]
                          for code in self.services}
         self._turn = 0
-        self.link = MqttLink(mqtt_url, f"bench-{uuid.uuid4().hex[:8]}", persistent=False)
+        # Kiosk and counter at once: a user of the bench's own with the broker's rights.
+        self.link = MqttLink(mosquitto.access(f"bench-{kiosk}"), persistent=False)
         self._waiting: dict[str, tuple[threading.Event, list[dict[str, object]]]] = {}
         self._lock = threading.Lock()
         self.link.subscribe(self.topics.kiosk_reply(kiosk), self._on_reply)
@@ -364,8 +348,8 @@ class Setup:
 
 def queue_costs(setup: Setup, label: str, source: Path, waiting: int) -> dict[str, list[float]]:
     db = prepared_copy(source, setup.work / f"{label}-{waiting}", setup.config, waiting)
-    with running_broker(db, setup.mosquitto.url, setup.site) as broker:
-        client = Client(setup.mosquitto.url, setup.config)
+    with running_broker(db, setup.mosquitto.access(BROKER_ID), setup.site) as broker:
+        client = Client(setup.mosquitto, setup.config)
         try:
             round_trips(client, 2, 60)  # warm up
             before = cpu_s(broker.process.pid)
@@ -382,9 +366,9 @@ def statistics_and_export(setup: Setup, source: Path, history_days: int) -> None
     db = prepared_copy(source, setup.work / "stats", setup.config, 10)
     today = datetime.now(setup.config.site.zone).date()
     year = f"from={today - timedelta(days=history_days)}&to={today}"
-    with running_broker(db, setup.mosquitto.url, setup.site) as broker:
+    with running_broker(db, setup.mosquitto.access(BROKER_ID), setup.site) as broker:
         manager = Manager(broker.http)
-        client = Client(setup.mosquitto.url, setup.config)
+        client = Client(setup.mosquitto, setup.config)
         try:
             round_trips(client, 6, 60)  # a little of today, then the pages
             pid = broker.process.pid
@@ -437,8 +421,8 @@ def kiosk_throughput(setup: Setup, source: Path, kiosks: int = 20, total: int = 
     """`kiosks` kiosks, each sending its next request when its reply arrives, until `total` wait
     (or the time budget is spent)."""
     db = prepared_copy(source, setup.work / "kiosks", setup.config, 0)
-    with running_broker(db, setup.mosquitto.url, setup.site):
-        clients = [Client(setup.mosquitto.url, setup.config, f"kiosk-b{n}")
+    with running_broker(db, setup.mosquitto.access(BROKER_ID), setup.site):
+        clients = [Client(setup.mosquitto, setup.config, f"kiosk-b{n}")
                    for n in range(kiosks)]
         stamps: list[float] = []
         numbers: list[tuple[str, str]] = []
@@ -493,13 +477,7 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=60.0, help="seconds at most per case")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "xephang-bench")
     parser.add_argument("--skip", nargs="*", default=[], choices=["size", "queue", "stats", "kiosks"])
-    parser.add_argument("--nodelay", action="store_true",
-                        help="TCP_NODELAY on every MQTT socket (bench, broker, Mosquitto)")
     args = parser.parse_args()
-    if args.nodelay:
-        global NODELAY
-        NODELAY = True
-        nodelay_everywhere()
     logging.basicConfig(level=logging.ERROR)  # not the clients' connects and disconnects
     config = load_config(SITE)
     simulator_speed(config)
@@ -510,7 +488,8 @@ def main() -> None:
         site = bench_config(Path(tmp))
         if "size" not in args.skip:
             size_with_retention(config, year, Path(tmp) / "retention")
-        mosquitto = Mosquitto(Path(tmp) / "mosquitto").start()
+        mosquitto = Mosquitto(Path(tmp) / "mosquitto", load_config(site),
+                              observers=tuple(f"bench-{k}" for k in BENCH_KIOSKS)).start()
         setup = Setup(config, site, mosquitto, Path(tmp), args.samples, args.budget)
         try:
             if "queue" not in args.skip:

@@ -56,10 +56,10 @@ class TimedPrinter(FakePrinter):
 def run(presses: int, folder: Path) -> None:
     config = load_config(SITE)
     Device.pin_factory = MockFactory()
-    mosquitto = Mosquitto(folder / "mosquitto").start()
-    broker = BrokerRole(config, mqtt_url=mosquitto.url, db_path=folder / "queue.db", http=None)
+    mosquitto = Mosquitto(folder / "mosquitto", config).start()
+    broker = BrokerRole(config, mqtt=mosquitto.access("broker"), db_path=folder / "queue.db", http=None)
     broker.start()
-    kiosk = KioskRole(config, kiosk_id="kiosk-1", mqtt_url=mosquitto.url, http=None,
+    kiosk = KioskRole(config, kiosk_id="kiosk-1", mqtt=mosquitto.access("kiosk-1"), http=None,
                       output_dir=None, state_dir=folder / "state")
     printer = TimedPrinter()
     kiosk.printer = printer

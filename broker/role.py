@@ -13,7 +13,8 @@ from broker.store.db import Clock, Store, utc_now
 from broker.uplink import Uplink
 from broker.web.app import create_app
 from xephang.config import SiteConfig
-from xephang.protocol import Topics
+from xephang.mqtt_access import MqttAccess
+from xephang.protocol import BROKER_ID, Topics
 from xephang.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -26,15 +27,14 @@ STORE_STUCK_S = 10.0  # a store held this long by one change is stuck (the watch
 
 
 class BrokerRole:
-    def __init__(self, config: SiteConfig, *, mqtt_url: str, db_path: Path,
+    def __init__(self, config: SiteConfig, *, mqtt: MqttAccess, db_path: Path,
                  http: tuple[str, int] | None, clock: Clock = utc_now) -> None:
         self.config = config
         self.store = Store(Path(db_path), clock)
         self.queue = Queue(config, self.store)
         # A fixed client id with a persistent session: QoS 1 requests sent while we are down wait
         # in Mosquitto and arrive when we return.
-        self.runtime = Runtime(config, role="broker", device_id="broker", mqtt_url=mqtt_url,
-                               persistent=True, client_id=f"xephang-broker-{config.site.id}",
+        self.runtime = Runtime(config, device_id=BROKER_ID, mqtt=mqtt, persistent=True,
                                clock_behind=self.queue.clock_behind)
         self.link, self.hub = self.runtime.link, self.runtime.hub
         self.problems, self.clock = self.runtime.problems, self.runtime.clock

@@ -136,10 +136,12 @@ class BrokerService:
         self._answering(reply_topic, payload, lambda: self._run_command(topic, payload))
 
     def _issue(self, topic: str, payload: bytes) -> None:
+        self._known_kiosk(self.topics.segment(topic, "kiosk") or "unknown")
         request = decode(TicketRequest, payload)
         self._kiosk_change(topic, lambda kiosk: self.queue.issue(request, kiosk))
 
     def _accept_offline(self, topic: str, payload: bytes) -> None:
+        self._known_kiosk(self.topics.segment(topic, "kiosk") or "unknown")
         offline = decode(OfflineTicket, payload)
         self._kiosk_change(topic, lambda kiosk: self.queue.accept_offline(offline, kiosk))
 
@@ -172,6 +174,13 @@ class BrokerService:
             self._reject(reply_topic, "internal_error",
                          "Máy chủ không xử lý được yêu cầu này (lỗi nội bộ đã được ghi lại).",
                          payload)
+
+    def _known_kiosk(self, kiosk: str) -> None:
+        """Only the site's own kiosks get numbers (Mosquitto's ACL lets each publish only under
+        its own id, so the topic names the sender)."""
+        if self.config.kiosk(kiosk) is None:
+            raise ProtocolError("unknown_kiosk", f"Ki-ốt {kiosk[:40]!r} không có trong cấu hình của trung "
+                                "tâm (unknown kiosk).")
 
     def _reject(self, reply_topic: str, code: str, detail: str, payload: bytes) -> None:
         log.warning("rejected a message for %s: %s: %s", reply_topic, code, detail)

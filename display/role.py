@@ -24,6 +24,7 @@ from display.speech import Speech, build_speech
 from display.watch import ConnectionWatch
 from display.web import create_app
 from xephang.config import SiteConfig
+from xephang.mqtt_access import MqttAccess
 from xephang.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -35,17 +36,15 @@ SPEECH_DRAIN_S = 10.0
 
 
 class DisplayRole:
-    def __init__(self, config: SiteConfig, *, display_id: str, mqtt_url: str,
+    def __init__(self, config: SiteConfig, *, display_id: str, mqtt: MqttAccess,
                  http: tuple[str, int] | None, pin_factory: Any = None,
                  guard: PressGuard | None = None, audio_dir: Path | None = None,
                  state_dir: Path | None = None) -> None:
         self.display = resolve_display(config, display_id)
         self._config = config
-        self._mqtt_url = mqtt_url
         self._http = http or DEFAULT_HTTP
         hall = self.display.kind == "hall"
-        self.runtime = Runtime(config, role="display", device_id=self.display.id,
-                               mqtt_url=mqtt_url, persistent=hall)
+        self.runtime = Runtime(config, device_id=self.display.id, mqtt=mqtt, persistent=hall)
         self._link, self._hub = self.runtime.link, self.runtime.hub
         self.problems, self.clock = self.runtime.problems, self.runtime.clock
         self.speech: Speech | None = None
@@ -106,7 +105,7 @@ class DisplayRole:
     def _await_state(self) -> None:
         if not self._link.wait_connected(CONNECT_WAIT_S):
             log.warning("MQTT %s not reachable yet; the screen says so and keeps retrying",
-                        self._mqtt_url)
+                        self._link.access.url)
             return
         if not self.screen.ready.wait(STATE_WAIT_S):
             log.info("no retained state yet; the screen fills in when the broker publishes it")

@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from hardware.speaker import read_log
-from harness.mqtt_probe import Probe
+from harness.mqtt_probe import OBSERVERS, Probe
 from harness.role_process import SITE_TOML, RoleProcess
 from xephang.config import load_config
-from xephang.protocol import Topics
+from xephang.mosquitto import Mosquitto
+from xephang.protocol import BROKER_ID, Topics
 
 TICKETS = 60
 COUNTERS = 16
@@ -130,15 +131,15 @@ def end_at_once(morning: Morning) -> None:
     morning.collect(lambda: morning.count(*END_TYPES) >= 8, 10)
 
 
-def run_burst(folder: Path, mqtt_url: str, *, pace: str = "1") -> Burst:
+def run_burst(folder: Path, mosquitto: Mosquitto, *, pace: str = "1") -> Burst:
     config_path = burst_config(folder)
     topics = Topics(load_config(config_path).site.id)
     audio = folder / "audio"
-    broker = RoleProcess("broker", mqtt_url, folder, "--db", str(folder / "queue.db"),
+    broker = RoleProcess("broker", mosquitto.access(BROKER_ID), folder, "--db", str(folder / "queue.db"),
                          config=config_path)
-    hall = RoleProcess("display", mqtt_url, folder, "--id", "hall-1", "--audio-dir", str(audio),
-                       config=config_path, env={"XEPHANG_FAKE_SPEAKER_PACE": pace})
-    probe = Probe(mqtt_url)
+    hall = RoleProcess("display", mosquitto.access("hall-1"), folder, "--id", "hall-1",
+                       "--audio-dir", str(audio), config=config_path, env={"XEPHANG_FAKE_SPEAKER_PACE": pace})
+    probe = Probe(mosquitto.access(OBSERVERS[0]))
     try:
         broker.start()
         hall.start()

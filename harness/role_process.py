@@ -11,18 +11,20 @@ from pathlib import Path
 from xephang import launch
 from xephang.errors import XephangError
 from xephang.mosquitto import free_port
+from xephang.mqtt_access import MqttAccess
 
 SITE_TOML = Path(__file__).resolve().parents[1] / "config" / "site.toml"
 
 
 class RoleProcess(launch.RoleProcess):
-    """`xephang ROLE --http 127.0.0.1:<free port> EXTRA…`; its log is in `log_dir`."""
+    """`xephang ROLE --http 127.0.0.1:<free port> EXTRA…`, logged in to Mosquitto as `mqtt` (e.g.
+    `mosquitto.access("hall-1")` with `"--id", "hall-1"`); its log is in `log_dir`."""
 
-    def __init__(self, role: str, mqtt_url: str, log_dir: Path, *extra: str,
+    def __init__(self, role: str, mqtt: MqttAccess, log_dir: Path, *extra: str,
                  config: Path = SITE_TOML, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        command = launch.role_command(role, config, mqtt_url,
+        command = launch.role_command(role, config, mqtt,
                                       ["--http", f"127.0.0.1:{self.port}", *extra])
         environment = {**os.environ, "GPIOZERO_PIN_FACTORY": "mock",
                        "XEPHANG_STATE_DIR": str(log_dir / "state"), **(env or {})}

@@ -22,6 +22,7 @@ from xephang.config import Kiosk as KioskSection
 from xephang.config import SiteConfig
 from xephang.errors import ConfigError
 from xephang.mqtt import MqttLink
+from xephang.mqtt_access import MqttAccess
 from xephang.protocol import (
     HallState,
     OfflineTicket,
@@ -59,14 +60,13 @@ class MqttTransport:
 
 
 class KioskRole:
-    def __init__(self, config: SiteConfig, *, kiosk_id: str, mqtt_url: str,
+    def __init__(self, config: SiteConfig, *, kiosk_id: str, mqtt: MqttAccess,
                  http: tuple[str, int] | None, output_dir: Path | None,
                  state_dir: Path | None = None, camera: Camera | None = None) -> None:
         self.config = config
         self.section = kiosk_section(config, kiosk_id)
         self.http = http
-        self.runtime = Runtime(config, role="kiosk", device_id=kiosk_id, mqtt_url=mqtt_url,
-                               persistent=True)
+        self.runtime = Runtime(config, device_id=kiosk_id, mqtt=mqtt, persistent=True)
         self.topics, self.link, self.hub = self.runtime.topics, self.runtime.link, self.runtime.hub
         self.problems, self.clock = self.runtime.problems, self.runtime.clock
         self.printer = make_printer(self.section.printer, output_dir)

@@ -3,7 +3,6 @@ a fake clock, a browser, a running broker (MQTT only, with its web pages, or wit
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 
 from broker.devices import Devices
 from broker.role import BrokerRole
-from harness.mqtt_probe import Probe
+from harness.mqtt_probe import OBSERVERS, Probe
 from tests.support.broker import running_broker
 from tests.support.fake_clock import FakeClock
 from tests.support.paths import SCREENSHOTS, SITE_TOML
@@ -19,7 +18,7 @@ from tests.support.staff_pages import add_accounts
 from xephang.config import SiteConfig, load_config
 from xephang.mosquitto import Mosquitto
 from xephang.mqtt import MqttLink
-from xephang.protocol import Topics
+from xephang.protocol import BROKER_ID, Topics
 
 
 @pytest.fixture
@@ -34,15 +33,16 @@ def topics(config: SiteConfig) -> Topics:
 
 @pytest.fixture
 def mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
-    """A real mosquitto on a free port, private to the test."""
-    server = Mosquitto(tmp_path / "mosquitto").start()
+    """A real mosquitto on free ports, private to the test, secured as a center's (generated
+    passwords, ACL and TLS); the site's devices and the tests' OBSERVERS can log in."""
+    server = Mosquitto(tmp_path / "mosquitto", load_config(SITE_TOML), observers=OBSERVERS).start()
     yield server
     server.stop()
 
 
 @pytest.fixture
 def probe(mosquitto: Mosquitto) -> Iterator[Probe]:
-    client = Probe(mosquitto.url)
+    client = Probe(mosquitto.access(OBSERVERS[0]))
     yield client
     client.close()
 
@@ -70,7 +70,7 @@ def clock() -> FakeClock:
 def broker(config: SiteConfig, mosquitto: Mosquitto, tmp_path: Path,
            probe: Probe) -> Iterator[BrokerRole]:
     """The queue server in the test's process, on MQTT only, its SQLite file in the test's folder."""
-    with running_broker(config, mosquitto.url, tmp_path / "queue.db", probe) as role:
+    with running_broker(config, mosquitto.access(BROKER_ID), tmp_path / "queue.db", probe) as role:
         yield role
 
 
@@ -78,7 +78,8 @@ def broker(config: SiteConfig, mosquitto: Mosquitto, tmp_path: Path,
 def web_broker(config: SiteConfig, mosquitto: Mosquitto, tmp_path: Path,
                probe: Probe) -> Iterator[BrokerRole]:
     """The queue server with its web pages on a free port."""
-    with running_broker(config, mosquitto.url, tmp_path / "queue.db", probe, http=True) as role:
+    with running_broker(config, mosquitto.access(BROKER_ID), tmp_path / "queue.db", probe,
+                        http=True) as role:
         yield role
 
 
@@ -99,7 +100,7 @@ def staff_url(staff_broker: BrokerRole) -> str:
 @pytest.fixture
 def devices(mosquitto: Mosquitto, topics: Topics) -> Iterator[Devices]:
     """What the manager's board knows of the devices, from their retained status on MQTT."""
-    link = MqttLink(mosquitto.url, f"test-devices-{uuid.uuid4()}", persistent=False)
+    link = MqttLink(mosquitto.access(OBSERVERS[1]), persistent=False)
     found = Devices()
     found.attach(link, topics)
     link.start()

@@ -65,7 +65,7 @@ def tickets_in(db: Path) -> dict[str, tuple[str, str, str]]:
 def test_sigkill_mid_burst_loses_nothing_acknowledged(mosquitto: Mosquitto, probe: Probe,
                                                       topics: Topics, tmp_path: Path) -> None:
     db = tmp_path / "queue.db"
-    broker = RoleProcess("broker", mosquitto.url, tmp_path, "--db", str(db))
+    broker = RoleProcess("broker", mosquitto.access("broker"), tmp_path, "--db", str(db))
     reply_topic = topics.kiosk_reply("kiosk-1")
     probe.subscribe(reply_topic)
     ids = [str(uuid.uuid4()) for _ in range(BURST)]

@@ -34,7 +34,7 @@ def test_unpublished_events_and_calls_are_published_after_a_restart(
     commit_without_publishing(config, db)
     probe.subscribe(topics.event)
     probe.subscribe(topics.hall_announce)
-    with running_broker(config, mosquitto.url, db, probe):
+    with running_broker(config, mosquitto.access("broker"), db, probe):
         events = [probe.next(topics.event)[1] for _ in range(2)]
         assert [(e["seq"], e["type"]) for e in events] == [(1, "ticket_issued"), (2, "ticket_called")]
         call = probe.next(topics.hall_announce)[1]
@@ -47,11 +47,11 @@ def test_acknowledged_events_are_not_published_again(
         tmp_path: Path) -> None:
     db = tmp_path / "queue.db"
     probe.subscribe(topics.event)
-    with running_broker(config, mosquitto.url, db, probe):
+    with running_broker(config, mosquitto.access("broker"), db, probe):
         ask_ticket(probe, topics)
         assert probe.next(topics.event)[1]["seq"] == 1
     assert published_seq(Store(db)) == 1  # Mosquitto's acknowledgement, stored at the latest on stop
-    with running_broker(config, mosquitto.url, db, probe):
+    with running_broker(config, mosquitto.access("broker"), db, probe):
         ask_ticket(probe, topics)
         first_after_restart = probe.next(topics.event)[1]
         assert first_after_restart["seq"] == 2, "event 1 was acknowledged; it is not sent again"

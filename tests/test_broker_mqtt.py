@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.mqtt_probe import Probe
+from harness.mqtt_probe import OBSERVERS, Probe
 from tests.support.broker import ask_ticket, command, running_broker
 from xephang.config import SiteConfig
 from xephang.mosquitto import Mosquitto
@@ -50,7 +50,7 @@ def test_call_next_updates_counter_hall_and_announces(probe: Probe, topics: Topi
     assert (call["number"], call["counter"], call["repeat"]) == ("2001", 5, 0)
 
     # A display that starts now still sees the call: both states are retained.
-    late = Probe(mosquitto.url)
+    late = Probe(mosquitto.access(OBSERVERS[1]))
     try:
         late.subscribe(topics.counter_state(5))
         state = late.next(topics.counter_state(5))[1]
@@ -148,14 +148,14 @@ def test_a_restarted_broker_republishes_retained_state(
         config: SiteConfig, mosquitto: Mosquitto, tmp_path: Path, probe: Probe,
         topics: Topics) -> None:
     db = tmp_path / "queue.db"
-    with running_broker(config, mosquitto.url, db, probe):
+    with running_broker(config, mosquitto.access("broker"), db, probe):
         ask_ticket(probe, topics, "VX")
         command(probe, topics, 9, "call_next")
     # Wipe the retained topics, as a Mosquitto restart without persistence would.
     for topic in (topics.counter_state(9), topics.hall_state):
         probe.publish(topic, b"", retain=True)
-    with running_broker(config, mosquitto.url, db, probe):
-        late = Probe(mosquitto.url)
+    with running_broker(config, mosquitto.access("broker"), db, probe):
+        late = Probe(mosquitto.access(OBSERVERS[1]))
         try:
             late.subscribe(topics.counter_state(9))
             state = late.next(topics.counter_state(9))[1]
@@ -171,13 +171,13 @@ def test_a_restarted_broker_republishes_retained_state(
 def test_an_offline_ticket_is_stored_once_with_its_number(probe: Probe, topics: Topics) -> None:
     probe.subscribe(topics.event)
     probe.subscribe(topics.kiosk_reply("kiosk-1"))
-    offline = {"v": 1, "request_id": str(uuid.uuid4()), "id": "off-k1-0001", "number": "1901",
+    offline = {"v": 1, "request_id": str(uuid.uuid4()), "id": "off-k1-0001", "number": "1801",
                "service": "HT", "issued_at": "2025-03-10T09:00:00+07:00", "ahead": 0, "eta_s": 0}
     for _ in range(2):  # the kiosk's outbox may send it twice
         probe.publish(topics.kiosk_offline_issued("kiosk-1"), offline)
         reply = probe.next(topics.kiosk_reply("kiosk-1"))[1]
-        assert (reply["ok"], reply["ticket"]["number"]) == (True, "1901")
+        assert (reply["ok"], reply["ticket"]["number"]) == (True, "1801")
     stored = probe.next(topics.event)[1]
-    assert (stored["type"], stored["number"]) == ("ticket_offline", "1901")
-    assert command(probe, topics, 1, "call_next")["ticket"]["number"] == "1901"
+    assert (stored["type"], stored["number"]) == ("ticket_offline", "1801")
+    assert command(probe, topics, 1, "call_next")["ticket"]["number"] == "1801"
     assert probe.drain(topics.event)[0]["type"] == "ticket_called"  # no second ticket_offline

@@ -21,8 +21,9 @@ def test_the_counter_learns_when_the_hall_has_said_its_call(
     monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("XEPHANG_FAKE_SPEAKER_PACE", "0")
-    with running_broker(config, mosquitto.url, tmp_path / "queue.db", probe, http=True) as broker:
-        hall = DisplayRole(config, display_id="hall-1", mqtt_url=mosquitto.url,
+    with running_broker(config, mosquitto.access("broker"), tmp_path / "queue.db", probe,
+                        http=True) as broker:
+        hall = DisplayRole(config, display_id="hall-1", mqtt=mosquitto.access("hall-1"),
                            http=("127.0.0.1", 0), audio_dir=tmp_path / "audio")
         hall.start()
         try:

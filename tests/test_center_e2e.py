@@ -19,10 +19,10 @@ from xephang.mosquitto import Mosquitto
 def center(mosquitto: Mosquitto, tmp_path: Path) -> Iterator[dict[str, RoleProcess]]:
     tickets = tmp_path / "tickets"
     roles = {
-        "broker": RoleProcess("broker", mosquitto.url, tmp_path, "--db", str(tmp_path / "q.db")),
-        "kiosk": RoleProcess("kiosk", mosquitto.url, tmp_path, "--id", "kiosk-1",
+        "broker": RoleProcess("broker", mosquitto.access("broker"), tmp_path, "--db", str(tmp_path / "q.db")),
+        "kiosk": RoleProcess("kiosk", mosquitto.access("kiosk-1"), tmp_path, "--id", "kiosk-1",
                              "--output", str(tickets)),
-        "hall": RoleProcess("display", mosquitto.url, tmp_path, "--id", "hall-1"),
+        "hall": RoleProcess("display", mosquitto.access("hall-1"), tmp_path, "--id", "hall-1"),
     }
     try:
         for role in roles.values():

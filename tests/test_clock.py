@@ -20,7 +20,7 @@ from xephang.protocol import Topics
 
 def test_a_kiosk_with_an_unsynchronised_clock_shows_it_on_the_board(
         mosquitto: Mosquitto, devices: Devices, tmp_path: Path) -> None:
-    kiosk = RoleProcess("kiosk", mosquitto.url, tmp_path, "--id", "kiosk-1",
+    kiosk = RoleProcess("kiosk", mosquitto.access("kiosk-1"), tmp_path, "--id", "kiosk-1",
                         "--output", str(tmp_path / "tickets"),
                         env={"XEPHANG_CLOCK": "fake-unsynced"}).start()
     try:
@@ -32,7 +32,7 @@ def test_a_kiosk_with_an_unsynchronised_clock_shows_it_on_the_board(
 
 
 def _broker(config: SiteConfig, mosquitto: Mosquitto, db: Path, clock: FakeClock) -> BrokerRole:
-    role = BrokerRole(config, mqtt_url=mosquitto.url, db_path=db, http=None, clock=clock)
+    role = BrokerRole(config, mqtt=mosquitto.access("broker"), db_path=db, http=None, clock=clock)
     role.start()
     return role
 

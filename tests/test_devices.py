@@ -14,7 +14,7 @@ from xephang.protocol import Topics
 
 def test_a_display_is_online_then_offline_by_its_last_will(
         mosquitto: Mosquitto, devices: Devices, tmp_path: Path) -> None:
-    display = RoleProcess("display", mosquitto.url, tmp_path, "--id", "hall-1").start()
+    display = RoleProcess("display", mosquitto.access("hall-1"), tmp_path, "--id", "hall-1").start()
     try:
         online = devices.wait_for("hall-1", lambda d: d.online, timeout=10)
         assert online is not None and online.version

@@ -35,7 +35,7 @@ def hall(config: SiteConfig, mosquitto: Mosquitto, probe: Probe, topics: Topics,
                                     (10, "closed", None), (12, "idle", None)]:
         probe.publish(topics.counter_state(counter), counter_state(status, number, counter),
                       retain=True)
-    role = DisplayRole(config, display_id="hall-1", mqtt_url=mosquitto.url, http=("127.0.0.1", 0),
+    role = DisplayRole(config, display_id="hall-1", mqtt=mosquitto.access("hall-1"), http=("127.0.0.1", 0),
                        audio_dir=tmp_path / "audio")
     role.start()
     yield role
@@ -93,7 +93,7 @@ def test_the_hall_tells_the_technician_when_mqtt_is_lost(
 @pytest.fixture
 def unit(config: SiteConfig, mosquitto: Mosquitto, probe: Probe, mock_pins: Any
          ) -> Iterator[DisplayRole]:
-    with counter_unit(config, mosquitto.url, probe, counter_state("calling", "1023")) as role:
+    with counter_unit(config, mosquitto.access("counter-5"), probe, counter_state("calling", "1023")) as role:
         yield role
 
 

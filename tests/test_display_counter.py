@@ -43,7 +43,7 @@ def _body(data: bytes) -> Any:
 @pytest.fixture
 def unit(config: SiteConfig, mosquitto: Mosquitto, probe: Probe, topics: Topics, mock_pins: Any,
          clock: FakeClock) -> Iterator[DisplayRole]:
-    with counter_unit(config, mosquitto.url, probe, counter_state("idle"),
+    with counter_unit(config, mosquitto.access("counter-5"), probe, counter_state("idle"),
                       PressGuard(clock=clock.monotonic)) as role:
         yield role
 
@@ -173,4 +173,4 @@ def test_unknown_counter_id_is_a_config_error(config: SiteConfig, mosquitto: Mos
     from xephang.errors import ConfigError
 
     with pytest.raises(ConfigError, match="counter-5"):
-        DisplayRole(config, display_id="counter-42", mqtt_url=mosquitto.url, http=None)
+        DisplayRole(config, display_id="counter-42", mqtt=mosquitto.access("counter-5"), http=None)

@@ -19,7 +19,7 @@ from xephang.protocol import Topics
 
 
 def start_hall(config: SiteConfig, mosquitto: Mosquitto) -> DisplayRole:
-    role = DisplayRole(config, display_id="hall-1", mqtt_url=mosquitto.url, http=("127.0.0.1", 0))
+    role = DisplayRole(config, display_id="hall-1", mqtt=mosquitto.access("hall-1"), http=("127.0.0.1", 0))
     role.start()
     return role
 

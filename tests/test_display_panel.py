@@ -32,7 +32,7 @@ def lit(mock_pins: Any, pin: int, timeout: float = 2.0) -> bool:
 @pytest.fixture
 def unit(config: SiteConfig, mosquitto: Mosquitto, probe: Probe, mock_pins: Any
          ) -> Iterator[DisplayRole]:
-    with counter_unit(config, mosquitto.url, probe, counter_state("serving", "1023")) as role:
+    with counter_unit(config, mosquitto.access("counter-5"), probe, counter_state("serving", "1023")) as role:
         yield role
 
 

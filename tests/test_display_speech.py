@@ -34,7 +34,7 @@ def first_readings(entries: list[dict[str, Any]]) -> list[str]:
 
 @pytest.fixture
 def hall(mosquitto: Mosquitto, tmp_path: Path) -> Iterator[RoleProcess]:
-    process = RoleProcess("display", mosquitto.url, tmp_path, "--id", "hall-1",
+    process = RoleProcess("display", mosquitto.access("hall-1"), tmp_path, "--id", "hall-1",
                           "--audio-dir", str(tmp_path / "audio"),
                           env={"XEPHANG_FAKE_SPEAKER_PACE": "0.05"})
     yield process

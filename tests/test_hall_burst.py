@@ -19,7 +19,7 @@ FRESH_CALL_SAID_WITHIN_S = 30.0
 def burst(mosquitto: Mosquitto, tmp_path: Path) -> Burst:
     if shutil.which("espeak-ng") is None:
         pytest.skip("espeak-ng not installed (make test installs it)")
-    return run_burst(tmp_path, mosquitto.url)
+    return run_burst(tmp_path, mosquitto)
 
 
 def test_sixteen_counters_calling_at_once_are_each_heard_once_and_none_stale(burst: Burst) -> None:

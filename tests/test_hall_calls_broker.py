@@ -16,7 +16,7 @@ from xephang.protocol import Topics
 def test_a_ticket_called_again_elsewhere_is_listed_once_with_its_latest_counter(
     config: SiteConfig, mosquitto: Mosquitto, probe: Probe, topics: Topics, tmp_path: Path
 ) -> None:
-    with running_broker(config, mosquitto.url, tmp_path / "queue.db", probe):
+    with running_broker(config, mosquitto.access("broker"), tmp_path / "queue.db", probe):
         first = ask_ticket(probe, topics, "HT")["ticket"]["number"]
         second = ask_ticket(probe, topics, "HT")["ticket"]["number"]
         probe.subscribe(topics.hall_announce)

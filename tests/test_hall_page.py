@@ -30,7 +30,7 @@ CALLS = [("1030", 3), ("2010", 4), ("1023", 5), ("1022", 1), ("2007", 4), ("3015
 def hall(config: SiteConfig, mosquitto: Mosquitto, probe: Probe, topics: Topics,
          tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[DisplayRole]:
     monkeypatch.setenv("XEPHANG_FAKE_SPEAKER_PACE", "1")  # a sound lasts as long as it is heard
-    role = DisplayRole(config, display_id="hall-1", mqtt_url=mosquitto.url, http=("127.0.0.1", 0),
+    role = DisplayRole(config, display_id="hall-1", mqtt=mosquitto.access("hall-1"), http=("127.0.0.1", 0),
                        audio_dir=tmp_path / "audio")
     role.start()
     yield role
@@ -118,7 +118,7 @@ def test_a_hall_zone_speaks_only_its_counters_calls(
     with pytest.raises(ValueError, match="announces: no counter 42"):
         Site.model_validate({**config.model_dump(), "displays": [
             {**displays[0].model_dump(), "announces": [1, 42]}]})
-    role = DisplayRole(upstairs, display_id="hall-1", mqtt_url=mosquitto.url,
+    role = DisplayRole(upstairs, display_id="hall-1", mqtt=mosquitto.access("hall-1"),
                        http=("127.0.0.1", 0), audio_dir=tmp_path / "audio")
     role.start()
     try:

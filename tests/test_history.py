@@ -70,7 +70,7 @@ def test_the_statistics_page_shows_the_simulated_days(config: SiteConfig, mosqui
     db = tmp_path / "q.db"
     figures = simulate_days(db, 7, 80)
     days = issued_per_day(db)
-    role = BrokerRole(config, mqtt_url=mosquitto.url, db_path=db, http=("127.0.0.1", 0))
+    role = BrokerRole(config, mqtt=mosquitto.access("broker"), db_path=db, http=("127.0.0.1", 0))
     role.start()
     try:
         wait_ready(probe, Topics(config.site.id))

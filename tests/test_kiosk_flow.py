@@ -44,7 +44,7 @@ def start_kiosk(mosquitto: Mosquitto, mock_pins: Any,
     roles: list[KioskRole] = []
 
     def start(config: SiteConfig) -> KioskRole:
-        role = KioskRole(config, kiosk_id="kiosk-1", mqtt_url=mosquitto.url,
+        role = KioskRole(config, kiosk_id="kiosk-1", mqtt=mosquitto.access("kiosk-1"),
                          http=("127.0.0.1", 0), output_dir=tmp_path / "tickets",
                          state_dir=tmp_path / "state")
         roles.append(role)
@@ -216,13 +216,13 @@ def test_paper_out_is_reported_and_the_number_and_qr_are_shown(
 
 def test_an_unknown_kiosk_id_names_the_valid_ones(config: SiteConfig, mosquitto: Mosquitto) -> None:
     with pytest.raises(ConfigError, match="kiosk-1, kiosk-2"):
-        KioskRole(config, kiosk_id="kiosk-9", mqtt_url=mosquitto.url, http=None, output_dir=None)
+        KioskRole(config, kiosk_id="kiosk-9", mqtt=mosquitto.access("kiosk-1"), http=None, output_dir=None)
 
 
 def test_xephang_kiosk_runs_as_its_own_process(
         mosquitto: Mosquitto, server: FakeQueueServer, tmp_path: Path) -> None:
     tickets = tmp_path / "tickets"
-    kiosk = RoleProcess("kiosk", mosquitto.url, tmp_path, "--id", "kiosk-2",
+    kiosk = RoleProcess("kiosk", mosquitto.access("kiosk-2"), tmp_path, "--id", "kiosk-2",
                         "--output", str(tickets), "--state-dir", str(tmp_path / "state"))
     try:
         page = KioskPage(kiosk.start().url)

@@ -56,8 +56,8 @@ def center(config: SiteConfig, mosquitto: Mosquitto, probe: Probe, mock_pins: An
            tmp_path: Path) -> Iterator[tuple[BrokerRole, KioskRole]]:
     config = config.model_copy(update={"scan": config.scan.model_copy(
         update={"choice_timeout_s": 2.0})})
-    with running_broker(config, mosquitto.url, tmp_path / "queue.db", probe) as broker:
-        kiosk = KioskRole(config, kiosk_id="kiosk-1", mqtt_url=mosquitto.url,
+    with running_broker(config, mosquitto.access("broker"), tmp_path / "queue.db", probe) as broker:
+        kiosk = KioskRole(config, kiosk_id="kiosk-1", mqtt=mosquitto.access("kiosk-1"),
                           http=("127.0.0.1", 0), output_dir=tmp_path / "tickets",
                           state_dir=tmp_path / "state")
         kiosk.start()

@@ -191,8 +191,8 @@ def qr_frame(text: str) -> Any:
 def center(config: SiteConfig, mosquitto: Mosquitto, mock_pins: Any, tmp_path: Path,
            probe: Probe) -> Iterator[tuple[KioskRole, FakeCamera]]:
     camera = FakeCamera()
-    with running_broker(config, mosquitto.url, tmp_path / "queue.db", probe):
-        role = KioskRole(config, kiosk_id="kiosk-1", mqtt_url=mosquitto.url,
+    with running_broker(config, mosquitto.access("broker"), tmp_path / "queue.db", probe):
+        role = KioskRole(config, kiosk_id="kiosk-1", mqtt=mosquitto.access("kiosk-1"),
                          http=("127.0.0.1", 0), output_dir=tmp_path / "tickets",
                          state_dir=tmp_path / "state", camera=camera)
         role.kiosk.repeat_guard_s = 0

@@ -28,7 +28,7 @@ PINS = {"HT": 5, "CT": 6}  # kiosk-1 in config/site.toml
 def kiosk(config: SiteConfig, mosquitto: Mosquitto, mock_pins: Any, tmp_path: Path,
           broker: BrokerRole) -> Iterator[KioskRole]:
     role = KioskRole(with_kiosk(config, reply_timeout_s=1.0), kiosk_id="kiosk-1",
-                     mqtt_url=mosquitto.url, http=("127.0.0.1", 0),
+                     mqtt=mosquitto.access("kiosk-1"), http=("127.0.0.1", 0),
                      output_dir=tmp_path / "tickets", state_dir=tmp_path / "state")
     role.kiosk.repeat_guard_s = 0  # a stream of presses, not an impatient citizen
     role.start()
@@ -88,7 +88,7 @@ def test_a_restarted_kiosk_delivers_what_it_issued_before_and_keeps_counting(
         broker: BrokerRole) -> None:
     def start() -> KioskRole:
         role = KioskRole(with_kiosk(config, reply_timeout_s=1.0), kiosk_id="kiosk-1",
-                         mqtt_url=mosquitto.url, http=("127.0.0.1", 0),
+                         mqtt=mosquitto.access("kiosk-1"), http=("127.0.0.1", 0),
                          output_dir=tmp_path / "tickets", state_dir=tmp_path / "state")
         role.kiosk.repeat_guard_s = 0
         role.start()

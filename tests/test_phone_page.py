@@ -23,7 +23,7 @@ def test_the_phone_page_follows_the_ticket_live_until_it_is_finished(
     browser: Any, config: SiteConfig, mosquitto: Mosquitto, probe: Probe, topics: Topics,
     tmp_path: Path, screenshot_dir: Path
 ) -> None:
-    with running_broker(config, mosquitto.url, tmp_path / "queue.db", probe, http=True) as role:
+    with running_broker(config, mosquitto.access("broker"), tmp_path / "queue.db", probe, http=True) as role:
         ask_ticket(probe, topics, "KD")
         mine = ask_ticket(probe, topics, "KD")["ticket"]
         absent = ask_ticket(probe, topics, "TKQ")["ticket"]

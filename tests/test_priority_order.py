@@ -16,7 +16,7 @@ def test_a_disabled_citizen_is_called_before_a_later_normal_ticket_of_the_same_s
     config: SiteConfig, mosquitto: Mosquitto, probe: Probe, topics: Topics, tmp_path: Path
 ) -> None:
     assert config.routing.priority_mode == "interleaved"
-    with running_broker(config, mosquitto.url, tmp_path / "queue.db", probe):
+    with running_broker(config, mosquitto.access("broker"), tmp_path / "queue.db", probe):
         elder = ask_ticket(probe, topics, "HT", priority="elderly")["ticket"]["number"]
         assert command(probe, topics, 1, "call_next")["ticket"]["number"] == elder
         # The center just made a priority call: interleaving would now favour normal tickets.

@@ -24,7 +24,7 @@ VX_COUNTERS = (3, 8, 9, 12)
 @contextmanager
 def broker_at(config: SiteConfig, mosquitto: Mosquitto, db: Path, probe: Probe,
               moment: datetime) -> Iterator[BrokerRole]:
-    role = BrokerRole(config, mqtt_url=mosquitto.url, db_path=db, http=None, clock=lambda: moment)
+    role = BrokerRole(config, mqtt=mosquitto.access("broker"), db_path=db, http=None, clock=lambda: moment)
     role.start()
     try:
         wait_ready(probe, Topics(config.site.id))
@@ -59,7 +59,7 @@ def test_outside_opening_hours_no_ticket_is_issued(
 def test_a_service_with_every_counter_closed_is_refused_and_shown_closed(
     config: SiteConfig, mosquitto: Mosquitto, probe: Probe, topics: Topics, tmp_path: Path
 ) -> None:
-    with running_broker(config, mosquitto.url, tmp_path / "queue.db", probe) as role:
+    with running_broker(config, mosquitto.access("broker"), tmp_path / "queue.db", probe) as role:
         for counter in VX_COUNTERS:
             role.service.run(lambda c=counter: Desk(role.queue).close(c, None))
         hall = probe.wait_for(topics.hall_state, lambda h: "VX" in h.get("unavailable", {}))
@@ -74,7 +74,7 @@ def test_a_service_with_every_counter_closed_is_refused_and_shown_closed(
 def test_a_transfer_to_a_closed_counter_or_to_its_own_service_is_refused(
     config: SiteConfig, mosquitto: Mosquitto, probe: Probe, topics: Topics, tmp_path: Path
 ) -> None:
-    with running_broker(config, mosquitto.url, tmp_path / "queue.db", probe) as role:
+    with running_broker(config, mosquitto.access("broker"), tmp_path / "queue.db", probe) as role:
         for counter in VX_COUNTERS:
             role.service.run(lambda c=counter: Desk(role.queue).close(c, None))
         ask_ticket(probe, topics, "HT")
@@ -94,7 +94,7 @@ def test_a_service_past_its_daily_quota_is_refused(
     services = [s.model_copy(update={"daily_quota": 2}) if s.code == "HT" else s
                 for s in config.services]
     config = config.model_copy(update={"services": services})
-    with running_broker(config, mosquitto.url, tmp_path / "queue.db", probe):
+    with running_broker(config, mosquitto.access("broker"), tmp_path / "queue.db", probe):
         assert ask_ticket(probe, topics, "HT")["ok"] and ask_ticket(probe, topics, "HT")["ok"]
         refused = ask_ticket(probe, topics, "HT")
         assert (refused["ok"], refused["error"]) == (False, "quota_reached")

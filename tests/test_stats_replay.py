@@ -52,7 +52,7 @@ class Truth:
 def day(config: SiteConfig, mosquitto: Mosquitto, tmp_path: Path,
         probe: Probe) -> Iterator[tuple[BrokerRole, FakeClock, WebSession, WebSession]]:
     clock = FakeClock(datetime(2026, 11, 23, 7, 45, tzinfo=config.site.zone))
-    role = BrokerRole(config, mqtt_url=mosquitto.url, db_path=tmp_path / "q.db",
+    role = BrokerRole(config, mqtt=mosquitto.access("broker"), db_path=tmp_path / "q.db",
                       http=("127.0.0.1", 0), clock=clock)
     role.start()
     try:

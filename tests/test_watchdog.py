@@ -33,7 +33,7 @@ def notify_socket(tmp_path: Path) -> Iterator[NotifySocket]:
 
 def test_a_broker_process_says_ready_pings_and_says_stopping(
         mosquitto: Mosquitto, notify_socket: NotifySocket, tmp_path: Path) -> None:
-    broker = RoleProcess("broker", mosquitto.url, tmp_path, "--db", str(tmp_path / "q.db"),
+    broker = RoleProcess("broker", mosquitto.access("broker"), tmp_path, "--db", str(tmp_path / "q.db"),
                          env=notify_socket.env(WATCHDOG_S)).start()
     try:
         ready = notify_socket.wait_for("READY=1", timeout=10)
@@ -54,7 +54,7 @@ def test_a_broker_stuck_in_its_store_is_seen_as_hung_and_recovers(
     monkeypatch.setattr("broker.role.STORE_STUCK_S", 0.2)
     for name, value in notify_socket.env(WATCHDOG_S).items():
         monkeypatch.setenv(name, value)
-    with running_broker(config, mosquitto.url, tmp_path / "q.db", probe) as role:
+    with running_broker(config, mosquitto.access("broker"), tmp_path / "q.db", probe) as role:
         leaving = serve_under_systemd(role.alive)
         try:
             notify_socket.wait_for("WATCHDOG=1", timeout=5)

@@ -19,7 +19,9 @@ from typing import Any, Protocol
 
 from xephang.config import SiteConfig, load_config, parse_mqtt_url
 from xephang.errors import XephangError
+from xephang.mqtt_access import MqttAccess, load_access
 from xephang.notify import serve_under_systemd
+from xephang.protocol import BROKER_ID
 from xephang.web import parse_http
 
 log = logging.getLogger("xephang")
@@ -88,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     _account_parser(commands)
     _voice_parser(commands)
     _doctor_parser(commands)
+    _credentials_parser(commands)
 
     simulate = commands.add_parser("simulate", help="simulate a day through the real call rule")
     simulate.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
@@ -139,6 +142,33 @@ def _run_doctor(args: argparse.Namespace) -> int:
                       password_file=args.mqtt_password_file, state_dir=args.state_dir)
 
 
+def _credentials_parser(commands: Any) -> None:
+    credentials = commands.add_parser(
+        "credentials", help="make the center's MQTT passwords, ACL, TLS certificates and "
+        "Mosquitto config (keeps existing secrets)")
+    credentials.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    credentials.add_argument("--out", type=Path, required=True,
+                             help="folder for mosquitto/, devices/{id}/ and the CA")
+    credentials.add_argument("--rotate", action="append", default=[], metavar="DEVICE",
+                             help="give this device a new password (repeatable)")
+    credentials.set_defaults(run=_run_credentials)
+
+
+def _run_credentials(args: argparse.Namespace) -> int:
+    from xephang.credentials import make_credentials
+
+    report = make_credentials(load_config(args.config), args.out, rotate=args.rotate)
+    print(f"Mosquitto config: {report.conf} (include it from /etc/mosquitto/conf.d/)")
+    for device in report.devices:
+        new = " (new password)" if device in report.created else ""
+        print(f"  {device:<12} {report.password_file(device).parent}/{new}")
+    if report.server_certificate_issued:
+        print("A new server certificate was issued: restart Mosquitto.")
+    if report.created:
+        print("Passwords changed: restart Mosquitto, then copy each changed device's folder to it.")
+    return 0
+
+
 def _voice_parser(commands: Any) -> None:
     from display.voice.cli import add_parser  # argparse only; the audio code loads when run
 
@@ -157,16 +187,21 @@ def _role_parser(
     sub: argparse.ArgumentParser = commands.add_parser(name, help=help_text)
     sub.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     sub.add_argument("--id", help="the device id (kiosk-1, hall-1, counter-5)")
-    sub.add_argument("--mqtt", help="mqtt://HOST:PORT; overrides the config and XEPHANG_MQTT")
+    sub.add_argument("--mqtt", help="mqtts://HOST:PORT (mqtt:// on the server itself); overrides "
+                     "the config and XEPHANG_MQTT")
+    sub.add_argument("--mqtt-password-file", type=Path, metavar="FILE",
+                     help="this device's MQTT password (from `xephang credentials`); default "
+                     "$CREDENTIALS_DIRECTORY/mqtt-password under systemd")
     sub.add_argument("--http", type=parse_http, help="HOST:PORT to serve pages on")
     sub.set_defaults(run=run)
     return sub
 
 
-def _mqtt_url(args: argparse.Namespace, config: SiteConfig) -> str:
+def _mqtt_access(args: argparse.Namespace, config: SiteConfig, device_id: str) -> MqttAccess:
+    """Where and as whom this device logs in; a missing password or CA file stops it here."""
     url: str = args.mqtt or os.environ.get("XEPHANG_MQTT") or config.mqtt.url
     parse_mqtt_url(url)
-    return url
+    return load_access(url, device_id, args.mqtt_password_file, config)
 
 
 def _run_until_signal(role: Role) -> int:
@@ -187,7 +222,8 @@ def _run_broker(args: argparse.Namespace) -> int:
     from broker.role import BrokerRole
 
     return _run_until_signal(
-        BrokerRole(config, mqtt_url=_mqtt_url(args, config), db_path=args.db, http=args.http)
+        BrokerRole(config, mqtt=_mqtt_access(args, config, BROKER_ID), db_path=args.db,
+                   http=args.http)
     )
 
 
@@ -200,7 +236,7 @@ def _run_kiosk(args: argparse.Namespace) -> int:
 
     kiosk_id = args.id or (config.kiosks[0].id if config.kiosks else "kiosk-1")
     role = KioskRole(
-        config, kiosk_id=kiosk_id, mqtt_url=_mqtt_url(args, config), http=args.http,
+        config, kiosk_id=kiosk_id, mqtt=_mqtt_access(args, config, kiosk_id), http=args.http,
         output_dir=args.output, state_dir=args.state_dir,
     )
     return _run_until_signal(role)
@@ -211,7 +247,7 @@ def _run_display(args: argparse.Namespace) -> int:
     from display.role import DisplayRole
 
     display_id = args.id or "hall-1"
-    role = DisplayRole(config, display_id=display_id, mqtt_url=_mqtt_url(args, config),
+    role = DisplayRole(config, display_id=display_id, mqtt=_mqtt_access(args, config, display_id),
                        http=args.http, audio_dir=args.audio_dir, state_dir=args.state_dir)
     return _run_until_signal(role)
 

@@ -81,8 +81,16 @@ class SiteSection(Section):
 
 
 class MqttSection(Section):
+    """Where devices reach the center's Mosquitto. Off the server itself that is `mqtts://` (TLS,
+    checked against the center's CA); plain `mqtt://` is for processes on the same machine only.
+    Each device logs in as its device id with its own password (`xephang credentials`)."""
+
     url: str = "mqtt://127.0.0.1:1883"
-    username: str | None = None
+    # The CA certificate devices check the server against; default: `ca.crt` beside the password.
+    ca_file: str | None = None
+    # More names (or IP addresses) for the server certificate, besides the url's host.
+    server_names: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9.:\-]{1,253}$")]] = Field(
+        default_factory=list, max_length=20)
 
     @field_validator("url")
     @classmethod
@@ -372,15 +380,20 @@ def _known_services(where: str, used: list[str], codes: set[str]) -> None:
         raise ValueError(f"{where}: unknown service {', '.join(unknown)}")
 
 
-_MQTT_URL = re.compile(r"^mqtt://(?P<host>[A-Za-z0-9.\-]+|\[[0-9a-fA-F:]+\]):(?P<port>\d{1,5})/?$")
+_MQTT_URL = re.compile(r"^mqtts?://(?P<host>[A-Za-z0-9.\-]+|\[[0-9a-fA-F:]+\]):(?P<port>\d{1,5})/?$")
 
 
 def parse_mqtt_url(url: str) -> tuple[str, int]:
-    """`mqtt://HOST:PORT` -> (host, port); anything else is a clear error."""
+    """`mqtt://HOST:PORT` or `mqtts://HOST:PORT` (TLS) -> (host, port); else a clear error."""
     match = _MQTT_URL.match(url)
     if not match or not 1 <= int(match["port"]) <= 65535:
-        raise ValueError(f"{url!r} is not an MQTT address of the form mqtt://HOST:PORT")
+        raise ValueError(f"{url!r} is not an MQTT address of the form mqtts://HOST:PORT "
+                         f"(or mqtt://127.0.0.1:PORT on the server itself)")
     return match["host"].strip("[]"), int(match["port"])
+
+
+def mqtt_uses_tls(url: str) -> bool:
+    return url.startswith("mqtts://")
 
 
 def load_config(path: Path | str) -> SiteConfig:

@@ -1,8 +1,10 @@
 """`xephang demo`: a whole center on this machine, every role a real process, fake hardware only.
 
-Mosquitto runs privately on a free port; the queue server, two kiosks, a hall display and a counter
-unit each run as their own `xephang` process, exactly as on the Pis. The fake printers write each
-ticket as a PNG of the exact raster they were sent, into the folder printed at start.
+Mosquitto runs privately on free ports, secured as a center's (`xephang credentials`: every process
+logs in as its device id, over TLS with the demo center's own CA); the queue server, two kiosks, a
+hall display and a counter unit each run as their own `xephang` process, exactly as on the Pis. The
+fake printers write each ticket as a PNG of the exact raster they were sent, into the folder printed
+at start.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from xephang.config import SiteConfig, load_config
 from xephang.errors import XephangError
 from xephang.launch import READY_TIMEOUT_S, RoleProcess, role_command
 from xephang.mosquitto import Mosquitto
+from xephang.protocol import BROKER_ID
 
 log = logging.getLogger(__name__)
 DEMO_PASSWORD = "xephang-demo"  # the demo's printed sign-ins; production has none until created
@@ -31,6 +34,7 @@ DEMO_TICKETS_PER_DAY = 1000  # a ward center's ordinary day, for --history-days
 class DemoProcess:
     label: str
     role: str
+    device_id: str  # whom it logs in to Mosquitto as
     options: list[str]  # after --config and the MQTT options, which every role gets
     port: int
     path: str = "/"
@@ -42,13 +46,13 @@ class DemoProcess:
 
 def plan(config: SiteConfig, port_base: int, folder: Path) -> list[DemoProcess]:
     """The processes of a demo center and the port each serves its page on."""
-    broker = DemoProcess("Máy chủ xếp hàng (quản lý)", "broker", [
+    broker = DemoProcess("Máy chủ xếp hàng (quản lý)", "broker", BROKER_ID, [
         "--db", str(folder / "xephang.db"), "--http", f"127.0.0.1:{port_base}"], port_base)
     processes = [broker]
     port = port_base + 1
     for kiosk in config.kiosks[:2]:
         processes.append(DemoProcess(
-            f"Ki-ốt lấy số {kiosk.id}", "kiosk",
+            f"Ki-ốt lấy số {kiosk.id}", "kiosk", kiosk.id,
             ["--id", kiosk.id, "--http", f"127.0.0.1:{port}",
              "--output", str(folder / "tickets" / kiosk.id),
              "--state-dir", str(folder / "state" / kiosk.id)], port))
@@ -57,7 +61,7 @@ def plan(config: SiteConfig, port_base: int, folder: Path) -> list[DemoProcess]:
         audio = (["--audio-dir", str(folder / "announcements" / display.id)]
                  if display.kind == "hall" else [])
         processes.append(DemoProcess(
-            f"Màn hình {display.id}", "display",
+            f"Màn hình {display.id}", "display", display.id,
             ["--id", display.id, "--http", f"127.0.0.1:{port}",
              "--state-dir", str(folder / "state" / display.id), *audio], port))
         port += 1
@@ -72,7 +76,7 @@ def run_demo(config: SiteConfig, config_path: Path, port_base: int, folder: Path
         _write_history(config, folder / "xephang.db", history_days)
     public_url = f"http://127.0.0.1:{port_base}"
     config_path = with_public_url(config_path, folder / "site.toml", public_url)
-    mosquitto = Mosquitto(folder / "mosquitto").start()
+    mosquitto = Mosquitto(folder / "mosquitto", config).start()
     processes = plan(config, port_base, folder)
     busy = [p.port for p in processes if not port_is_free(p.port)]
     if busy:
@@ -81,7 +85,8 @@ def run_demo(config: SiteConfig, config_path: Path, port_base: int, folder: Path
                            f"choose other ports with --port-base (e.g. --port-base 18000)")
     logins = demo_accounts(config, folder / "xephang.db")
     env = {**os.environ, "GPIOZERO_PIN_FACTORY": "mock"}
-    running = [RoleProcess(p.label, role_command(p.role, config_path, mosquitto.url, p.options),
+    running = [RoleProcess(p.label, role_command(p.role, config_path, mosquitto.access(p.device_id),
+                                                 p.options),
                            folder / "logs" / f"{p.role}-{p.port}.log", env) for p in processes]
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -19,7 +19,7 @@ from typing import Any
 
 from hardware.clock import clock_synced_source
 from hardware.diagnose import Fault, check_camera, check_pins, check_printer, check_speaker, display_pins
-from xephang.config import SiteConfig, load_config, parse_mqtt_url
+from xephang.config import SiteConfig, load_config, mqtt_uses_tls, parse_mqtt_url
 from xephang.errors import ConfigError
 
 MQTT_WAIT_S = 5.0
@@ -131,8 +131,22 @@ def mqtt_password(explicit: Path | None) -> str | None:
     return None
 
 
+def ca_file(target: Target) -> Path:
+    """The CA the server is checked against: [mqtt] ca_file, else ca.crt beside the password."""
+    if target.config.mqtt.ca_file:
+        return Path(target.config.mqtt.ca_file)
+    directory = os.environ.get("CREDENTIALS_DIRECTORY")
+    beside = target.password_file or (Path(directory) / "mqtt-password" if directory
+                                      else DEFAULT_PASSWORD_FILE)
+    return beside.parent / "ca.crt"
+
+
 def check_mqtt(target: Target) -> Fault | None:
     host, port = parse_mqtt_url(target.mqtt_url)
+    if mqtt_uses_tls(target.mqtt_url) and not ca_file(target).is_file():
+        return Fault(f"no CA certificate at {ca_file(target)}",
+                     f"Chép tệp ca.crt từ thư mục devices/{target.device_id} (do `xephang "
+                     "credentials` tạo trên máy chủ) vào cùng thư mục với tệp mật khẩu.")
     try:
         heard, refused = _log_in(target, host, port)
     except OSError as exc:
@@ -163,6 +177,8 @@ def _log_in(target: Target, host: str, port: int) -> tuple[bool, str]:
     password = mqtt_password(target.password_file)
     if password is not None:
         client.username_pw_set(target.device_id, password)
+    if mqtt_uses_tls(target.mqtt_url):
+        client.tls_set(ca_certs=str(ca_file(target)))
     answered, outcome = threading.Event(), {"reason": ""}
 
     def on_connect(_c: Any, _u: Any, _f: Any, reason: Any, _p: Any) -> None:

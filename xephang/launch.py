@@ -15,20 +15,24 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from xephang.errors import XephangError
+from xephang.mqtt_access import MqttAccess
 
 READY_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
 
 
-def mqtt_options(mqtt_url: str) -> list[str]:
-    """The command-line options that connect a role to Mosquitto."""
-    return ["--mqtt", mqtt_url]
+def mqtt_options(mqtt: MqttAccess) -> list[str]:
+    """The command-line options that log a role in to Mosquitto as its device: the address and its
+    password file (its CA certificate is the `ca.crt` beside it)."""
+    if mqtt.password_file is None:
+        raise XephangError(f"{mqtt.username}: a role process reads its MQTT password from a file")
+    return ["--mqtt", mqtt.url, "--mqtt-password-file", str(mqtt.password_file)]
 
 
-def role_command(role: str, config_path: Path, mqtt_url: str, options: Sequence[str]) -> list[str]:
+def role_command(role: str, config_path: Path, mqtt: MqttAccess, options: Sequence[str]) -> list[str]:
     """`python -m xephang.cli ROLE --config … <MQTT options> OPTIONS…` with this interpreter."""
     return [sys.executable, "-m", "xephang.cli", role, "--config", str(config_path),
-            *mqtt_options(mqtt_url), *options]
+            *mqtt_options(mqtt), *options]
 
 
 def answers(url: str) -> bool:

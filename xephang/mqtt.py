@@ -8,7 +8,7 @@ device's retained `device/{id}/status` is `online` while connected and `offline`
 from __future__ import annotations
 
 import logging
-import os
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +21,8 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from xephang import __version__
 from xephang.config import parse_mqtt_url
+from xephang.errors import XephangError
+from xephang.mqtt_access import MqttAccess
 from xephang.protocol import DeviceStatus, Message, Topics
 
 log = logging.getLogger(__name__)
@@ -30,36 +32,33 @@ QOS = 1
 # A message handler still running after this long is stuck (a deadlock, a hung device call): the
 # whole network loop waits behind it, so the role reports itself not alive (xephang.notify).
 STUCK_HANDLER_S = 20.0
+FIRST_ATTEMPT_S = 5.0  # start() waits this long for Mosquitto to accept or refuse the login
+REFUSED_LOGIN = (134, 135)  # "bad user name or password", "not authorized"
+
+
+class MqttRefused(XephangError, PermissionError):
+    """Mosquitto refused this device's username or password."""
 
 
 class MqttLink:
     def __init__(
         self,
-        url: str,
-        client_id: str,
+        access: MqttAccess,
         *,
         topics: Topics | None = None,
         device_id: str | None = None,
         persistent: bool = True,
-        username: str | None = None,
     ) -> None:
-        self.host, self.port = parse_mqtt_url(url)
+        self.access = access
+        self.host, self.port = parse_mqtt_url(access.url)
         self.connected = threading.Event()
+        self.refused: str | None = None
+        self._first_outcome = threading.Event()
         self._handlers: list[tuple[str, Handler]] = []
         self._on_connect_hooks: list[Callable[[], None]] = []
         self._lock = threading.Lock()
         self._handling_since: float | None = None
-        self._client = paho.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=client_id,
-            clean_session=not persistent,
-            protocol=paho.MQTTv311,
-        )
-        self._client.max_queued_messages_set(0)
-        self._client.reconnect_delay_set(min_delay=1, max_delay=5)
-        password = os.environ.get("XEPHANG_MQTT_PASSWORD")
-        if username:
-            self._client.username_pw_set(username, password)
+        self._client = paho_client(access, persistent=persistent)
         self._status_topic: str | None = None
         self._status_detail = ""
         if topics is not None and device_id is not None:
@@ -67,6 +66,7 @@ class MqttLink:
             offline = DeviceStatus(status="offline", version=__version__).encode()
             self._client.will_set(self._status_topic, offline, qos=QOS, retain=True)
         self._client.on_connect = self._on_connect
+        self._client.on_connect_fail = self._on_connect_fail
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
 
@@ -100,8 +100,15 @@ class MqttLink:
             self.publish(self._status_topic, status, retain=True)
 
     def start(self) -> None:
+        """Connect in the background; raise MqttRefused at once if Mosquitto refuses the login (an
+        unreachable Mosquitto is not an error: the link keeps trying)."""
         self._client.connect_async(self.host, self.port, keepalive=15)
         self._client.loop_start()
+        self._first_outcome.wait(FIRST_ATTEMPT_S)
+        if self.refused is not None:
+            self._client.disconnect()
+            self._client.loop_stop()
+            raise MqttRefused(self.refused)
 
     def wait_connected(self, timeout: float) -> bool:
         return self.connected.wait(timeout)
@@ -128,8 +135,15 @@ class MqttLink:
         properties: Properties | None,
     ) -> None:
         if reason.is_failure:
-            log.error("MQTT %s:%s refused the connection: %s", self.host, self.port, reason)
+            if reason.value in REFUSED_LOGIN:
+                self.refused = (f"{self.access.url} refused the login of {self.access.username} "
+                                f"({reason}): check the password in {self.access.where} against "
+                                "the server's `xephang credentials` output")
+            log.error("MQTT %s:%s refused the connection: %s", self.host, self.port,
+                      self.refused or reason)
+            self._first_outcome.set()
             return
+        self._first_outcome.set()
         log.info("connected to MQTT %s:%s", self.host, self.port)
         with self._lock:
             filters = sorted({f for f, _ in self._handlers})
@@ -139,6 +153,13 @@ class MqttLink:
         self.connected.set()
         for hook in self._on_connect_hooks:
             _run_safely(hook)
+
+    def _on_connect_fail(self, client: paho.Client, userdata: Any) -> None:
+        if not self._first_outcome.is_set():
+            tls = f", or the CA file {self.access.ca_file} is not the center's" if self.access.tls else ""
+            log.error("cannot connect to %s (Mosquitto not running or unreachable%s); retrying",
+                      self.access.url, tls)
+        self._first_outcome.set()
 
     def _on_disconnect(
         self, client: paho.Client, userdata: Any, flags: Any, reason: ReasonCode,
@@ -156,6 +177,25 @@ class MqttLink:
                 _run_safely(handler, message.topic, message.payload)
         finally:
             self._handling_since = None
+
+
+def paho_client(access: MqttAccess, *, persistent: bool) -> paho.Client:
+    """A paho client logged in as `access.username` (also its client id), over TLS for mqtts://."""
+    client = paho.Client(CallbackAPIVersion.VERSION2, client_id=access.username,
+                         clean_session=not persistent, protocol=paho.MQTTv311)
+    client.max_queued_messages_set(0)
+    client.reconnect_delay_set(min_delay=1, max_delay=5)
+    client.username_pw_set(access.username, access.password)
+    if access.ca_file is not None:
+        client.tls_set(ca_certs=str(access.ca_file))
+    client.on_socket_open = _no_delay
+    return client
+
+
+def _no_delay(client: paho.Client, userdata: Any, sock: Any) -> None:
+    """Small messages (a press, a call) go out at once instead of waiting for Nagle's algorithm."""
+    if isinstance(sock, socket.socket):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 def _run_safely(function: Callable[..., None], *args: Any) -> None:

@@ -32,6 +32,7 @@ from xephang.errors import ProtocolError
 log = logging.getLogger(__name__)
 
 VERSION: Literal[1] = 1
+BROKER_ID = "broker"  # the queue server's device id: its MQTT username and `device/broker/status`
 MAX_PAYLOAD_BYTES = 16 * 1024
 
 Priority = Literal["none", "elderly", "disabled", "pregnant", "merit", "appointment"]

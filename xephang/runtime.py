@@ -13,6 +13,7 @@ from typing import Any
 from xephang.config import SiteConfig
 from xephang.health import ClockWatch, DeviceProblems
 from xephang.mqtt import MqttLink
+from xephang.mqtt_access import MqttAccess
 from xephang.protocol import Topics
 from xephang.web import EventHub, WebServer
 
@@ -22,20 +23,18 @@ STREAMS_CLOSE_S = 1.0
 
 
 class Runtime:
-    """A role's MQTT link (client `xephang-{role}-{device}` unless given, reporting on
-    `device/{device}/status`), its problems and clock watch, its event hub and its page server.
+    """A role's MQTT link (logged in as `mqtt.username`, the device id, which is also its client
+    id; reporting on `device/{device}/status`), its problems and clock watch, its event hub and its
+    page server.
 
     `persistent`: a fixed session that Mosquitto keeps while the role is down, so QoS 1 messages
     sent meanwhile arrive when it returns. `clock_behind` (the broker's) says whether the clock is
     earlier than what the role itself already recorded."""
 
-    def __init__(self, config: SiteConfig, *, role: str, device_id: str, mqtt_url: str,
-                 persistent: bool, client_id: str | None = None,
+    def __init__(self, config: SiteConfig, *, device_id: str, mqtt: MqttAccess, persistent: bool,
                  clock_behind: Callable[[], bool] = lambda: False) -> None:
         self.topics = Topics(config.site.id)
-        self.link = MqttLink(mqtt_url, client_id or f"xephang-{role}-{device_id}", topics=self.topics,
-                             device_id=device_id, persistent=persistent,
-                             username=config.mqtt.username)
+        self.link = MqttLink(mqtt, topics=self.topics, device_id=device_id, persistent=persistent)
         self.problems = DeviceProblems(self.link)
         self.clock = ClockWatch(self.problems, behind=clock_behind)
         self.hub = EventHub()

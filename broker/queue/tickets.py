@@ -135,12 +135,14 @@ class Queue:
                                    reprint=True), events=[event])
 
     def _check_block(self, offline: OfflineTicket, kiosk: str) -> None:
-        """An offline number may never be one the broker issues or another kiosk's (config)."""
+        """An offline number must lie in the sending kiosk's own block (config), which is never
+        one the broker issues nor another kiosk's."""
         service = self.config.service(offline.service)
         prefix, seq = parse_number(offline.number) or (-1, -1)
-        others = [k.offline for k in self.config.kiosks if k.id != kiosk and k.offline]
-        if (service is None or prefix != service.prefix or seq <= service.last
-                or any(b.first <= seq <= b.last for b in others)):
+        section = self.config.kiosk(kiosk)
+        block = section.offline if section is not None else None
+        if (service is None or block is None or prefix != service.prefix
+                or not block.first <= seq <= block.last):
             raise Rejected("outside_block", f"số {offline.number} không thuộc khối số cấp khi mất "
                            f"kết nối của ki-ốt {kiosk} (number outside the kiosk's offline block)")
 

@@ -11,13 +11,14 @@ from typing import Any
 from broker.role import BrokerRole
 from harness.mqtt_probe import Probe
 from xephang.config import SiteConfig
+from xephang.mqtt_access import MqttAccess
 from xephang.protocol import Topics
 
 
 @contextmanager
-def running_broker(config: SiteConfig, mqtt_url: str, db_path: Path, probe: Probe,
+def running_broker(config: SiteConfig, mqtt: MqttAccess, db_path: Path, probe: Probe,
                    http: bool = False) -> Iterator[BrokerRole]:
-    role = BrokerRole(config, mqtt_url=mqtt_url, db_path=db_path,
+    role = BrokerRole(config, mqtt=mqtt, db_path=db_path,
                       http=("127.0.0.1", 0) if http else None)
     role.start()
     try:

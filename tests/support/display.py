@@ -12,6 +12,7 @@ from display.guard import PressGuard
 from display.role import DisplayRole
 from harness.mqtt_probe import Probe
 from xephang.config import SiteConfig
+from xephang.mqtt_access import MqttAccess
 from xephang.protocol import Topics
 
 AT = "2025-03-04T02:41:00+00:00"
@@ -72,14 +73,14 @@ def announce(call_id: str, number: str, counter: int, repeat: int = 0,
 
 
 @contextmanager
-def counter_unit(config: SiteConfig, mqtt_url: str, probe: Probe, state: dict[str, Any],
+def counter_unit(config: SiteConfig, mqtt: MqttAccess, probe: Probe, state: dict[str, Any],
                  guard: PressGuard | None = None) -> Iterator[DisplayRole]:
     """Counter unit 5, started after the broker published `state` (as in production); the probe
     listens to its commands."""
     topics = Topics(config.site.id)
     probe.publish(topics.counter_state(5), state, retain=True)
     probe.subscribe(topics.counter_command(5))
-    role = DisplayRole(config, display_id="counter-5", mqtt_url=mqtt_url, http=("127.0.0.1", 0),
+    role = DisplayRole(config, display_id="counter-5", mqtt=mqtt, http=("127.0.0.1", 0),
                        guard=guard)
     role.start()
     try:
