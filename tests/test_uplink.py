@@ -84,7 +84,7 @@ def test_every_event_reaches_the_city_once_in_order_through_the_window(
     db = tmp_path / "queue.db"
     total = a_day_of_events(config, db, citizens=15)
     city = City(probe, topics)
-    with running_broker(config, mosquitto.url, db, probe):
+    with running_broker(config, mosquitto.access("broker"), db, probe):
         epoch = city.collect(total, ack_every=4)  # the city acks late, in batches
     assert sorted(seq for e, seq in city.stored if e == epoch) == list(range(1, total + 1))
     assert city.arrivals == list(range(1, total + 1)), "nothing lost: nothing is sent twice"
@@ -105,7 +105,7 @@ def test_events_the_city_lost_are_sent_again_when_its_mark_stalls(
     db = tmp_path / "queue.db"
     total = a_day_of_events(config, db, citizens=8)
     city = City(probe, topics)
-    with running_broker(config, mosquitto.url, db, probe):
+    with running_broker(config, mosquitto.access("broker"), db, probe):
         epoch = city.collect(total, drop=frozenset({3, 17, total}))
     assert sorted(seq for e, seq in city.stored if e == epoch) == list(range(1, total + 1))
     assert {3, 17, total} <= {seq for seq in city.arrivals if city.arrivals.count(seq) > 1}
@@ -118,10 +118,10 @@ def test_a_replaced_database_starts_a_new_epoch_at_seq_1(
     city = City(probe, topics)
     old_db, new_db = tmp_path / "old.db", tmp_path / "new.db"
     old_total = a_day_of_events(config, old_db, citizens=2)
-    with running_broker(config, mosquitto.url, old_db, probe):
+    with running_broker(config, mosquitto.access("broker"), old_db, probe):
         old_epoch = city.collect(old_total)
     new_total = a_day_of_events(config, new_db, citizens=3)  # a re-imaged Pi, the old ack retained
-    with running_broker(config, mosquitto.url, new_db, probe):
+    with running_broker(config, mosquitto.access("broker"), new_db, probe):
         new_epoch = city.collect(new_total)
     assert new_epoch != old_epoch
     assert city.arrivals[old_total] == 1, "the new database starts again at seq 1"
@@ -137,7 +137,7 @@ def test_no_citizen_data_goes_up(config: SiteConfig, mosquitto: Mosquitto, probe
     with Store(db).snapshot() as tx:
         ticket_ids = {e.ticket for e in tx.events_after(0) if e.ticket}
     city = City(probe, topics)
-    with running_broker(config, mosquitto.url, db, probe):
+    with running_broker(config, mosquitto.access("broker"), db, probe):
         city.collect(total)
     for event in city.stored.values():
         assert set(event) <= ALLOWED
@@ -153,7 +153,7 @@ def test_retention_is_held_from_the_start_until_the_city_acks(
     db = tmp_path / "queue.db"
     total = a_day_of_events(config, db, citizens=3)
     probe.subscribe(topics.uplink_event)
-    with running_broker(config, mosquitto.url, db, probe) as role:
+    with running_broker(config, mosquitto.access("broker"), db, probe) as role:
         window = [probe.next(topics.uplink_event)[1]["seq"] for _ in range(5)]
         assert role.uplink is not None
         epoch = str(role.uplink.epoch)
