@@ -74,3 +74,27 @@ def _verify_installed_units(root: Path) -> None:
     shutil.copy(system / "xephang-kiosk@.service", system / "xephang-kiosk@kiosk-1.service")
     done = verify_units(root, ["xephang-kiosk@kiosk-1.service", "xephang-broker.service"])
     assert done.returncode == 0 and not done.stderr.strip(), done.stderr
+
+
+@pytest.mark.timeout(900)
+def test_the_broker_makes_the_center_s_credentials_and_keeps_them(native_bundle: Path,
+                                                                  tmp_path: Path) -> None:
+    root = tmp_path / "server"
+    site = tmp_path / "site"
+    site.mkdir()
+    shutil.copy(SITE_TOML, site / "site.toml")
+    first = _install(native_bundle, root, site, "--role", "broker")
+    center = root / "etc/xephang/center"
+    devices = sorted(path.name for path in (center / "devices").iterdir())
+    assert devices == ["broker", "counter-5", "hall-1", "kiosk-1", "kiosk-2"], first.stderr[-3000:]
+    assert (root / "etc/mosquitto/conf.d/xephang.conf").resolve() == center / "mosquitto/xephang.conf"
+    password = (root / "etc/xephang/credentials/mqtt-password").read_text()
+    assert password == (center / "devices/broker/mqtt-password").read_text()
+    kiosk_password = (center / "devices/kiosk-1/mqtt-password").read_text()
+
+    again = _install(native_bundle, root, site, "--role", "broker")  # a reinstall keeps every secret
+    assert (center / "devices/kiosk-1/mqtt-password").read_text() == kiosk_password
+    assert (root / "etc/xephang/credentials/mqtt-password").read_text() == password
+    # Nothing serves this machine's MQTT port for the test: only that line fails, saying so.
+    failed = [line for line in again.stdout.splitlines() if line.startswith("[LỖI]")]
+    assert [line.split(":")[0] for line in failed] == ["[LỖI] MQTT"], again.stdout[-3000:]
