@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from broker.role import BrokerRole
+from broker.store.db import utc_now
 from harness.mqtt_probe import Probe
 from xephang.config import SiteConfig
 from xephang.mqtt_access import MqttAccess
@@ -17,9 +19,10 @@ from xephang.protocol import Topics
 
 @contextmanager
 def running_broker(config: SiteConfig, mqtt: MqttAccess, db_path: Path, probe: Probe,
-                   http: bool = False) -> Iterator[BrokerRole]:
+                   http: bool = False, clock: Callable[[], datetime] = utc_now
+                   ) -> Iterator[BrokerRole]:
     role = BrokerRole(config, mqtt=mqtt, db_path=db_path,
-                      http=("127.0.0.1", 0) if http else None)
+                      http=("127.0.0.1", 0) if http else None, clock=clock)
     role.start()
     try:
         wait_ready(probe, Topics(config.site.id))
@@ -45,8 +48,10 @@ def ask_ticket(probe: Probe, topics: Topics, service: str = "HT", *, kiosk: str 
     return probe.wait_for(reply_topic, lambda r: r.get("request_id") == rid)
 
 
-def command(probe: Probe, topics: Topics, counter: int | str, action: str, *,
+def command(probe: Probe, topics: Topics, counter: int | str, action: str, /, *,
             command_id: str | None = None, **args: Any) -> dict[str, Any]:
+    """Send a counter's command (its `args` as keywords, `counter=` among them for a transfer) and
+    return the broker's reply to it."""
     cid = command_id or str(uuid.uuid4())
     reply_topic = topics.counter_reply(counter)
     probe.subscribe(reply_topic)
