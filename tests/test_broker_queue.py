@@ -6,7 +6,6 @@ import sqlite3
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -14,35 +13,13 @@ from broker.queue.tickets import Queue
 from broker.store.db import Store
 from routing.call_rule import Candidate, choose_next
 from tests.support.fake_clock import FakeClock
+from tests.support.queue import act, issue, number
 from xephang.config import SiteConfig
-from xephang.protocol import CounterCommand, CounterReply, TicketReply, TicketRequest
 
 
 @pytest.fixture
 def queue(config: SiteConfig, tmp_path: Path, clock: FakeClock) -> Queue:
     return Queue(config, Store(tmp_path / "queue.db", clock))
-
-
-def issue(queue: Queue, service: str = "HT", *, request_id: str | None = None,
-          priority: str = "none") -> TicketReply:
-    request = TicketRequest(request_id=uuid.UUID(request_id) if request_id else uuid.uuid4(),
-                            service=service, priority=priority)  # type: ignore[arg-type]
-    reply = queue.issue(request, "kiosk-1").reply
-    assert isinstance(reply, TicketReply)
-    return reply
-
-
-def act(queue: Queue, counter: int, action: str, command_id: str | None = None,
-        **args: Any) -> CounterReply:
-    command = CounterCommand(command_id=uuid.UUID(command_id) if command_id else uuid.uuid4(),
-                             action=action, args=args)  # type: ignore[arg-type]
-    reply = queue.command(counter, command).reply
-    assert isinstance(reply, CounterReply)
-    return reply
-
-
-def number(reply: TicketReply | CounterReply) -> str | None:
-    return reply.ticket.number if reply.ticket else None
 
 
 def test_numbers_count_per_service_from_the_prefix(queue: Queue) -> None:

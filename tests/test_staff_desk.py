@@ -17,8 +17,8 @@ from broker.store.db import Store
 from harness.mqtt_probe import Probe
 from tests.support.broker import ask_ticket
 from tests.support.fake_clock import FakeClock
+from tests.support.queue import act, issue, number
 from tests.support.staff_pages import events, sign_in, ticket_row
-from tests.test_broker_queue import act, issue, number
 from xephang.config import SiteConfig
 from xephang.protocol import Topics
 

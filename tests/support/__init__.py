@@ -4,6 +4,7 @@ helper, so that a new test reuses rather than copies.
 - `paths`: the repository's folders and the site file the tests run against.
 - `fake_clock`: time that moves only when the test moves it (wall clock and monotonic seconds).
 - `broker`: a broker in the test's process, a kiosk's ticket request, a counter's command.
+- `queue`: the queue's rules in the test's process, without MQTT (issue a ticket, a counter's command).
 - `staff_pages`: accounts for the staff and manager pages, signing in with a browser, what is stored.
 - `kiosk`: the kiosk's page events, a queue server played by the test, a press on a mock button,
   and the kiosk's rules driven without MQTT or GPIO.

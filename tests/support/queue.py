@@ -1,0 +1,31 @@
+"""The queue's rules driven in the test's process, without MQTT: issue a ticket, a counter's command."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from broker.queue.tickets import Queue
+from xephang.protocol import CounterCommand, CounterReply, TicketReply, TicketRequest
+
+
+def issue(queue: Queue, service: str = "HT", *, request_id: str | None = None,
+          priority: str = "none") -> TicketReply:
+    request = TicketRequest(request_id=uuid.UUID(request_id) if request_id else uuid.uuid4(),
+                            service=service, priority=priority)  # type: ignore[arg-type]
+    reply = queue.issue(request, "kiosk-1").reply
+    assert isinstance(reply, TicketReply)
+    return reply
+
+
+def act(queue: Queue, counter: int, action: str, command_id: str | None = None,
+        **args: Any) -> CounterReply:
+    command = CounterCommand(command_id=uuid.UUID(command_id) if command_id else uuid.uuid4(),
+                             action=action, args=args)  # type: ignore[arg-type]
+    reply = queue.command(counter, command).reply
+    assert isinstance(reply, CounterReply)
+    return reply
+
+
+def number(reply: TicketReply | CounterReply) -> str | None:
+    return reply.ticket.number if reply.ticket else None
