@@ -22,12 +22,14 @@ def test_outside_opening_hours_no_ticket_is_issued(
     config = config.model_copy(update={"site": config.site.model_copy(
         update={"issue_outside_hours": False})})
     evening = datetime(2026, 11, 27, 11, 30, tzinfo=UTC)  # 18:30 in Hà Nội
-    with running_broker(config, mosquitto.access("broker"), tmp_path / "late.db", probe, clock=lambda: evening):
+    with running_broker(config, mosquitto.access("broker"), tmp_path / "late.db", probe,
+                        clock=lambda: evening):
         refused = ask_ticket(probe, topics, "HT")
         assert (refused["ok"], refused["error"]) == (False, "outside_hours")
         assert refused["detail"].startswith("Ngoài giờ cấp số (07:30–17:00)")
     morning = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)  # 09:00
-    with running_broker(config, mosquitto.access("broker"), tmp_path / "early.db", probe, clock=lambda: morning):
+    with running_broker(config, mosquitto.access("broker"), tmp_path / "early.db", probe,
+                        clock=lambda: morning):
         assert ask_ticket(probe, topics, "HT")["ok"]
 
 
