@@ -66,13 +66,15 @@ def create_app(config: SiteConfig, kiosk_id: str, *,
     def events() -> Response:
         return event_stream(hub)
 
-    @app.get("/tickets/<name>")
-    def ticket_png(name: str) -> Response:
-        if tickets_dir is None or not name.endswith(".png"):
-            abort(404)
-        return send_from_directory(tickets_dir.resolve(), name, mimetype="image/png")
-
+    app.add_url_rule("/tickets/<name>", "ticket_png", partial(ticket_png, tickets_dir))
     return app
+
+
+def ticket_png(tickets_dir: Path | None, name: str) -> Response:
+    """A printed ticket's PNG from the fake printer's folder (the demo's paper-out view)."""
+    if tickets_dir is None or not name.endswith(".png"):
+        abort(404)
+    return send_from_directory(tickets_dir.resolve(), name, mimetype="image/png")
 
 
 def ticket_qr(config: SiteConfig, ticket_id: str) -> Response:

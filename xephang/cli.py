@@ -73,6 +73,12 @@ def _parser() -> argparse.ArgumentParser:
                          help="folder for the announced calls; default XEPHANG_STATE_DIR, "
                          "else /var/lib/xephang")
 
+    _tool_parsers(commands)
+    return parser
+
+
+def _tool_parsers(commands: Any) -> None:
+    """The sub-commands that are not a device's role: demo, sample ticket, accounts, tools."""
     demo = commands.add_parser("demo", help="run a whole center on this machine")
     demo.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     demo.add_argument("--port-base", type=int, default=8000)
@@ -105,7 +111,6 @@ def _parser() -> argparse.ArgumentParser:
     scan = commands.add_parser("scan", help="decode the QR codes in image files, one JSON line each")
     scan.add_argument("paths", nargs="+", type=Path, metavar="IMAGE")
     scan.set_defaults(run=_run_scan)
-    return parser
 
 
 def _account_parser(commands: Any) -> None:
