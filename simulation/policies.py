@@ -9,7 +9,7 @@ old broker rule); `fifo-blind` ignores priority altogether, for reference.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -56,6 +56,11 @@ class ServiceLine:
 
     def __len__(self) -> int:
         return sum(self._sizes)
+
+    def __iter__(self) -> Iterator[Candidate]:
+        """The waiting tickets, returning first, then other priority, then normal."""
+        for queue in self._queues:
+            yield from (c for c in queue if c.id not in self._gone)
 
 
 @dataclass

@@ -9,12 +9,17 @@ import sys
 
 import pytest
 
+from simulation.engine import Day, Happening, Start
+from simulation.profile import Citizen, Profile, clock_s
+from simulation.report import summary
 from simulation.run import simulate, simulate_day
 from tests.support.paths import SITE_TOML
+from datetime import time
+
 from xephang.config import SiteConfig
 
 KEYS = {"policy", "tickets", "mean_wait_s", "p95_wait_s", "max_wait_s", "per_service", "utilisation",
-        "eta_mae_s", "eta_within_range"}
+        "eta_mae_s", "eta_within_range", "served", "left", "overtime_s", "counter_hours"}
 
 
 @pytest.mark.parametrize("policy", ["ours", "static", "fifo"])
@@ -47,3 +52,78 @@ def test_xephang_simulate_prints_json() -> None:
         capture_output=True, text=True, timeout=60, check=True)
     figures = json.loads(result.stdout)
     assert figures["policy"] == "static" and figures["tickets"] == 80 and set(figures) == KEYS
+
+
+def _person(arrival_s: float, service: str, minutes: float = 5.0,
+            patience_s: float | None = None) -> Citizen:
+    return Citizen(arrival_s, service, "none", minutes * 60, no_show=False, returns=False,
+                   second_service_s=60.0, patience_s=patience_s)
+
+
+def _quiet(config: SiteConfig) -> Profile:
+    """A real day from the site file but without staff breaks, so each test sees only its own rule."""
+    return Profile(breaks=(), lunch=Profile.from_config(config).lunch)
+
+
+def test_a_counter_serves_only_in_its_blocks_and_the_services_of_each(config: SiteConfig) -> None:
+    # Counter 1 serves CT from 0 to 1 h, HT from 1 h to 2 h; every other counter is closed all day.
+    people = [_person(60, "HT"), _person(120, "CT"), _person(4000, "CT")]
+    plan = {1: [(0.0, 3600.0, ("CT",)), (3600.0, 7200.0, ("HT",))]}
+    day = Day(config, "ours", _quiet(config), people, assignment=plan).run()
+    assert day.records[1].wait_s == 0  # CT served at once in the first block
+    assert day.records[0].wait_s == 3600 - 60  # HT waits for the second block
+    assert day.records[2].left and day.records[2].wait_s is None  # nobody serves CT afterwards
+    summary_ = summary(day)
+    assert summary_["counter_hours"]["1"] == 2.0 and summary_["counter_hours"]["2"] == 0.0
+    assert summary_["per_service"]["CT"]["served"] == 1 and summary_["per_service"]["CT"]["left"] == 1
+
+
+def test_a_citizen_out_of_patience_leaves_and_is_not_a_wait(config: SiteConfig) -> None:
+    plan = {1: [(0.0, 36000.0, ("HT",))]}
+    people = [_person(0, "HT", minutes=60), _person(10, "HT", patience_s=600),
+              _person(20, "HT", patience_s=7200)]
+    day = Day(config, "ours", _quiet(config), people, assignment=plan).run()
+    assert day.records[1].left and day.records[1].wait_s is None
+    assert day.records[2].wait_s == 3600 - 20 and not day.records[2].left
+    figures = summary(day)
+    assert figures["left"] == 1 and figures["served"] == 2
+
+
+def test_after_closing_counters_serve_who_waits_and_count_overtime(config: SiteConfig) -> None:
+    closing = clock_s(config, config.site.closes)
+    plan = {1: [(0.0, closing, ("HT",))], 2: [(0.0, closing - 3600, ("HT",))]}
+    people = [_person(closing - 600, "HT", minutes=30), _person(closing - 500, "HT", minutes=20)]
+    day = Day(config, "ours", _quiet(config), people, assignment=plan).run()
+    assert day.records[1].wait_s == 30 * 60 - 100  # counter 2 closed at 16:00: only 1 serves on
+    assert summary(day)["overtime_s"] == {**{str(c.id): 0.0 for c in config.counters},
+                                          "1": 40 * 60.0}
+
+
+def test_the_lunch_closure_calls_nobody(config: SiteConfig) -> None:
+    lunch = (clock_s(config, time(11, 30)), clock_s(config, time(13, 30)))
+    profile = Profile(breaks=(), lunch=lunch)
+    people = [_person(lunch[0] - 60, "HT", minutes=30), _person(lunch[0] + 30, "HT")]
+    day = Day(config, "fifo", profile, people).run()
+    assert day.records[0].wait_s is not None and day.records[0].wait_s < 60
+    assert day.records[1].wait_s == lunch[1] - lunch[0] - 30
+
+
+def test_static_books_no_ticket_to_a_closed_counter(config: SiteConfig) -> None:
+    # Counter 6 opens an hour late and counter 7 closes from 2 h to 3 h: static books the DD tickets
+    # of each moment to the counter that is there, not to the absent one with the shorter line.
+    profile = _quiet(config)
+    plan = {6: [(3600.0, 36000.0, ("DD",))], 7: [(0.0, 7200.0, ("DD",)), (10800.0, 36000.0, ("DD",))]}
+    people = [_person(700 + i, "DD", minutes=2) for i in range(4)]
+    people += [_person(7300 + i, "DD", minutes=2) for i in range(4)]
+    trace: list[Happening] = []
+    Day(config, "static", profile, people, assignment=plan, trace=trace).run()
+    called = {h.citizen: h.counter for h in trace if h.kind == "called"}
+    assert called == {**{i: 7 for i in range(4)}, **{i: 6 for i in range(4, 8)}}
+
+
+def test_a_day_can_start_from_a_line_and_busy_counters(config: SiteConfig) -> None:
+    plan = {1: [(0.0, 36000.0, ("HT",))]}
+    people = [_person(100, "HT"), _person(200, "HT"), _person(5000, "HT")]
+    start = Start(now_s=1000.0, busy_until={1: 1300.0})
+    day = Day(config, "ours", _quiet(config), people, assignment=plan, start=start).run()
+    assert [r.wait_s for r in day.records] == [1200.0, 1100.0 + 300.0, 0.0]

@@ -264,6 +264,67 @@ class RoutingSection(Section):
     demand: dict[ServiceCode, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
 
 
+HourKey = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3])$")]
+HourlyWeights = dict[HourKey, Annotated[float, Field(ge=0, le=100)]]
+# Relative arrivals per clock hour at a ward center: a morning peak, lunch, an afternoon peak 14-16h.
+DEFAULT_ARRIVALS = {"07": 0.6, "08": 1.5, "09": 1.6, "10": 1.3, "11": 0.7, "12": 0.2, "13": 0.8,
+                    "14": 1.4, "15": 1.3, "16": 0.5}
+
+
+class BreakWindow(Section):
+    """Each counter takes one break of `minutes` inside [start, end], staggered across counters."""
+
+    start: time
+    end: time
+    minutes: int = Field(default=15, ge=1, le=120)
+
+    @model_validator(mode="after")
+    def _fits(self) -> BreakWindow:
+        length = (self.end.hour * 60 + self.end.minute) - (self.start.hour * 60 + self.start.minute)
+        if length < self.minutes:
+            raise ValueError(f"a {self.minutes}-minute break does not fit between {self.start} and "
+                             f"{self.end}")
+        return self
+
+
+class DaySection(Section):
+    """How the center's day runs, for the simulator and the staffing plan (simulation/profile.py):
+    lunch closure, staff breaks, when the last ticket is issued, arrivals per clock hour, citizens'
+    patience and each service's spread of service times."""
+
+    lunch_start: time | None = None  # counters and kiosks closed from lunch_start to lunch_end
+    lunch_end: time | None = None
+    last_ticket: time | None = None  # kiosks stop issuing at this time; none = at closing
+    breaks: list[BreakWindow] = Field(default_factory=list, max_length=6)
+    patience_min: float | None = Field(default=None, gt=0, le=600)  # mean wait before giving up
+    # Relative arrivals per clock hour ("08" = 8:00-9:00), the same for every service unless
+    # arrivals_by_service gives a service its own.
+    arrivals: HourlyWeights = Field(default_factory=lambda: dict(DEFAULT_ARRIVALS))
+    arrivals_by_service: dict[ServiceCode, HourlyWeights] = Field(default_factory=dict)
+    # Lognormal shape (sigma) of a service's service times; default 0.5.
+    service_spread: dict[ServiceCode, Annotated[float, Field(ge=0.05, le=2.0)]] = Field(
+        default_factory=dict)
+    # The arrival profile is learned from the center's own history (same weekday, last N weeks)
+    # when those days hold at least history_min_tickets tickets together; else the one above.
+    history_weeks: int = Field(default=6, ge=1, le=52)
+    history_min_tickets: int = Field(default=500, ge=1, le=1_000_000)
+
+    @model_validator(mode="after")
+    def _lunch_is_a_span(self) -> DaySection:
+        if (self.lunch_start is None) != (self.lunch_end is None):
+            raise ValueError("lunch_start and lunch_end go together")
+        if self.lunch_start is not None and self.lunch_end is not None \
+                and self.lunch_start >= self.lunch_end:
+            raise ValueError(f"lunch_start ({self.lunch_start}) must be before lunch_end "
+                             f"({self.lunch_end})")
+        for name, weights in [("arrivals", self.arrivals), *(
+                (f"arrivals_by_service.{code}", w) for code, w in self.arrivals_by_service.items())]:
+            if not any(value > 0 for value in weights.values()):
+                raise ValueError(f"{name}: at least one hour needs a weight above 0")
+        return self
+
+
+
 class WebSection(Section):
     """Staff and manager pages. The signing secret is never here: it comes from XEPHANG_WEB_SECRET,
     the systemd credential `web-secret`, or is generated once and kept in the broker's database."""
@@ -305,6 +366,7 @@ class SiteConfig(Section):
     web: WebSection = WebSection()
     retention: RetentionSection = RetentionSection()
     uplink: UplinkSection = UplinkSection()
+    day: DaySection = DaySection()
 
     @model_validator(mode="after")
     def _references_resolve(self) -> SiteConfig:
@@ -322,6 +384,9 @@ class SiteConfig(Section):
             _known_services("scan.results_service", [self.scan.results_service], codes)
         _offline_blocks_apart(self.kiosks, self.services)
         _known_services("routing.demand", list(self.routing.demand), codes)
+        _day_fits_the_hours(self.day, self.site)
+        _known_services("day.arrivals_by_service", list(self.day.arrivals_by_service), codes)
+        _known_services("day.service_spread", list(self.day.service_spread), codes)
         counter_ids = {c.id for c in self.counters}
         for display in self.displays:
             if display.counter is not None and display.counter not in counter_ids:
@@ -372,6 +437,25 @@ def _offline_blocks_apart(kiosks: list[Kiosk], services: list[Service]) -> None:
         if first <= ceiling:
             raise ValueError(f"kiosk {kiosk}: offline block starts at {first}, inside the broker's "
                              f"numbers (a service's last is {ceiling})")
+
+
+def _day_fits_the_hours(day: DaySection, site: SiteSection) -> None:
+    """Lunch, breaks and the last ticket lie within opening hours; some hour has arrivals."""
+    inside = [("day.lunch_start", day.lunch_start), ("day.lunch_end", day.lunch_end),
+              ("day.last_ticket", day.last_ticket)]
+    inside += [(f"day.breaks.{i}", moment) for i, b in enumerate(day.breaks) for moment in (b.start, b.end)]
+    for key, moment in inside:
+        if moment is not None and not site.opens <= moment <= site.closes:
+            raise ValueError(f"{key} ({moment}) must be within opening hours "
+                             f"({site.opens}-{site.closes})")
+    if day.last_ticket is not None and day.lunch_start is not None and day.lunch_end is not None \
+            and day.lunch_start <= day.last_ticket < day.lunch_end:
+        raise ValueError(f"day.last_ticket ({day.last_ticket}) falls in the lunch closure")
+    open_hours = {f"{h:02d}" for h in range(site.opens.hour, site.closes.hour + 1)}
+    for name, weights in [("day.arrivals", day.arrivals), *(
+            (f"day.arrivals_by_service.{c}", w) for c, w in day.arrivals_by_service.items())]:
+        if not any(weights.get(hour, 0) > 0 for hour in open_hours):
+            raise ValueError(f"{name}: no arrivals in any opening hour ({site.opens}-{site.closes})")
 
 
 def _known_services(where: str, used: list[str], codes: set[str]) -> None:
