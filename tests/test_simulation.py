@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import time
 
 import pytest
 
@@ -14,8 +15,6 @@ from simulation.profile import Citizen, Profile, clock_s
 from simulation.report import summary
 from simulation.run import simulate, simulate_day
 from tests.support.paths import SITE_TOML
-from datetime import time
-
 from xephang.config import SiteConfig
 
 KEYS = {"policy", "tickets", "mean_wait_s", "p95_wait_s", "max_wait_s", "per_service", "utilisation",
