@@ -12,9 +12,10 @@ install: system-deps $(STAMP)
 system-deps:
 	@bash scripts/install-system-deps.sh display
 
-# Browser tests drive Debian's Chromium (never a downloaded browser build); unit tests systemd-analyze.
+# Browser tests drive Debian's Chromium (never a downloaded browser build); unit tests systemd-analyze;
+# the city tier's tests start their own PostgreSQL and RabbitMQ (never the system's services).
 test-deps:
-	@bash scripts/install-system-deps.sh chromium display systemd
+	@bash scripts/install-system-deps.sh chromium display systemd city
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -20,6 +20,11 @@ for extra in "$@"; do
       command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
       command -v sox >/dev/null 2>&1 || missing+=(sox)
       command -v aplay >/dev/null 2>&1 || missing+=(alsa-utils) ;;
+    # The city tier's tests and bench: PostgreSQL 15 and RabbitMQ (its MQTT plugin) from Debian.
+    city)
+      [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql)
+      [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || command -v rabbitmq-server >/dev/null 2>&1 \
+        || missing+=(rabbitmq-server) ;;
     *) echo "unknown extra: $extra" >&2; exit 2 ;;
   esac
 done

@@ -135,3 +135,22 @@ def _state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XEPHANG_STATE_DIR", str(tmp_path / "state"))
     # This machine's own clock state is not the test's to choose (hardware/clock.py).
     monkeypatch.setenv("XEPHANG_CLOCK", "fake-synced")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[object]:
+    """A throwaway PostgreSQL 15 cluster for the whole run (harness/postgres.py), stopped after."""
+    from harness.postgres import PostgresCluster
+
+    cluster = PostgresCluster(durable=False).start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def city_dsn(postgres: object) -> str:
+    """The DSN of a fresh database of its own with the city schema (city/schema.sql) applied."""
+    from harness.postgres import PostgresCluster
+
+    assert isinstance(postgres, PostgresCluster)
+    return postgres.new_database()

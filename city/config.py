@@ -1,0 +1,156 @@
+"""city.toml: where the city's database and MQTT cluster are, which centers it serves, where the
+board listens. Strict like site.toml: an error names the file, the key and the problem.
+
+    [database]
+    dsn = "host=/var/run/postgresql dbname=xephang_city"   # libpq keywords or postgresql:// URL
+
+    [mqtt]
+    urls = ["mqtts://mq1.city.example:8883", "mqtts://mq2.city.example:8883"]  # any node, in turn
+    client_id = "xephang-city"          # also the username unless `username` is given
+    password_file = "/etc/xephang/city/mqtt-password"
+    ca_file = "/etc/xephang/city/ca.crt"   # required for mqtts://
+
+    [board]
+    listen = "127.0.0.1:8100"
+
+    [[centers]]
+    id = "ba-dinh"
+    name = "Trung tâm Phục vụ hành chính công phường Ba Đình"
+    district = "Ba Đình"
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from xephang.config import Identifier, describe_validation_error, mqtt_uses_tls, parse_mqtt_url
+from xephang.errors import ConfigError
+
+ClientId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+_LISTEN = re.compile(r"^(?P<host>\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(?P<port>\d{1,5})$")
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseSection(Section):
+    # libpq's "key=value …" or a postgresql:// URL; a password belongs in ~/.pgpass or PGPASSFILE,
+    # never here.
+    dsn: str = Field(min_length=1, max_length=1000)
+
+    @field_validator("dsn")
+    @classmethod
+    def _libpq_dsn(cls, value: str) -> str:
+        from psycopg.conninfo import conninfo_to_dict
+
+        try:
+            parts = conninfo_to_dict(value)
+        except Exception as exc:  # psycopg raises ProgrammingError for a malformed string
+            raise ValueError(f"not a PostgreSQL connection string: {exc}") from exc
+        if "password" in parts:
+            raise ValueError("no password in city.toml: put it in ~/.pgpass (or PGPASSFILE)")
+        return value
+
+
+class MqttSection(Section):
+    urls: list[str] = Field(min_length=1, max_length=9)
+    client_id: ClientId = "xephang-city"
+    username: str | None = Field(default=None, min_length=1, max_length=64)
+    password_file: Path
+    ca_file: Path | None = None
+    batch: int = Field(default=5000, ge=1, le=100_000)  # events stored per transaction at most
+
+    @field_validator("urls")
+    @classmethod
+    def _addresses(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            parse_mqtt_url(url)
+        return urls
+
+    @model_validator(mode="after")
+    def _tls_has_ca(self) -> MqttSection:
+        if any(mqtt_uses_tls(url) for url in self.urls) and self.ca_file is None:
+            raise ValueError("mqtts:// addresses need ca_file (the city broker's CA certificate)")
+        return self
+
+    @property
+    def login(self) -> str:
+        return self.username or self.client_id
+
+
+class BoardSection(Section):
+    listen: str = "127.0.0.1:8100"
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        match = _LISTEN.match(value)
+        if not match or not 1 <= int(match["port"]) <= 65535:
+            raise ValueError(f"{value!r} is not HOST:PORT (e.g. 127.0.0.1:8100)")
+        return value
+
+    @property
+    def host(self) -> str:
+        return self.listen.rsplit(":", 1)[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        return int(self.listen.rsplit(":", 1)[1])
+
+
+class CenterEntry(Section):
+    id: Identifier
+    name: str = Field(min_length=1, max_length=200)
+    district: str = Field(default="", max_length=120)
+    address: str = Field(default="", max_length=300)
+
+
+class CityConfig(Section):
+    database: DatabaseSection
+    mqtt: MqttSection
+    board: BoardSection = BoardSection()
+    centers: list[CenterEntry] = Field(min_length=1)
+
+    @field_validator("centers")
+    @classmethod
+    def _unique_ids(cls, centers: list[CenterEntry]) -> list[CenterEntry]:
+        seen: set[str] = set()
+        for center in centers:
+            if center.id in seen:
+                raise ValueError(f"center id {center.id!r} is listed twice")
+            seen.add(center.id)
+        return centers
+
+    @property
+    def sites(self) -> frozenset[str]:
+        return frozenset(center.id for center in self.centers)
+
+
+def load_city_config(path: Path | str) -> CityConfig:
+    """Read and validate city.toml; raise ConfigError naming the file, the key and the problem.
+    Relative paths in it are taken from the file's own folder."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    try:
+        config = CityConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: " + describe_validation_error(exc)) from exc
+    return _relative_to(config, path.parent)
+
+
+def _relative_to(config: CityConfig, folder: Path) -> CityConfig:
+    mqtt = config.mqtt
+    ca_file = folder / mqtt.ca_file if mqtt.ca_file else None
+    changed = mqtt.model_copy(update={"password_file": folder / mqtt.password_file, "ca_file": ca_file})
+    return config.model_copy(update={"mqtt": changed})
