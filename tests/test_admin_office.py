@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from broker.role import BrokerRole
 from harness.mqtt_probe import Probe
 from tests.support.broker import ask_ticket, command
+from tests.support.reports import by_header, zip_tables
 from tests.support.staff_pages import PASSWORD, events, sign_in
 from xephang.protocol import Topics
 
@@ -78,16 +79,22 @@ def test_statistics_exports_and_the_printed_report(browser: Any, staff_url: str,
     assert page.locator("svg.chart").count() == 3
     page.screenshot(path=str(screenshot_dir / "manager-stats.png"), full_page=True)
 
-    with page.expect_download() as csv_download:
-        page.get_by_role("link", name="Tải CSV").click()
-    text = Path(csv_download.value.path()).read_text(encoding="utf-8-sig")
-    assert "Tư pháp – Hộ tịch" in text and "Tổng cộng,3,0,1,1" in text
+    with page.expect_download() as zip_download:
+        page.get_by_role("link", name="Tải CSV (ZIP)").click()
+    services = by_header(zip_tables(Path(zip_download.value.path()).read_bytes())["dich-vu.csv"])
+    total = next(row for row in services if row["Dịch vụ"] == "Tổng cộng")
+    assert services[0]["Dịch vụ"] == "Tư pháp – Hộ tịch"
+    assert [total[h] for h in ("Số phát", "Đã phục vụ", "Vắng mặt", "Chưa được gọi")] == [
+        "3", "1", "1", "1"]
     with page.expect_download() as xlsx_download:
         page.get_by_role("link", name="Tải Excel").click()
     book = load_workbook(io.BytesIO(Path(xlsx_download.value.path()).read_bytes()))
-    assert book.sheetnames == ["Dịch vụ", "Theo giờ", "Quầy", "Cán bộ"]
-    ht = next(r for r in book["Dịch vụ"].iter_rows(values_only=True) if r[0] == "HT")
-    assert ht[2:5] == (2, 0, 1) and ht[-3] == 1  # issued, offline, served; one "very satisfied"
+    assert book.sheetnames == ["Dịch vụ", "Theo giờ", "Quầy", "Cán bộ", "Đánh giá theo hồ sơ",
+                               "Ghi chú"]
+    header, *rows = list(book["Dịch vụ"].iter_rows(min_row=2, values_only=True))
+    ht = dict(zip(header, next(r for r in rows if r[0] == "HT"), strict=True))
+    assert [ht["Số phát"], ht["Phát ngoại tuyến"], ht["Đã phục vụ"], ht["Rất hài lòng"]] == [
+        2, 0, 1, 1]
 
     page.get_by_role("link", name="Báo cáo in").click()
     expect(page.locator("h1")).to_contain_text("BÁO CÁO HOẠT ĐỘNG")

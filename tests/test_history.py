@@ -5,8 +5,6 @@ acknowledged."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import subprocess
 import sys
@@ -28,6 +26,7 @@ from harness.web_session import staff_session
 from simulation.history import write_history
 from tests.support.broker import wait_ready
 from tests.support.paths import SITE_TOML
+from tests.support.reports import by_header, zip_tables
 from xephang.config import RetentionSection, SiteConfig
 from xephang.mosquitto import Mosquitto
 from xephang.protocol import TicketRequest, Topics
@@ -77,13 +76,13 @@ def test_the_statistics_page_shows_the_simulated_days(config: SiteConfig, mosqui
         assert role.http_url
         manager = staff_session(role.http_url, db, "quanly", role="manager")
         first, last = min(days), max(days)
-        rows = list(csv.reader(io.StringIO(
-            manager.get_text(f"/admin/stats.csv?from={first}&to={last}"))))
-        total = next(row for row in rows if len(row) > 2 and row[1] == "Tổng cộng")
-        assert int(total[2]) == figures["tickets"]  # issued
-        assert 0 < int(total[4]) <= int(total[2])  # served
-        one_day = list(csv.reader(io.StringIO(manager.get_text(f"/admin/stats.csv?day={last}"))))
-        assert int(next(r for r in one_day if len(r) > 2 and r[1] == "Tổng cộng")[2]) == days[last]
+        rows = by_header(zip_tables(
+            manager.get(f"/admin/stats.zip?from={first}&to={last}"))["dich-vu.csv"])
+        total = next(row for row in rows if row["Dịch vụ"] == "Tổng cộng")
+        assert int(total["Số phát"]) == figures["tickets"]
+        assert 0 < int(total["Đã phục vụ"]) <= int(total["Số phát"])
+        one_day = by_header(zip_tables(manager.get(f"/admin/stats.zip?day={last}"))["dich-vu.csv"])
+        assert int(next(r for r in one_day if r["Dịch vụ"] == "Tổng cộng")["Số phát"]) == days[last]
     finally:
         role.stop()
 

@@ -16,6 +16,7 @@ from broker.role import BrokerRole
 from harness.mqtt_probe import Probe
 from harness.web_session import WebSession
 from tests.support.broker import ask_ticket
+from tests.support.reports import zip_tables
 from tests.support.staff_pages import PASSWORD, events, sign_in, ticket_row
 from xephang.protocol import Topics
 
@@ -151,7 +152,8 @@ def test_no_citizen_identity_on_any_page(staff_url: str, probe: Probe, topics: T
     manager = WebSession(staff_url).login("quanly", PASSWORD)
     staff = WebSession(staff_url).login("canbo5", PASSWORD)
     pages = [manager.get_text(p) for p in ("/admin/", "/admin/board.json", "/admin/stats",
-                                           "/admin/report", "/admin/stats.csv")]
+                                           "/admin/report")]
+    pages += [str(zip_tables(manager.get(p))) for p in ("/admin/stats.zip", "/admin/tickets.zip")]
     pages += [staff.get_text("/counter/5"), staff.get_text("/counter/5/queue.json"),
               staff.get_text(f"/ticket/{ticket['id']}")]
     assert not [p for p in pages if secret in p]

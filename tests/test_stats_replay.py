@@ -4,8 +4,6 @@ the test itself did and the broker's replies, never from the broker's tables."""
 
 from __future__ import annotations
 
-import csv
-import io
 import random
 import uuid
 from collections import Counter, defaultdict
@@ -24,6 +22,7 @@ from harness.mqtt_probe import Probe
 from harness.web_session import WebSession, staff_session
 from tests.support.broker import ask_ticket, command, wait_ready
 from tests.support.fake_clock import FakeClock
+from tests.support.reports import by_header, number, zip_tables
 from xephang.config import SiteConfig
 from xephang.mosquitto import Mosquitto
 from xephang.protocol import RATINGS, Topics
@@ -213,9 +212,10 @@ def test_a_replayed_day_adds_up(day: tuple[BrokerRole, FakeClock, WebSession, We
         summary(served[("account", stats.BUTTON)]))
 
     # What the manager downloads says the same.
-    rows = list(csv.reader(io.StringIO(manager.get_text(f"/admin/stats.csv?from={DAY}&to={DAY}"))))
-    ht = next(row for row in rows if row[:1] == ["HT"])
+    tables = zip_tables(manager.get(f"/admin/stats.zip?from={DAY}&to={DAY}"))
+    ht = next(row for row in by_header(tables["dich-vu.csv"]) if row["Mã"] == "HT")
     _, mean, median, p90 = summary(by[("service", "HT")])
-    assert [int(ht[2]), int(ht[3]), int(ht[4]), int(ht[5])] == [
+    assert [number(ht[h]) for h in ("Số phát", "Phát ngoại tuyến", "Đã phục vụ", "Vắng mặt")] == [
         issued["HT"], 2, truth.served["HT"], truth.no_show["HT"]]
-    assert [float(x) for x in ht[6:9]] == pytest.approx([mean / 60, median / 60, p90 / 60], abs=0.006)
+    waits = [number(ht[f"Chờ {kind} (phút)"]) for kind in ("TB", "trung vị", "P90")]
+    assert waits == pytest.approx([mean / 60, median / 60, p90 / 60], abs=0.006)

@@ -5,7 +5,14 @@ hold): what statistics are computed from, for the days still open and for the da
   a missing paper. Its wait runs from when the ticket last joined a line (issue, transfer, return) to
   the call; its service time from the start of service ("Bắt đầu phục vụ", event ticket_serving;
   the call when staff never pressed it) to `done` (only visits that ended served).
-- the staff member of a visit is the account that called it (none for a counter unit's button).
+- the staff member of a visit is the account that called it (none for a counter unit's button);
+  a rating is the official's of the visit it rates (the ticket's last call).
+- a service's line is entered by issue, transfer to it (`transferred_in`, also to a counter of the
+  same service) and return after fetching a paper (`returned`); it is left by a call (a visit), a
+  cancellation, or not at all (`waiting`: still in line when counted). Every visit ends served,
+  absent, transferred out, sent for a paper, or is still at the counter. So, per service:
+  issued + transferred_in + returned
+      = served + no_show + transferred (out) + returning + at the counter + waiting + cancelled.
 """
 
 from __future__ import annotations
@@ -17,12 +24,22 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from broker.store.db import EventRow, TicketRow
-from broker.store.figures import DayFigures, IssuedFigure, RatingFigure, VisitFigure, VisitRow
+from broker.store.figures import (
+    DayFigures,
+    FlowFigure,
+    IssuedFigure,
+    RatingFigure,
+    VisitFigure,
+    VisitRow,
+)
 
 ENDINGS = {"ticket_done": "done", "ticket_no_show": "no_show",
            "ticket_transferred": "transferred", "ticket_returning": "returning"}
 BUTTON = "(nút tại quầy)"
 ISSUES = ("ticket_issued", "ticket_offline")
+# Ways into a line (the event names the service the ticket goes to) and states out of every line.
+ENTRIES = {"ticket_transferred": "transferred_in", "ticket_returned": "returned"}
+UNCALLED = {"waiting": "waiting", "cancelled": "cancelled"}
 
 
 @dataclass
@@ -76,7 +93,7 @@ def day_figures(tickets: list[TicketRow], events: list[EventRow], zone: ZoneInfo
     """The figures of these tickets (each counted on its own day) and their events."""
     by_id = {t.id: t for t in tickets}
     return DayFigures(_issued(tickets, events, zone), _visits(by_id, events, zone),
-                      _ratings(by_id, events))
+                      _ratings(by_id, events), _flows(by_id, events))
 
 
 def _issued(tickets: list[TicketRow], events: list[EventRow], zone: ZoneInfo) -> list[IssuedFigure]:
@@ -104,9 +121,30 @@ def _visits(by_id: dict[str, TicketRow], events: list[EventRow],
 
 
 def _ratings(by_id: dict[str, TicketRow], events: list[EventRow]) -> list[RatingFigure]:
-    counts: Counter[tuple[str, str, int | None, str]] = Counter()
-    for event in events:
-        if event.type == "ticket_rated" and event.ticket in by_id:
+    """Per service, counter and the official of the rated visit (the ticket's last call)."""
+    counts: Counter[tuple[str, str, int | None, str, str]] = Counter()
+    caller: dict[str, str] = {}
+    for event in sorted(events, key=lambda e: e.seq):
+        if event.ticket not in by_id:
+            continue
+        if event.type == "ticket_called":
+            caller[event.ticket] = str(event.data.get("account") or BUTTON)
+        elif event.type == "ticket_rated":
             counts[(by_id[event.ticket].day, str(event.data.get("service", "")), event.counter,
-                    str(event.data.get("rating")))] += 1
-    return [RatingFigure(*key, count) for key, count in counts.items()]
+                    str(event.data.get("rating")), caller.get(event.ticket, BUTTON))] += 1
+    return [RatingFigure(day, service, counter, rating, count, account)
+            for (day, service, counter, rating, account), count in counts.items()]
+
+
+def _flows(by_id: dict[str, TicketRow], events: list[EventRow]) -> list[FlowFigure]:
+    """Entries into a line besides issue (from the events), and the tickets not called (from
+    the tickets' state: counted apart from the events, so the rows' sums are a real check)."""
+    counts: Counter[tuple[str, str, str]] = Counter()
+    for event in events:
+        if event.type in ENTRIES and event.ticket in by_id:
+            counts[(by_id[event.ticket].day, str(event.data.get("service", "")),
+                    ENTRIES[event.type])] += 1
+    for ticket in by_id.values():
+        if ticket.status in UNCALLED:
+            counts[(ticket.day, ticket.service, UNCALLED[ticket.status])] += 1
+    return [FlowFigure(day, service, kind, count) for (day, service, kind), count in counts.items()]

@@ -6,6 +6,9 @@ Definitions (the printed report says the same):
   `offline` counts those a kiosk printed while the server was away.
 - served: visits that ended `done` (a ticket is finished once), by service and the local hour it
   ended; a visit, its wait and service time, and its staff member: see broker/reports/figures.py.
+- every service's row adds up (the identity is in broker/reports/figures.py and on the page):
+  issued + transferred in + returned = the visits' endings + still waiting + cancelled; a
+  counter's and an official's calls = their visits' endings (`ENDINGS`).
 - percentiles interpolate linearly between the nearest ranks (numpy's default).
 """
 
@@ -16,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,9 +33,11 @@ __all__ = ["BUTTON", "Stats", "Summary", "compute", "for_days", "from_figures", 
 # The groups a visit's wait and service time are summarised by; `all` is the "*" line.
 GROUPS = ("service", "counter", "staff", "hour", "all")
 # Where a visit's fields are in its row (broker/store/figures.py VisitFigure).
-SERVICE, COUNTER, ACCOUNT, CALLED_HOUR, WAIT, SERVICE_S = (
+SERVICE, COUNTER, ACCOUNT, CALLED_HOUR, ENDED_HOUR, OUTCOME, WAIT, SERVICE_S = (
     VisitFigure._fields.index(name) for name in ("service", "counter", "account", "called_hour",
-                                                 "wait_s", "service_s"))
+                                                 "ended_hour", "outcome", "wait_s", "service_s"))
+# How a visit ended (its outcome; None, still at the counter, is "at_counter"), in column order.
+ENDINGS = ("done", "no_show", "transferred", "returning", "at_counter")
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,14 @@ class Stats:
     staff_service: dict[str, Summary] = field(default_factory=dict)
     ratings: dict[str, Counter[str]] = field(default_factory=dict)  # by service, "*" = all
     counter_ratings: dict[int, Counter[str]] = field(default_factory=dict)
+    staff_ratings: dict[str, Counter[str]] = field(default_factory=dict)  # by the official served
+    # How visits ended (ENDINGS) by service ("*" = all), counter and staff account.
+    endings: dict[str, Counter[str]] = field(default_factory=dict)
+    counter_endings: dict[int, Counter[str]] = field(default_factory=dict)
+    staff_endings: dict[str, Counter[str]] = field(default_factory=dict)
+    # The line's other flows by service (broker/store/figures.py FLOWS), "*" = all.
+    flows: dict[str, Counter[str]] = field(default_factory=dict)
+    without_flows: list[str] = field(default_factory=list)  # closed days without flow figures
 
     @property
     def total_issued(self) -> int:
@@ -99,17 +113,32 @@ def from_figures(figures: DayFigures, first_day: str, last_day: str) -> Stats:
     _count_visits(stats, figures.visits)
     _times(stats, figures.visits)
     _ratings(stats, figures.ratings)
+    stats.flows["*"] = Counter()
+    for flow in figures.flows:
+        stats.flows.setdefault(flow.service, Counter())[flow.kind] += flow.total
+        stats.flows["*"][flow.kind] += flow.total
+    stats.without_flows = sorted(figures.without_flows)
     return stats
 
 
 def _count_visits(stats: Stats, visits: Sequence[VisitRow]) -> None:
-    for _, service, _, _, _, _, ended_hour, outcome, _, _ in visits:
+    """How the visits ended, by service, counter and account (counted in C: a year is half a
+    million visits)."""
+    ends = Counter(map(itemgetter(SERVICE, COUNTER, ACCOUNT, OUTCOME), visits))
+    stats.endings["*"] = Counter()
+    for (service, counter, account, outcome), count in ends.items():
+        ending = outcome or "at_counter"
+        for key in (service, "*"):
+            stats.endings.setdefault(key, Counter())[ending] += count
+        stats.counter_endings.setdefault(counter or 0, Counter())[ending] += count
+        stats.staff_endings.setdefault(account, Counter())[ending] += count
         if outcome == "done":
-            stats.served[service] += 1
-            if ended_hour is not None:
-                stats.served_by_hour[ended_hour] += 1
+            stats.served[service] += count
         elif outcome == "no_show":
-            stats.no_show[service] += 1
+            stats.no_show[service] += count
+    for (hour, outcome), count in Counter(map(itemgetter(ENDED_HOUR, OUTCOME), visits)).items():
+        if outcome == "done" and hour is not None:
+            stats.served_by_hour[hour] += count
 
 
 def _times(stats: Stats, visits: Sequence[VisitRow]) -> None:
@@ -188,6 +217,8 @@ def _ratings(stats: Stats, ratings: list[RatingFigure]) -> None:
         stats.ratings["*"][figure.rating] += figure.total
         if figure.counter is not None:
             stats.counter_ratings.setdefault(figure.counter, Counter())[figure.rating] += figure.total
+        if figure.account:
+            stats.staff_ratings.setdefault(figure.account, Counter())[figure.rating] += figure.total
 
 
 def compute(tickets: list[TicketRow], events: list[EventRow], zone: ZoneInfo,

@@ -4,7 +4,14 @@ all that is left of a day once retention has reduced it.
 A figure carries no ticket id, number, ID hash, booking or dossier code and no sign-in address:
 tickets issued per service, local hour, priority class and origin; one row per call of a ticket to
 a counter (the visit: service, counter, the staff account that called, priority class, local hours
-of the call and its end, how it ended, seconds waited and served); ratings per service and counter.
+of the call and its end, how it ended, seconds waited and served); ratings per service, counter
+and the official who served; the line's other flows per service (tickets transferred in, back
+after fetching a paper, left waiting or cancelled when the day closed), so a closed day's rows
+add up as today's do (broker/reports/stats.py).
+
+Figures written before a kind existed are marked by `days_closed.version`: the nightly job
+writes a day again while its tickets are still kept (within retention); an older day past
+retention keeps what it had, and the statistics say which days lack the newer kinds.
 """
 
 from __future__ import annotations
@@ -44,6 +51,32 @@ class RatingFigure(NamedTuple):
     counter: int | None
     rating: str
     total: int  # ratings (column `count`)
+    account: str = ""  # the official who served the rated visit ("" before version 2)
+
+
+class FlowFigure(NamedTuple):
+    day: str
+    service: str
+    kind: str  # FLOWS
+    total: int  # tickets (column `count`)
+
+
+# Ways into a service's line besides issue, and the tickets never called when the day closed.
+FLOWS = ("transferred_in", "returned", "waiting", "cancelled")
+FIGURES_VERSION = 2  # 2: flows and the rating's official
+
+
+class DossierRating(NamedTuple):
+    """A rated ticket that had a dossier code scanned at the kiosk (only while its day is kept:
+    retention deletes dossier codes with the tickets; the day's figures never hold them)."""
+
+    day: str
+    dossier_code: str
+    number: str
+    service: str
+    counter: int | None
+    account: str | None  # the official of its last call (None: a counter unit's button)
+    rating: str
 
 
 CHUNK = 5000  # visits read (and transposed, broker/reports/stats.py) at a time
@@ -57,11 +90,15 @@ class DayFigures:
     issued: list[IssuedFigure] = field(default_factory=list)
     visits: list[VisitRow] = field(default_factory=list)
     ratings: list[RatingFigure] = field(default_factory=list)
+    flows: list[FlowFigure] = field(default_factory=list)
+    without_flows: set[str] = field(default_factory=set)  # closed days written before version 2
 
     def extend(self, other: DayFigures) -> None:
         self.issued += other.issued
         self.visits += other.visits
         self.ratings += other.ratings
+        self.flows += other.flows
+        self.without_flows |= other.without_flows
 
 
 class FigureQueries(Queries):
@@ -71,14 +108,24 @@ class FigureQueries(Queries):
         return {str(row["day"]) for row in rows}
 
     def days_to_close(self, before_day: str) -> list[str]:
-        """Days before `before_day` that have tickets and no figures yet, oldest first."""
+        """Days before `before_day` that have tickets and no figures yet, or figures of an older
+        version (written again while the tickets are kept), oldest first."""
         rows = self.execute("SELECT DISTINCT day FROM tickets WHERE day < ? AND day NOT IN"
-                            " (SELECT day FROM days_closed) ORDER BY day", (before_day,))
+                            " (SELECT day FROM days_closed WHERE version >= ?) ORDER BY day",
+                            (before_day, FIGURES_VERSION))
         return [str(row["day"]) for row in rows]
 
+    def is_closed(self, day: str) -> bool:
+        """The day has figures of the current version."""
+        return self.execute("SELECT 1 FROM days_closed WHERE day = ? AND version >= ?",
+                            (day, FIGURES_VERSION)).fetchone() is not None
+
     def write_figures(self, day: str, figures: DayFigures) -> None:
-        """A day's figures, once: the day is closed from then on."""
-        self.execute("INSERT INTO days_closed (day, at) VALUES (?, ?)", (day, iso(self.now)))
+        """A day's figures (replacing older-version ones): the day is closed from then on."""
+        for table in ("days_closed", "day_issued", "day_visits", "day_ratings", "day_flows"):
+            self.execute(f"DELETE FROM {table} WHERE day = ?", (day,))
+        self.execute("INSERT INTO days_closed (day, at, version) VALUES (?, ?, ?)",
+                     (day, iso(self.now), FIGURES_VERSION))
         self._db.executemany(
             "INSERT INTO day_issued (day, service, hour, priority, offline, count)"
             " VALUES (?, ?, ?, ?, ?, ?)",
@@ -88,8 +135,10 @@ class FigureQueries(Queries):
             " ended_hour, outcome, wait_s, service_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             figures.visits)
         self._db.executemany(
-            "INSERT INTO day_ratings (day, service, counter, rating, count) VALUES (?, ?, ?, ?, ?)",
-            [(f.day, f.service, f.counter, f.rating, f.total) for f in figures.ratings])
+            "INSERT INTO day_ratings (day, service, counter, rating, count, account)"
+            " VALUES (?, ?, ?, ?, ?, ?)", figures.ratings)
+        self._db.executemany("INSERT INTO day_flows (day, service, kind, count) VALUES (?, ?, ?, ?)",
+                             figures.flows)
 
     def figures_between(self, first_day: str, last_day: str) -> DayFigures:
         """The closed days' figures among these days."""
@@ -108,7 +157,26 @@ class FigureQueries(Queries):
         # counter's command waits behind it.
         while chunk := cursor.fetchmany(CHUNK):
             visits.extend(chunk)
-        ratings = [RatingFigure._make(row) for row in self._db.execute(
-            "SELECT day, service, counter, rating, count FROM day_ratings"
+        ratings = [RatingFigure(row[0], row[1], row[2], row[3], row[4], row[5] or "")
+                   for row in self._db.execute(
+            "SELECT day, service, counter, rating, count, account FROM day_ratings"
             " WHERE day BETWEEN ? AND ?", span)]
-        return DayFigures(issued, visits, ratings)
+        flows = [FlowFigure._make(row) for row in self._db.execute(
+            "SELECT day, service, kind, count FROM day_flows WHERE day BETWEEN ? AND ?", span)]
+        older = {str(row[0]) for row in self._db.execute(
+            "SELECT day FROM days_closed WHERE day BETWEEN ? AND ? AND version < ?",
+            (*span, FIGURES_VERSION))}
+        return DayFigures(issued, visits, ratings, flows, older)
+
+    def rated_dossiers(self, first_day: str, last_day: str) -> list[DossierRating]:
+        """The rated tickets of these days with a dossier code, by code, with the official who
+        served them (the account of the ticket's last call)."""
+        rows = self.execute(
+            "SELECT t.day, t.dossier_code, t.number, t.service, t.counter, t.rating,"
+            " (SELECT json_extract(e.data, '$.account') FROM events e WHERE e.ticket = t.id"
+            "  AND e.type = 'ticket_called' ORDER BY e.seq DESC LIMIT 1) AS account"
+            " FROM tickets t WHERE t.day BETWEEN ? AND ? AND t.dossier_code IS NOT NULL"
+            " AND t.rating IS NOT NULL ORDER BY t.dossier_code, t.day, t.issued_at",
+            (first_day, last_day))
+        return [DossierRating(r["day"], r["dossier_code"], r["number"], r["service"], r["counter"],
+                              r["account"], r["rating"]) for r in rows]

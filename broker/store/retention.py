@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from broker.store.base import Queries, iso
+from broker.store.figures import FIGURES_VERSION
 
 UPLINK_ACKED = "uplink_acked_seq"
 
@@ -27,9 +28,11 @@ class RetentionQueries(Queries):
                      (UPLINK_ACKED, str(seq)))
 
     def days_to_reduce(self, before_day: str) -> list[str]:
-        """Closed days before `before_day` that still have tickets, oldest first."""
+        """Closed days before `before_day` that still have tickets, oldest first; only days whose
+        figures are of the current version (an older one is written again first)."""
         rows = self.execute("SELECT DISTINCT day FROM tickets WHERE day < ? AND day IN"
-                            " (SELECT day FROM days_closed) ORDER BY day", (before_day,))
+                            " (SELECT day FROM days_closed WHERE version >= ?) ORDER BY day",
+                            (before_day, FIGURES_VERSION))
         return [str(row["day"]) for row in rows]
 
     def newest_event_of_day(self, day: str) -> int:

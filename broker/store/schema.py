@@ -117,8 +117,9 @@ CREATE TABLE IF NOT EXISTS counter_services (
 -- A closed day's anonymous figures (broker/store/figures.py): statistics of closed days read
 -- these, and they are all that retention leaves of a day. No ticket ids, hashes or addresses.
 CREATE TABLE IF NOT EXISTS days_closed (
-    day TEXT PRIMARY KEY,                   -- the site's local date
-    at  TEXT NOT NULL                       -- when its figures were written
+    day     TEXT PRIMARY KEY,               -- the site's local date
+    at      TEXT NOT NULL,                  -- when its figures were written
+    version INTEGER NOT NULL DEFAULT 1      -- broker/store/figures.py FIGURES_VERSION when written
 );
 CREATE TABLE IF NOT EXISTS day_issued (
     day      TEXT NOT NULL,
@@ -147,11 +148,21 @@ CREATE TABLE IF NOT EXISTS day_ratings (
     service TEXT NOT NULL,
     counter INTEGER,
     rating  TEXT NOT NULL,
-    count   INTEGER NOT NULL
+    count   INTEGER NOT NULL,
+    account TEXT                            -- the official who served (NULL: written before v2)
 );
 CREATE INDEX IF NOT EXISTS day_ratings_day ON day_ratings (day);
+CREATE TABLE IF NOT EXISTS day_flows (      -- how tickets entered and left a service's line
+    day     TEXT NOT NULL,
+    service TEXT NOT NULL,
+    kind    TEXT NOT NULL,                  -- transferred_in, returned, waiting, cancelled
+    count   INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS day_flows_day ON day_flows (day);
 """
 
 # Columns added after a database was first created; each applied once if missing.
 MIGRATIONS = (("tickets", "returned_at", "TEXT"), ("tickets", "served_at", "TEXT"),
-              ("accounts", "counters", "TEXT NOT NULL DEFAULT ''"))
+              ("accounts", "counters", "TEXT NOT NULL DEFAULT ''"),
+              ("days_closed", "version", "INTEGER NOT NULL DEFAULT 1"),
+              ("day_ratings", "account", "TEXT"))

@@ -20,8 +20,9 @@ from broker.accounts.registry import MAX_NAME, ROLE_VI, ROLES, AccountError
 from broker.errors import Rejected
 from broker.queue.live import local_day
 from broker.queue.tickets import Outcome
-from broker.reports import formats, stats
+from broker.reports import exports, formats, stats
 from broker.reports import tables as reports
+from broker.reports.ticket_list import ticket_table
 from broker.store.db import EventRow
 from broker.web.auth import current, require
 from broker.web.board import board_data
@@ -172,12 +173,27 @@ def _now() -> Any:
         return tx.now
 
 
+def _names() -> dict[str, str]:
+    return {a.username: a.name for a in accounts().all() if a.name}
+
+
 def _stats() -> tuple[stats.Stats, list[reports.Table]]:
     service = broker()
     first, last = _days()
     result = stats.for_days(service.queue.store, service.config.site.zone, first, last)
-    names = {a.username: a.name for a in accounts().all() if a.name}
-    return result, reports.tables(result, service.config, names)
+    with service.queue.store.reading() as tx:
+        dossiers = tx.rated_dossiers(first, last)
+    return result, reports.tables(result, service.config, _names(), dossiers)
+
+
+def _notes(result: stats.Stats) -> list[str]:
+    """What the reader must know: the rows' identities, and the days whose figures lack them."""
+    lines = list(reports.IDENTITIES)
+    if result.without_flows:
+        days = ", ".join(formats.vn_date(d) for d in result.without_flows)
+        lines.append(f"Các ngày {days} đã rút gọn trước khi có số liệu chuyển đến, quay lại và "
+                     "chưa được gọi: các dòng của những ngày này không cộng khớp.")
+    return lines
 
 
 @admin.get("/stats")
@@ -187,18 +203,45 @@ def stats_page() -> str:
     service = broker()
     return render_template("admin_stats.html", site=service.config.site, stats=result, tables=tables,
                            charts=reports.charts(result, service.config), vn_date=formats.vn_date,
-                           percent=formats.percent)
+                           percent=formats.percent, notes=_notes(result))
 
 
-@admin.get("/stats.<any(csv, xlsx):kind>")
+@admin.get("/stats.<any(zip, xlsx):kind>")
 @require("manager")
 def stats_export(kind: str) -> Response:
     result, tables = _stats()
     title = f"{broker().config.site.name} — thống kê {_span(result)}"
-    body = reports.to_csv(tables, title) if kind == "csv" else reports.to_xlsx(tables, title)
-    mimetype = ("text/csv; charset=utf-8" if kind == "csv" else
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    name = reports.filename(result.first_day, result.last_day, kind)
+    name = exports.filename("thong-ke", result.first_day, result.last_day, kind)
+    return _download(kind, tables, title, _notes(result), name)
+
+
+@admin.get("/tickets.<any(zip, xlsx):kind>")
+@require("manager")
+def tickets_export(kind: str) -> Any:
+    """Every ticket of one day (`day`), while the day's tickets are kept."""
+    service = broker()
+    day, _ = _days()
+    with service.queue.store.reading() as tx:
+        tickets = tx.issued_between(day, day)
+        events = tx.ticket_events_between(day, day)
+        reduced = not tickets and bool(tx.closed_days(day, day))
+    if reduced:
+        flash(f"Ngày {formats.vn_date(day)} đã quá thời hạn lưu trữ "
+              f"({service.config.retention.days} ngày): chỉ còn số liệu tổng hợp, không còn "
+              "danh sách vé.", "error")
+        return redirect(url_for("admin.stats_page", day=day))
+    table = ticket_table(tickets, events, service.config, _names())
+    title = f"{service.config.site.name} — danh sách vé ngày {formats.vn_date(day)}"
+    return _download(kind, [table], title, [], exports.filename("danh-sach-ve", day, day, kind))
+
+
+def _download(kind: str, tables: list[reports.Table], title: str, notes: list[str],
+              name: str) -> Response:
+    if kind == "zip":
+        body, mimetype = exports.to_zip(tables, title, notes), "application/zip"
+    else:
+        body = exports.to_xlsx(tables, title, notes)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(body, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
@@ -218,7 +261,7 @@ def daily_report() -> str:
                            tables=tables, charts=reports.charts(result, service.config),
                            span=_span(result), printed=formats.clock(_now(), service.config.site.zone),
                            printed_day=formats.vn_date(local_day(service.config, _now())),
-                           percent=formats.percent, me=current())
+                           percent=formats.percent, me=current(), notes=_notes(result))
 
 
 # -- accounts --------------------------------------------------------------------------------------
