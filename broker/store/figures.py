@@ -170,13 +170,13 @@ class FigureQueries(Queries):
 
     def rated_dossiers(self, first_day: str, last_day: str) -> list[DossierRating]:
         """The rated tickets of these days with a dossier code, by code, with the official who
-        served them (the account of the ticket's last call)."""
+        served them (the account of the ticket's last call before the rating)."""
         rows = self.execute(
-            "SELECT t.day, t.dossier_code, t.number, t.service, t.counter, t.rating,"
+            "SELECT t.day, t.dossier_code, t.number, t.service, r.counter, t.rating,"
             " (SELECT json_extract(e.data, '$.account') FROM events e WHERE e.ticket = t.id"
-            "  AND e.type = 'ticket_called' ORDER BY e.seq DESC LIMIT 1) AS account"
-            " FROM tickets t WHERE t.day BETWEEN ? AND ? AND t.dossier_code IS NOT NULL"
-            " AND t.rating IS NOT NULL ORDER BY t.dossier_code, t.day, t.issued_at",
-            (first_day, last_day))
+            "  AND e.type = 'ticket_called' AND e.seq < r.seq ORDER BY e.seq DESC LIMIT 1)"
+            " AS account FROM tickets t JOIN events r ON r.ticket = t.id AND r.type = 'ticket_rated'"
+            " WHERE t.day BETWEEN ? AND ? AND t.dossier_code IS NOT NULL"
+            " ORDER BY t.dossier_code, t.day, t.issued_at", (first_day, last_day))
         return [DossierRating(r["day"], r["dossier_code"], r["number"], r["service"], r["counter"],
                               r["account"], r["rating"]) for r in rows]

@@ -10,19 +10,23 @@ from xephang.protocol import CounterCommand, CounterReply, TicketReply, TicketRe
 
 
 def issue(queue: Queue, service: str = "HT", *, request_id: str | None = None,
-          priority: str = "none") -> TicketReply:
+          priority: str = "none", dossier_code: str | None = None) -> TicketReply:
+    """A ticket as a kiosk asks for it; with `dossier_code`, as after scanning a dossier receipt."""
     request = TicketRequest(request_id=uuid.UUID(request_id) if request_id else uuid.uuid4(),
-                            service=service, priority=priority)  # type: ignore[arg-type]
+                            service=service, priority=priority,  # type: ignore[arg-type]
+                            source="dossier" if dossier_code else "button",
+                            dossier_code=dossier_code)
     reply = queue.issue(request, "kiosk-1").reply
     assert isinstance(reply, TicketReply)
     return reply
 
 
-def act(queue: Queue, counter: int, action: str, command_id: str | None = None,
-        **args: Any) -> CounterReply:
+def act(queue: Queue, counter: int, action: str, /, command_id: str | None = None,
+        account: str | None = None, **args: Any) -> CounterReply:
+    """A counter's command, from the staff page of `account` (None: the counter unit's buttons)."""
     command = CounterCommand(command_id=uuid.UUID(command_id) if command_id else uuid.uuid4(),
                              action=action, args=args)  # type: ignore[arg-type]
-    reply = queue.command(counter, command).reply
+    reply = queue.command(counter, command, account).reply
     assert isinstance(reply, CounterReply)
     return reply
 
