@@ -95,9 +95,8 @@ def count(cell: str) -> int:
     return 0 if cell in ("", "—") else int(cell.replace(".", ""))
 
 
-def test_every_statistics_row_adds_up_on_the_page(browser: Any, staff_url: str,
-                                                  worked_day: dict[str, str],
-                                                  screenshot_dir: Path) -> None:
+def test_every_statistics_row_adds_up_and_ratings_show_per_official_and_dossier(
+        browser: Any, staff_url: str, worked_day: dict[str, str], screenshot_dir: Path) -> None:
     page = sign_in(browser, staff_url, "quanly")
     page.goto(staff_url + "/admin/stats")
     expect(page.locator("#identities")).to_contain_text(
@@ -115,13 +114,11 @@ def test_every_statistics_row_adds_up_on_the_page(browser: Any, staff_url: str,
             assert count(row["Lượt gọi"]) == sum(count(row[h]) for h in EXITS[:5]), row
     page.locator('table[data-table="Dịch vụ"]').screenshot(
         path=str(screenshot_dir / "manager-stats-flows.png"))
+    assert_ratings_per_official_and_per_dossier(page, worked_day)
     page.context.close()
 
 
-def test_ratings_per_official_and_per_dossier(browser: Any, staff_url: str,
-                                              worked_day: dict[str, str]) -> None:
-    page = sign_in(browser, staff_url, "quanly")
-    page.goto(staff_url + "/admin/stats")
+def assert_ratings_per_official_and_per_dossier(page: Any, worked_day: dict[str, str]) -> None:
     staff = {row["Tài khoản"]: row for row in html_table(page, "Cán bộ")}
     assert staff["canbo6"]["Cán bộ"] == "Lê Văn Cường"
     assert [staff["canbo6"][h] for h in ("Rất hài lòng", "Hài lòng", "Tỷ lệ hài lòng (%)")] == [
@@ -133,7 +130,6 @@ def test_ratings_per_official_and_per_dossier(browser: Any, staff_url: str,
         (DOSSIER, worked_day["dossier"], "Lê Văn Cường", "Rất hài lòng")]
     expect(page.locator('table[data-table="Đánh giá theo hồ sơ"]')).to_be_visible()
     expect(page.get_by_text("mã hồ sơ là dữ liệu cá nhân")).to_be_visible()
-    page.context.close()
 
 
 def download(page: Any, link_id: str) -> bytes:
@@ -142,10 +138,18 @@ def download(page: Any, link_id: str) -> bytes:
     return Path(done.value.path()).read_bytes()
 
 
-def test_the_zip_holds_one_csv_per_table_with_the_convention_stated(
-        browser: Any, staff_url: str, worked_day: dict[str, str]) -> None:
+def test_the_downloads_zip_workbook_and_ticket_list(browser: Any, staff_url: str,
+                                                    staff_broker: BrokerRole,
+                                                    worked_day: dict[str, str]) -> None:
     page = sign_in(browser, staff_url, "quanly")
     page.goto(staff_url + "/admin/stats")
+    assert_zip_holds_one_csv_per_table_with_the_convention_stated(page)
+    assert_workbook_has_fitted_columns_and_frozen_headers(page)
+    assert_ticket_list_of_the_day(page, staff_broker, worked_day)
+    page.context.close()
+
+
+def assert_zip_holds_one_csv_per_table_with_the_convention_stated(page: Any) -> None:
     body = download(page, "export-zip")
     with zipfile.ZipFile(io.BytesIO(body)) as archive:
         names = archive.namelist()
@@ -162,13 +166,9 @@ def test_the_zip_holds_one_csv_per_table_with_the_convention_stated(
     waits = [row["Chờ TB (phút)"] for row in services if row["Chờ TB (phút)"]]
     assert waits and all("," in w and "." not in w for w in waits)  # 0,02 — a decimal comma
     assert by_header(tables["danh-gia-theo-ho-so.csv"])[0]["Mã hồ sơ"] == DOSSIER
-    page.context.close()
 
 
-def test_the_workbook_has_fitted_columns_and_frozen_headers(browser: Any, staff_url: str,
-                                                            worked_day: dict[str, str]) -> None:
-    page = sign_in(browser, staff_url, "quanly")
-    page.goto(staff_url + "/admin/stats")
+def assert_workbook_has_fitted_columns_and_frozen_headers(page: Any) -> None:
     book = load_workbook(io.BytesIO(download(page, "export-xlsx")))
     assert book.sheetnames == ["Dịch vụ", "Theo giờ", "Quầy", "Cán bộ", "Đánh giá theo hồ sơ",
                                "Ghi chú"]
@@ -181,13 +181,10 @@ def test_the_workbook_has_fitted_columns_and_frozen_headers(browser: Any, staff_
             longest = max(len(csv_cell(v)) for v in cells)
             width = sheet.column_dimensions[letter].width
             assert longest < width <= 62, (sheet.title, column, width)
-    page.context.close()
 
 
-def test_the_ticket_list_of_the_day(browser: Any, staff_url: str, staff_broker: BrokerRole,
-                                    worked_day: dict[str, str]) -> None:
-    page = sign_in(browser, staff_url, "quanly")
-    page.goto(staff_url + "/admin/stats")
+def assert_ticket_list_of_the_day(page: Any, staff_broker: BrokerRole,
+                                  worked_day: dict[str, str]) -> None:
     book = load_workbook(io.BytesIO(download(page, "export-tickets")))
     sheet = book["Danh sách vé"]
     assert sheet.freeze_panes == "A3"
@@ -210,4 +207,3 @@ def test_the_ticket_list_of_the_day(browser: Any, staff_url: str, staff_broker: 
     listed = by_header(zip_tables(download(page, "export-tickets-zip"))["danh-sach-ve.csv"])
     assert {row["Số"]: row["Kết quả"] for row in listed} == {
         n: str(t["Kết quả"]) for n, t in tickets.items()}
-    page.context.close()
