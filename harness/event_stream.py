@@ -29,7 +29,8 @@ class EventStream:
         parts = urllib.parse.urlsplit(url)
         self._connection = HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80,
                                           timeout=READ_TIMEOUT_S)
-        self._connection.request("GET", parts.path or "/",
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        self._connection.request("GET", target,
                                  headers={"Accept": "text/event-stream", **(headers or {})})
         self._socket = self._connection.sock  # kept: shutting it down is what wakes the reader
         self._response = self._connection.getresponse()

@@ -104,7 +104,7 @@ def test_an_unknown_counter_is_a_404(web: WebSession) -> None:
 def test_the_staff_page_follows_its_counter_live(web: WebSession, probe: Probe,
                                                  topics: Topics) -> None:
     ask_ticket(probe, topics, "HT")
-    stream = web.event_stream("/counter/3/events")
+    stream = web.event_stream("/events?counter=3")
     try:
         stream.wait_for("counter-3")  # the current state, replayed on connect
         press(web, 3, "call_next")

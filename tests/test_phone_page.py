@@ -46,7 +46,7 @@ def test_the_phone_page_follows_the_ticket_live_until_it_is_finished(
             page.screenshot(path=str(screenshot_dir / "phone-ticket-called.png"))
             assert command(probe, topics, 10, "done")["ok"]
             page.wait_for_function("document.getElementById('ticket').dataset.live === 'stopped'")
-            assert page.evaluate("window.ticketStream.readyState") == 2  # closed: no more updates
+            assert page.evaluate("window.Live.following()") == 0  # no longer followed: no more updates
             assert "Xin cảm ơn công dân" in page.inner_text("#note")
             assert page.evaluate("window.sameDocument") is True
 

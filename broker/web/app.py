@@ -3,7 +3,8 @@ the manager's office is in `admin.py`.
 
 A staff page's buttons post to `/api/counter/<id>/command` (signed-in staff, CSRF token), which runs
 the same command handler as MQTT with the account recorded in the events; the page follows its
-counter and the queue live through server-sent events.
+counter and the queue live through server-sent events: one stream per browser for all its staff
+pages (`/events`, see `staff_stream.py`), one for all its ticket pages (`/tickets/events`).
 """
 
 from __future__ import annotations
@@ -24,11 +25,18 @@ from broker.reports.formats import clock, minutes
 from broker.service import BrokerService
 from broker.store.db import EventRow, TicketRow
 from broker.web.admin import admin
-from broker.web.auth import current, init_auth, refuse, require
+from broker.web.auth import current, init_auth, refuse, require, still_signed_in
 from broker.web.board import Presence
 from broker.web.context import broker, desk, presence
 from broker.web.labels import FORBIDDEN, HEARD, NOT_FOUND
-from broker.web.ticket_page import release_slot, stream_slot, ticket_stream, ticket_view
+from broker.web.staff_stream import asked_counters, staff_stream
+from broker.web.ticket_page import (
+    asked_tickets,
+    release_slot,
+    stream_slot,
+    ticket_view,
+    tickets_stream,
+)
 from xephang.config import Counter
 from xephang.errors import ProtocolError
 from xephang.labels import (
@@ -39,7 +47,7 @@ from xephang.labels import (
     TICKET_RESULTS,
 )
 from xephang.protocol import CounterCommand, validate
-from xephang.web import STREAM_HEADERS, error_body, event_stream, web_app
+from xephang.web import STREAM_HEADERS, error_body, web_app
 
 
 def create_app(service: BrokerService, devices: Devices | None = None) -> Flask:
@@ -154,11 +162,17 @@ def _name(code: str) -> str:
     return found.name if found else code
 
 
-@staff.get("/counter/<int:counter_id>/events")
+@staff.get("/events")
 @require("staff")
-def counter_events(counter_id: int) -> Response:
-    _counter_for_staff(counter_id)
-    return event_stream(broker().hub)
+def live_events() -> Response:
+    """One browser's live stream for all its staff pages: the hall and the asked counters (`?counter=3`,
+    repeated) that this account operates; a counter it may not operate is simply not carried."""
+    service, account = broker(), current()
+    assert account is not None
+    counters = {c for c in asked_counters(request.args.getlist("counter"))
+                if service.config.counter(c) is not None and account.operates(c)}
+    frames = staff_stream(service.hub.stream(), counters, still_signed_in())
+    return Response(frames, mimetype="text/event-stream", headers=STREAM_HEADERS)
 
 
 # -- citizens ------------------------------------------------------------------------------------
@@ -179,12 +193,16 @@ def ticket_json(ticket_id: str) -> Response | tuple[Response, int]:
     return jsonify(view) if view else (jsonify(None), 404)
 
 
-@citizen.get("/ticket/<ticket_id>/events")
-def ticket_events(ticket_id: str) -> Response:
+@citizen.get("/tickets/events")
+def ticket_events() -> Response | tuple[Response, int]:
+    """The ticket pages open in one browser (`?ticket=<id>`, repeated), on one stream."""
     service = broker()  # the stream runs outside the request's application context
+    ticket_ids = asked_tickets(request.args.getlist("ticket"))
+    if ticket_ids is None:
+        return error_body(400, "bad_request", "Yêu cầu không hợp lệ.")
     if not stream_slot():
-        return Response("", status=503)  # the page polls the JSON view instead
-    response = Response(ticket_stream(service, ticket_id), mimetype="text/event-stream",
+        return Response("", status=503)  # the pages poll the JSON view instead
+    response = Response(tickets_stream(service, ticket_ids), mimetype="text/event-stream",
                         headers=STREAM_HEADERS)
     response.call_on_close(release_slot)  # however the stream ends, even before it started
     return response

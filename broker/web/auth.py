@@ -107,6 +107,20 @@ def _load_account() -> None:
     g.account = account
 
 
+def still_signed_in() -> Callable[[], bool]:
+    """For an answer that outlives its request (an event stream): a check, callable from any
+    thread, that the session which opened it still signs its account in (not signed out, the
+    account neither disabled nor reset)."""
+    registry, session_id, account = accounts(), str(session.get("sid", "")), current()
+    assert account is not None
+
+    def check() -> bool:
+        now = registry.get(account.id)
+        return (now is not None and now.active and now.generation == account.generation
+                and registry.session_open(session_id, now))
+    return check
+
+
 def _check_csrf() -> Any:
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return None
@@ -119,7 +133,9 @@ def _check_csrf() -> Any:
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path.endswith(".json")
+    """An API call, a JSON view or an event stream: refused with the JSON error body."""
+    return (request.path.startswith("/api/") or request.path.endswith(".json")
+            or request.accept_mimetypes.best == "text/event-stream")
 
 
 def refuse(status: int, code: str, detail: str) -> tuple[Response | str, int]:

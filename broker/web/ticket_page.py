@@ -1,13 +1,15 @@
 """A citizen's ticket page on the phone (`/ticket/<id>`, opened by the ticket's QR code): where the
-ticket stands, kept live by its own event stream (no reload), which ends once the ticket is finished.
+ticket stands, kept live by an event stream (no reload) that lets the ticket go once it is finished.
 
-The stream sends only this ticket's view, recomputed when the queue changes (the broker's hub
-publishes the hall state on every change), never anything about other citizens or staff.
+The stream sends only the asked tickets' views, recomputed when the queue changes (the broker's hub
+publishes the hall state on every change), never anything about other citizens or staff. One
+stream (`/tickets/events?ticket=<id>&ticket=<id>`) serves every ticket page open in a browser.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -29,6 +31,10 @@ FINISHED_STATUSES = frozenset({"done", "no_show", "cancelled"})
 # Each open stream holds one of the web server's 48 threads: past this many phones the page polls
 # `/ticket/<id>.json` instead, so staff pages are never starved by a full hall of citizens.
 MAX_STREAMS = 24
+# One phone's stream follows all the tickets its browser has open (static/live-worker.js).
+MAX_TICKETS_PER_STREAM = 16
+# Ids as the broker and the kiosks make them (hex), safe in an event's name.
+FOLLOWED_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _streams = threading.BoundedSemaphore(MAX_STREAMS)
 
 
@@ -70,21 +76,35 @@ def _wait_line(wait: str) -> str:
     return wait if wait.startswith("Được") else f"{EXPECTED_WAIT} {wait}"
 
 
-def ticket_stream(service: BrokerService, ticket_id: str) -> Iterator[str]:
-    """`ticket` events: the view whenever it changes, ending after the ticket is finished."""
-    last: dict[str, Any] | None = None
+def asked_tickets(values: list[str]) -> list[str] | None:
+    """The ticket ids a stream's query names (`ticket=<id>`, each once), or None when they are
+    too many or one cannot be a ticket id."""
+    ids = list(dict.fromkeys(values))
+    if not ids or len(ids) > MAX_TICKETS_PER_STREAM:
+        return None
+    if not all(FOLLOWED_ID.fullmatch(i) for i in ids):
+        return None
+    return ids
+
+
+def tickets_stream(service: BrokerService, ticket_ids: list[str]) -> Iterator[str]:
+    """`ticket-<id>` events: each ticket's view whenever it changes, until it is finished (an
+    unknown ticket gets none); the stream ends when no ticket is left to follow."""
+    last: dict[str, dict[str, Any]] = {}
+    following = list(ticket_ids)
     yield "retry: 3000\n\n"
     for frame in service.hub.stream():
         if frame.startswith(":"):  # the hub's keepalive: keeps a phone's connection open
             yield frame
             continue
-        if last is not None and not frame.startswith("event: hall"):
+        if last and not frame.startswith("event: hall"):
             continue  # every queue change also publishes the hall state: one recompute each
-        view = ticket_view(service, ticket_id)
-        if view is None:
-            return
-        if view != last:
-            last = view
-            yield f"event: ticket\ndata: {json.dumps(view, ensure_ascii=False)}\n\n"
-        if view["finished"]:
+        for ticket_id in list(following):
+            view = ticket_view(service, ticket_id)
+            if view is not None and view != last.get(ticket_id):
+                last[ticket_id] = view
+                yield f"event: ticket-{ticket_id}\ndata: {json.dumps(view, ensure_ascii=False)}\n\n"
+            if view is None or view["finished"]:
+                following.remove(ticket_id)
+        if not following:
             return

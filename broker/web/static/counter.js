@@ -1,6 +1,7 @@
 // Staff page: buttons and keyboard shortcuts post commands (a fresh command_id per press, so a
 // double press is harmless: the broker answers a repeated id without running it again), with the
-// session's CSRF token; server-sent events keep the page live, and the waiting lines are refreshed.
+// session's CSRF token; server-sent events (shared with the browser's other pages, live.js) keep the
+// page live, and the waiting lines are refreshed.
 "use strict";
 (function () {
   const root = document.getElementById("counter");
@@ -191,14 +192,21 @@
     if (button) { e.preventDefault(); button.click(); }
   });
 
-  const events = new EventSource(root.dataset.events);
-  events.addEventListener(`counter-${counterId}`, (e) => {
-    showState(JSON.parse(e.data));
-    refreshQueue();  // the ticket's details, and the services if the manager changed them
+  const LOST = "Mất kết nối, đang kết nối lại…";
+  // Live through the stream this browser shares among all its pages (live.js).
+  window.Live.follow({
+    stream: root.dataset.events, params: [`counter=${counterId}`],
+    events: [`counter-${counterId}`, "hall"],
+  }, {
+    event(name, data) {
+      if (name !== "hall") showState(data);
+      refreshQueue();  // the ticket's details, the waiting list, the services if the manager changed them
+    },
+    state(state) {
+      if (state !== "open") say(LOST, true);
+      else if (message.textContent === LOST) say("");  // only the loss; a refusal stays shown
+    },
   });
-  events.addEventListener("hall", () => refreshQueue());
-  events.onerror = () => say("Mất kết nối, đang kết nối lại…", true);
-  events.onopen = () => { if (message.classList.contains("error")) say(""); };
   showQueue(window.COUNTER_QUEUE);
   setInterval(refreshQueue, 15000);  // the oldest wait grows even when nothing happens
 })();

@@ -1,6 +1,7 @@
-// A citizen's ticket page: live through its own event stream (the page never reloads), a sound and
-// a vibration when the ticket is called, and nothing more once the ticket is finished. With too
-// many phones on the stream the server answers 503: the page then asks for its view now and then.
+// A citizen's ticket page: live through the event stream the browser shares among its ticket pages
+// (live.js; the page never reloads), a sound and a vibration when the ticket is called, and nothing
+// more once the ticket is finished. With too many phones on the stream the server answers 503: the
+// page then asks for its view now and then, until the stream takes it again.
 "use strict";
 (function () {
   const box = document.getElementById("ticket");
@@ -45,7 +46,7 @@
   }
 
   function stop() {
-    if (window.ticketStream) window.ticketStream.close();
+    if (window.ticketStream) window.ticketStream.stop();
     clearInterval(pollTimer);
     box.dataset.live = "stopped";
   }
@@ -55,16 +56,24 @@
   }
 
   function connect() {
-    const stream = new EventSource(box.dataset.events);
-    window.ticketStream = stream;
-    stream.addEventListener("ticket", e => render(JSON.parse(e.data)));
-    stream.onopen = () => { box.dataset.live = "stream"; };
-    stream.onerror = () => {
-      if (stream.readyState === EventSource.CLOSED && box.dataset.live !== "stopped") {
-        box.dataset.live = "polling";  // refused (too many phones): ask now and then instead
-        pollTimer = setInterval(poll, POLL_MS);
-      }
-    };
+    const ticket = box.dataset.ticket;
+    window.ticketStream = window.Live.follow({
+      stream: box.dataset.events, params: [`ticket=${encodeURIComponent(ticket)}`],
+      events: [`ticket-${ticket}`],
+    }, {
+      event: (name, view) => render(view),
+      state(state) {
+        if (box.dataset.live === "stopped") return;
+        if (state === "open") {
+          box.dataset.live = "stream";
+          clearInterval(pollTimer);
+          pollTimer = null;
+        } else if (state === "closed" && !pollTimer) {
+          box.dataset.live = "polling";  // refused (too many phones): ask now and then instead
+          pollTimer = setInterval(poll, POLL_MS);
+        }
+      },
+    });
   }
 
   if (box.dataset.status === "done" || box.dataset.status === "no_show"
