@@ -123,7 +123,7 @@ def test_the_staff_stream_carries_only_the_counters_the_account_operates(
     try:
         assert command(probe, topics, 3, "call_next")["ok"]
         assert command(probe, topics, 5, "call_next")["ok"]
-        seen = [stream.next()[0] for _ in range(4)]
+        seen = [stream.next(timeout=15)[0] for _ in range(4)]
         while len(seen) < 8:
             try:
                 seen.append(stream.next(timeout=1)[0])
@@ -172,12 +172,12 @@ def test_one_stream_follows_several_tickets(staff_url: str, probe: Probe, topics
     web = WebSession(staff_url)  # a citizen's phone: no account
     stream = web.event_stream(f"/tickets/events?ticket={first['id']}&ticket={second['id']}")
     try:
-        assert stream.wait_for(f"ticket-{first['id']}")["status"] == "waiting"
-        assert stream.wait_for(f"ticket-{second['id']}")["ahead"] == "Còn 1 người trước công dân"
+        assert stream.wait_for(f"ticket-{first['id']}", timeout=15)["status"] == "waiting"
+        assert stream.wait_for(f"ticket-{second['id']}", timeout=15)["ahead"] == "Còn 1 người trước công dân"
         assert command(probe, topics, 10, "call_next")["ok"]
-        called = stream.wait_for(f"ticket-{first['id']}")
+        called = stream.wait_for(f"ticket-{first['id']}", timeout=15)
         assert called["called_to"] == "Mời công dân đến quầy số 10"
-        assert stream.wait_for(f"ticket-{second['id']}")["ahead"] == "Công dân là người tiếp theo"
+        assert stream.wait_for(f"ticket-{second['id']}", timeout=15)["ahead"] == "Công dân là người tiếp theo"
     finally:
         stream.close()
     too_many = "&".join(f"ticket={n:032x}" for n in range(17))
