@@ -170,12 +170,14 @@ class FigureQueries(Queries):
 
     def rated_dossiers(self, first_day: str, last_day: str) -> list[DossierRating]:
         """The rated tickets of these days with a dossier code, by code, with the official who
-        served them (the account of the ticket's last call before the rating)."""
+        served them (the account of the ticket's last call before the rating). CROSS JOIN keeps
+        the tickets outside, read through `tickets_dossier`: a year of rated events scanned first
+        costs 0.6 s of CPU where the codes are few."""
         rows = self.execute(
             "SELECT t.day, t.dossier_code, t.number, t.service, r.counter, t.rating,"
             " (SELECT json_extract(e.data, '$.account') FROM events e WHERE e.ticket = t.id"
             "  AND e.type = 'ticket_called' AND e.seq < r.seq ORDER BY e.seq DESC LIMIT 1)"
-            " AS account FROM tickets t JOIN events r ON r.ticket = t.id AND r.type = 'ticket_rated'"
+            " AS account FROM tickets t CROSS JOIN events r ON r.ticket = t.id AND r.type = 'ticket_rated'"
             " WHERE t.day BETWEEN ? AND ? AND t.dossier_code IS NOT NULL"
             " ORDER BY t.dossier_code, t.day, t.issued_at", (first_day, last_day))
         return [DossierRating(r["day"], r["dossier_code"], r["number"], r["service"], r["counter"],

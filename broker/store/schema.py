@@ -41,6 +41,8 @@ CREATE INDEX IF NOT EXISTS tickets_id_hash ON tickets (id_hash) WHERE id_hash IS
 -- a day's tickets, and a service's latest completed tickets of a day (the service-time estimate).
 CREATE INDEX IF NOT EXISTS tickets_day ON tickets (day);
 CREATE INDEX IF NOT EXISTS tickets_done ON tickets (day, service, finished_at) WHERE status = 'done';
+-- The ratings by dossier code (statistics): a year's range reads only the tickets that had one.
+CREATE INDEX IF NOT EXISTS tickets_dossier ON tickets (day) WHERE dossier_code IS NOT NULL;
 
 CREATE TABLE IF NOT EXISTS sequences (
     day     TEXT NOT NULL,
