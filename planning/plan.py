@@ -1,0 +1,127 @@
+"""A day's staffing plan: the schedule the search found, its forecast beside today's assignment's,
+and, for each service the plan cannot bring within its target, by how much and whether even every
+counter open would (the capacity the center has)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from planning.demand import Demand
+from planning.fluid import FluidModel
+from planning.forecast import Evaluate, Forecast
+from planning.schedule import Schedule, Services, day_blocks, todays_schedule
+from planning.search import Search
+from planning.simulated import SimulatedDays
+from planning.staffing import offered_schedule
+from simulation.profile import open_seconds
+from xephang.config import SiteConfig
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """A service whose p90 wait the plan leaves over target."""
+
+    service: str
+    over_min: float  # the plan's p90 minus the target
+    best_p90_min: float  # with every counter open all day, serving every service
+    capacity: bool  # True: even every counter open misses the target — the center lacks capacity
+    block: int  # the block where its citizens wait longest
+
+
+@dataclass(frozen=True)
+class Plan:
+    demand: Demand
+    schedule: Schedule
+    forecast: Forecast
+    today: Schedule
+    today_forecast: Forecast
+    shortfalls: tuple[Shortfall, ...]
+    evaluations: int
+    seconds: float
+
+
+QUICK_SHARE = 0.5  # of the budget for the quick screen
+TIGHTEN = 0.8  # the quick screen's targets shrink by this each round the simulator disagrees
+MIN_FACTOR = 0.4
+
+
+@dataclass(frozen=True)
+class Planner:
+    """How a plan is made: a quick evaluator ranks, a faithful one (the simulator) confirms."""
+
+    quick: Evaluate
+    confirm: Evaluate
+    targets: Mapping[str, float]  # minutes per service
+    mean_s: Mapping[str, float]  # mean service seconds per service
+    budget_s: float = 10.0  # CPU seconds for the search
+
+    def plan(self, demand: Demand, today: Schedule) -> Plan:
+        started, clock = time.monotonic(), time.process_time()
+        skills: dict[int, Services] = {c: today.serves(c, 0) for c in today.counters}
+        sure = Search(self.confirm, self.targets, skills, clock + self.budget_s)
+        quick, tried = self._screen(demand, today, skills, sure, clock + self.budget_s * QUICK_SHARE)
+        sure.rank = quick
+        # Never worse than today's assignment, nor than every counter open when that is better.
+        schedule = min((*tried, today, every_counter_everything(today)), key=sure.ordering)
+        schedule = sure.prune(sure.fill(schedule))
+        forecast = sure.forecast(schedule)
+        shortfalls = self._shortfalls(sure, forecast, today)
+        return Plan(demand, schedule, forecast, today, sure.forecast(today), shortfalls,
+                    quick.evaluations + sure.evaluations, time.monotonic() - started)
+
+    def _screen(self, demand: Demand, today: Schedule, skills: Mapping[int, Services],
+                sure: Search, deadline: float) -> tuple[Search, list[Schedule]]:
+        """Search with the quick evaluator, tightening its targets until the simulator finds the
+        result within the real ones (the quick screen is an approximation: the simulator is the
+        judge); returns the last quick search (to rank moves) and every result it found."""
+        first = offered_schedule(demand, today.blocks, self.mean_s, skills)
+        seen: dict[object, Forecast] = {}
+        tried: list[Schedule] = []
+        factor = 1.0
+        while True:
+            targets = {code: t * factor for code, t in self.targets.items()}
+            quick = Search(self.quick, targets, skills, deadline, _seen=seen)
+            start = min((quick.fill(first), every_counter_everything(today)), key=quick.ordering)
+            tried.append(quick.prune(start))
+            if quick.out_of_time() or not sure.forecast(tried[-1]).late(self.targets) \
+                    or factor < MIN_FACTOR:
+                quick.deadline = float("inf")  # it only ranks from here on
+                return quick, tried
+            factor *= TIGHTEN
+
+    def _shortfalls(self, search: Search, forecast: Forecast, today: Schedule) -> tuple[Shortfall, ...]:
+        late = forecast.late(self.targets)
+        if not late:
+            return ()
+        everything = search.forecast(every_counter_everything(today))
+        return tuple(Shortfall(code, over, everything.services[code].p90_min,
+                               code in everything.late(self.targets),
+                               search._worst_block(forecast, code))
+                     for code, over in sorted(late.items(), key=lambda kv: -kv[1]))
+
+
+def every_counter_everything(today: Schedule) -> Schedule:
+    """The most the center can do: every counter open all day, serving every service (its own
+    first)."""
+    codes = tuple(dict.fromkeys(code for c in today.counters for row in today.cells[c] for code in row))
+    cells = {c: tuple((*today.serves(c, b), *(x for x in codes if x not in today.serves(c, b)))
+                      for b in range(len(today.blocks))) for c in today.counters}
+    return Schedule(today.blocks, cells)
+
+
+SEEDS = (9001, 9002, 9003)  # the plan's own days; bench/plan.py checks it on others
+
+
+def plan_day(config: SiteConfig, demand: Demand, seeds: Sequence[int] = SEEDS,
+             budget_s: float = 15.0, block_min: int = 120) -> Plan:
+    """The plan for a day of `demand` at this center, against its assignment of today (`config`'s
+    counters as the broker has them, every counter open whenever the center is)."""
+    lunch = demand.profile.lunch
+    blocks = day_blocks(config, block_min, [lunch] if lunch else [])
+    targets = {s.code: float(s.target_wait_min) for s in config.services}
+    mean_s = {s.code: s.mean_service_min * 60 for s in config.services}
+    quick = FluidModel(demand, mean_s, {c: t * 60 for c, t in targets.items()}, open_seconds(config))
+    planner = Planner(quick, SimulatedDays(config, demand, seeds), targets, mean_s, budget_s)
+    return planner.plan(demand, todays_schedule(config, blocks))

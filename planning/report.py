@@ -1,0 +1,89 @@
+"""The plan in the manager's words (Vietnamese): the blocks and each counter's services, each
+service's predicted waits beside today's assignment, and plainly where a target cannot be met.
+`plan_view` feeds the manager's page; `plan_table` is what `xephang plan` prints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from broker.reports.formats import vn_dec, vn_int
+from planning.plan import Plan, Shortfall
+from xephang.config import SiteConfig
+
+CLOSED_VI = "Đóng"
+
+
+def shortfall_text(shortfall: Shortfall, plan: Plan, config: SiteConfig) -> str:
+    """One sentence per service the plan leaves over target: which, by how much, and why."""
+    service = config.service(shortfall.service)
+    name = service.name if service else shortfall.service
+    target = service.target_wait_min if service else 0
+    block = plan.schedule.blocks[shortfall.block].label(config.site.opens)
+    p90 = plan.forecast.services[shortfall.service].p90_min
+    said = (f"{name}: 90% công dân dự kiến chờ đến {vn_dec(p90)} phút, vượt mục tiêu {target} phút "
+            f"{vn_dec(shortfall.over_min)} phút (nặng nhất khung {block}).")
+    if shortfall.capacity:
+        return (said + f" Kể cả mở mọi quầy phục vụ mọi dịch vụ cả ngày vẫn chờ đến "
+                f"{vn_dec(shortfall.best_p90_min)} phút: trung tâm không đủ quầy để đạt mục tiêu "
+                f"này, cần thêm quầy hoặc giãn lịch hẹn.")
+    return said + (f" Mở mọi quầy phục vụ mọi dịch vụ cả ngày thì đạt "
+                   f"{vn_dec(shortfall.best_p90_min)} phút.")
+
+
+def plan_view(plan: Plan, config: SiteConfig) -> dict[str, Any]:
+    """Everything the page shows, as plain data."""
+    opens = config.site.opens
+    blocks = [b.label(opens) for b in plan.schedule.blocks]
+    counters = [{"id": c, "label": config.counter_label(c),
+                 "today": list(plan.today.serves(c, 0)),
+                 "cells": [list(plan.schedule.serves(c, b)) for b in range(len(blocks))]}
+                for c in plan.schedule.counters]
+    rows = []
+    for service in config.services:
+        now, then = plan.today_forecast.services[service.code], plan.forecast.services[service.code]
+        rows.append({"code": service.code, "name": service.name, "target": service.target_wait_min,
+                     "today": _figures(now), "plan": _figures(then),
+                     "met": then.p90_min <= service.target_wait_min})
+    return {"blocks": blocks, "counters": counters, "services": rows,
+            "hours": {"today": vn_dec(plan.today_forecast.counter_hours),
+                      "plan": vn_dec(plan.forecast.counter_hours)},
+            "overtime": {"today": vn_int(plan.today_forecast.overtime_min),
+                         "plan": vn_int(plan.forecast.overtime_min)},
+            "shortfalls": [shortfall_text(s, plan, config) for s in plan.shortfalls],
+            "demand": demand_text(plan), "seconds": vn_dec(plan.seconds)}
+
+
+def _figures(figures: Any) -> dict[str, str]:
+    return {"mean": vn_dec(figures.mean_min), "p90": vn_dec(figures.p90_min),
+            "max": vn_dec(figures.max_min), "left": vn_dec(figures.left)}
+
+
+def demand_text(plan: Plan) -> str:
+    demand = plan.demand
+    if demand.source == "history":
+        return (f"Dự kiến {vn_int(demand.tickets)} lượt, theo {len(demand.days)} ngày cùng thứ "
+                f"trong các tuần gần đây.")
+    return (f"Dự kiến {vn_int(demand.tickets)} lượt, theo hồ sơ ngày cấu hình trong site.toml "
+            f"(chưa đủ dữ liệu lịch sử cùng thứ).")
+
+
+def plan_table(plan: Plan, config: SiteConfig) -> str:
+    """The plan as text for a terminal: the assignment grid, then plan against today."""
+    view = plan_view(plan, config)
+    width = max(10, *(len(" ".join(cell) or CLOSED_VI) for c in view["counters"] for cell in c["cells"]))
+    lines = [view["demand"], "", "Quầy".ljust(10) + "".join(b.ljust(width + 2) for b in view["blocks"])]
+    for counter in view["counters"]:
+        cells = [(" ".join(cell) or CLOSED_VI).ljust(width + 2) for cell in counter["cells"]]
+        lines.append(counter["label"].ljust(10) + "".join(cells))
+    lines += ["", "Dịch vụ  Mục tiêu | Hiện tại: TB  p90  tối đa  bỏ về | Kế hoạch: TB  p90  tối đa  bỏ về"]
+    for row in view["services"]:
+        now, then = row["today"], row["plan"]
+        lines.append(f"{row['code']:<8} {row['target']:>5}   | {now['mean']:>10} {now['p90']:>5} "
+                     f"{now['max']:>6} {now['left']:>6} | {then['mean']:>10} {then['p90']:>5} "
+                     f"{then['max']:>6} {then['left']:>6}")
+    lines += ["", f"Giờ quầy: hiện tại {view['hours']['today']}, kế hoạch {view['hours']['plan']}",
+              f"Làm thêm giờ (phút quầy): hiện tại {view['overtime']['today']}, "
+              f"kế hoạch {view['overtime']['plan']}"]
+    lines += ["", *view["shortfalls"]] if view["shortfalls"] else ["", "Kế hoạch đạt mục tiêu "
+                                                                    "thời gian chờ của mọi dịch vụ."]
+    return "\n".join(lines)
