@@ -97,6 +97,7 @@ def _tool_parsers(commands: Any) -> None:
     _voice_parser(commands)
     _doctor_parser(commands)
     _credentials_parser(commands)
+    _plan_parser(commands)
 
     simulate = commands.add_parser("simulate", help="simulate a day through the real call rule")
     simulate.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
@@ -172,6 +173,12 @@ def _run_credentials(args: argparse.Namespace) -> int:
     if report.created:
         print("Passwords changed: restart Mosquitto, then copy each changed device's folder to it.")
     return 0
+
+
+def _plan_parser(commands: Any) -> None:
+    from planning.cli import add_parser  # argparse only; the planner loads when run
+
+    add_parser(commands)
 
 
 def _voice_parser(commands: Any) -> None:
