@@ -8,6 +8,8 @@ Each runs in one store transaction with its event (naming the account) and retur
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from broker.errors import Rejected
 from broker.queue.actions import ACTIONS, Step, require_current
 from broker.queue.overrides import with_services
@@ -48,10 +50,7 @@ class Desk:
         with self.queue.store.transaction() as tx:
             step = self._step(tx, counter_id, by)
             if step.counter.status != "closed":
-                if step.current() is not None:
-                    ACTIONS["done"](step)
-                step.set_status("closed", ticket=None)
-                step.event("counter_closed", None)
+                self._close(step)
             return self._outcome(step)
 
     def set_services(self, counter_id: int, services: list[str], by: str | None) -> Outcome:
@@ -67,6 +66,50 @@ class Desk:
         # Effective at once: the next call at this counter uses the new list.
         self.queue.config = with_services(self.queue.config, {counter_id: chosen})
         return self._outcome(step)
+
+    def apply_plan(self, cells: Mapping[int, Sequence[str]], block: str, by: str | None) -> Outcome:
+        """A block of the staffing plan, in one change: each counter gets the plan's services in
+        the plan's order (opened if it was closed), a counter with none is closed. Each change is
+        audited as if made by hand, plus one `plan_applied` naming the block."""
+        known = {s.code for s in self.queue.config.services}
+        outcome = Outcome(None)
+        changes: dict[int, list[str]] = {}
+        with self.queue.store.transaction() as tx:
+            for counter_id, services in sorted(cells.items()):
+                step = self._step(tx, counter_id, by)
+                chosen = list(dict.fromkeys(code for code in services if code in known))
+                if chosen:
+                    changes[counter_id] = self._plan_services(step, chosen)
+                elif step.counter.status != "closed":
+                    self._close(step)
+                self._merge(outcome, step)
+            outcome.events.append(tx.append_event("plan_applied", block=block,
+                                                  counters=sorted(cells), account=by))
+        self.queue.config = with_services(self.queue.config, changes)
+        return outcome
+
+    def _plan_services(self, step: Step, chosen: list[str]) -> list[str]:
+        before = step.counter_config.services
+        if list(before) != chosen:
+            step.tx.assign_services(step.counter_config.id, chosen)
+            step.event("counter_services_changed", None, services=chosen, before=list(before))
+        if step.counter.status == "closed":
+            step.set_status("idle")
+            step.event("counter_opened", None)
+        return chosen
+
+    @staticmethod
+    def _close(step: Step) -> None:
+        if step.current() is not None:
+            ACTIONS["done"](step)
+        step.set_status("closed", ticket=None)
+        step.event("counter_closed", None)
+
+    @staticmethod
+    def _merge(outcome: Outcome, step: Step) -> None:
+        outcome.events.extend(step.events)
+        outcome.announcements.extend(step.announcements)
+        outcome.counters.add(step.counter_config.id)
 
     # -- staff: a citizen sent away for a missing paper ----------------------------------------
     def set_aside(self, counter_id: int, by: str | None) -> Outcome:
