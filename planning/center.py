@@ -7,14 +7,20 @@ from datetime import date
 
 from broker.queue.overrides import apply_overrides
 from broker.store.db import Store
-from planning.demand import day_demand
+from planning.demand import Demand, day_demand
 from planning.plan import Plan, plan_day
 from xephang.config import SiteConfig
 
 
-def plan_for(config: SiteConfig, store: Store, day: date, tickets: int | None = None,
-             budget_s: float = 15.0) -> Plan:
+def day_for(config: SiteConfig, store: Store, day: date,
+            tickets: int | None = None) -> tuple[SiteConfig, Demand]:
+    """Today's assignment (as the broker has it) and the day's demand: what `plan_day` needs."""
     current = apply_overrides(config, store)
     with store.reading() as tx:
-        demand = day_demand(tx, current, day, tickets)
+        return current, day_demand(tx, current, day, tickets)
+
+
+def plan_for(config: SiteConfig, store: Store, day: date, tickets: int | None = None,
+             budget_s: float = 15.0) -> Plan:
+    current, demand = day_for(config, store, day, tickets)
     return plan_day(current, demand, budget_s=budget_s)

@@ -29,6 +29,8 @@ from broker.web.auth import current, init_auth, refuse, require, still_signed_in
 from broker.web.board import Presence
 from broker.web.context import broker, desk, presence
 from broker.web.labels import FORBIDDEN, HEARD, NOT_FOUND
+from broker.web.plan_page import plan_page
+from broker.web.plans import Plans
 from broker.web.staff_stream import asked_counters, staff_stream
 from broker.web.ticket_page import (
     asked_tickets,
@@ -56,11 +58,12 @@ def create_app(service: BrokerService, devices: Devices | None = None) -> Flask:
         devices = Devices()
         devices.attach(service.link, service.topics)
     app.extensions.update(xephang_broker=service, xephang_devices=devices,
-                          xephang_presence=Presence(), xephang_desk=Desk(service.queue))
+                          xephang_presence=Presence(), xephang_desk=Desk(service.queue),
+                          xephang_plans=Plans())
     accounts = Accounts(service.queue.store)
     init_auth(app, accounts, service.config.web, service.queue.store,
               lambda event: publish_events(service, [event]))
-    for blueprint in (staff, citizen, api, admin):
+    for blueprint in (staff, citizen, api, admin, plan_page):
         app.register_blueprint(blueprint)
     app.register_error_handler(403, lambda _: refuse(403, "forbidden", FORBIDDEN))
     app.register_error_handler(404, lambda _: refuse(404, "not_found", NOT_FOUND))

@@ -11,6 +11,7 @@ from broker.devices import Devices
 from broker.queue.manager import Desk
 from broker.service import BrokerService
 from broker.web.board import Presence
+from broker.web.plans import Plans
 
 T = TypeVar("T")
 
@@ -27,6 +28,10 @@ def broker() -> BrokerService:
 
 def desk() -> Desk:
     return _shared("xephang_desk", Desk)
+
+
+def plans() -> Plans:
+    return _shared("xephang_plans", Plans)
 
 
 def presence() -> Presence:

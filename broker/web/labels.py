@@ -55,6 +55,7 @@ EVENT_NAMES: Final[dict[str, str]] = {
     "counter_paused": "Tạm dừng quầy", "counter_resumed": "Mở lại quầy",
     "counter_opened": "Mở quầy", "counter_closed": "Đóng quầy",
     "counter_services_changed": "Đổi dịch vụ của quầy",
+    "plan_applied": "Áp dụng kế hoạch bố trí quầy",
     "account_created": "Tạo tài khoản", "account_changed": "Sửa tài khoản",
     "account_removed": "Xóa tài khoản", "account_disabled": "Khóa tài khoản",
     "account_enabled": "Mở khóa tài khoản", "password_reset": "Đặt lại mật khẩu",
