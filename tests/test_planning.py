@@ -1,0 +1,104 @@
+"""The staffing plan (planning/): on simulated days, the plan keeps every service's p90 wait within
+its target with fewer counter-hours when it can, says plainly when it cannot, and holds on days it
+was not made on."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from planning.demand import Demand, expected_demand
+from planning.plan import Plan, plan_day
+from planning.report import plan_table
+from planning.simulated import SimulatedDays
+from simulation.profile import Profile
+from tests.support.paths import SITE_TOML
+from xephang.config import Counter, SiteConfig
+
+FRESH_SEEDS = (1, 2, 3, 4)  # not the plan's own days (planning.plan.SEEDS)
+BUDGET_S = 6.0
+
+
+def _day(config: SiteConfig, tickets: int) -> Demand:
+    return expected_demand(config, Profile.from_config(config), tickets)
+
+
+def _targets(config: SiteConfig) -> dict[str, int]:
+    return {s.code: s.target_wait_min for s in config.services}
+
+
+def _held_on_fresh_days(config: SiteConfig, plan: Plan) -> dict[str, float]:
+    """Each service's p90 wait (minutes) when the plan is followed on days it was not made on."""
+    forecast = SimulatedDays(config, plan.demand, FRESH_SEEDS)(plan.schedule)
+    return {code: f.p90_min for code, f in forecast.services.items()}
+
+
+def test_a_quiet_day_needs_fewer_counter_hours_and_still_meets_every_target(
+        config: SiteConfig) -> None:
+    plan = plan_day(config, _day(config, 500), budget_s=BUDGET_S)
+    assert plan.shortfalls == ()
+    assert plan.forecast.counter_hours < 0.8 * plan.today_forecast.counter_hours
+    assert any(not services for row in plan.schedule.cells.values() for services in row)  # closed
+    held = _held_on_fresh_days(config, plan)
+    assert all(held[code] <= target for code, target in _targets(config).items()), held
+
+
+def test_a_badly_assigned_center_is_rearranged_to_meet_its_targets(config: SiteConfig) -> None:
+    # Ten counters serve Hộ tịch only and two everything else: today Chứng thực and Trả kết quả wait
+    # far past their targets while Hộ tịch counters stand idle.
+    others = ["CT", "TKQ", "DD", "VX", "KD"]
+    counters = [Counter(id=i, services=["HT"]) for i in range(1, 11)]
+    counters += [Counter(id=11, services=others), Counter(id=12, services=others[::-1])]
+    skewed = config.model_copy(update={"counters": counters})
+    plan = plan_day(skewed, _day(skewed, 600), budget_s=BUDGET_S)
+    targets = _targets(skewed)
+    assert plan.today_forecast.late({c: float(t) for c, t in targets.items()})  # today misses
+    assert plan.shortfalls == ()
+    assert plan.forecast.counter_hours <= plan.today_forecast.counter_hours
+    held = _held_on_fresh_days(skewed, plan)
+    assert all(held[code] <= target for code, target in targets.items()), held
+
+
+def test_a_service_without_enough_counters_is_reported_with_how_far_it_is_off(
+        config: SiteConfig) -> None:
+    # Three counters for a day of 240 citizens, 70 % of them for Đất đai (10 minutes each): more
+    # work than three counters can do in opening hours.
+    counters = [Counter(id=i, services=["DD", "HT"]) for i in (1, 2, 3)]
+    routing = config.routing.model_copy(update={"demand": {"DD": 0.7, "HT": 0.3}})
+    small = config.model_copy(update={"counters": counters, "routing": routing})
+    plan = plan_day(small, _day(small, 240), budget_s=BUDGET_S)
+    short = {s.service: s for s in plan.shortfalls}
+    assert "DD" in short and short["DD"].capacity
+    dd = plan.forecast.services["DD"]
+    assert short["DD"].over_min == round(dd.p90_min - 30, 1) > 0
+    text = plan_table(plan, small)
+    assert "Đất đai – Xây dựng: 90% công dân dự kiến chờ đến" in text
+    assert "trung tâm không đủ quầy để đạt mục tiêu này" in text
+
+
+def test_xephang_plan_prints_the_plan_from_the_center_history(tmp_path: Path) -> None:
+    db = tmp_path / "queue.db"
+    subprocess.run([sys.executable, "-m", "xephang.cli", "simulate", "--config", str(SITE_TOML),
+                    "--days", "22", "--db", str(db), "--tickets", "400", "--seed", "5"],
+                   check=True, capture_output=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "xephang.cli", "plan", "--config", str(SITE_TOML), "--db", str(db),
+         "--date", "2030-01-07", "--budget", "4"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Dự kiến" in out and "Quầy 12" in out and "Giờ quầy: hiện tại" in out
+    for code in ("HT", "CT", "DD", "VX", "KD", "TKQ"):
+        assert f"\n{code} " in out
+
+
+def test_xephang_plan_refuses_a_missing_database_and_a_bad_date(tmp_path: Path) -> None:
+    missing = subprocess.run(
+        [sys.executable, "-m", "xephang.cli", "plan", "--db", str(tmp_path / "none.db"),
+         "--date", "2030-01-07"], capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2 and "no database" in missing.stderr
+    assert not (tmp_path / "none.db").exists()
+    bad = subprocess.run(
+        [sys.executable, "-m", "xephang.cli", "plan", "--db", str(tmp_path / "none.db"),
+         "--date", "07/01/2030"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
