@@ -40,6 +40,7 @@ bench: install
 	$(BIN)/python bench/display_latency.py
 	$(BIN)/python bench/kiosk_print.py
 	$(BIN)/python bench/routing.py --hard
+	$(BIN)/python bench/plan.py
 	$(BIN)/python bench/qr_decoders.py
 
 # The offline installer for the Pis (systemd/README.md): wheels for Raspberry Pi OS 64-bit (Python 3.11
