@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from broker.accounts.registry import Accounts
 from broker.reports.exports import csv_cell
 from broker.role import BrokerRole
+from broker.store.figures import DayFigures
 from harness.mqtt_probe import Probe
 from harness.web_session import WebSession
 from tests.support.broker import ask_ticket
@@ -27,6 +28,7 @@ from tests.support.staff_pages import PASSWORD, sign_in
 from xephang.protocol import Topics
 
 DOSSIER = "000.00.12.H10-261129-0007"
+REDUCED = "2026-03-02"
 OFFICIALS = {"canbo4": ("Trần Thị Bình", 4), "canbo6": ("Lê Văn Cường", 5)}
 ENTRIES = ("Số phát", "Được chuyển đến", "Quay lại sau bổ sung giấy tờ")
 EXITS = ("Đã phục vụ", "Vắng mặt", "Chuyển đi", "Đi bổ sung giấy tờ", "Đang ở quầy",
@@ -146,6 +148,12 @@ def test_the_downloads_zip_workbook_and_ticket_list(browser: Any, staff_url: str
     assert_zip_holds_one_csv_per_table_with_the_convention_stated(page)
     assert_workbook_has_fitted_columns_and_frozen_headers(page)
     assert_ticket_list_of_the_day(page, staff_broker, worked_day)
+    with staff_broker.store.transaction() as tx:  # a day retention has reduced to its figures
+        tx.write_figures(REDUCED, DayFigures())
+    page.goto(f"{staff_url}/admin/tickets.xlsx?day={REDUCED}")
+    expect(page.locator(".flash")).to_have_text(
+        "Ngày 02/03/2026 đã quá thời hạn lưu trữ (90 ngày): chỉ còn số liệu tổng hợp, không còn "
+        "danh sách vé.")
     page.context.close()
 
 
