@@ -191,8 +191,8 @@ def _notes(result: stats.Stats) -> list[str]:
     lines = list(reports.IDENTITIES)
     if result.without_flows:
         days = ", ".join(formats.vn_date(d) for d in result.without_flows)
-        lines.append(f"Các ngày {days} đã rút gọn trước khi có số liệu chuyển đến, quay lại và "
-                     "chưa được gọi: các dòng của những ngày này không cộng khớp.")
+        lines.append(f"Số liệu các ngày {days} được ghi trước khi có số liệu chuyển đến, quay "
+                     "lại và chưa được gọi: các dòng của những ngày này không cộng khớp.")
     return lines
 
 
