@@ -17,9 +17,9 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from flask import jsonify, request
 
-from broker.web.throttle import LoginThrottle
 from harness.web_session import WebSession
 from tests.support.staff_pages import PASSWORD
+from xephang.throttle import LoginThrottle
 from xephang.web import MAX_BODY_BYTES, WebServer, web_app
 
 

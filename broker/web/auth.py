@@ -10,16 +10,12 @@ Every refused sign-in, wrong or throttled, is an audit event with the address an
 
 from __future__ import annotations
 
-import hmac
-import os
 import secrets
 import time
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
-from pathlib import Path
 from typing import Any, TypeVar, cast
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -38,24 +34,29 @@ from flask import (
 from broker.accounts.registry import Account, AccountLocked, Accounts
 from broker.store.db import EventRow, Store
 from broker.web.context import accounts
-from broker.web.throttle import LoginThrottle
 from xephang.config import WebSection
+from xephang.signin import (
+    CSRF_EXPIRED,
+    configure_session,
+    csrf_ok,
+    csrf_token,
+    safe_next,
+    secret_from_environment,
+    wait_vi,
+)
+from xephang.throttle import LoginThrottle
 from xephang.web import error_body
 
 View = TypeVar("View", bound=Callable[..., Any])
 Audit = Callable[[EventRow], None]
-SECRET_ENV = "XEPHANG_WEB_SECRET"
-SECRET_CREDENTIAL = "web-secret"
 
 
 def web_secret(store: Store) -> str:
     """The key that signs sessions: from the environment, a systemd credential, or generated once
     and kept in the database (so a restart does not sign everyone out). Never in the repository."""
-    if os.environ.get(SECRET_ENV):
-        return os.environ[SECRET_ENV]
-    credentials = os.environ.get("CREDENTIALS_DIRECTORY")
-    if credentials and (Path(credentials) / SECRET_CREDENTIAL).is_file():
-        return (Path(credentials) / SECRET_CREDENTIAL).read_text().strip()
+    given = secret_from_environment()
+    if given is not None:
+        return given
     with store.transaction() as tx:
         kept = tx.web_secret()
         if kept is not None:
@@ -67,10 +68,8 @@ def web_secret(store: Store) -> str:
 
 def init_auth(app: Flask, accounts: Accounts, web: WebSection, store: Store, audit: Audit) -> None:
     app.secret_key = web_secret(store)
-    app.config.update(
-        SESSION_COOKIE_NAME="xephang_session", SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=web.secure_cookies,
-        PERMANENT_SESSION_LIFETIME=timedelta(minutes=web.session_idle_min))
+    configure_session(app, "xephang_session", secure=web.secure_cookies,
+                      idle_min=web.session_idle_min)
     app.extensions.update(xephang_accounts=accounts, xephang_web=web, xephang_audit=audit,
                           xephang_throttle=LoginThrottle(web.login_attempts,
                                                          web.login_window_min * 60))
@@ -83,13 +82,6 @@ def init_auth(app: Flask, accounts: Accounts, web: WebSection, store: Store, aud
 def current() -> Account | None:
     account: Account | None = g.get("account")
     return account
-
-
-def csrf_token() -> str:
-    token = session.get("csrf")
-    if not token:
-        token = session["csrf"] = secrets.token_urlsafe(32)
-    return str(token)
 
 
 def _load_account() -> None:
@@ -122,14 +114,7 @@ def still_signed_in() -> Callable[[], bool]:
 
 
 def _check_csrf() -> Any:
-    if request.method in ("GET", "HEAD", "OPTIONS"):
-        return None
-    sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token") or ""
-    expected = str(session.get("csrf", ""))
-    if expected and hmac.compare_digest(sent, expected):
-        return None
-    return refuse(400, "csrf_failed",
-                  "Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang rồi thử lại.")
+    return None if csrf_ok() else refuse(400, "csrf_failed", CSRF_EXPIRED)
 
 
 def wants_json() -> bool:
@@ -175,7 +160,7 @@ auth = Blueprint("auth", __name__)
 
 @auth.get("/login")
 def login() -> str:
-    return render_template("login.html", next=_safe_next(request.args.get("next")), error=None)
+    return render_template("login.html", next=safe_next(request.args.get("next")), error=None)
 
 
 @auth.post("/login")
@@ -186,7 +171,7 @@ def login_post() -> Any:
     wait = throttle.wait_s(address, username)
     if wait > 0:
         _audit(accounts().audit("login_throttled", by=None, target=username, address=address))
-        return _login_again(f"Đăng nhập sai nhiều lần. Vui lòng thử lại sau {_wait_vi(wait)}.", 429)
+        return _login_again(f"Đăng nhập sai nhiều lần. Vui lòng thử lại sau {wait_vi(wait)}.", 429)
     try:
         account = accounts().authenticate(username, request.form.get("password", ""))
     except AccountLocked:
@@ -203,7 +188,7 @@ def login_post() -> Any:
     session.permanent = True
     session.update(uid=account.id, gen=account.generation, at=time.time(), sid=session_id)
     _audit(event)
-    return redirect(_safe_next(request.form.get("next")) or home_of(account))
+    return redirect(safe_next(request.form.get("next")) or home_of(account))
 
 
 @auth.post("/logout")
@@ -213,10 +198,6 @@ def logout() -> Any:
         _audit(accounts().sign_out(str(session.get("sid", "")), account, request.remote_addr))
     session.clear()
     return redirect(url_for("auth.login"))
-
-
-def _wait_vi(seconds: float) -> str:
-    return f"{max(1, round(seconds / 60))} phút" if seconds >= 60 else f"{max(1, round(seconds))} giây"
 
 
 @auth.get("/api/whoami")
@@ -230,21 +211,9 @@ def whoami() -> Any:
 
 
 def _login_again(error: str, status: int) -> tuple[str, int]:
-    page = render_template("login.html", next=_safe_next(request.form.get("next")), error=error,
+    page = render_template("login.html", next=safe_next(request.form.get("next")), error=error,
                            username=request.form.get("username", ""))
     return page, status
-
-
-def _safe_next(target: str | None) -> str:
-    """Only a path on this server: never send a freshly signed-in browser somewhere else. A browser
-    drops tabs and newlines from a URL (slash, tab, slash becomes `//`, another host) and reads a
-    backslash as a slash, so either, or any other control character, refuses the target."""
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return ""
-    if "\\" in target or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
-        return ""
-    parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc else ""
 
 
 def _audit(event: EventRow) -> None:
