@@ -1,0 +1,148 @@
+"""Sign-in for the city's board: the same signed, expiring sessions, CSRF token and throttle as the
+center's office (xephang/signin.py, xephang/throttle.py), over the board's own accounts."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from city.board.accounts import AccountLocked, BoardAccount, BoardAccounts
+from city.board.settings import BoardSection
+from xephang.signin import (
+    CSRF_EXPIRED,
+    configure_session,
+    csrf_ok,
+    csrf_token,
+    safe_next,
+    secret_from_environment,
+    wait_vi,
+)
+from xephang.throttle import LoginThrottle
+
+View = TypeVar("View", bound=Callable[..., Any])
+auth = Blueprint("auth", __name__)
+
+
+def init_auth(app: Flask, accounts: BoardAccounts, section: BoardSection) -> None:
+    app.secret_key = secret_from_environment() or accounts.secret()
+    configure_session(app, "xephang_city_session", secure=section.secure_cookies,
+                      idle_min=section.session_idle_min)
+    app.extensions.update(
+        city_accounts=accounts, city_board=section,
+        city_throttle=LoginThrottle(section.login_attempts, section.login_window_min * 60))
+    app.before_request(_load_account)
+    app.before_request(_check_csrf)
+    app.context_processor(lambda: {"me": g.get("account"), "csrf_token": csrf_token})
+    app.register_blueprint(auth)
+
+
+def _accounts() -> BoardAccounts:
+    found = current_app.extensions["city_accounts"]
+    assert isinstance(found, BoardAccounts)
+    return found
+
+
+def _section() -> BoardSection:
+    found = current_app.extensions["city_board"]
+    assert isinstance(found, BoardSection)
+    return found
+
+
+def current() -> BoardAccount | None:
+    account: BoardAccount | None = g.get("account")
+    return account
+
+
+def _load_account() -> None:
+    g.account = None
+    uid = session.get("uid")
+    if uid is None:
+        return
+    account = _accounts().get(int(uid))
+    expired = time.time() - float(session.get("at", 0)) > _section().session_max_hours * 3600
+    if (account is None or not account.active or account.generation != session.get("gen")
+            or expired or not _accounts().session_open(str(session.get("sid", "")), account)):
+        session.clear()
+        return
+    g.account = account
+
+
+def _check_csrf() -> Any:
+    return None if csrf_ok() else refuse(400, CSRF_EXPIRED)
+
+
+def refuse(status: int, detail: str) -> tuple[str, int]:
+    return render_template("refused.html", detail=detail, status=status), status
+
+
+def signed_in(view: View) -> View:
+    """Only a signed-in account may open the view; others are sent to sign in first."""
+    @wraps(view)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        if current() is None:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+    return cast(View, guarded)
+
+
+@auth.get("/login")
+def login() -> str:
+    return render_template("login.html", next=safe_next(request.args.get("next")), error=None)
+
+
+@auth.post("/login")
+def login_post() -> Any:
+    username = request.form.get("username", "").strip().lower()[:64]
+    address = request.remote_addr or ""
+    throttle: LoginThrottle = current_app.extensions["city_throttle"]
+    wait = throttle.wait_s(address, username)
+    if wait > 0:
+        _accounts().record(username, address, "throttled")
+        return _again(f"Đăng nhập sai nhiều lần. Vui lòng thử lại sau {wait_vi(wait)}.", 429)
+    try:
+        account = _accounts().authenticate(username, request.form.get("password", ""))
+    except AccountLocked:
+        _accounts().record(username, address, "locked")
+        return _again("Tài khoản này đã bị khóa. Vui lòng liên hệ quản trị hệ thống.", 403)
+    if account is None:
+        throttle.failed(address, username)
+        _accounts().record(username, address, "failed")
+        return _again("Tên đăng nhập hoặc mật khẩu không đúng.", 401)
+    throttle.succeeded(address, username)
+    session_id = _accounts().sign_in(account, timedelta(hours=_section().session_max_hours))
+    _accounts().record(username, address, "signed_in")
+    session.clear()  # a fresh session (and CSRF token) on every sign-in: no fixation
+    session.permanent = True
+    session.update(uid=account.id, gen=account.generation, at=time.time(), sid=session_id)
+    return redirect(safe_next(request.form.get("next")) or url_for("board.overview"))
+
+
+@auth.post("/logout")
+def logout() -> Any:
+    account = current()
+    if account is not None:
+        _accounts().sign_out(str(session.get("sid", "")))
+        _accounts().record(account.username, request.remote_addr or "", "signed_out")
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+def _again(error: str, status: int) -> tuple[str, int]:
+    page = render_template("login.html", next=safe_next(request.form.get("next")), error=error,
+                           username=request.form.get("username", ""))
+    return page, status

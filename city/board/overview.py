@@ -1,0 +1,62 @@
+"""The board's first page: every center's day so far, and how fresh its data is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from broker.reports.formats import clock as hh_mm
+from broker.reports.formats import minutes, vn_int
+from city.board.labels import FRESHNESS, NO_PROBLEM, OFFLINE_TICKETS
+from city.board.queries import Today
+from city.board.settings import BoardSection
+
+
+def freshness(today: Today, now: datetime, section: BoardSection) -> str:
+    """`lost` when no event came for `stale_after_min` while centers are open; `catching_up` when
+    events still arrive but are old (a center sending its backlog)."""
+    if today.last_event_at is None:
+        return "none"
+    age_min = (now - today.last_event_at).total_seconds() / 60
+    if age_min <= section.stale_after_min:
+        return "ok"
+    received = today.last_received_at
+    if received is not None and (now - received).total_seconds() / 60 <= section.stale_after_min:
+        return "catching_up"
+    return "lost" if section.open_at(now) else "closed"
+
+
+@dataclass(frozen=True)
+class Row:
+    site: str
+    name: str
+    district: str
+    waiting: str
+    wait_mean: str
+    wait_p90: str
+    served: str
+    no_show: str
+    ratings: dict[str, str]
+    satisfied: str
+    counters: str
+    devices: str
+    fresh: str
+    fresh_vi: str
+    last_event: str
+    late: bool
+
+
+def overview_row(today: Today, now: datetime, section: BoardSection) -> Row:
+    zone = section.zone
+    state = freshness(today, now, section)
+    rated = sum(today.ratings.values())
+    good = today.ratings["very_satisfied"] + today.ratings["satisfied"]
+    counters = vn_int(today.open_counters) + (f" (+{today.paused_counters} tạm dừng)"
+                                              if today.paused_counters else "")
+    age = "" if today.last_event_at is None else f"{hh_mm(today.last_event_at, zone)}"
+    return Row(today.center.site, today.center.name, today.center.district, vn_int(today.waiting),
+               minutes(today.wait_mean_s), minutes(today.wait_p90_s), vn_int(today.served),
+               vn_int(today.no_show), {k: vn_int(v) for k, v in today.ratings.items()},
+               f"{round(100 * good / rated)}%" if rated else "—", counters,
+               OFFLINE_TICKETS.format(count=today.offline) if today.offline else NO_PROBLEM,
+               state, FRESHNESS[state], age, state == "lost")

@@ -1,0 +1,55 @@
+"""A period's figures: closed days from the rollups, today from its events (up to now)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from city.board.day import DayFigures, sum_day
+from city.board.queries import BoardDb, Center
+from city.board.reports import CenterSpan
+from city.board.rollup import day_start
+
+
+class Periods:
+    def __init__(self, db: BoardDb, zone: ZoneInfo, clock: Callable[[], datetime]) -> None:
+        self.db, self.zone, self.clock = db, zone, clock
+
+    @property
+    def today(self) -> date:
+        return self.clock().astimezone(self.zone).date()
+
+    def bounds(self, day: date) -> tuple[datetime, datetime]:
+        return day_start(day, self.zone), day_start(day + timedelta(days=1), self.zone)
+
+    def live_day(self, site: str) -> DayFigures:
+        """Today so far: open counters count until now."""
+        start, end = self.bounds(self.today)
+        return sum_day(self.db.events(site, start, end), self.zone, until=self.clock())
+
+    def center_days(self, site: str, first: date, last: date) -> dict[date, DayFigures]:
+        """Each day of [first, last] of one center that has figures, with the detail."""
+        days = {day: figures for _, day, figures in
+                self.db.stored_days(first, min(last, self.today - timedelta(days=1)), site,
+                                    detail=True)}
+        if first <= self.today <= last:
+            days[self.today] = self.live_day(site)
+        return days
+
+    def center_span(self, site: str, first: date, last: date) -> DayFigures:
+        merged = DayFigures()
+        for figures in self.center_days(site, first, last).values():
+            merged.merge(figures)
+        return merged
+
+    def city_spans(self, centers: list[Center], first: date, last: date) -> list[CenterSpan]:
+        """Every center's figures over [first, last] (totals only: no per-service detail)."""
+        merged = {center.site: DayFigures() for center in centers}
+        for site, _, figures in self.db.stored_days(first, min(last, self.today - timedelta(days=1))):
+            if site in merged:
+                merged[site].merge(figures)
+        if first <= self.today <= last:
+            for center in centers:
+                merged[center.site].merge(self.live_day(center.site))
+        return [CenterSpan(center, merged[center.site]) for center in centers]

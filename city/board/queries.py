@@ -1,0 +1,166 @@
+"""Everything the board reads from (and the rollups it writes to) the city's PostgreSQL.
+
+Today is read from `city_events` per center through its `(site, at)` index; closed days from the
+`city_days` rollups (city/board/rollup.py), so a month's report never scans a month of events.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg.rows import tuple_row
+
+from city.board.day import DayFigures
+from city.board.figures import EVENT_COLUMNS, Event
+
+TABLES = Path(__file__).with_name("tables.sql")
+Connection = psycopg.Connection[tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class Center:
+    site: str
+    name: str
+    district: str
+
+
+@dataclass(frozen=True)
+class Today:
+    """One center's day so far, as the overview shows it (computed by PostgreSQL)."""
+
+    center: Center
+    issued: int
+    offline: int
+    waiting: int
+    served: int
+    no_show: int
+    called: int
+    wait_mean_s: float | None
+    wait_p90_s: float | None
+    ratings: dict[str, int]
+    open_counters: int
+    paused_counters: int
+    last_event_at: datetime | None
+    last_received_at: datetime | None
+
+
+_TODAY = """
+SELECT c.site, c.name, c.district,
+       f.issued, f.offline, f.into_line, f.out_of_line, f.served, f.no_show, f.called,
+       f.wait_mean, f.wait_p90, f.very_satisfied, f.satisfied, f.unsatisfied,
+       k.open, k.paused, m.last_event_at, m.last_received_at
+FROM centers c
+LEFT JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE type IN ('ticket_issued', 'ticket_offline')) AS issued,
+           count(*) FILTER (WHERE type = 'ticket_offline') AS offline,
+           count(*) FILTER (WHERE type IN ('ticket_issued', 'ticket_offline', 'ticket_transferred',
+                                           'ticket_returned')) AS into_line,
+           count(*) FILTER (WHERE type IN ('ticket_called', 'ticket_cancelled')) AS out_of_line,
+           count(*) FILTER (WHERE type = 'ticket_done') AS served,
+           count(*) FILTER (WHERE type = 'ticket_no_show') AS no_show,
+           count(wait_s) FILTER (WHERE type = 'ticket_called') AS called,
+           avg(wait_s) FILTER (WHERE type = 'ticket_called') AS wait_mean,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY wait_s)
+               FILTER (WHERE type = 'ticket_called') AS wait_p90,
+           count(*) FILTER (WHERE rating = 'very_satisfied' AND type = 'ticket_rated') AS very_satisfied,
+           count(*) FILTER (WHERE rating = 'satisfied' AND type = 'ticket_rated') AS satisfied,
+           count(*) FILTER (WHERE rating = 'unsatisfied' AND type = 'ticket_rated') AS unsatisfied
+    FROM city_events e WHERE e.site = c.site AND e.at >= %(start)s AND e.at < %(end)s
+) f ON true
+LEFT JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE kind IN ('counter_opened', 'counter_resumed', 'ticket_called')) AS open,
+           count(*) FILTER (WHERE kind = 'counter_paused') AS paused
+    FROM (SELECT DISTINCT ON (counter) type AS kind FROM city_events e
+          WHERE e.site = c.site AND e.at >= %(start)s AND e.at < %(end)s AND e.counter IS NOT NULL
+            AND e.type IN ('counter_opened', 'counter_resumed', 'ticket_called', 'counter_paused',
+                           'counter_closed')
+          ORDER BY counter, at DESC, seq DESC) last_state
+) k ON true
+LEFT JOIN LATERAL (
+    SELECT max(last_event_at) AS last_event_at, max(last_received_at) AS last_received_at
+    FROM center_marks WHERE site = c.site
+) m ON true
+ORDER BY c.site"""
+
+
+class BoardDb:
+    """The board's way into the city database: a short connection per page."""
+
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        with psycopg.connect(self.dsn, row_factory=tuple_row) as connection:
+            yield connection
+
+    def apply_tables(self) -> None:
+        """The board's own tables (city/board/tables.sql), made when missing."""
+        with self.connect() as connection:
+            # Two processes starting at once would race on CREATE IF NOT EXISTS: one waits here.
+            connection.execute("SELECT pg_advisory_xact_lock(hashtext('city_board_tables'))")
+            connection.execute(TABLES.read_text(encoding="utf-8"))
+
+    def centers(self) -> list[Center]:
+        with self.connect() as connection:
+            rows = connection.execute("SELECT site, name, district FROM centers ORDER BY site")
+            return [Center(*row) for row in rows]
+
+    def today(self, start: datetime, end: datetime) -> list[Today]:
+        with self.connect() as connection:
+            rows = connection.execute(_TODAY, {"start": start, "end": end}).fetchall()
+        return [_today(row) for row in rows]
+
+    def events(self, site: str, start: datetime, end: datetime) -> list[Event]:
+        """One center's events between two moments, in the order they happened."""
+        with self.connect() as connection:
+            rows = connection.execute(
+                f"SELECT {EVENT_COLUMNS} FROM city_events WHERE site = %s AND at >= %s AND at < %s"
+                " ORDER BY at, seq", (site, start, end)).fetchall()
+        return [Event(*row) for row in rows]
+
+    def stored_days(self, first: date, last: date, site: str | None = None,
+                    *, detail: bool = False) -> list[tuple[str, date, DayFigures]]:
+        """The rollups of closed days in [first, last], of one center or all."""
+        columns = "site, day, events, total, " + ("detail" if detail else "'{}'::jsonb")
+        sql = f"SELECT {columns} FROM city_days WHERE day BETWEEN %s AND %s"
+        params: list[Any] = [first, last]
+        if site is not None:
+            sql += " AND site = %s"
+            params.append(site)
+        with self.connect() as connection:
+            rows = connection.execute(sql + " ORDER BY site, day", params).fetchall()
+        return [(row[0], row[1], _stored(row[3], row[4], row[2], detail)) for row in rows]
+
+
+def _stored(total: dict[str, Any], detail: dict[str, Any], events: int,
+            with_detail: bool) -> DayFigures:
+    if with_detail:
+        return DayFigures.from_json(total, detail, events)
+    return DayFigures.from_json(total, {"services": {}, "hours": {}, "counters": {}, "states": {}},
+                                events)
+
+
+def store_day(connection: Connection, site: str, day: date, figures: DayFigures) -> None:
+    connection.execute(
+        "INSERT INTO city_days (site, day, events, total, detail) VALUES (%s, %s, %s, %s, %s)"
+        " ON CONFLICT (site, day) DO UPDATE SET events = excluded.events, total = excluded.total,"
+        " detail = excluded.detail, built_at = now()",
+        (site, day, figures.events, json.dumps(figures.total.to_json()),
+         json.dumps(figures.detail_json())))
+
+
+def _today(row: tuple[Any, ...]) -> Today:
+    (site, name, district, issued, offline, into_line, out_of_line, served, no_show, called,
+     wait_mean, wait_p90, very, satisfied, unsatisfied, open_, paused, last_event, last_received) = row
+    return Today(Center(site, name, district), issued, offline, max(0, into_line - out_of_line),
+                 served, no_show, called, None if wait_mean is None else float(wait_mean),
+                 wait_p90, {"very_satisfied": very, "satisfied": satisfied,
+                            "unsatisfied": unsatisfied}, open_, paused, last_event, last_received)

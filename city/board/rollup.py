@@ -1,0 +1,127 @@
+"""The board's daily rollups: one row of figures per center and closed day (`city_days`), so reports
+and comparisons over a month or a year read a few thousand rows, never the raw events.
+
+A closed day is built once after midnight (and every missing day back to `backfill_days`). Events
+that arrive later for an older day (a center back after days offline) are found from the center's
+newest event time (`center_marks.last_event_at`): when that was on an older day at the last look and
+has moved since, the days from then to yesterday are built again. Building a day is idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import groupby
+from zoneinfo import ZoneInfo
+
+from city.board.day import sum_day
+from city.board.figures import Event
+from city.board.queries import BoardDb, store_day
+
+log = logging.getLogger(__name__)
+CHUNK_DAYS = 31  # one center's events fetched at a time when building many days
+
+
+def day_start(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), zone)
+
+
+class Rollup:
+    def __init__(self, db: BoardDb, zone: ZoneInfo, backfill_days: int,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.db, self.zone, self.backfill_days, self._clock = db, zone, backfill_days, clock
+
+    def refresh(self) -> int:
+        """Build every missing closed day and every day that received late events; how many."""
+        today = self._clock().astimezone(self.zone).date()
+        built = 0
+        for site, newest, seen in self._marks():
+            first = self._first_missing(site, today)
+            if seen is not None and newest is not None and newest > seen:
+                late = seen.astimezone(self.zone).date()
+                first = min(first, late) if first is not None else late
+            if first is not None and first < today:
+                built += self.build(site, first, today - timedelta(days=1))
+            if newest is not None:
+                self._seen(site, newest)
+        return built
+
+    def build(self, site: str, first: date, last: date) -> int:
+        """Sum and store the days [first, last] of one center (a day without events too)."""
+        day, built = first, 0
+        while day <= last:
+            end = min(last, day + timedelta(days=CHUNK_DAYS - 1))
+            events = self.db.events(site, day_start(day, self.zone),
+                                    day_start(end + timedelta(days=1), self.zone))
+            self._store(site, day, end, events)
+            built += (end - day).days + 1
+            day = end + timedelta(days=1)
+        return built
+
+    def _store(self, site: str, first: date, last: date, events: Iterable[Event]) -> None:
+        by_day = {d: list(group) for d, group in
+                  groupby(events, key=lambda e: e.at.astimezone(self.zone).date())}
+        with self.db.connect() as connection:
+            day = first
+            while day <= last:
+                store_day(connection, site, day, sum_day(by_day.get(day, ()), self.zone))
+                day += timedelta(days=1)
+
+    def _marks(self) -> list[tuple[str, datetime | None, datetime | None]]:
+        """Each center, its newest event time now, and at the last look."""
+        with self.db.connect() as connection:
+            return connection.execute(
+                "SELECT c.site, (SELECT max(last_event_at) FROM center_marks m WHERE m.site = c.site),"
+                " d.seen_last_at FROM centers c LEFT JOIN city_day_marks d ON d.site = c.site"
+                " ORDER BY c.site").fetchall()
+
+    def _first_missing(self, site: str, today: date) -> date | None:
+        """The earliest closed day of this center without a rollup, from its first event on."""
+        with self.db.connect() as connection:
+            first_at = connection.execute("SELECT min(at) FROM city_events WHERE site = %s",
+                                          (site,)).fetchone()
+            if first_at is None or first_at[0] is None:
+                return None
+            start = max(first_at[0].astimezone(self.zone).date(),
+                        today - timedelta(days=self.backfill_days))
+            row = connection.execute(
+                "SELECT min(d)::date FROM generate_series(%s::date, %s::date, interval '1 day') d"
+                " WHERE NOT EXISTS (SELECT 1 FROM city_days WHERE site = %s AND day = d::date)",
+                (start, today - timedelta(days=1), site)).fetchone()
+        return None if row is None else row[0]
+
+    def _seen(self, site: str, newest: datetime) -> None:
+        with self.db.connect() as connection:
+            connection.execute(
+                "INSERT INTO city_day_marks (site, seen_last_at) VALUES (%s, %s) ON CONFLICT (site)"
+                " DO UPDATE SET seen_last_at = excluded.seen_last_at", (site, newest))
+
+
+class RollupThread:
+    """Runs `refresh` every `every_s` seconds until stopped; a failed round is logged and retried."""
+
+    def __init__(self, rollup: Rollup, every_s: float) -> None:
+        self.rollup, self.every_s = rollup, every_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="city-rollup", daemon=True)
+
+    def start(self) -> RollupThread:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while True:
+            try:
+                built = self.rollup.refresh()
+                if built:
+                    log.info("city board: %d center-days summed", built)
+            except Exception:  # a database restart must not end the board's rollups
+                log.exception("city board: the daily figures could not be built")
+            if self._stop.wait(self.every_s):
+                return
