@@ -60,8 +60,10 @@ def per_counter(day: DayFigures) -> Table:
 
 
 def per_day(days: Mapping[date, DayFigures]) -> Table:
+    """One row per day with events, then the whole span."""
     rows: list[list[Cell]] = [[day.strftime("%d/%m/%Y"), *figures_row(figures.total),
-                               round(figures.counter_hours, 2)] for day, figures in sorted(days.items())]
+                               round(figures.counter_hours, 2)]
+                              for day, figures in sorted(days.items()) if figures.events]
     total = DayFigures()
     for figures in days.values():
         total.merge(figures)

@@ -105,6 +105,7 @@ class RollupThread:
     def __init__(self, rollup: Rollup, every_s: float) -> None:
         self.rollup, self.every_s = rollup, every_s
         self._stop = threading.Event()
+        self.ready = threading.Event()  # set once the first round is over (for tests and tools)
         self._thread = threading.Thread(target=self._run, name="city-rollup", daemon=True)
 
     def start(self) -> RollupThread:
@@ -123,5 +124,6 @@ class RollupThread:
                     log.info("city board: %d center-days summed", built)
             except Exception:  # a database restart must not end the board's rollups
                 log.exception("city board: the daily figures could not be built")
+            self.ready.set()
             if self._stop.wait(self.every_s):
                 return

@@ -89,11 +89,21 @@ def store(dsn: str, centers: list[tuple[str, str]], days: list[CenterDay]) -> No
         city.close()
 
 
+def store_events(dsn: str, site: str, events: list[UplinkEvent]) -> None:
+    """Some of a center's events (the rest of a backlog, say), stored as the aggregator does."""
+    city = CityStore.connect(dsn)
+    try:
+        city.store([(site, event) for event in events])
+    finally:
+        city.close()
+
+
 @contextmanager
 def running_board(dsn: str, now: datetime, **settings: Any) -> Iterator[BoardServer]:
     """The board on a free port, its clock stopped at `now`, with the account USER/PASSWORD."""
     section = BoardSection(listen="127.0.0.1:0", **settings)
     server = start_board(dsn, section, clock=lambda: now)
+    assert server.rollups.ready.wait(60), "the board's first rollup round did not end"
     try:
         BoardAccounts(BoardDb(dsn)).create(USER, PASSWORD, "Sở Thông tin và Truyền thông")
         yield server
