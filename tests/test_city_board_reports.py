@@ -4,6 +4,7 @@ arrive."""
 
 from __future__ import annotations
 
+import io
 import statistics
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -96,7 +97,7 @@ def _minutes(seconds: float) -> str:
 def _excel(page: Any) -> Any:
     with page.expect_download() as download:
         page.click("#excel")
-    return load_workbook(download.value.path())
+    return load_workbook(io.BytesIO(download.value.path().read_bytes()))
 
 
 def test_a_centers_month_day_by_day_and_its_excel(browser: Any, board_url: str) -> None:
