@@ -94,6 +94,7 @@ def _tool_parsers(commands: Any) -> None:
     ticket.set_defaults(run=_run_ticket)
 
     _account_parser(commands)
+    _city_account_parser(commands)
     _voice_parser(commands)
     _doctor_parser(commands)
     _credentials_parser(commands)
@@ -125,6 +126,12 @@ def _account_parser(commands: Any) -> None:
                          help="a counter a staff account may operate (repeat for several; the first"
                          " is where it lands); a staff account without one operates none")
     account.set_defaults(run=_run_account)
+
+
+def _city_account_parser(commands: Any) -> None:
+    from city.board.cli import add_parser  # argparse only; PostgreSQL loads when it runs
+
+    add_parser(commands)
 
 
 def _doctor_parser(commands: Any) -> None:

@@ -7,15 +7,18 @@ Each app keeps its own accounts and sessions; these are the parts that must not 
 
 from __future__ import annotations
 
+import getpass
 import hmac
 import os
 import secrets
+import sys
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Flask, request, session
 
+PASSWORD_ENV = "XEPHANG_PASSWORD"
 SECRET_ENV = "XEPHANG_WEB_SECRET"
 SECRET_CREDENTIAL = "web-secret"
 CSRF_EXPIRED = "Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang rồi thử lại."
@@ -71,3 +74,13 @@ def safe_next(target: str | None) -> str:
 def wait_vi(seconds: float) -> str:
     """How long a throttled sign-in must wait, the way the page says it."""
     return f"{max(1, round(seconds / 60))} phút" if seconds >= 60 else f"{max(1, round(seconds))} giây"
+
+
+def read_password() -> str:
+    """An account's password for a command-line tool: XEPHANG_PASSWORD, else asked on a terminal
+    without echo, else a line of standard input; never an argument, where `ps` would show it."""
+    if os.environ.get(PASSWORD_ENV):
+        return os.environ[PASSWORD_ENV]
+    if sys.stdin.isatty():
+        return getpass.getpass("Mật khẩu: ")
+    return sys.stdin.readline().rstrip("\n")

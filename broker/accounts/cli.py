@@ -5,22 +5,11 @@ input (asked for without echo on a terminal), never from the command line, where
 from __future__ import annotations
 
 import argparse
-import getpass
-import os
 import sys
 
 from broker.accounts.registry import AccountError, Accounts
 from broker.store.db import Store
-
-PASSWORD_ENV = "XEPHANG_PASSWORD"
-
-
-def _password() -> str:
-    if os.environ.get(PASSWORD_ENV):
-        return os.environ[PASSWORD_ENV]
-    if sys.stdin.isatty():
-        return getpass.getpass("Mật khẩu: ")
-    return sys.stdin.readline().rstrip("\n")
+from xephang.signin import read_password
 
 
 def run(args: argparse.Namespace) -> int:
@@ -28,11 +17,11 @@ def run(args: argparse.Namespace) -> int:
     accounts = Accounts(store)
     try:
         if args.action == "create":
-            accounts.create(args.user, _password(), args.role, name=args.name,
+            accounts.create(args.user, read_password(), args.role, name=args.name,
                             counters=tuple(args.counter),
                             by="(dòng lệnh)")
         elif args.action == "reset":
-            accounts.reset_password(args.user, _password(), by="(dòng lệnh)")
+            accounts.reset_password(args.user, read_password(), by="(dòng lệnh)")
         else:
             accounts.set_active(args.user, args.action == "enable", by="(dòng lệnh)")
     except AccountError as exc:
