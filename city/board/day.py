@@ -1,44 +1,14 @@
 """One center's day (or many days summed): the whole, and the same figures per service, per hour
-and per counter, with each counter's open time and its state at the last event.
-
-A counter is open from `counter_opened`/`counter_resumed` until `counter_closed`/`counter_paused`;
-one that calls without an opening event that day was open already, from its first event. A counter
-still open at the end counts until `until` (now, for today; its last event, for a closed day).
-"""
+and per counter, with each counter's open time and its state at the last event (summed by
+PostgreSQL, city/board/summing.py; kept as jsonb in the rollups)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from city.board.figures import COUNTER_STATES, OPENS, SHUTS, Event, Tally
-
-
-@dataclass
-class _Counter:
-    """A counter's state as its events go by: where its current open stretch began."""
-
-    state: str = "closed"
-    since: datetime | None = None
-    open_s: float = 0.0
-
-    def step(self, event: Event) -> None:
-        kind = event.type
-        if kind in OPENS or (kind == "ticket_called" and self.state == "closed"):
-            if self.since is None:
-                self.since = event.at
-        elif kind in SHUTS and self.since is not None:
-            self.open_s += (event.at - self.since).total_seconds()
-            self.since = None
-        self.state = COUNTER_STATES.get(kind, self.state)
-
-    def close_at(self, until: datetime) -> None:
-        if self.since is not None and until > self.since:
-            self.open_s += (until - self.since).total_seconds()
-            self.since = until
+from city.board.figures import Tally
 
 
 @dataclass
@@ -88,28 +58,3 @@ class DayFigures:
                    {int(k): Tally.from_json(t) for k, t in detail["hours"].items()},
                    {int(k): Tally.from_json(t) for k, t in detail["counters"].items()},
                    {int(k): s for k, s in detail["states"].items()}, events)
-
-
-def sum_day(events: Iterable[Event], zone: ZoneInfo, until: datetime | None = None) -> DayFigures:
-    """The figures of these events (one center's, in order); open counters count until `until`,
-    or until the last event."""
-    day = DayFigures()
-    counters: dict[int, _Counter] = {}
-    for event in events:
-        day.events += 1
-        day.last_at = event.at
-        day.total.count(event)
-        if event.service:
-            day.services.setdefault(event.service, Tally()).count(event)
-        day.hours.setdefault(event.at.astimezone(zone).hour, Tally()).count(event)
-        if event.counter is not None:
-            day.counters.setdefault(event.counter, Tally()).count(event)
-            counters.setdefault(event.counter, _Counter()).step(event)
-    end = until or day.last_at
-    for number, counter in counters.items():
-        if end is not None:
-            counter.close_at(end)
-        day.counters[number].open_s = counter.open_s
-        day.states[number] = counter.state
-    day.total.open_s = sum(c.open_s for c in counters.values())
-    return day

@@ -9,7 +9,9 @@ from broker.reports.formats import clock as hh_mm
 from broker.reports.formats import minutes, vn_int
 from city.board.labels import FRESHNESS, NO_PROBLEM, OFFLINE_TICKETS
 from city.board.queries import Today
+from city.board.reports import satisfied_share
 from city.board.settings import BoardSection
+from xephang.protocol import RATINGS
 
 
 def freshness(today: Today, now: datetime, section: BoardSection) -> str:
@@ -47,16 +49,15 @@ class Row:
 
 
 def overview_row(today: Today, now: datetime, section: BoardSection) -> Row:
-    zone = section.zone
     state = freshness(today, now, section)
-    rated = sum(today.ratings.values())
-    good = today.ratings["very_satisfied"] + today.ratings["satisfied"]
+    tally = today.figures
+    share = satisfied_share(tally)
     counters = vn_int(today.open_counters) + (f" (+{today.paused_counters} tạm dừng)"
                                               if today.paused_counters else "")
-    age = "" if today.last_event_at is None else f"{hh_mm(today.last_event_at, zone)}"
-    return Row(today.center.site, today.center.name, today.center.district, vn_int(today.waiting),
-               minutes(today.wait_mean_s), minutes(today.wait_p90_s), vn_int(today.served),
-               vn_int(today.no_show), {k: vn_int(v) for k, v in today.ratings.items()},
-               f"{round(100 * good / rated)}%" if rated else "—", counters,
-               OFFLINE_TICKETS.format(count=today.offline) if today.offline else NO_PROBLEM,
+    age = "" if today.last_event_at is None else hh_mm(today.last_event_at, section.zone)
+    return Row(today.center.site, today.center.name, today.center.district, vn_int(tally.waiting),
+               minutes(tally.wait.mean_s), minutes(tally.wait.p90_s), vn_int(tally.served),
+               vn_int(tally.no_show), {r: vn_int(tally.ratings.get(r, 0)) for r in RATINGS},
+               "—" if share is None else f"{round(share)}%", counters,
+               OFFLINE_TICKETS.format(count=tally.offline) if tally.offline else NO_PROBLEM,
                state, FRESHNESS[state], age, state == "lost")

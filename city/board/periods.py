@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from city.board.day import DayFigures, sum_day
+from city.board.day import DayFigures
 from city.board.queries import BoardDb, Center
 from city.board.reports import CenterSpan
 from city.board.rollup import day_start
@@ -25,8 +25,11 @@ class Periods:
 
     def live_day(self, site: str) -> DayFigures:
         """Today so far: open counters count until now."""
+        return self._today([site]).get((site, self.today), DayFigures())
+
+    def _today(self, sites: list[str]) -> dict[tuple[str, date], DayFigures]:
         start, end = self.bounds(self.today)
-        return sum_day(self.db.events(site, start, end), self.zone, until=self.clock())
+        return self.db.sum_days(sites, start, end, self.zone, self.clock())
 
     def center_days(self, site: str, first: date, last: date) -> dict[date, DayFigures]:
         """Each day of [first, last] of one center that has figures, with the detail."""
@@ -50,6 +53,6 @@ class Periods:
             if site in merged:
                 merged[site].merge(figures)
         if first <= self.today <= last:
-            for center in centers:
-                merged[center.site].merge(self.live_day(center.site))
+            for (site, _), figures in self._today(list(merged)).items():
+                merged[site].merge(figures)
         return [CenterSpan(center, merged[center.site]) for center in centers]

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import psycopg
 from psycopg.rows import tuple_row
 
 from city.board.day import DayFigures
-from city.board.figures import EVENT_COLUMNS, Event
+from city.board.figures import Tally
+from city.board.summing import TALLY_COLUMNS, sum_days, tally_from
 
 TABLES = Path(__file__).with_name("tables.sql")
 Connection = psycopg.Connection[tuple[Any, ...]]
@@ -33,46 +35,22 @@ class Center:
 
 @dataclass(frozen=True)
 class Today:
-    """One center's day so far, as the overview shows it (computed by PostgreSQL)."""
+    """One center's day so far, as the overview shows it (summed by PostgreSQL)."""
 
     center: Center
-    issued: int
-    offline: int
-    waiting: int
-    served: int
-    no_show: int
-    called: int
-    wait_mean_s: float | None
-    wait_p90_s: float | None
-    ratings: dict[str, int]
+    figures: Tally
     open_counters: int
     paused_counters: int
     last_event_at: datetime | None
     last_received_at: datetime | None
 
 
-_TODAY = """
-SELECT c.site, c.name, c.district,
-       f.issued, f.offline, f.into_line, f.out_of_line, f.served, f.no_show, f.called,
-       f.wait_mean, f.wait_p90, f.very_satisfied, f.satisfied, f.unsatisfied,
-       k.open, k.paused, m.last_event_at, m.last_received_at
+_TODAY = f"""
+SELECT c.site, c.name, c.district, k.open, k.paused, m.last_event_at, m.last_received_at, f.*
 FROM centers c
 LEFT JOIN LATERAL (
-    SELECT count(*) FILTER (WHERE type IN ('ticket_issued', 'ticket_offline')) AS issued,
-           count(*) FILTER (WHERE type = 'ticket_offline') AS offline,
-           count(*) FILTER (WHERE type IN ('ticket_issued', 'ticket_offline', 'ticket_transferred',
-                                           'ticket_returned')) AS into_line,
-           count(*) FILTER (WHERE type IN ('ticket_called', 'ticket_cancelled')) AS out_of_line,
-           count(*) FILTER (WHERE type = 'ticket_done') AS served,
-           count(*) FILTER (WHERE type = 'ticket_no_show') AS no_show,
-           count(wait_s) FILTER (WHERE type = 'ticket_called') AS called,
-           avg(wait_s) FILTER (WHERE type = 'ticket_called') AS wait_mean,
-           percentile_cont(0.9) WITHIN GROUP (ORDER BY wait_s)
-               FILTER (WHERE type = 'ticket_called') AS wait_p90,
-           count(*) FILTER (WHERE rating = 'very_satisfied' AND type = 'ticket_rated') AS very_satisfied,
-           count(*) FILTER (WHERE rating = 'satisfied' AND type = 'ticket_rated') AS satisfied,
-           count(*) FILTER (WHERE rating = 'unsatisfied' AND type = 'ticket_rated') AS unsatisfied
-    FROM city_events e WHERE e.site = c.site AND e.at >= %(start)s AND e.at < %(end)s
+    SELECT {TALLY_COLUMNS}
+    FROM city_events WHERE site = c.site AND at >= %(start)s AND at < %(end)s
 ) f ON true
 LEFT JOIN LATERAL (
     SELECT count(*) FILTER (WHERE kind IN ('counter_opened', 'counter_resumed', 'ticket_called')) AS open,
@@ -118,13 +96,11 @@ class BoardDb:
             rows = connection.execute(_TODAY, {"start": start, "end": end}).fetchall()
         return [_today(row) for row in rows]
 
-    def events(self, site: str, start: datetime, end: datetime) -> list[Event]:
-        """One center's events between two moments, in the order they happened."""
+    def sum_days(self, sites: list[str], start: datetime, end: datetime, zone: ZoneInfo,
+                 now: datetime) -> dict[tuple[str, date], DayFigures]:
+        """The days of these centers between two moments, summed from their events."""
         with self.connect() as connection:
-            rows = connection.execute(
-                f"SELECT {EVENT_COLUMNS} FROM city_events WHERE site = %s AND at >= %s AND at < %s"
-                " ORDER BY at, seq", (site, start, end)).fetchall()
-        return [Event(*row) for row in rows]
+            return sum_days(connection, sites, start, end, zone, now)
 
     def stored_days(self, first: date, last: date, site: str | None = None,
                     *, detail: bool = False) -> list[tuple[str, date, DayFigures]]:
@@ -158,9 +134,6 @@ def store_day(connection: Connection, site: str, day: date, figures: DayFigures)
 
 
 def _today(row: tuple[Any, ...]) -> Today:
-    (site, name, district, issued, offline, into_line, out_of_line, served, no_show, called,
-     wait_mean, wait_p90, very, satisfied, unsatisfied, open_, paused, last_event, last_received) = row
-    return Today(Center(site, name, district), issued, offline, max(0, into_line - out_of_line),
-                 served, no_show, called, None if wait_mean is None else float(wait_mean),
-                 wait_p90, {"very_satisfied": very, "satisfied": satisfied,
-                            "unsatisfied": unsatisfied}, open_, paused, last_event, last_received)
+    site, name, district, open_, paused, last_event, last_received, *counts = row
+    return Today(Center(site, name, district), tally_from(counts), open_, paused, last_event,
+                 last_received)

@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import groupby
 from zoneinfo import ZoneInfo
 
-from city.board.day import sum_day
-from city.board.figures import Event
+from city.board.day import DayFigures
 from city.board.queries import BoardDb, store_day
+from city.board.summing import sum_days
 
 log = logging.getLogger(__name__)
-CHUNK_DAYS = 31  # one center's events fetched at a time when building many days
+CHUNK_DAYS = 31  # one center's days summed in one round when building many
 
 
 def day_start(day: date, zone: ZoneInfo) -> datetime:
@@ -53,20 +52,18 @@ class Rollup:
         day, built = first, 0
         while day <= last:
             end = min(last, day + timedelta(days=CHUNK_DAYS - 1))
-            events = self.db.events(site, day_start(day, self.zone),
-                                    day_start(end + timedelta(days=1), self.zone))
-            self._store(site, day, end, events)
+            self._store(site, day, end)
             built += (end - day).days + 1
             day = end + timedelta(days=1)
         return built
 
-    def _store(self, site: str, first: date, last: date, events: Iterable[Event]) -> None:
-        by_day = {d: list(group) for d, group in
-                  groupby(events, key=lambda e: e.at.astimezone(self.zone).date())}
+    def _store(self, site: str, first: date, last: date) -> None:
+        start, end = day_start(first, self.zone), day_start(last + timedelta(days=1), self.zone)
         with self.db.connect() as connection:
+            summed = sum_days(connection, [site], start, end, self.zone, self._clock())
             day = first
             while day <= last:
-                store_day(connection, site, day, sum_day(by_day.get(day, ()), self.zone))
+                store_day(connection, site, day, summed.get((site, day), DayFigures()))
                 day += timedelta(days=1)
 
     def _marks(self) -> list[tuple[str, datetime | None, datetime | None]]:
