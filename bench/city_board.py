@@ -7,11 +7,12 @@ A throwaway PostgreSQL (harness/postgres.py, durable) gets `--centers` centers Ã
 absent, a third rated: â‰ˆ 3.3 events a ticket, plus each counter opened and closed), in the city
 schema's monthly partitions. "Today" is the last day, at 17:00. Then, each the median of `--runs`:
 
-- the overview (every center's day so far) through the board's query, beside the same-run baseline
-  of just counting today's events;
+- the overview (every center's day so far) as the board's background round sums it, beside the
+  same-run baseline of just counting today's events; the page then serves that round's result;
 - the nightly rollup of one closed day for every center, and the backfill rate (center-days/s);
-- the city's month and a center's month from the rollups, beside the same-run baseline of the city's
-  month summed straight from the raw events by one SQL GROUP BY (what the rollups avoid);
+- the city's month (closed days) from the rollups, beside the same-run baseline of the same days
+  summed straight from the raw events by one SQL GROUP BY (what the rollups avoid); a center's
+  month with today;
 - a center's day in detail, and every page over HTTP through the board's app (Flask test client).
 
 The figures depend on this machine (2 shared cores); ratios are from this one run.
@@ -174,7 +175,7 @@ def measure(dsn: str, args: argparse.Namespace, now: datetime) -> None:
                                (start, end)).fetchone()
 
     print("\nToday (every center's day so far):")
-    print(f"  overview query (all centers)     {median_ms(lambda: db.today(start, end), runs):9.1f} ms")
+    print(f"  overview summed (once a round)   {median_ms(lambda: db.today(start, end), runs):9.1f} ms")
     print(f"  baseline: count today's events   {median_ms(count_today, runs):9.1f} ms")
     site = db.centers()[0].site
     print(f"  a center's day (events, summed)  {median_ms(lambda: periods.live_day(site), runs):9.1f} ms")
@@ -196,15 +197,13 @@ def measure(dsn: str, args: argparse.Namespace, now: datetime) -> None:
 
     first_day = periods.today.replace(day=1)
     month_first = day_start(first_day, CITY_ZONE)
-    print(f"\nThis month so far ({first_day:%m/%Y}, today included):")
-    print(f"  city's month from rollups        "
-          f"{median_ms(lambda: periods.city_spans(centers, first_day, periods.today), runs):9.1f} ms")
+    print(f"\nThis month's closed days ({first_day:%m/%Y}):")
     last_closed = periods.today - timedelta(days=1)
-    print(f"  city's closed days from rollups  "
+    print(f"  city's month from rollups        "
           f"{median_ms(lambda: periods.city_spans(centers, first_day, last_closed), runs):9.1f} ms")
     print(f"  baseline: same from raw events   "
           f"{median_ms(lambda: raw_month(dsn, month_first, start), max(1, runs // 2)):9.1f} ms")
-    print(f"  a center's month (with detail)   "
+    print(f"  a center's month, today included "
           f"{median_ms(lambda: periods.center_days(site, first_day, periods.today), runs):9.1f} ms")
     pages(db, now, site, runs)
 
@@ -212,7 +211,7 @@ def measure(dsn: str, args: argparse.Namespace, now: datetime) -> None:
 def pages(db: BoardDb, now: datetime, site: str, runs: int) -> None:
     """Every page as a signed-in browser gets it (the board's Flask app, its test client)."""
     BoardAccounts(db).create("dotoc", PASSWORD)
-    app = create_board_app(db, BoardSection(), clock=lambda: now)
+    app = create_board_app(db, BoardSection(), clock=lambda: now)  # the overview: its first view sums
     client = app.test_client()
     client.get("/login")
     with client.session_transaction() as session:

@@ -94,7 +94,7 @@ def _tool_parsers(commands: Any) -> None:
     ticket.set_defaults(run=_run_ticket)
 
     _account_parser(commands)
-    _city_account_parser(commands)
+    _city_board_parsers(commands)
     _voice_parser(commands)
     _doctor_parser(commands)
     _credentials_parser(commands)
@@ -128,10 +128,10 @@ def _account_parser(commands: Any) -> None:
     account.set_defaults(run=_run_account)
 
 
-def _city_account_parser(commands: Any) -> None:
-    from city.board.cli import add_parser  # argparse only; PostgreSQL loads when it runs
+def _city_board_parsers(commands: Any) -> None:
+    from city.board.cli import add_parsers  # argparse only; PostgreSQL loads when it runs
 
-    add_parser(commands)
+    add_parsers(commands)
 
 
 def _doctor_parser(commands: Any) -> None:

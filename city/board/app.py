@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 
 from city.board.accounts import BoardAccounts
 from city.board.auth import init_auth
+from city.board.overview import TodayCache
 from city.board.periods import Periods
 from city.board.queries import BoardDb
 from city.board.settings import BoardSection
@@ -21,9 +22,13 @@ FAILED = "Có lỗi khi đọc số liệu; vui lòng thử lại sau ít phút.
 
 
 def create_board_app(db: BoardDb, section: BoardSection,
-                     clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> Flask:
+                     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                     today: TodayCache | None = None) -> Flask:
+    """The board's pages; `today` is the overview kept by the background rounds (without it, each
+    view sums the day itself)."""
     app = web_app(__name__)
-    app.extensions.update(city_db=db, city_periods=Periods(db, section.zone, clock))
+    periods = Periods(db, section.zone, clock)
+    app.extensions.update(city_db=db, city_periods=periods, city_today=today or TodayCache(periods))
     init_auth(app, BoardAccounts(db), section)
     app.register_blueprint(board)
     app.register_error_handler(NotFound, _not_found)

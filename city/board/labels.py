@@ -20,3 +20,6 @@ BAD_RANGE: Final = "“Đến ngày” phải sau hoặc bằng “từ ngày”
 SHOWING_TODAY: Final = "Đang hiển thị số liệu hôm nay."
 SHOWING_MONTH: Final = "Đang hiển thị số liệu tháng này."
 UNKNOWN_CENTER: Final = "Không có trung tâm {site!r} trong danh sách của thành phố."
+CLOSED_DAYS_ONLY: Final = ("Số liệu toàn thành phố tính đến hết ngày {day}; số liệu hôm nay xem ở "
+                           "trang “Hôm nay”.")
+NO_CLOSED_DAY: Final = "Chưa có ngày nào kết thúc trong khoảng này; số liệu hôm nay xem ở trang “Hôm nay”."

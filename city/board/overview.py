@@ -1,13 +1,19 @@
-"""The board's first page: every center's day so far, and how fresh its data is."""
+"""The board's first page: every center's day so far, and how fresh its data is.
+
+A city's day is some 700,000 events by closing time; summing them takes seconds, so it is done once
+a round by the board's background thread (`TodayCache.refresh`) and every viewer gets that result.
+"""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 
 from broker.reports.formats import clock as hh_mm
 from broker.reports.formats import minutes, vn_int
 from city.board.labels import FRESHNESS, NO_PROBLEM, OFFLINE_TICKETS
+from city.board.periods import Periods
 from city.board.queries import Today
 from city.board.reports import satisfied_share
 from city.board.settings import BoardSection
@@ -61,3 +67,28 @@ def overview_row(today: Today, now: datetime, section: BoardSection) -> Row:
                "—" if share is None else f"{round(share)}%", counters,
                OFFLINE_TICKETS.format(count=tally.offline) if tally.offline else NO_PROBLEM,
                state, FRESHNESS[state], age, state == "lost")
+
+
+class TodayCache:
+    """The overview's figures as of the last round, and when they were summed."""
+
+    def __init__(self, periods: Periods) -> None:
+        self.periods = periods
+        self._lock = threading.Lock()
+        self._latest: tuple[list[Today], datetime] | None = None
+
+    def refresh(self) -> tuple[list[Today], datetime]:
+        now = self.periods.clock()
+        start, end = self.periods.bounds(self.periods.today)
+        latest = (self.periods.db.today(start, end), now)
+        with self._lock:
+            self._latest = latest
+        return latest
+
+    def latest(self) -> tuple[list[Today], datetime]:
+        """The last round's figures (summed now when no round has ended yet, or it was another day)."""
+        with self._lock:
+            found = self._latest
+        if found is None or found[1].astimezone(self.periods.zone).date() != self.periods.today:
+            return self.refresh()
+        return found

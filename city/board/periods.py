@@ -46,13 +46,16 @@ class Periods:
             merged.merge(figures)
         return merged
 
+    def closed_until(self, last: date) -> date:
+        """The city's reports stop at yesterday: summing every center's today takes too long for a
+        page (today is on the overview)."""
+        return min(last, self.today - timedelta(days=1))
+
     def city_spans(self, centers: list[Center], first: date, last: date) -> list[CenterSpan]:
-        """Every center's figures over [first, last] (totals only: no per-service detail)."""
+        """Every center's figures over the closed days of [first, last], from the rollups (totals
+        only: no per-service detail)."""
         merged = {center.site: DayFigures() for center in centers}
-        for site, _, figures in self.db.stored_days(first, min(last, self.today - timedelta(days=1))):
+        for site, _, figures in self.db.stored_days(first, self.closed_until(last)):
             if site in merged:
-                merged[site].merge(figures)
-        if first <= self.today <= last:
-            for (site, _), figures in self._today(list(merged)).items():
                 merged[site].merge(figures)
         return [CenterSpan(center, merged[center.site]) for center in centers]

@@ -10,7 +10,6 @@ has moved since, the days from then to yesterday are built again. Building a day
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -94,33 +93,3 @@ class Rollup:
             connection.execute(
                 "INSERT INTO city_day_marks (site, seen_last_at) VALUES (%s, %s) ON CONFLICT (site)"
                 " DO UPDATE SET seen_last_at = excluded.seen_last_at", (site, newest))
-
-
-class RollupThread:
-    """Runs `refresh` every `every_s` seconds until stopped; a failed round is logged and retried."""
-
-    def __init__(self, rollup: Rollup, every_s: float) -> None:
-        self.rollup, self.every_s = rollup, every_s
-        self._stop = threading.Event()
-        self.ready = threading.Event()  # set once the first round is over (for tests and tools)
-        self._thread = threading.Thread(target=self._run, name="city-rollup", daemon=True)
-
-    def start(self) -> RollupThread:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=30)
-
-    def _run(self) -> None:
-        while True:
-            try:
-                built = self.rollup.refresh()
-                if built:
-                    log.info("city board: %d center-days summed", built)
-            except Exception:  # a database restart must not end the board's rollups
-                log.exception("city board: the daily figures could not be built")
-            self.ready.set()
-            if self._stop.wait(self.every_s):
-                return

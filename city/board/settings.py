@@ -18,7 +18,8 @@ class BoardSection(BaseModel):
     closes: time = time(17, 30)
     workdays: list[int] = Field(default=[0, 1, 2, 3, 4, 5], min_length=1, max_length=7)  # Monday=0
     stale_after_min: int = Field(default=15, ge=1, le=24 * 60)
-    rollup_every_s: float = Field(default=60.0, ge=0.5, le=3600)  # closed days' figures are rebuilt
+    # How often the overview is summed again and missing or late days are rolled up.
+    refresh_s: float = Field(default=30.0, ge=0.5, le=3600)
     backfill_days: int = Field(default=400, ge=1, le=3660)  # how far back missing days are built
     session_idle_min: int = Field(default=120, ge=5, le=24 * 60)
     session_max_hours: int = Field(default=12, ge=1, le=72)

@@ -13,7 +13,7 @@ from broker.reports import tables as sheets
 from broker.reports.formats import vn_date, vn_dec, vn_int
 from city.board import labels
 from city.board.auth import signed_in
-from city.board.overview import overview_row
+from city.board.overview import TodayCache, overview_row
 from city.board.periods import Periods
 from city.board.queries import BoardDb, Center
 from city.board.reports import (
@@ -72,10 +72,12 @@ def sheets_cell(value: object) -> str:
 def overview() -> str:
     periods = _periods()
     now = periods.clock()
-    start, end = periods.bounds(periods.today)
-    rows = [overview_row(today, now, _section()) for today in _db().today(start, end)]
+    cache = current_app.extensions["city_today"]
+    assert isinstance(cache, TodayCache)
+    days, summed = cache.latest()
+    rows = [overview_row(today, now, _section()) for today in days]
     return render_template("overview.html", rows=rows, day=vn_date(periods.today),
-                           at=now.astimezone(periods.zone).strftime("%H:%M:%S"),
+                           at=summed.astimezone(periods.zone).strftime("%H:%M:%S"),
                            lost=sum(row.late for row in rows), stale_min=_section().stale_after_min)
 
 
@@ -131,6 +133,7 @@ def _report() -> dict[str, Any]:
     title = f"{center.name if center else 'Toàn thành phố'} — báo cáo {span}"
     if center is None:
         tables = [per_center(periods.city_spans(_db().centers(), first, last))]
+        _say_closed_days(first, last)
     elif monthly:
         days = periods.center_days(center.site, first, last)
         merged = periods.center_span(center.site, first, last)
@@ -141,6 +144,14 @@ def _report() -> dict[str, Any]:
     return {"title": title, "tables": tables, "monthly": monthly, "first": first, "site": site,
             "centers": _db().centers(), "filename": f"bao-cao-{site or 'thanh-pho'}-"
             f"{first:%Y-%m}{'' if monthly else first.strftime('-%d')}.xlsx"}
+
+
+def _say_closed_days(first: date, last: date) -> None:
+    """When the span reaches today: the city's figures stop at yesterday, and the page says so."""
+    until = _periods().closed_until(last)
+    if until < last:
+        flash(labels.CLOSED_DAYS_ONLY.format(day=vn_date(until)) if until >= first
+              else labels.NO_CLOSED_DAY, "info")
 
 
 @board.get("/report")
@@ -167,6 +178,7 @@ def _comparison() -> dict[str, Any]:
     chosen = request.args.get("by", "")
     by = chosen if chosen in RANKINGS else "wait"
     spans = periods.city_spans(_db().centers(), first, last)
+    _say_closed_days(first, last)
     span = vn_date(first) if first == last else f"{vn_date(first)} – {vn_date(last)}"
     return {"table": ranking(spans, by), "by": by, "rankings": RANKINGS, "first": first,
             "last": last, "title": f"So sánh các trung tâm, {span}",

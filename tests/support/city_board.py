@@ -103,7 +103,7 @@ def running_board(dsn: str, now: datetime, **settings: Any) -> Iterator[BoardSer
     """The board on a free port, its clock stopped at `now`, with the account USER/PASSWORD."""
     section = BoardSection(listen="127.0.0.1:0", **settings)
     server = start_board(dsn, section, clock=lambda: now)
-    assert server.rollups.ready.wait(60), "the board's first rollup round did not end"
+    assert server.rounds.ready.wait(60), "the board's first round did not end"
     try:
         BoardAccounts(BoardDb(dsn)).create(USER, PASSWORD, "Sở Thông tin và Truyền thông")
         yield server
