@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/city_board.py [--centers 170] [--days 31] [--tickets 1200] [--runs 5]
 
-A throwaway PostgreSQL (harness/postgres.py, durable) gets `--centers` centers × `--days` days ×
+A throwaway PostgreSQL (city/postgres.py, durable) gets `--centers` centers × `--days` days ×
 `--tickets` tickets a day, generated inside PostgreSQL (issued, called after a random wait, done or
 absent, a third rated: ≈ 3.3 events a ticket, plus each counter opened and closed), in the city
 schema's monthly partitions. "Today" is the last day, at 17:00. Then, each the median of `--runs`:
@@ -42,7 +42,7 @@ from city.board.rollup import Rollup, day_start  # noqa: E402
 from city.board.settings import BoardSection  # noqa: E402
 from city.config import CenterEntry  # noqa: E402
 from city.database import CITY_ZONE, CityStore, month_start  # noqa: E402
-from harness.postgres import PostgresCluster  # noqa: E402
+from city.postgres import PostgresCluster  # noqa: E402
 from xephang.protocol import UplinkEvent  # noqa: E402
 
 SERVICES = ["HT", "KS", "DD", "CT", "TP", "XD"]
