@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, flash, render_template, request
 
-from broker.reports import tables as sheets
+from broker.reports.exports import to_xlsx
 from broker.reports.formats import vn_date, vn_dec, vn_int
 from city.board import labels
 from city.board.auth import signed_in
@@ -164,7 +164,7 @@ def report() -> str:
 @signed_in
 def report_xlsx() -> Response:
     found = _report()
-    return _xlsx(sheets.to_xlsx(found["tables"], found["title"]), found["filename"])
+    return _xlsx(to_xlsx(found["tables"], found["title"]), found["filename"])
 
 
 def _xlsx(body: bytes, name: str) -> Response:
@@ -209,4 +209,4 @@ def compare() -> str:
 @signed_in
 def compare_xlsx() -> Response:
     found = _comparison()
-    return _xlsx(sheets.to_xlsx([found["table"]], found["title"]), found["filename"])
+    return _xlsx(to_xlsx([found["table"]], found["title"]), found["filename"])
