@@ -104,7 +104,7 @@ function LiveHub() {
     }
     if (!stream) {
       stream = { url: null, source: null, next: null, names: new Set(), latest: new Map(),
-        state: "connecting", failures: 0, timer: null, asking: null };
+        state: "starting", failures: 0, timer: null, asking: null };
       streams.set(path, stream);
     }
     const params = [...new Set(specs.flatMap((spec) => spec.params))].sort();
@@ -129,7 +129,7 @@ function LiveHub() {
   function greet(port, id, spec) {
     const stream = streams.get(spec.stream);
     if (!stream) return;
-    post(port, { kind: "state", id, state: stream.state });
+    if (stream.state !== "starting") post(port, { kind: "state", id, state: stream.state });
     for (const name of spec.events) {
       if (stream.latest.has(name)) post(port, { kind: "event", id, name, data: stream.latest.get(name) });
     }

@@ -9,7 +9,8 @@
 //   following.stop();
 //
 // `state` is "open", "connecting" (the stream dropped and is being retried) or "closed" (the server
-// refused it, e.g. too many phones; it is tried again now and then).
+// refused it, e.g. too many phones; it is tried again now and then); nothing is said while a new
+// stream is first being opened.
 "use strict";
 window.Live = (function () {
   const WORKER_URL = document.currentScript.dataset.worker;
