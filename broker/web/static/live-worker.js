@@ -148,6 +148,7 @@ function LiveHub() {
     }
     const page = { seen: Date.now(), follows: new Map(Object.entries(message.follows || {})) };
     pages.set(port, page);
+    post(port, { kind: "ack" });
     for (const path of new Set([...paths(before), ...paths(page)])) refresh(path);
     for (const [id, spec] of page.follows) {
       if (!before || !before.follows.has(id)) greet(port, id, spec);

@@ -1,7 +1,7 @@
 // A page's live updates, through the one stream its browser shares among all its pages of this
 // server (live-worker.js, a SharedWorker), so any number of live pages stay live together. Where the
-// browser has no SharedWorker (Chrome on Android before 2026) or cannot start it, the same hub runs
-// inside the page: one stream per page, as before.
+// browser has no SharedWorker (Chrome on Android before 2026), cannot start it, or its worker stops
+// answering, the same hub runs inside the page: one stream per page, as before.
 //
 //   const following = Live.follow({ stream: "/events", params: ["counter=3"],
 //                                   events: ["counter-3", "hall"] },
@@ -15,11 +15,13 @@
 window.Live = (function () {
   const WORKER_URL = document.currentScript.dataset.worker;
   const HELLO_MS = 20000;
+  const ANSWER_MS = 10000;
   const follows = new Map();  // id -> { spec, handlers }
   let nextId = 1;
   let mode = "shared";
 
   function deliver(message) {
+    if (message.kind === "ack") { unanswered = null; return; }
     const found = follows.get(message.id);
     if (!found) return;
     if (message.kind === "event") found.handlers.event(message.name, JSON.parse(message.data));
@@ -37,8 +39,8 @@ window.Live = (function () {
     if (typeof SharedWorker !== "function" || !WORKER_URL) return null;
     try {
       const worker = new SharedWorker(WORKER_URL, { name: "xephang-live" });
-      worker.port.onmessage = (e) => deliver(e.data);
-      worker.onerror = () => { port = inPage(); hello(); };  // the worker did not start
+      worker.port.onmessage = (e) => { if (port === worker.port) deliver(e.data); };
+      worker.onerror = leaveWorker;  // the worker did not start
       worker.port.start();
       return worker.port;
     } catch (error) {
@@ -46,12 +48,30 @@ window.Live = (function () {
     }
   }
 
+  // A worker that does not answer a hello (it failed, or the system ended it) is left: the page
+  // then streams by itself.
+  function leaveWorker() {
+    if (mode !== "shared") return;
+    port = inPage();
+    unanswered = null;
+    hello();
+  }
+
+  function answered() {
+    if (unanswered !== null && Date.now() - unanswered >= ANSWER_MS) leaveWorker();
+  }
+
+  let unanswered = null;  // when the oldest hello the worker has not acknowledged was sent
   let port = shared() || inPage();
 
   function hello() {
     const specs = {};
     for (const [id, found] of follows) specs[id] = found.spec;
     port.postMessage({ kind: "hello", follows: specs });
+    if (mode === "shared" && unanswered === null) {
+      unanswered = Date.now();
+      setTimeout(answered, ANSWER_MS);
+    }
   }
 
   setInterval(hello, HELLO_MS);
