@@ -54,13 +54,21 @@ class Row:
     late: bool
 
 
+def _moment(moment: datetime, now: datetime, section: BoardSection) -> str:
+    """08:15 today, 28/11 08:15 another day."""
+    local = moment.astimezone(section.zone)
+    if local.date() == now.astimezone(section.zone).date():
+        return hh_mm(moment, section.zone)
+    return local.strftime("%d/%m %H:%M")
+
+
 def overview_row(today: Today, now: datetime, section: BoardSection) -> Row:
     state = freshness(today, now, section)
     tally = today.figures
     share = satisfied_share(tally)
     counters = vn_int(today.open_counters) + (f" (+{today.paused_counters} tạm dừng)"
                                               if today.paused_counters else "")
-    age = "" if today.last_event_at is None else hh_mm(today.last_event_at, section.zone)
+    age = "" if today.last_event_at is None else _moment(today.last_event_at, now, section)
     return Row(today.center.site, today.center.name, today.center.district, vn_int(tally.waiting),
                minutes(tally.wait.mean_s), minutes(tally.wait.p90_s), vn_int(tally.served),
                vn_int(tally.no_show), {r: vn_int(tally.ratings.get(r, 0)) for r in RATINGS},
