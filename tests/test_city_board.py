@@ -4,9 +4,13 @@ day in detail; nothing in English."""
 
 from __future__ import annotations
 
+import os
 import statistics
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -173,3 +177,39 @@ def _table(page: Any, title: str) -> dict[str, list[str]]:
         cells = [c.inner_text() for c in line.locator("td").all()]
         rows[cells[0]] = cells[1:]
     return rows
+
+
+def test_the_it_office_makes_and_locks_accounts_from_the_command_line(
+        browser: Any, city_dsn: str, tmp_path: Path) -> None:
+    city_toml = tmp_path / "city.toml"
+    city_toml.write_text(f'[database]\ndsn = "{city_dsn}"\n[mqtt]\nurls = ["mqtt://127.0.0.1:1883"]\n'
+                         'password_file = "mqtt-password"\n[[centers]]\nid = "phuong-a"\n'
+                         'name = "Trung tâm Phường Ánh Dương"\n', encoding="utf-8")
+
+    def account(*args: str, password: str = "mat-khau-so-tttt") -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "xephang.cli", "city-account", *args,
+                               "--config", str(city_toml), "--user", "nguyenvana"],
+                              env={**os.environ, "XEPHANG_PASSWORD": password},
+                              capture_output=True, text=True, timeout=60, check=False)
+
+    assert account("create", "--name", "Nguyễn Văn A").returncode == 0
+    again = account("create")
+    assert again.returncode == 2 and "đã có" in again.stderr
+    assert "ít nhất 8 ký tự" in account("reset", password="ngan").stderr
+    store(city_dsn, CENTERS, _days())
+    with running_board(city_dsn, NOW) as server:
+        page = browser.new_page(locale="vi-VN")
+        page.goto(server.url + "/login")
+        page.fill('input[name="username"]', "nguyenvana")
+        page.fill('input[name="password"]', "mat-khau-so-tttt")
+        page.click('button[type="submit"]')
+        assert page.inner_text("#who") == "Nguyễn Văn A"
+        assert account("disable").returncode == 0
+        page.reload()  # the lock ends the session at once
+        assert "/login" in page.url
+        page.fill('input[name="username"]', "nguyenvana")
+        page.fill('input[name="password"]', "mat-khau-so-tttt")
+        page.click('button[type="submit"]')
+        assert page.inner_text("#login-error") == ("Tài khoản này đã bị khóa. Vui lòng liên hệ quản trị "
+                                                   "hệ thống.")
+        page.context.close()
