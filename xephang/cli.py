@@ -99,6 +99,7 @@ def _tool_parsers(commands: Any) -> None:
     _doctor_parser(commands)
     _credentials_parser(commands)
     _plan_parser(commands)
+    _city_parser(commands)
 
     simulate = commands.add_parser("simulate", help="simulate a day through the real call rule")
     simulate.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
@@ -186,6 +187,21 @@ def _plan_parser(commands: Any) -> None:
     from planning.cli import add_parser  # argparse only; the planner loads when run
 
     add_parser(commands)
+
+
+def _city_parser(commands: Any) -> None:
+    city = commands.add_parser("city", help="run the city aggregator: every center's events into "
+                               "PostgreSQL once, acknowledged after the commit")
+    city.add_argument("--config", type=Path, default=Path("config/city.toml"))
+    city.set_defaults(run=_run_city)
+
+
+def _run_city(args: argparse.Namespace) -> int:
+    from city.aggregator import Aggregator, read_password
+    from city.config import load_city_config
+
+    config = load_city_config(args.config)
+    return _run_until_signal(Aggregator(config, read_password(config)))
 
 
 def _voice_parser(commands: Any) -> None:

@@ -35,6 +35,12 @@ VERSION: Literal[1] = 1
 BROKER_ID = "broker"  # the queue server's device id: its MQTT username and `device/broker/status`
 MAX_PAYLOAD_BYTES = 16 * 1024
 
+
+def city_bridge_id(site: str) -> str:
+    """The login and client id of a center's Mosquitto bridge on the city's MQTT cluster."""
+    return f"bridge-{site}"
+
+
 Priority = Literal["none", "elderly", "disabled", "pregnant", "merit", "appointment"]
 Source = Literal["button", "cccd", "booking", "dossier"]
 # What a staff member presses at a counter; a citizen's `rate` is the one other counter action.

@@ -1,0 +1,140 @@
+"""The aggregator's MQTT connection to the city's cluster: one explicit client id with a persistent
+session (the cluster keeps its subscription and queued events while it is away), QoS 1, and the
+cluster's nodes tried in turn, so losing one node only moves the aggregator to the next.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import queue
+import socket
+import ssl
+import threading
+from typing import Any
+
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+
+from city import CityError
+from city.config import MqttSection
+from xephang.config import parse_mqtt_url
+
+log = logging.getLogger(__name__)
+
+EVENTS = "xephang/v1/+/uplink/event"
+QOS = 1
+RETRY_S = 1.0
+FIRST_ATTEMPT_S = 5.0
+INBOX_WAIT_S = 5.0  # a full inbox holds the network loop this long (the cluster queues meanwhile)
+REFUSED_LOGIN = (134, 135)  # "bad user name or password", "not authorized"
+
+Received = tuple[str, bytes]
+
+
+class CityMqttRefused(CityError, PermissionError):
+    """The city's MQTT cluster refused the aggregator's login."""
+
+
+class CityLink:
+    """Delivers `(topic, payload)` of every uplink event into `inbox`; publishes acks."""
+
+    def __init__(self, section: MqttSection, password: str, inbox: queue.Queue[Received]) -> None:
+        self.section = section
+        self.inbox = inbox
+        self.connected = threading.Event()
+        self.connections = 0  # how many times it has (re)connected
+        self.refused: str | None = None
+        self._first_outcome = threading.Event()
+        self._stop = threading.Event()
+        self._client = paho.Client(CallbackAPIVersion.VERSION2, client_id=section.client_id,
+                                   clean_session=False, protocol=paho.MQTTv311)
+        self._client.max_queued_messages_set(0)
+        self._client.username_pw_set(section.login, password)
+        if section.ca_file is not None:
+            self._client.tls_set(ca_certs=str(section.ca_file))
+        self._client.on_connect = self._on_connect
+        self._client.on_disconnect = self._on_disconnect
+        self._client.on_message = self._on_message
+        self._client.on_socket_open = _no_delay
+        self._thread = threading.Thread(target=self._run, name="city-mqtt", daemon=True)
+
+    def start(self) -> None:
+        """Connect in the background; CityMqttRefused at once if the cluster refuses the login."""
+        self._thread.start()
+        self._first_outcome.wait(FIRST_ATTEMPT_S)
+        if self.refused is not None:
+            self.stop()
+            raise CityMqttRefused(self.refused)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def publish(self, topic: str, payload: bytes, *, retain: bool) -> None:
+        info = self._client.publish(topic, payload, qos=QOS, retain=retain)
+        if info.rc not in (paho.MQTT_ERR_SUCCESS, paho.MQTT_ERR_NO_CONN):
+            log.warning("publish to %s failed: %s", topic, paho.error_string(info.rc))
+
+    def _run(self) -> None:
+        for url in itertools.cycle(self.section.urls):
+            if self._stop.is_set():
+                break
+            self._session(url)
+            self._stop.wait(RETRY_S)
+        self._client.disconnect()
+
+    def _session(self, url: str) -> None:
+        """Connect to one node and serve the connection until it drops (or we stop)."""
+        host, port = parse_mqtt_url(url)
+        try:
+            self._client.connect(host, port, keepalive=15)
+        except (OSError, ssl.SSLError) as exc:
+            log.warning("cannot connect to the city MQTT node %s: %s", url, exc)
+            self._first_outcome.set()
+            return
+        while not self._stop.is_set():
+            if self._client.loop(timeout=0.5) != paho.MQTT_ERR_SUCCESS:
+                break
+            if self.refused is not None:
+                return
+        self.connected.clear()
+
+    def _on_connect(self, client: paho.Client, userdata: Any, flags: Any, reason: ReasonCode,
+                    properties: Properties | None) -> None:
+        if reason.is_failure:
+            if reason.value in REFUSED_LOGIN:
+                self.refused = (f"the city MQTT cluster refused the login of {self.section.login} "
+                                f"({reason}): check {self.section.password_file}")
+            log.error("the city MQTT node refused the connection: %s", reason)
+            self._first_outcome.set()
+            return
+        client.subscribe(EVENTS, qos=QOS)
+        self.connections += 1
+        self.connected.set()
+        self._first_outcome.set()
+        log.info("connected to the city MQTT cluster at %s:%s (session kept: %s)",
+                 client.host, client.port, flags.session_present)
+
+    def _on_disconnect(self, client: paho.Client, userdata: Any, flags: Any, reason: ReasonCode,
+                       properties: Properties | None) -> None:
+        self.connected.clear()
+        log.warning("disconnected from the city MQTT node %s:%s: %s", client.host, client.port, reason)
+
+    def _on_message(self, client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
+        try:
+            self.inbox.put((message.topic, bytes(message.payload)), timeout=INBOX_WAIT_S)
+        except queue.Full:
+            # Nothing is lost for good: the center sends it again while its mark does not move.
+            log.warning("the store is behind: dropped an event on %s (its center will resend it)",
+                        message.topic)
+
+
+def _no_delay(client: paho.Client, userdata: Any, sock: Any) -> None:
+    if isinstance(sock, socket.socket):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
