@@ -5,11 +5,11 @@ cluster's nodes tried in turn, so losing one node only moves the aggregator to t
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import queue
 import socket
-import ssl
 import threading
 from typing import Any
 
@@ -26,10 +26,10 @@ log = logging.getLogger(__name__)
 
 EVENTS = "xephang/v1/+/uplink/event"
 QOS = 1
-RETRY_S = 1.0
 FIRST_ATTEMPT_S = 5.0
 INBOX_WAIT_S = 5.0  # a full inbox holds the network loop this long (the cluster queues meanwhile)
 REFUSED_LOGIN = (134, 135)  # "bad user name or password", "not authorized"
+LISTENING = f"listening for {EVENTS}"  # logged once the subscription is granted
 
 Received = tuple[str, bytes]
 
@@ -48,7 +48,6 @@ class CityLink:
         self.connections = 0  # how many times it has (re)connected
         self.refused: str | None = None
         self._first_outcome = threading.Event()
-        self._stop = threading.Event()
         self._client = paho.Client(CallbackAPIVersion.VERSION2, client_id=section.client_id,
                                    clean_session=False, protocol=paho.MQTTv311)
         self._client.max_queued_messages_set(0)
@@ -58,52 +57,40 @@ class CityLink:
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
+        self._client.on_subscribe = self._on_subscribe
         self._client.on_socket_open = _no_delay
-        self._thread = threading.Thread(target=self._run, name="city-mqtt", daemon=True)
+        self._client.on_connect_fail = self._on_connect_fail
+        self._nodes = itertools.cycle(section.urls)
 
     def start(self) -> None:
         """Connect in the background; CityMqttRefused at once if the cluster refuses the login."""
-        self._thread.start()
+        self._client.reconnect_delay_set(min_delay=1, max_delay=5)
+        self._next_node()
+        self._client.connect_async(self._client.host, self._client.port, keepalive=15)
+        self._client.loop_start()  # paho's own thread: publishing from ours only queues
         self._first_outcome.wait(FIRST_ATTEMPT_S)
         if self.refused is not None:
             self.stop()
             raise CityMqttRefused(self.refused)
 
     def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
+        self._client.disconnect()
+        self._client.loop_stop()
 
     def alive(self) -> bool:
-        return self._thread.is_alive()
+        thread: threading.Thread | None = getattr(self._client, "_thread", None)
+        return thread is not None and thread.is_alive()
 
     def publish(self, topic: str, payload: bytes, *, retain: bool) -> None:
         info = self._client.publish(topic, payload, qos=QOS, retain=retain)
         if info.rc not in (paho.MQTT_ERR_SUCCESS, paho.MQTT_ERR_NO_CONN):
             log.warning("publish to %s failed: %s", topic, paho.error_string(info.rc))
 
-    def _run(self) -> None:
-        for url in itertools.cycle(self.section.urls):
-            if self._stop.is_set():
-                break
-            self._session(url)
-            self._stop.wait(RETRY_S)
-        self._client.disconnect()
-
-    def _session(self, url: str) -> None:
-        """Connect to one node and serve the connection until it drops (or we stop)."""
-        host, port = parse_mqtt_url(url)
-        try:
-            self._client.connect(host, port, keepalive=15)
-        except (OSError, ssl.SSLError) as exc:
-            log.warning("cannot connect to the city MQTT node %s: %s", url, exc)
-            self._first_outcome.set()
-            return
-        while not self._stop.is_set():
-            if self._client.loop(timeout=0.5) != paho.MQTT_ERR_SUCCESS:
-                break
-            if self.refused is not None:
-                return
-        self.connected.clear()
+    def _next_node(self) -> None:
+        """Point the client at the next node of the cluster (paho reconnects to it)."""
+        host, port = parse_mqtt_url(next(self._nodes))
+        with contextlib.suppress(RuntimeError):  # still connected: it keeps its node
+            self._client.host, self._client.port = host, port
 
     def _on_connect(self, client: paho.Client, userdata: Any, flags: Any, reason: ReasonCode,
                     properties: Properties | None) -> None:
@@ -121,10 +108,25 @@ class CityLink:
         log.info("connected to the city MQTT cluster at %s:%s (session kept: %s)",
                  client.host, client.port, flags.session_present)
 
+    def _on_subscribe(self, client: paho.Client, userdata: Any, mid: int,
+                      reasons: list[ReasonCode], properties: Properties | None) -> None:
+        if any(reason.is_failure for reason in reasons):
+            log.error("the city MQTT cluster refused the subscription to %s: check the ACL of %s",
+                      EVENTS, self.section.login)
+        else:
+            log.info("%s", LISTENING)
+
+    def _on_connect_fail(self, client: paho.Client, userdata: Any) -> None:
+        log.warning("cannot connect to the city MQTT node %s:%s; trying the next", client.host,
+                    client.port)
+        self._first_outcome.set()
+        self._next_node()
+
     def _on_disconnect(self, client: paho.Client, userdata: Any, flags: Any, reason: ReasonCode,
                        properties: Properties | None) -> None:
         self.connected.clear()
         log.warning("disconnected from the city MQTT node %s:%s: %s", client.host, client.port, reason)
+        self._next_node()
 
     def _on_message(self, client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
         try:

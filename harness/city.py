@@ -18,6 +18,7 @@ from broker.store.db import Store
 from broker.uplink import Uplink
 from city.config import CityConfig
 from city.credentials import CityCredentials, make_city_credentials
+from city.link import LISTENING
 from xephang.config import UplinkSection
 from xephang.credentials.acl import DeviceRights
 from xephang.credentials.mosquitto_conf import Listener
@@ -42,15 +43,17 @@ CITY_MUTE = DeviceRights("city-mute", (), (Topics("+").uplink_event,))
 
 
 def city_toml(folder: Path, dsn: str, urls: list[str], sites: Iterable[str], *,
-              client_id: str = "xephang-city", batch: int = 5000) -> Path:
-    """A city.toml for `sites` in `folder` (its credentials are made beside it)."""
+              client_id: str = "xephang-city", batch: int = 5000, name: str = "city.toml") -> Path:
+    """A city.toml for `sites` in `folder` (its credentials are made beside it). A `client_id`
+    other than the aggregator's logs in as that test user (CITY_MUTE)."""
+    secrets = "aggregator" if client_id == "xephang-city" else f"users/{client_id}"
     centers = "".join(f'\n[[centers]]\nid = "{site}"\nname = "Trung tâm Phục vụ hành chính công {site}"\n'
                       f'district = "Quận {index % 12 + 1}"\n' for index, site in enumerate(sites))
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "city.toml"
+    path = folder / name
     path.write_text(f'[database]\ndsn = "{dsn}"\n\n[mqtt]\nurls = {urls!r}\n'
                     f'client_id = "{client_id}"\nbatch = {batch}\n'
-                    'password_file = "credentials/aggregator/mqtt-password"\n'
+                    f'password_file = "credentials/{secrets}/mqtt-password"\n'
                     'ca_file = "credentials/aggregator/ca.crt"\n' + centers, encoding="utf-8")
     return path
 
@@ -134,6 +137,10 @@ class SimulatedCenter:
                                 service_s=n % 600, rating="satisfied", account="canbo1",
                                 id_hash=f"hash-{n}", dossier_code=f"000.00.{n}")
 
+    def last_seq(self) -> int:
+        with self.store.snapshot() as tx:
+            return tx.last_event_seq()
+
     def acked(self) -> int:
         with self.store.snapshot() as tx:
             return tx.uplink_acked_seq() or 0
@@ -154,6 +161,15 @@ class AggregatorProcess(RoleProcess):
     def __init__(self, config_path: Path, log_dir: Path) -> None:
         super().__init__("city", [sys.executable, "-m", "xephang.cli", "city", "--config",
                                   str(config_path)], log_dir / "city.log")
+
+    def start(self, timeout: float = 30.0) -> AggregatorProcess:
+        """Spawn, and return once it listens for events (its log says so; nothing else does)."""
+        start = self.log_path.stat().st_size if self.log_path.exists() else 0
+        self.spawn()
+        wait_until(lambda: LISTENING in self.log()[start:] or not self.running(), timeout,
+                   "the aggregator's subscription")
+        assert self.running(), self.log()
+        return self
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")

@@ -11,6 +11,7 @@ import pytest
 
 from city.config import load_city_config
 from harness.city import (
+    CITY_MUTE,
     CITY_PROBE,
     AggregatorProcess,
     CityMosquitto,
@@ -57,8 +58,7 @@ class City:
         return [(site, str(epoch), seq) for site, epoch, seq in stored_events(self.dsn)]
 
     def all_acked(self) -> bool:
-        return all(c.acked() == len([r for r in self.expected() if r[0] == s])
-                   for s, c in self.centers.items())
+        return all(center.acked() == center.last_seq() for center in self.centers.values())
 
     def close(self) -> None:
         for center in self.centers.values():
@@ -75,7 +75,7 @@ def city(tmp_path: Path, city_dsn: str) -> Iterator[City]:
 
 
 def test_every_center_event_is_stored_once_and_acknowledged(city: City) -> None:
-    city.aggregator.spawn()
+    city.aggregator.start()
     for site in SITES:
         city.center(site).add_events(1500)
     wait_until(city.all_acked, 60, "every center acknowledged to its last event")
@@ -94,3 +94,84 @@ def test_uplink_events_carry_no_citizen_data(city: City) -> None:
             assert "hash" not in str(payload) and "000.00" not in str(payload)
     finally:
         probe.close()
+
+
+def test_bad_events_are_refused_and_the_aggregator_keeps_going(city: City) -> None:
+    city.aggregator.start()
+    probe = Probe(city.broker.login(CITY_PROBE.device_id))
+    try:
+        probe.subscribe("xephang/v1/ba-dinh/uplink/ack")
+        epoch = "3f1c0d7e-8a9b-4c2d-9e1f-0a1b2c3d4e5f"
+        good = {"v": 1, "epoch": epoch, "seq": 1, "at": "2026-11-29T09:00:00+07:00",
+                "type": "ticket_issued", "service": "HT"}
+        probe.publish("xephang/v1/ba-dinh/uplink/event", b"{not json")
+        probe.publish("xephang/v1/ba-dinh/uplink/event", {**good, "seq": 2, "id_hash": "ab12"})
+        probe.publish("xephang/v1/ba-dinh/uplink/event", {**good, "counter": 2**40})
+        probe.publish("xephang/v1/khong-co/uplink/event", good)
+        probe.publish("xephang/v1/ba-dinh/uplink/event", good)
+        ack = probe.wait_for("xephang/v1/ba-dinh/uplink/ack", lambda a: a["acked_seq"] == 1, 15)
+    finally:
+        probe.close()
+    assert ack == {"v": 1, "epoch": epoch, "acked_seq": 1}
+    assert city.stored() == [("ba-dinh", epoch, 1)]
+    log = city.aggregator.log()
+    assert "refused an uplink event from ba-dinh: invalid_json" in log
+    assert "id_hash" in log and "ab12" not in log  # the field is named, its value never logged
+    assert "counter 1099511627776 is out of range" in log
+    assert "xephang/v1/khong-co/uplink/event: not a center of city.toml" in log
+    assert city.aggregator.running()
+
+
+def test_the_city_broker_killed_mid_stream_loses_nothing(city: City) -> None:
+    city.aggregator.start()
+    for site in SITES:
+        city.center(site).add_events(3000)
+    wait_until(lambda: len(city.stored()) > 1500, 60, "the first events stored")
+    city.broker.kill()
+    city.broker.start()
+    wait_until(city.all_acked, 120, "every center acknowledged after the broker came back")
+    assert city.stored() == city.expected()
+
+
+def test_a_center_offline_for_a_day_catches_up(city: City) -> None:
+    city.aggregator.start()
+    online = city.center("hoan-kiem")
+    online.add_events(300)
+    offline = SimulatedCenter("ba-dinh", city.folder / "ba-dinh.db",
+                              bridge_access(city.broker, "ba-dinh"))
+    offline.add_events(10_000)  # a day's worth while the city network was down
+    city.centers["ba-dinh"] = offline.start()
+    wait_until(city.all_acked, 120, "the offline center's day acknowledged")
+    assert city.stored() == city.expected()
+
+
+def test_the_aggregator_killed_between_commit_and_ack_stores_nothing_twice(city: City) -> None:
+    # An aggregator that may not publish acks commits every event, and no center hears of it:
+    # exactly the moment between the commit and the ack, held open.
+    mute = city_toml(city.folder, city.dsn, [city.broker.url], SITES, client_id=CITY_MUTE.device_id,
+                     name="mute.toml")
+    first = AggregatorProcess(mute, city.folder / "mute")
+    first.start()
+    center = city.center("ba-dinh", window=2000)  # all of them in flight, none acknowledged
+    center.add_events(2000)
+    wait_until(lambda: len(city.stored()) == 2000, 60, "all 2000 events committed")
+    assert center.acked() == 0
+    first.kill()
+    city.aggregator.start()
+    center.add_events(500)
+    wait_until(city.all_acked, 60, "the center acknowledged after the restart")
+    assert city.stored() == city.expected()
+
+
+def test_a_reimaged_center_starts_a_new_epoch_beside_the_old_one(city: City) -> None:
+    city.aggregator.start()
+    old = city.center("ba-dinh")
+    old.add_events(1000)
+    wait_until(city.all_acked, 60, "the old database acknowledged")
+    before = city.expected()
+    old.stop()
+    new = city.center("ba-dinh", db="ba-dinh-reimaged")
+    new.add_events(700)
+    wait_until(city.all_acked, 60, "the new database acknowledged")
+    assert new.uplink.epoch != old.uplink.epoch
+    assert city.stored() == sorted(before + city.expected())
