@@ -16,7 +16,7 @@ import psycopg
 
 from broker.store.db import Store
 from broker.uplink import Uplink
-from city.config import CityConfig
+from city.config import CityConfig, load_city_config
 from city.credentials import CityCredentials, make_city_credentials
 from city.link import LISTENING
 from xephang.config import UplinkSection
@@ -190,3 +190,41 @@ def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None
         time.sleep(0.1)
 
 
+class CityTier:
+    """A city Mosquitto, the aggregator (not yet started) and simulated centers, in `folder`."""
+
+    def __init__(self, folder: Path, dsn: str, sites: Iterable[str]) -> None:
+        self.folder, self.dsn, sites = folder, dsn, list(sites)
+        placeholder = city_toml(folder, dsn, ["mqtts://127.0.0.1:1"], sites)
+        self.broker = CityMosquitto(folder / "city-mqtt", load_city_config(placeholder))
+        self.broker.start()
+        self.config_path = city_toml(folder, dsn, [self.broker.url], sites)
+        (folder / "credentials").symlink_to(folder / "city-mqtt" / "credentials")
+        self.aggregator = AggregatorProcess(self.config_path, folder)
+        self.centers: dict[str, SimulatedCenter] = {}
+
+    def center(self, site: str, *, db: str | None = None, window: int = 500) -> SimulatedCenter:
+        path = self.folder / f"{db or site}.db"
+        self.centers[site] = SimulatedCenter(site, path, bridge_access(self.broker, site),
+                                             window=window).start()
+        return self.centers[site]
+
+    def expected(self) -> list[tuple[str, str, int]]:
+        rows = []
+        for site, center in self.centers.items():
+            with center.store.snapshot() as tx:
+                last = tx.last_event_seq()
+            rows += [(site, str(center.uplink.epoch), seq) for seq in range(1, last + 1)]
+        return sorted(rows)
+
+    def stored(self) -> list[tuple[str, str, int]]:
+        return [(site, str(epoch), seq) for site, epoch, seq in stored_events(self.dsn)]
+
+    def all_acked(self) -> bool:
+        return all(center.acked() == center.last_seq() for center in self.centers.values())
+
+    def close(self) -> None:
+        for center in self.centers.values():
+            center.stop()
+        self.aggregator.stop()
+        self.broker.stop()

@@ -9,16 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from city.config import load_city_config
 from harness.city import (
     CITY_MUTE,
     CITY_PROBE,
     AggregatorProcess,
-    CityMosquitto,
+    CityTier,
     SimulatedCenter,
     bridge_access,
     city_toml,
-    stored_events,
     wait_until,
 )
 from harness.mqtt_probe import Probe
@@ -27,54 +25,14 @@ from xephang.protocol import UplinkEvent
 SITES = ("ba-dinh", "hoan-kiem", "cau-giay")
 
 
-class City:
-    """The city broker, the aggregator and the centers of one test."""
-
-    def __init__(self, folder: Path, dsn: str) -> None:
-        self.folder, self.dsn = folder, dsn
-        placeholder = city_toml(folder, dsn, ["mqtts://127.0.0.1:1"], SITES)
-        self.broker = CityMosquitto(folder / "city-mqtt", load_city_config(placeholder))
-        self.broker.start()
-        self.config_path = city_toml(folder, dsn, [self.broker.url], SITES)
-        (folder / "credentials").symlink_to(folder / "city-mqtt" / "credentials")
-        self.aggregator = AggregatorProcess(self.config_path, folder)
-        self.centers: dict[str, SimulatedCenter] = {}
-
-    def center(self, site: str, *, db: str | None = None, window: int = 500) -> SimulatedCenter:
-        path = self.folder / f"{db or site}.db"
-        self.centers[site] = SimulatedCenter(site, path, bridge_access(self.broker, site),
-                                             window=window).start()
-        return self.centers[site]
-
-    def expected(self) -> list[tuple[str, str, int]]:
-        rows = []
-        for site, center in self.centers.items():
-            with center.store.snapshot() as tx:
-                last = tx.last_event_seq()
-            rows += [(site, str(center.uplink.epoch), seq) for seq in range(1, last + 1)]
-        return sorted(rows)
-
-    def stored(self) -> list[tuple[str, str, int]]:
-        return [(site, str(epoch), seq) for site, epoch, seq in stored_events(self.dsn)]
-
-    def all_acked(self) -> bool:
-        return all(center.acked() == center.last_seq() for center in self.centers.values())
-
-    def close(self) -> None:
-        for center in self.centers.values():
-            center.stop()
-        self.aggregator.stop()
-        self.broker.stop()
-
-
 @pytest.fixture
-def city(tmp_path: Path, city_dsn: str) -> Iterator[City]:
-    made = City(tmp_path, city_dsn)
+def city(tmp_path: Path, city_dsn: str) -> Iterator[CityTier]:
+    made = CityTier(tmp_path, city_dsn, SITES)
     yield made
     made.close()
 
 
-def test_every_center_event_is_stored_once_and_acknowledged(city: City) -> None:
+def test_every_center_event_is_stored_once_and_acknowledged(city: CityTier) -> None:
     city.aggregator.start()
     for site in SITES:
         city.center(site).add_events(1500)
@@ -82,7 +40,7 @@ def test_every_center_event_is_stored_once_and_acknowledged(city: City) -> None:
     assert city.stored() == city.expected()
 
 
-def test_uplink_events_carry_no_citizen_data(city: City) -> None:
+def test_uplink_events_carry_no_citizen_data(city: CityTier) -> None:
     probe = Probe(city.broker.login(CITY_PROBE.device_id))
     try:
         probe.subscribe("xephang/v1/+/uplink/event")
@@ -96,7 +54,7 @@ def test_uplink_events_carry_no_citizen_data(city: City) -> None:
         probe.close()
 
 
-def test_bad_events_are_refused_and_the_aggregator_keeps_going(city: City) -> None:
+def test_bad_events_are_refused_and_the_aggregator_keeps_going(city: CityTier) -> None:
     city.aggregator.start()
     probe = Probe(city.broker.login(CITY_PROBE.device_id))
     try:
@@ -122,7 +80,7 @@ def test_bad_events_are_refused_and_the_aggregator_keeps_going(city: City) -> No
     assert city.aggregator.running()
 
 
-def test_the_city_broker_killed_mid_stream_loses_nothing(city: City) -> None:
+def test_the_city_broker_killed_mid_stream_loses_nothing(city: CityTier) -> None:
     city.aggregator.start()
     for site in SITES:
         city.center(site).add_events(3000)
@@ -133,7 +91,7 @@ def test_the_city_broker_killed_mid_stream_loses_nothing(city: City) -> None:
     assert city.stored() == city.expected()
 
 
-def test_a_center_offline_for_a_day_catches_up(city: City) -> None:
+def test_a_center_offline_for_a_day_catches_up(city: CityTier) -> None:
     city.aggregator.start()
     online = city.center("hoan-kiem")
     online.add_events(300)
@@ -145,7 +103,7 @@ def test_a_center_offline_for_a_day_catches_up(city: City) -> None:
     assert city.stored() == city.expected()
 
 
-def test_the_aggregator_killed_between_commit_and_ack_stores_nothing_twice(city: City) -> None:
+def test_the_aggregator_killed_between_commit_and_ack_stores_nothing_twice(city: CityTier) -> None:
     # An aggregator that may not publish acks commits every event, and no center hears of it:
     # exactly the moment between the commit and the ack, held open.
     mute = city_toml(city.folder, city.dsn, [city.broker.url], SITES, client_id=CITY_MUTE.device_id,
@@ -163,7 +121,7 @@ def test_the_aggregator_killed_between_commit_and_ack_stores_nothing_twice(city:
     assert city.stored() == city.expected()
 
 
-def test_a_reimaged_center_starts_a_new_epoch_beside_the_old_one(city: City) -> None:
+def test_a_reimaged_center_starts_a_new_epoch_beside_the_old_one(city: CityTier) -> None:
     city.aggregator.start()
     old = city.center("ba-dinh")
     old.add_events(1000)

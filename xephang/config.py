@@ -351,6 +351,18 @@ class UplinkSection(Section):
     enabled: bool = False
     window: int = Field(default=500, ge=1, le=10_000)  # events in flight above the acknowledged mark
     rewind_s: float = Field(default=30.0, ge=0.1, le=3600)  # a mark still this long: send again
+    # The city's MQTT nodes (mqtts://HOST:PORT): `xephang credentials` then writes the bridge of
+    # the center's Mosquitto to them (xephang/credentials/bridge.py).
+    city_urls: list[str] = Field(default_factory=list, max_length=9)
+
+    @field_validator("city_urls")
+    @classmethod
+    def _city_over_tls(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            parse_mqtt_url(url)
+            if not mqtt_uses_tls(url):
+                raise ValueError(f"{url!r}: the city is reached over TLS only (mqtts://HOST:PORT)")
+        return urls
 
 
 class SiteConfig(Section):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from xephang.config import SiteConfig
 from xephang.credentials import CredentialsReport, make_credentials
+from xephang.credentials.bridge import bridge_conf
 from xephang.credentials.mosquitto_conf import Listener, mosquitto_conf
 from xephang.errors import XephangError
 from xephang.mqtt_access import MqttAccess
@@ -62,8 +63,9 @@ def find_mosquitto() -> str:
     raise MosquittoError(INSTALL_HINT)
 
 
-def write_config(folder: Path, credentials: Path, listeners: list[Listener]) -> Path:
-    """The center's own settings, plus where this private instance keeps its data and log."""
+def write_config(folder: Path, credentials: Path, listeners: list[Listener], extra: str = "") -> Path:
+    """The center's own settings (and `extra`: its bridge to the city), plus where this private
+    instance keeps its data and log."""
     folder.mkdir(parents=True, exist_ok=True)
     config = folder / "mosquitto.conf"
     private = [
@@ -78,8 +80,8 @@ def write_config(folder: Path, credentials: Path, listeners: list[Listener]) -> 
         "log_type warning",
         "",
     ]
-    config.write_text("\n".join(private) + mosquitto_conf(credentials / "mosquitto", listeners),
-                      encoding="utf-8")
+    config.write_text("\n".join(private) + mosquitto_conf(credentials / "mosquitto", listeners)
+                      + ("\n" + extra if extra else ""), encoding="utf-8")
     return config
 
 
@@ -146,7 +148,8 @@ class Mosquitto:
                      Listener(self.port, "127.0.0.1", tls=True)]
         self.credentials = make_credentials(self.config, self.folder / "credentials",
                                             listeners=listeners, observers=self.observers)
-        config = write_config(self.folder, self.folder / "credentials", listeners)
+        bridge = bridge_conf(self.config, self.folder / "credentials")
+        config = write_config(self.folder, self.folder / "credentials", listeners, bridge)
         with (self.folder / "mosquitto.log").open("ab") as log_file:
             self._log_start = log_file.tell()  # what this run writes comes after
             self.process = subprocess.Popen(

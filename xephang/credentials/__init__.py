@@ -4,6 +4,8 @@
     OUT/mosquitto/           xephang.conf (a snippet for /etc/mosquitto/conf.d), passwords, acl,
                              server.crt, server.key, ca.crt
     OUT/devices/{device_id}/ mqtt-password and ca.crt: what that device needs, nothing more
+    OUT/city/                (copied from the city) bridge-password and ca.crt: with site.toml's
+                             `[uplink] city_urls`, xephang.conf also bridges the uplink to the city
 
 Running it again keeps every secret (CA, server key, passwords) and rewrites the rest from site.toml;
 `rotate` gives one device a new password.
@@ -19,6 +21,7 @@ from pathlib import Path
 
 from xephang.config import SiteConfig
 from xephang.credentials.acl import acl_text, device_rights
+from xephang.credentials.bridge import bridge_conf
 from xephang.credentials.mosquitto_conf import Listener, mosquitto_conf, production_listeners
 from xephang.credentials.secrets_files import (
     new_password,
@@ -79,7 +82,13 @@ def make_credentials(config: SiteConfig, out: Path, *, rotate: Iterable[str] = (
     write_secret(server / "passwords", password_file_text(passwords))
     write_secret(server / "acl", acl_text(rights))
     _share_with_mosquitto([server / "passwords", server / "acl", server / "server.key"])
-    write_public(report.conf, mosquitto_conf(server, listeners or production_listeners(config)))
+    conf = mosquitto_conf(server, listeners or production_listeners(config))
+    bridge = bridge_conf(config, out)
+    if bridge:  # it holds the city's bridge password: Mosquitto's group may read it, nobody else
+        write_secret(report.conf, conf + "\n" + bridge)
+        _share_with_mosquitto([report.conf])
+    else:
+        write_public(report.conf, conf)
     return report
 
 
