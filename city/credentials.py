@@ -3,7 +3,7 @@
     DIR/ca/                    the city's CA (ca.key never leaves this machine)
     DIR/mosquitto/             a small city's Mosquitto: xephang.conf, passwords, acl, server
                                certificate and key, ca.crt (the center's snippet, with the city's users)
-    DIR/rabbitmq/users.sh      the same users and topic rights for a RabbitMQ cluster (rabbitmqctl)
+    DIR/rabbitmq/definitions.json  the same users and topic rights for a RabbitMQ cluster
     DIR/aggregator/            mqtt-password and ca.crt of `xephang city`
     DIR/centers/{site}/        bridge-password and ca.crt: what that center's Mosquitto bridge needs
 
@@ -14,7 +14,10 @@ their acks. Running again keeps every secret.
 
 from __future__ import annotations
 
-import shlex
+import base64
+import hashlib
+import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,7 +41,7 @@ BRIDGE_PASSWORD = "bridge-password"
 AGGREGATOR_PASSWORD = "mqtt-password"
 CITY_TLS_PORT = 8883
 # What RabbitMQ's MQTT plugin touches for a client: amq.topic and its session queue.
-MQTT_RESOURCES = "'^(amq\\.topic|mqtt-subscription-.*)$'"
+MQTT_RESOURCES = "^(amq\\.topic|mqtt-subscription-.*)$"
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,7 @@ def make_city_credentials(config: CityConfig, out: Path, *, listeners: list[List
     _share_with_mosquitto([server / "passwords", server / "acl", server / "server.key"])
     default = [Listener(CITY_TLS_PORT, None, tls=True)]
     write_public(server / "xephang.conf", mosquitto_conf(server, listeners or default))
-    write_secret(out / "rabbitmq" / "users.sh", rabbitmq_users_script(rights, users))
+    write_secret(out / "rabbitmq" / "definitions.json", rabbitmq_definitions(rights, users))
     return CityCredentials(out, users, rights)
 
 
@@ -114,24 +117,33 @@ def _password(path: Path) -> str:
     return password
 
 
-def rabbitmq_users_script(rights: list[DeviceRights], users: dict[str, str]) -> str:
-    """rabbitmqctl commands giving RabbitMQ the same users and topic rights (its MQTT plugin maps
-    `/` in a topic to `.` in amq.topic's routing keys, and `+` to `*`)."""
-    lines = ["#!/bin/sh", "# Made by `xephang city --make-credentials`: the city's MQTT users for RabbitMQ.",
-             "set -e", 'CTL="${RABBITMQCTL:-rabbitmqctl}"']
-    for device in rights:
-        user = shlex.quote(device.device_id)
-        lines += [
-            f'$CTL add_user {user} {shlex.quote(users[device.device_id])} 2>/dev/null || '
-            f'$CTL change_password {user} {shlex.quote(users[device.device_id])}',
-            # MQTT needs its own session queue (mqtt-subscription-*) and amq.topic.
-            f"$CTL set_permissions -p / {user} {MQTT_RESOURCES} {MQTT_RESOURCES} {MQTT_RESOURCES}",
-            f"$CTL set_topic_permissions -p / {user} amq.topic "
-            f"{shlex.quote(_routing_keys(device.publishes))} {shlex.quote(_routing_keys(device.reads))}",
-        ]
-    return "\n".join(lines) + "\n"
+def rabbitmq_definitions(rights: list[DeviceRights], users: dict[str, str]) -> str:
+    """The same users and topic rights for a RabbitMQ cluster, as definitions to import
+    (`load_definitions` in rabbitmq.conf, or `rabbitmqctl import_definitions FILE`). Its MQTT
+    plugin maps `/` in a topic to `.` in amq.topic's routing keys."""
+    definitions = {
+        "users": [{"name": d.device_id, "password_hash": rabbitmq_hash(users[d.device_id]),
+                   "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": []}
+                  for d in rights],
+        "vhosts": [{"name": "/"}],
+        # MQTT needs amq.topic and its own session queue (mqtt-subscription-{client id}qos1).
+        "permissions": [{"user": d.device_id, "vhost": "/", "configure": MQTT_RESOURCES,
+                         "write": MQTT_RESOURCES, "read": MQTT_RESOURCES} for d in rights],
+        "topic_permissions": [{"user": d.device_id, "vhost": "/", "exchange": "amq.topic",
+                               "write": _routing_keys(d.publishes), "read": _routing_keys(d.reads)}
+                              for d in rights],
+    }
+    return json.dumps(definitions, indent=1)
+
+
+def rabbitmq_hash(password: str, salt: bytes | None = None) -> str:
+    """RabbitMQ's stored password: base64(salt + SHA-256(salt + password)), a 4-byte salt."""
+    salt = salt if salt is not None else os.urandom(4)
+    return base64.b64encode(salt + hashlib.sha256(salt + password.encode("utf-8")).digest()).decode()
 
 
 def _routing_keys(topics: tuple[str, ...]) -> str:
+    if not topics:
+        return "^$"
     keys = [topic.replace(".", "\\.").replace("/", "\\.").replace("+", "[^.]+") for topic in topics]
     return "^(" + "|".join(keys) + ")$"

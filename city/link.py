@@ -5,7 +5,6 @@ cluster's nodes tried in turn, so losing one node only moves the aggregator to t
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import logging
 import queue
@@ -89,8 +88,12 @@ class CityLink:
     def _next_node(self) -> None:
         """Point the client at the next node of the cluster (paho reconnects to it)."""
         host, port = parse_mqtt_url(next(self._nodes))
-        with contextlib.suppress(RuntimeError):  # still connected: it keeps its node
+        try:
             self._client.host, self._client.port = host, port
+        except RuntimeError:
+            # paho refuses the setter while it is between reconnect attempts (its state is not
+            # "closed" yet), though no socket is open: its reconnect() reads these two fields.
+            self._client._host, self._client._port = host, port
 
     def _on_connect(self, client: paho.Client, userdata: Any, flags: Any, reason: ReasonCode,
                     properties: Properties | None) -> None:

@@ -19,6 +19,7 @@ from broker.uplink import Uplink
 from city.config import CityConfig, load_city_config
 from city.credentials import CityCredentials, make_city_credentials
 from city.link import LISTENING
+from harness.rabbitmq import RabbitCluster
 from xephang.config import UplinkSection
 from xephang.credentials.acl import DeviceRights
 from xephang.credentials.mosquitto_conf import Listener
@@ -151,10 +152,6 @@ class SimulatedCenter:
         self.store.close()
 
 
-def bridge_access(city: CityMosquitto, site: str) -> MqttAccess:
-    return city.login(city_bridge_id(site))
-
-
 class AggregatorProcess(RoleProcess):
     """`xephang city --config city.toml` as its own process."""
 
@@ -191,21 +188,37 @@ def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None
 
 
 class CityTier:
-    """A city Mosquitto, the aggregator (not yet started) and simulated centers, in `folder`."""
+    """The city broker — its own Mosquitto, or a RabbitMQ cluster it is given (`rabbit_city`) —
+    the aggregator (not yet started; its city.toml lists the nodes in `order`) and simulated
+    centers, in `folder`."""
 
-    def __init__(self, folder: Path, dsn: str, sites: Iterable[str]) -> None:
+    def __init__(self, folder: Path, dsn: str, sites: Iterable[str], *,
+                 rabbit: tuple[RabbitCluster, CityCredentials] | None = None,
+                 order: tuple[int, ...] | None = None) -> None:
         self.folder, self.dsn, sites = folder, dsn, list(sites)
-        placeholder = city_toml(folder, dsn, ["mqtts://127.0.0.1:1"], sites)
-        self.broker = CityMosquitto(folder / "city-mqtt", load_city_config(placeholder))
-        self.broker.start()
-        self.config_path = city_toml(folder, dsn, [self.broker.url], sites)
-        (folder / "credentials").symlink_to(folder / "city-mqtt" / "credentials")
+        folder.mkdir(parents=True, exist_ok=True)
+        self.broker: CityMosquitto | None = None
+        if rabbit:
+            cluster, self.made = rabbit
+            self.urls = cluster.urls
+        else:
+            placeholder = load_city_config(city_toml(folder, dsn, ["mqtts://127.0.0.1:1"], sites))
+            self.broker = CityMosquitto(folder / "city-mqtt", placeholder).start()
+            assert self.broker.made is not None
+            self.made, self.urls = self.broker.made, [self.broker.url]
+        nodes = [self.urls[i] for i in order] if order else self.urls
+        self.config_path = city_toml(folder, dsn, nodes, sites)
+        (folder / "credentials").symlink_to(self.made.out)
         self.aggregator = AggregatorProcess(self.config_path, folder)
         self.centers: dict[str, SimulatedCenter] = {}
 
-    def center(self, site: str, *, db: str | None = None, window: int = 500) -> SimulatedCenter:
+    def login(self, user: str, node: int = 0) -> MqttAccess:
+        return MqttAccess(self.urls[node], user, self.made.password(user), self.made.ca_file)
+
+    def center(self, site: str, *, db: str | None = None, window: int = 500,
+               node: int = 0) -> SimulatedCenter:
         path = self.folder / f"{db or site}.db"
-        self.centers[site] = SimulatedCenter(site, path, bridge_access(self.broker, site),
+        self.centers[site] = SimulatedCenter(site, path, self.login(city_bridge_id(site), node),
                                              window=window).start()
         return self.centers[site]
 
@@ -227,4 +240,15 @@ class CityTier:
         for center in self.centers.values():
             center.stop()
         self.aggregator.stop()
-        self.broker.stop()
+        if self.broker is not None:
+            self.broker.stop()
+
+
+def rabbit_city(folder: Path, sites: Iterable[str]) -> tuple[RabbitCluster, CityCredentials]:
+    """A 3-node RabbitMQ cluster with the users of a city of `sites` (stop the cluster after)."""
+    placeholder = load_city_config(city_toml(folder, "dbname=none", ["mqtts://127.0.0.1:1"], sites,
+                                             name="placeholder.toml"))
+    made = make_city_credentials(placeholder, folder / "credentials", extra=(CITY_PROBE,))
+    cluster = RabbitCluster(folder / "rabbitmq", made.out / "mosquitto",
+                            made.out / "rabbitmq" / "definitions.json").start()
+    return cluster, made

@@ -15,7 +15,6 @@ from harness.city import (
     AggregatorProcess,
     CityTier,
     SimulatedCenter,
-    bridge_access,
     city_toml,
     wait_until,
 )
@@ -41,7 +40,7 @@ def test_every_center_event_is_stored_once_and_acknowledged(city: CityTier) -> N
 
 
 def test_uplink_events_carry_no_citizen_data(city: CityTier) -> None:
-    probe = Probe(city.broker.login(CITY_PROBE.device_id))
+    probe = Probe(city.login(CITY_PROBE.device_id))
     try:
         probe.subscribe("xephang/v1/+/uplink/event")
         city.center("ba-dinh").add_events(8)
@@ -56,7 +55,7 @@ def test_uplink_events_carry_no_citizen_data(city: CityTier) -> None:
 
 def test_bad_events_are_refused_and_the_aggregator_keeps_going(city: CityTier) -> None:
     city.aggregator.start()
-    probe = Probe(city.broker.login(CITY_PROBE.device_id))
+    probe = Probe(city.login(CITY_PROBE.device_id))
     try:
         probe.subscribe("xephang/v1/ba-dinh/uplink/ack")
         epoch = "3f1c0d7e-8a9b-4c2d-9e1f-0a1b2c3d4e5f"
@@ -85,6 +84,7 @@ def test_the_city_broker_killed_mid_stream_loses_nothing(city: CityTier) -> None
     for site in SITES:
         city.center(site).add_events(3000)
     wait_until(lambda: len(city.stored()) > 1500, 60, "the first events stored")
+    assert city.broker is not None
     city.broker.kill()
     city.broker.start()
     wait_until(city.all_acked, 120, "every center acknowledged after the broker came back")
@@ -96,7 +96,7 @@ def test_a_center_offline_for_a_day_catches_up(city: CityTier) -> None:
     online = city.center("hoan-kiem")
     online.add_events(300)
     offline = SimulatedCenter("ba-dinh", city.folder / "ba-dinh.db",
-                              bridge_access(city.broker, "ba-dinh"))
+                              city.login("bridge-ba-dinh"))
     offline.add_events(10_000)  # a day's worth while the city network was down
     city.centers["ba-dinh"] = offline.start()
     wait_until(city.all_acked, 120, "the offline center's day acknowledged")
@@ -106,7 +106,7 @@ def test_a_center_offline_for_a_day_catches_up(city: CityTier) -> None:
 def test_the_aggregator_killed_between_commit_and_ack_stores_nothing_twice(city: CityTier) -> None:
     # An aggregator that may not publish acks commits every event, and no center hears of it:
     # exactly the moment between the commit and the ack, held open.
-    mute = city_toml(city.folder, city.dsn, [city.broker.url], SITES, client_id=CITY_MUTE.device_id,
+    mute = city_toml(city.folder, city.dsn, city.urls, SITES, client_id=CITY_MUTE.device_id,
                      name="mute.toml")
     first = AggregatorProcess(mute, city.folder / "mute")
     first.start()
