@@ -40,13 +40,13 @@ _NEW_MARKS = """
 INSERT INTO center_marks (site, epoch)
 SELECT DISTINCT site, epoch FROM staged_events ON CONFLICT DO NOTHING"""
 
-# Rows at or below the mark are already stored: dropped before they reach the unique key.
+# Rows at or below the mark are already stored: dropped before they reach the unique key. A repeat
+# within the batch, or of a stored row above the mark, is skipped by ON CONFLICT DO NOTHING.
 _INSERT = f"""
 INSERT INTO city_events ({", ".join(COLUMNS)})
-SELECT DISTINCT ON (s.site, s.epoch, s.seq) {", ".join("s." + c for c in COLUMNS)}
+SELECT {", ".join("s." + c for c in COLUMNS)}
 FROM staged_events s JOIN center_marks m ON m.site = s.site AND m.epoch = s.epoch
 WHERE s.seq > m.acked_seq
-ORDER BY s.site, s.epoch, s.seq
 ON CONFLICT DO NOTHING"""
 
 # The mark moves over stored seqs mark+1, mark+2, … while there is no hole: the k-th distinct seq

@@ -62,9 +62,10 @@ def city_toml(folder: Path, dsn: str, urls: list[str], sites: Iterable[str], *,
 class CityMosquitto(Mosquitto):
     """A small city's Mosquitto on a free loopback TLS port, with the city's users and ACL."""
 
-    def __init__(self, folder: Path, config: CityConfig) -> None:
+    def __init__(self, folder: Path, config: CityConfig, extra_conf: str = "") -> None:
         self.folder = folder
         self.city = config
+        self.extra_conf = extra_conf  # e.g. a deeper queue for a benchmark's preloaded session
         self.port, self.plain_port = free_ports(2)
         self.made: CityCredentials | None = None
         self.process = None
@@ -76,7 +77,7 @@ class CityMosquitto(Mosquitto):
         listeners = [Listener(self.port, "127.0.0.1", tls=True)]
         self.made = make_city_credentials(self.city, self.folder / "credentials", listeners=listeners,
                                           extra=(CITY_PROBE, CITY_MUTE))
-        config = write_config(self.folder, self.folder / "credentials", listeners)
+        config = write_config(self.folder, self.folder / "credentials", listeners, self.extra_conf)
         with (self.folder / "mosquitto.log").open("ab") as log_file:
             self._log_start = log_file.tell()
             self.process = subprocess.Popen([find_mosquitto(), "-c", str(config)], stdout=log_file,
@@ -194,7 +195,7 @@ class CityTier:
 
     def __init__(self, folder: Path, dsn: str, sites: Iterable[str], *,
                  rabbit: tuple[RabbitCluster, CityCredentials] | None = None,
-                 order: tuple[int, ...] | None = None) -> None:
+                 order: tuple[int, ...] | None = None, extra_conf: str = "") -> None:
         self.folder, self.dsn, sites = folder, dsn, list(sites)
         folder.mkdir(parents=True, exist_ok=True)
         self.broker: CityMosquitto | None = None
@@ -203,7 +204,7 @@ class CityTier:
             self.urls = cluster.urls
         else:
             placeholder = load_city_config(city_toml(folder, dsn, ["mqtts://127.0.0.1:1"], sites))
-            self.broker = CityMosquitto(folder / "city-mqtt", placeholder).start()
+            self.broker = CityMosquitto(folder / "city-mqtt", placeholder, extra_conf).start()
             assert self.broker.made is not None
             self.made, self.urls = self.broker.made, [self.broker.url]
         nodes = [self.urls[i] for i in order] if order else self.urls

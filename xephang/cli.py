@@ -193,15 +193,32 @@ def _city_parser(commands: Any) -> None:
     city = commands.add_parser("city", help="run the city aggregator: every center's events into "
                                "PostgreSQL once, acknowledged after the commit")
     city.add_argument("--config", type=Path, default=Path("config/city.toml"))
+    city.add_argument("--make-credentials", type=Path, metavar="DIR",
+                      help="make the city's MQTT users, ACL, certificates and each center's bridge "
+                      "password in DIR (keeps existing secrets), then exit")
     city.set_defaults(run=_run_city)
 
 
 def _run_city(args: argparse.Namespace) -> int:
-    from city.aggregator import Aggregator, read_password
     from city.config import load_city_config
 
     config = load_city_config(args.config)
+    if args.make_credentials is not None:
+        return _make_city_credentials(config, args.make_credentials)
+    from city.aggregator import Aggregator, read_password
+
     return _run_until_signal(Aggregator(config, read_password(config)))
+
+
+def _make_city_credentials(config: Any, out: Path) -> int:
+    from city.credentials import make_city_credentials
+
+    made = make_city_credentials(config, out)
+    print(f"Mosquitto (a small city): {made.conf}; RabbitMQ: {made.out}/rabbitmq/definitions.json")
+    print(f"xephang city: {made.out}/aggregator/ (its [mqtt] password_file and ca_file)")
+    print(f"Each center: copy {made.out}/centers/SITE/ to the center's `xephang credentials` "
+          "folder as city/, set [uplink] city_urls in its site.toml, run `xephang credentials` again")
+    return 0
 
 
 def _voice_parser(commands: Any) -> None:
