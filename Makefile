@@ -42,6 +42,7 @@ bench: install
 	$(BIN)/python bench/routing.py --hard
 	$(BIN)/python bench/plan.py
 	$(BIN)/python bench/qr_decoders.py
+	$(BIN)/python bench/city.py
 
 # The offline installer for the Pis (systemd/README.md): wheels for Raspberry Pi OS 64-bit (Python 3.11
 # and 3.13), arm64 Debian packages for Bookworm and Trixie, units, install script. SITE=DIR adds the
