@@ -48,7 +48,11 @@ class Aggregator:
         self._thread = threading.Thread(target=self._run, name="city-writer", daemon=True)
 
     def start(self) -> None:
-        self._store = self._open_store()
+        try:
+            self._store = self._open_store()
+        except psycopg.Error as exc:
+            raise CityError(f"cannot use the city database ([database] dsn = "
+                            f"{self.config.database.dsn!r}): {exc}") from exc
         self._thread.start()
         self.link.start()
 
@@ -152,7 +156,8 @@ class Aggregator:
 
 
 def read_password(config: CityConfig) -> str:
-    """The aggregator's MQTT password from `[mqtt] password_file`; a clear error if it is unusable."""
+    """The aggregator's MQTT password from `[mqtt] password_file` (and its CA file there); a clear
+    error naming the file if either is unusable."""
     path = config.mqtt.password_file
     try:
         password = path.read_text(encoding="utf-8").strip()
@@ -161,4 +166,8 @@ def read_password(config: CityConfig) -> str:
                         f"{exc.strerror or exc}") from exc
     if not password:
         raise CityError(f"{path} ([mqtt] password_file) is empty")
+    ca_file = config.mqtt.ca_file
+    if ca_file is not None and not ca_file.is_file():
+        raise CityError(f"no CA certificate at {ca_file} ([mqtt] ca_file): the city broker's "
+                        "ca.crt, made by `xephang city --make-credentials DIR` in DIR/aggregator/")
     return password

@@ -74,6 +74,19 @@ def test_the_city_command_names_a_missing_password_file(tmp_path: Path,
     assert f"cannot read the city MQTT password from {tmp_path / 'secret' / 'pw'}" in capsys.readouterr().err
 
 
+def test_the_city_command_names_a_missing_ca_and_an_unreachable_database(tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "secret").mkdir()
+    (tmp_path / "secret" / "pw").write_text("mật-khẩu\n", encoding="utf-8")
+    assert main(["city", "--config", str(city_file(tmp_path, GOOD))]) == 2
+    assert f"no CA certificate at {tmp_path / 'secret' / 'ca.crt'}" in capsys.readouterr().err
+    make_city_credentials(load_city_config(CITY_TOML), tmp_path / "made")
+    shutil.copy(tmp_path / "made" / "aggregator" / "ca.crt", tmp_path / "secret" / "ca.crt")
+    config = GOOD.replace("host=/run/postgresql", f"host={tmp_path}")
+    assert main(["city", "--config", str(city_file(tmp_path, config))]) == 2
+    assert "cannot use the city database ([database] dsn = " in capsys.readouterr().err
+
+
 def test_each_center_may_send_only_its_own_events(tmp_path: Path) -> None:
     made = make_city_credentials(load_city_config(CITY_TOML), tmp_path / "city")
     acl = (tmp_path / "city" / "mosquitto" / "acl").read_text()
