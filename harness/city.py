@@ -164,8 +164,12 @@ class AggregatorProcess(RoleProcess):
         """Spawn, and return once it listens for events (its log says so; nothing else does)."""
         start = self.log_path.stat().st_size if self.log_path.exists() else 0
         self.spawn()
-        wait_until(lambda: LISTENING in self.log()[start:] or not self.running(), timeout,
-                   "the aggregator's subscription")
+        try:
+            wait_until(lambda: LISTENING in self.log()[start:] or not self.running(), timeout,
+                       "the aggregator's subscription")
+        except AssertionError:
+            self.stop()
+            raise
         assert self.running(), self.log()
         return self
 

@@ -109,12 +109,15 @@ def test_the_aggregator_killed_between_commit_and_ack_stores_nothing_twice(city:
     mute = city_toml(city.folder, city.dsn, city.urls, SITES, client_id=CITY_MUTE.device_id,
                      name="mute.toml")
     first = AggregatorProcess(mute, city.folder / "mute")
-    first.start()
-    center = city.center("ba-dinh", window=2000)  # all of them in flight, none acknowledged
-    center.add_events(2000)
-    wait_until(lambda: len(city.stored()) == 2000, 60, "all 2000 events committed")
-    assert center.acked() == 0
-    first.kill()
+    try:
+        first.start()
+        center = city.center("ba-dinh", window=2000)  # all of them in flight, none acknowledged
+        center.add_events(2000)
+        wait_until(lambda: len(city.stored()) == 2000, 60, "all 2000 events committed")
+        assert center.acked() == 0
+        first.kill()
+    finally:
+        first.stop()
     city.aggregator.start()
     center.add_events(500)
     wait_until(city.all_acked, 60, "the center acknowledged after the restart")
