@@ -7,8 +7,9 @@ blocks it is closed (lunch, a counter not staffed). At the end of a block it fin
 front of it first; at the end of its last block of the day, if that is at or after closing, it keeps
 serving whoever still waits for its services (overtime, counted per counter). Staff breaks from the
 profile come on top of the blocks. A citizen not called within their patience leaves (counted as left,
-not as a wait). `Start` lets a day begin at time t from a given line and busy counters, for a forward
-simulation of the present."""
+not as a wait); their ticket stays in line and costs a no-show call when its turn comes. `Start`
+lets a day begin at time t from a given line and busy counters, for a forward simulation of the
+present."""
 
 from __future__ import annotations
 
@@ -202,12 +203,11 @@ class Day:
         return ahead
 
     def _leave(self, index: int) -> None:
-        ticket = self._waiting.pop(index, None)
-        if ticket is None:
-            return  # already called
-        self._unbook(ticket)
-        self.records[index].left = True
-        self._note("left", index)
+        """Out of patience: the citizen goes, but their ticket stays in line (nobody knows) and
+        costs its counter a no-show call when its turn comes."""
+        if index in self._waiting and not self.records[index].left:
+            self.records[index].left = True
+            self._note("left", index)
 
     def _unbook(self, ticket: Candidate) -> None:
         self.line.by_service[ticket.service].remove(ticket)
@@ -268,10 +268,11 @@ class Day:
         self._unbook(chosen)
         self.line.recent_calls.appendleft(chosen.is_priority)
         person = self.people[index]
-        if not returning:
+        absent = not returning and (person.no_show or self.records[index].left)
+        if not returning and not self.records[index].left:
             self.records[index].wait_s = self.now - person.arrival_s
         duration = (person.second_service_s if returning
-                    else self.profile.no_show_s if person.no_show else person.service_s)
+                    else self.profile.no_show_s if absent else person.service_s)
         desk.busy, desk.ticket, desk.busy_s = True, chosen.id, desk.busy_s + duration
         self._note("called", index, desk.config.id)
         self._push(self.now + duration, DONE, desk.config.id)
@@ -291,13 +292,14 @@ class Day:
     def _finish(self, desk: Desk, ticket: str) -> None:
         index, returning = self._visits[ticket]
         person = self.people[index]
-        if returning or not person.no_show:
+        absent = not returning and (person.no_show or self.records[index].left)
+        if not absent:
             self.times.observe(person.service, person.second_service_s if returning
                                else person.service_s)
-        sent_away = person.returns and not returning and not person.no_show
+        sent_away = person.returns and not returning and not absent
         if sent_away:
             self._push(self.now + self.profile.returning_after_s, RETURN, index)
-        ending = "returning" if sent_away else "no_show" if person.no_show and not returning else "done"
+        ending = "returning" if sent_away else "no_show" if absent else "done"
         self._note(ending, index, desk.config.id)
 
     def _open(self, ref: int) -> None:

@@ -44,7 +44,7 @@ def working_days(days: int, today: date) -> list[date]:
 
 def write_history(config: SiteConfig, store: Store, days: int, tickets: int, seed: int,
                   today: date, profile: Profile | None = None) -> Written:
-    profile = profile or Profile()
+    profile = profile or Profile.from_config(config)
     rng = random.Random(seed)
     with store.snapshot() as tx:
         caught_up = tx.published_seq() >= tx.last_event_seq()

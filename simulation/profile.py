@@ -45,6 +45,7 @@ class Profile:
     last_ticket_s: float | None = None  # None: last_issue_before_close_s before closing
     patience_s: float | None = None  # mean time a citizen waits before leaving; None: never leaves
     spread: Mapping[str, float] = field(default_factory=dict)  # per-service sigma; default `sigma`
+    mix: Mapping[str, float] | None = None  # share of tickets per service; None: demand(config)
 
     @classmethod
     def from_config(cls, config: SiteConfig) -> Profile:
@@ -65,7 +66,10 @@ class Profile:
             spread=dict(day.service_spread))
 
     def with_arrivals(self, arrivals: Mapping[str, tuple[float, ...]]) -> Profile:
-        return replace(self, arrivals=dict(arrivals))
+        """Arrivals per service and clock hour in tickets (a learned day): the mix follows them."""
+        total = sum(sum(hours) for hours in arrivals.values())
+        return replace(self, arrivals=dict(arrivals),
+                       mix={code: sum(hours) / total for code, hours in arrivals.items()})
 
 
 def _hours(weights: Mapping[str, float]) -> tuple[float, ...]:
@@ -117,7 +121,7 @@ def clock_s(config: SiteConfig, moment: time) -> float:
 
 def citizens(config: SiteConfig, profile: Profile, count: int, seed: int) -> list[Citizen]:
     rng = random.Random(seed)
-    mix = demand(config)
+    mix = dict(profile.mix) if profile.mix else demand(config)
     codes, weights = list(mix), list(mix.values())
     pairs: Iterable[tuple[float, str | None]]
     if profile.arrivals is None:  # the old model: times first, then the service of each

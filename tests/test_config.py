@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import time
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,9 @@ def test_shipped_config_describes_a_ward_center() -> None:
     assert "Tư pháp – Hộ tịch" in names and "Trả kết quả" in names
     served = {code for counter in config.counters for code in counter.services}
     assert served == {s.code for s in config.services}, "every service has a counter"
+    day = config.day  # the day of a ward center: lunch closure, afternoon peak, patience
+    assert (day.lunch_start, day.lunch_end) == (time(11, 30), time(13, 30))
+    assert day.arrivals["14"] > day.arrivals["11"] and day.patience_min == 90
 
 
 @pytest.mark.parametrize(
@@ -46,6 +50,21 @@ def test_shipped_config_describes_a_ward_center() -> None:
         ('timezone = "Asia/Ho_Chi_Minh"', 'timezone = "Mars/Olympus"', "unknown time zone"),
         ('counter = 5', 'counter = 55', "no counter 55"),
         ('printer = { kind = "fake" }', 'printer = { kind = "network" }', "needs host"),
+        ('lunch_end = "13:30"', 'lunch_end = "11:00"', "lunch_start (11:30:00) must be before"),
+        ('lunch_end = "13:30"', '', "lunch_start and lunch_end go together"),
+        ('last_ticket = "16:30"', 'last_ticket = "18:00"', "day.last_ticket (18:00:00) must be within"),
+        ('last_ticket = "16:30"', 'last_ticket = "12:00"',
+         "day.last_ticket (12:00:00) falls in the lunch"),
+        ('minutes = 10 },\n  { start = "15:00"', 'minutes = 90 },\n  { start = "15:00"',
+         "a 90-minute break does not fit between 09:30:00 and 10:45:00"),
+        ('patience_min = 90', 'patience_min = 0', "day.patience_min"),
+        ('service_spread = { CT = 0.4', 'service_spread = { XX = 0.4',
+         "day.service_spread: unknown service XX"),
+        ('arrivals = { "07" = 0.9', 'arrivals = { "7" = 0.9', "day.arrivals.7"),
+        ('arrivals_by_service = { TKQ = { "07" = 0.5, "08" = 0.9, "09" = 1.0, "10" = 1.0, "11" = 0.8, '
+         '"13" = 1.1, "14" = 1.9, "15" = 1.8, "16" = 0.9 } }',
+         'arrivals_by_service = { TKQ = { "20" = 1.0 } }',
+         "day.arrivals_by_service.TKQ: no arrivals in any opening hour"),
     ],
 )
 def test_mistakes_name_the_key_and_problem(tmp_path: Path, old: str, new: str,

@@ -6,11 +6,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import time
+from datetime import date, time
+from pathlib import Path
 
 import pytest
 
+from broker.store.db import Store
 from simulation.engine import Day, Happening, Start
+from simulation.history import write_history
+from simulation.learned import expected_day
 from simulation.profile import Citizen, Profile, clock_s
 from simulation.report import summary
 from simulation.run import simulate, simulate_day
@@ -83,7 +87,8 @@ def test_a_citizen_out_of_patience_leaves_and_is_not_a_wait(config: SiteConfig) 
               _person(20, "HT", patience_s=7200)]
     day = Day(config, "ours", _quiet(config), people, assignment=plan).run()
     assert day.records[1].left and day.records[1].wait_s is None
-    assert day.records[2].wait_s == 3600 - 20 and not day.records[2].left
+    # Nobody knows they left: their number is called in turn, a no-show call before the next one.
+    assert day.records[2].wait_s == 3600 + day.profile.no_show_s - 20 and not day.records[2].left
     figures = summary(day)
     assert figures["left"] == 1 and figures["served"] == 2
 
@@ -126,3 +131,37 @@ def test_a_day_can_start_from_a_line_and_busy_counters(config: SiteConfig) -> No
     start = Start(now_s=1000.0, busy_until={1: 1300.0})
     day = Day(config, "ours", _quiet(config), people, assignment=plan, start=start).run()
     assert [r.wait_s for r in day.records] == [1200.0, 1100.0 + 300.0, 0.0]
+
+
+def test_the_day_is_learned_from_the_same_weekday_of_recent_weeks(config: SiteConfig,
+                                                                  tmp_path: Path) -> None:
+    # Three weeks of history from the site file's day, where results (TKQ) come in the afternoon.
+    today = date(2026, 3, 23)  # a Monday
+    store = Store(tmp_path / "q.db")
+    try:
+        assert expected_day(config, store, today).source == "config"  # no history yet
+        write_history(config, store, days=21, tickets=220, seed=5, today=today)
+        learned = expected_day(config, store, today)
+    finally:
+        store.close()
+    assert learned.source == "history"
+    assert learned.days == ("2026-03-02", "2026-03-09", "2026-03-16")  # the Mondays only
+    assert learned.tickets is not None and 150 < learned.tickets < 280
+    arrivals = learned.profile.arrivals
+    assert arrivals is not None and learned.profile.mix is not None
+    afternoon = {code: arrivals[code][14] / arrivals[code][9] for code in ("TKQ", "CT")}
+    assert afternoon["TKQ"] > 1.5 * afternoon["CT"]
+    assert sum(arrivals["CT"][12:13]) == 0  # the lunch closure: nobody took a ticket
+    assert learned.profile.mix["CT"] > learned.profile.mix["DD"]
+
+
+def test_too_little_history_keeps_the_configured_day(config: SiteConfig, tmp_path: Path) -> None:
+    today = date(2026, 3, 23)
+    store = Store(tmp_path / "q.db")
+    try:
+        write_history(config, store, days=7, tickets=100, seed=5, today=today)
+        learned = expected_day(config, store, today)
+    finally:
+        store.close()
+    assert learned.source == "config" and learned.tickets is None
+    assert learned.profile == Profile.from_config(config)

@@ -106,6 +106,9 @@ def _tool_parsers(commands: Any) -> None:
     simulate.add_argument("--tickets", type=int, default=1200, help="tickets (a day's, with --days)")
     simulate.add_argument("--seed", type=int, default=1)
     simulate.add_argument("--policy", choices=("ours", "static", "fifo", "fifo-blind"), default="ours")
+    simulate.add_argument("--day", choices=("real", "old"), default="real",
+                          help="real: the site file's [day] (lunch, breaks, patience, closing); "
+                               "old: the earlier day model the call rule's targets were set on")
     simulate.add_argument("--days", type=int,
                           help="write this many days of history, ending yesterday, into --db")
     simulate.add_argument("--db", type=Path, help="the broker's SQLite file (with --days)")
@@ -326,9 +329,12 @@ def _run_simulate(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     if args.days is not None or args.db is not None:
         return _run_history(args, config)
+    from simulation.profile import Profile
     from simulation.run import simulate
 
-    print(json.dumps(simulate(config, args.policy, args.tickets, args.seed), ensure_ascii=False))
+    profile = Profile.from_config(config) if args.day == "real" else Profile()
+    print(json.dumps(simulate(config, args.policy, args.tickets, args.seed, profile),
+                     ensure_ascii=False))
     return 0
 
 
