@@ -67,11 +67,14 @@ def test_a_manager_closes_opens_and_reassigns_counters(browser: Any, staff_url: 
 
 def test_statistics_exports_and_the_printed_report(browser: Any, staff_url: str, probe: Probe,
                                                    topics: Topics, screenshot_dir: Path) -> None:
-    for service in ("HT", "HT", "CT"):
+    # The two Hộ tịch tickets are the only ones waiting when counters 1 and 2 call, so what they call
+    # does not depend on the call rule's choice between lines.
+    for service in ("HT", "HT"):
         ask_ticket(probe, topics, service)
     command(probe, topics, 1, "call_next"), command(probe, topics, 1, "done")
     command(probe, topics, 1, "rate", rating="very_satisfied")
     command(probe, topics, 2, "call_next"), command(probe, topics, 2, "no_show")
+    ask_ticket(probe, topics, "CT")
     page = sign_in(browser, staff_url, "quanly")
     page.goto(staff_url + "/admin/stats")
     expect(page.locator("#summary")).to_contain_text("phát 3 số, đã phục vụ 1")
