@@ -40,5 +40,5 @@ def expected_day(config: SiteConfig, store: Store, day: date) -> ExpectedDay:
         return ExpectedDay(configured, None, "config", ())
     arrivals = {code: tuple(n / len(found) for n in counts[code]) for code in sorted(codes)
                 if any(counts[code])}
-    return ExpectedDay(configured.with_arrivals(arrivals), round(total / len(found)), "history",
+    return ExpectedDay(configured.with_mix_of(arrivals), round(total / len(found)), "history",
                        tuple(sorted(found)))

@@ -66,6 +66,9 @@ class Profile:
             spread=dict(day.service_spread))
 
     def with_arrivals(self, arrivals: Mapping[str, tuple[float, ...]]) -> Profile:
+        return replace(self, arrivals=dict(arrivals))
+
+    def with_mix_of(self, arrivals: Mapping[str, tuple[float, ...]]) -> Profile:
         """Arrivals per service and clock hour in tickets (a learned day): the mix follows them."""
         total = sum(sum(hours) for hours in arrivals.values())
         return replace(self, arrivals=dict(arrivals),
