@@ -21,6 +21,7 @@ from hardware.clock import clock_synced_source
 from hardware.diagnose import Fault, check_camera, check_pins, check_printer, check_speaker, display_pins
 from xephang.config import SiteConfig, load_config, mqtt_uses_tls, parse_mqtt_url
 from xephang.errors import ConfigError
+from xephang.protocol import doctor_login
 
 MQTT_WAIT_S = 5.0
 MIN_FREE_BYTES = 200 * 1024 * 1024  # a day of tickets is a few MB; below this the SD card is full
@@ -157,26 +158,26 @@ def check_mqtt(target: Target) -> Fault | None:
                      "Máy chủ MQTT không trả lời: trên máy chủ xem `systemctl status mosquitto`.")
     if refused:
         return Fault(f"{host}:{port} refused: {refused}",
-                     "Mật khẩu MQTT của thiết bị không khớp máy chủ: chép lại thư mục "
-                     f"devices/{target.device_id} từ `xephang credentials`, chạy lại bộ cài.")
+                     "Mật khẩu MQTT của thiết bị không khớp máy chủ: chạy lại `xephang credentials` "
+                     f"trên máy chủ, chép lại thư mục devices/{target.device_id}, chạy lại bộ cài.")
     return None
 
 
 def _log_in(target: Target, host: str, port: int) -> tuple[bool, str]:
-    """Log in as the device and leave at once: (answered, refusal reason or "").
+    """Log in with the device's password and leave at once: (answered, refusal reason or "").
 
-    The client id is the device's own (Mosquitto forces it to the username anyway) and the session
-    is kept (clean_session false): a clean login would erase the messages Mosquitto keeps for the
-    device. Leaving from the CONNACK callback sends DISCONNECT before any kept message could be
-    acknowledged, so they all stay for the role."""
+    The login is the doctor's own for this device (`doctor_login`), never the device's: Mosquitto
+    would end the running device's connection to let a second client with its id in. A clean
+    session of its own touches none of the messages Mosquitto keeps for the device."""
     import paho.mqtt.client as paho
     from paho.mqtt.enums import CallbackAPIVersion
 
-    client = paho.Client(CallbackAPIVersion.VERSION2, client_id=target.device_id,
-                         clean_session=False, protocol=paho.MQTTv311)
+    login = doctor_login(target.device_id)
+    client = paho.Client(CallbackAPIVersion.VERSION2, client_id=login, clean_session=True,
+                         protocol=paho.MQTTv311)
     password = mqtt_password(target.password_file)
     if password is not None:
-        client.username_pw_set(target.device_id, password)
+        client.username_pw_set(login, password)
     if mqtt_uses_tls(target.mqtt_url):
         client.tls_set(ca_certs=str(ca_file(target)))
     answered, outcome = threading.Event(), {"reason": ""}

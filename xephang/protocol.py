@@ -33,6 +33,13 @@ log = logging.getLogger(__name__)
 
 VERSION: Literal[1] = 1
 BROKER_ID = "broker"  # the queue server's device id: its MQTT username and `device/broker/status`
+
+
+def doctor_login(device_id: str) -> str:
+    """The MQTT username (so also client id) `xephang doctor` checks `device_id`'s password with:
+    a login of its own, so the running device keeps its connection. Device ids never hold a dot."""
+    return f"{device_id}.doctor"
+
 MAX_PAYLOAD_BYTES = 16 * 1024
 
 

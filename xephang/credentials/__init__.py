@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xephang.config import SiteConfig
-from xephang.credentials.acl import acl_text, device_rights
+from xephang.credentials.acl import acl_text, device_rights, doctor_rights
 from xephang.credentials.bridge import bridge_conf
 from xephang.credentials.mosquitto_conf import Listener, mosquitto_conf, production_listeners
 from xephang.credentials.secrets_files import (
@@ -32,6 +32,7 @@ from xephang.credentials.secrets_files import (
 )
 from xephang.credentials.tls import ensure_server_certificate, load_or_make_authority
 from xephang.errors import XephangError
+from xephang.protocol import doctor_login
 
 PASSWORD_FILE = "mqtt-password"
 CA_FILE = "ca.crt"
@@ -79,8 +80,10 @@ def make_credentials(config: SiteConfig, out: Path, *, rotate: Iterable[str] = (
     passwords = {device: _device_password(report, device, rotate) for device in devices}
     for device in devices:
         write_public(report.ca_file(device), authority.pem)
-    write_secret(server / "passwords", password_file_text(passwords))
-    write_secret(server / "acl", acl_text(rights))
+    doctors = doctor_rights([device for device in rights if device.device_id not in observers])
+    logins = {**passwords, **{doctor_login(d): passwords[d] for d in devices if d not in observers}}
+    write_secret(server / "passwords", password_file_text(logins))
+    write_secret(server / "acl", acl_text(rights + doctors))
     _share_with_mosquitto([server / "passwords", server / "acl", server / "server.key"])
     conf = mosquitto_conf(server, listeners or production_listeners(config))
     bridge = bridge_conf(config, out)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xephang.config import SiteConfig
-from xephang.protocol import BROKER_ID, Topics
+from xephang.protocol import BROKER_ID, Topics, doctor_login
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,12 @@ def device_rights(config: SiteConfig, observers: tuple[str, ...] = ()) -> list[D
             rights.append(_counter_unit(topics, display.id, display.counter))
     rights += [DeviceRights(name, everything, everything) for name in observers]
     return rights
+
+
+def doctor_rights(devices: list[DeviceRights]) -> list[DeviceRights]:
+    """One login per device for `xephang doctor` (its password is the device's): it may connect,
+    and read or publish nothing."""
+    return [DeviceRights(doctor_login(device.device_id), (), ()) for device in devices]
 
 
 def _kiosk(topics: Topics, kiosk_id: str) -> DeviceRights:
