@@ -109,3 +109,24 @@ def test_a_ticket_issued_for_an_abandoned_request_is_cancelled(
     assert waiting_numbers(queue) == ["1800"]
     again = queue.accept_offline(replaced, "kiosk-1")  # the kiosk re-sends: nothing changes
     assert not again.events and waiting_numbers(queue) == ["1800"]
+
+
+def test_a_kiosk_cannot_give_up_another_kiosk_s_ticket_or_request(
+        config: SiteConfig, tmp_path: Path) -> None:
+    """kiosk-2 names kiosk-1's requests as the ones it gave up: kiosk-1's citizen keeps 1001, and
+    kiosk-1's request that arrives later still gets its own new number, not kiosk-2's paper."""
+    queue = Queue(config, Store(tmp_path / "q.db"))
+    issued = TicketRequest(request_id=uuid.uuid4(), service="HT")
+    held = queue.issue(issued, "kiosk-1").reply
+    assert held is not None and held.ticket is not None and held.ticket.number == "1001"
+    other = offline("1850").model_copy(update={"abandoned_request_id": issued.request_id})
+    outcome = queue.accept_offline(other, "kiosk-2")
+    assert [e.type for e in outcome.events] == ["ticket_offline"]
+    assert waiting_numbers(queue) == ["1001", "1850"]
+
+    coming = TicketRequest(request_id=uuid.uuid4(), service="HT")
+    claim = offline("1851").model_copy(update={"abandoned_request_id": coming.request_id})
+    queue.accept_offline(claim, "kiosk-2")
+    arrived = queue.issue(coming, "kiosk-1").reply
+    assert arrived is not None and arrived.ticket is not None and arrived.ticket.number == "1002"
+    assert waiting_numbers(queue) == ["1001", "1002", "1850", "1851"]

@@ -73,7 +73,8 @@ class Queue:
     def issue(self, request: TicketRequest, kiosk: str) -> Outcome:
         key = str(request.request_id)
         with self.store.transaction() as tx:
-            stored = tx.stored_reply("request", key)
+            stored = (tx.stored_reply("request", key)
+                      or tx.stored_reply("request", _abandoned_key(kiosk, key)))
             if stored is not None:
                 return Outcome(TicketReply.model_validate_json(stored))
             outcome = self._issue(tx, request, kiosk)
@@ -164,23 +165,26 @@ class Queue:
             row = tx.insert_ticket(new)
             event = tx.append_event("ticket_offline", ticket=row.id, number=row.number,
                                     service=row.service, priority=row.priority, kiosk=kiosk)
-            events = [event, *self._abandon(tx, offline, row)]
+            events = [event, *self._abandon(tx, offline, row, kiosk)]
             return Outcome(self._offline_reply(tx, offline, row), events=events)
 
-    def _abandon(self, tx: Tx, offline: OfflineTicket, row: TicketRow) -> list[EventRow]:
-        """The kiosk printed `row` instead of waiting for its request: a ticket the broker issued
-        for that request is held by nobody, so it is cancelled; a request still to arrive is
-        answered with the offline ticket and issues nothing."""
+    def _abandon(self, tx: Tx, offline: OfflineTicket, row: TicketRow,
+                 kiosk: str) -> list[EventRow]:
+        """`kiosk` printed `row` instead of waiting for its request: a ticket the broker issued
+        for that request is held by nobody, so it is cancelled; a request still to arrive from
+        `kiosk` is answered with the offline ticket and issues nothing. Only the kiosk's own
+        request: another kiosk's ticket or request is not its to give up."""
         if offline.abandoned_request_id is None:
             return []
         key = str(offline.abandoned_request_id)
         phantom = tx.ticket_by_request(key)
         if phantom is None:
-            if tx.stored_reply("request", key) is None:
-                tx.store_reply("request", key, self._offline_reply(tx, offline, row).model_copy(
+            own = _abandoned_key(kiosk, key)
+            if tx.stored_reply("request", key) is None and tx.stored_reply("request", own) is None:
+                tx.store_reply("request", own, self._offline_reply(tx, offline, row).model_copy(
                     update={"request_id": offline.abandoned_request_id}).model_dump_json())
             return []
-        if phantom.status != "waiting" or phantom.origin != "broker":
+        if phantom.status != "waiting" or phantom.origin != "broker" or phantom.kiosk != kiosk:
             return []
         tx.update_ticket(phantom.id, status="cancelled", finished_at=iso(tx.now))
         return [tx.append_event("ticket_cancelled", ticket=phantom.id, number=phantom.number,
@@ -234,3 +238,9 @@ class Queue:
                              status=step.counter.status)
         changed = {step.counter_config.id} if step.events else set()
         return Outcome(reply, step.events, changed, step.announcements)
+
+
+def _abandoned_key(kiosk: str, request_id: str) -> str:
+    """Where the answer to a request `kiosk` gave up on is kept until the request arrives: under the
+    kiosk's name, so the same request id from another kiosk is not answered with it."""
+    return f"{kiosk}/abandoned/{request_id}"

@@ -36,6 +36,7 @@ class TicketRow:
     rating: str | None
     returned_at: datetime | None = None
     served_at: datetime | None = None  # when the citizen was at the desk (Bắt đầu phục vụ)
+    kiosk: str | None = None  # the kiosk that asked for it or printed it offline
 
 
 @dataclass(frozen=True)
@@ -198,4 +199,5 @@ def _ticket(row: sqlite3.Row) -> TicketRow:
         counter=row["counter"], called_at=optional_time(row["called_at"]),
         recalls=int(row["recalls"]), rating=row["rating"],
         returned_at=optional_time(row["returned_at"]), served_at=optional_time(row["served_at"]),
+        kiosk=row["kiosk"],
     )
