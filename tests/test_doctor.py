@@ -17,12 +17,6 @@ from paho.mqtt.enums import CallbackAPIVersion
 from tests.support.locked_mosquitto import locked_mosquitto as locked_mosquitto_at
 from tests.support.paths import ROOT, SITE_TOML
 from xephang.mosquitto import Mosquitto, free_port
-from xephang.protocol import doctor_login
-
-
-def with_doctor(users: dict[str, str]) -> dict[str, str]:
-    """The users and, as `xephang credentials` writes them, each one's doctor login."""
-    return {**users, **{doctor_login(user): password for user, password in users.items()}}
 
 
 def doctor(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -34,7 +28,7 @@ def doctor(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
 
 @pytest.fixture
 def locked_mosquitto(tmp_path: Path) -> Iterator[str]:
-    with locked_mosquitto_at(tmp_path / "locked", with_doctor({"kiosk-1": "dung-mat-khau"})) as url:
+    with locked_mosquitto_at(tmp_path / "locked", {"kiosk-1": "dung-mat-khau"}) as url:
         yield url
 
 
@@ -79,7 +73,7 @@ def test_an_unreachable_broker_and_an_unknown_device_are_named(tmp_path: Path) -
 
 def test_the_doctor_leaves_a_device_s_kept_messages_for_it(tmp_path: Path) -> None:
     users = {"hall-1": "mat-khau-loa", "broker": "mat-khau-may-chu"}
-    with locked_mosquitto_at(tmp_path / "locked", with_doctor(users)) as url:
+    with locked_mosquitto_at(tmp_path / "locked", users) as url:
         host, port = url.removeprefix("mqtt://").rsplit(":", 1)
         hall = paho.Client(CallbackAPIVersion.VERSION2, client_id="hall-1", clean_session=False,
                            protocol=paho.MQTTv311)

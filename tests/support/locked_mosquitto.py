@@ -1,4 +1,5 @@
-"""A mosquitto that lets in only the users of its password file, as a center's does."""
+"""A mosquitto that lets in only the users of its password file, as a center's does (each user with
+its `xephang doctor` login, as `xephang credentials` writes them)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from xephang.mosquitto import find_mosquitto, free_port
+from xephang.protocol import doctor_login
 
 
 @contextmanager
@@ -20,7 +22,8 @@ def locked_mosquitto(folder: Path, users: dict[str, str]) -> Iterator[str]:
     folder.mkdir(parents=True, exist_ok=True)
     passwords = folder / "passwords"
     passwords.touch(mode=0o600)
-    for user, password in users.items():
+    logins = {**users, **{doctor_login(user): password for user, password in users.items()}}
+    for user, password in logins.items():
         subprocess.run([shutil.which("mosquitto_passwd") or "/usr/bin/mosquitto_passwd", "-b",
                         str(passwords), user, password], check=True, capture_output=True)
     port = free_port()
