@@ -16,8 +16,7 @@ def day_for(config: SiteConfig, store: Store, day: date,
             tickets: int | None = None) -> tuple[SiteConfig, Demand]:
     """Today's assignment (as the broker has it) and the day's demand: what `plan_day` needs."""
     current = apply_overrides(config, store)
-    with store.reading() as tx:
-        return current, day_demand(tx, current, day, tickets)
+    return current, day_demand(store, current, day, tickets)
 
 
 def plan_for(config: SiteConfig, store: Store, day: date, tickets: int | None = None,

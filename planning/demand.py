@@ -1,5 +1,6 @@
 """A day's expected arrivals per service and hour, for the plan: the simulator's profile of the day
-(site.toml [day], or the center's own history when there is enough) and the day's ticket count.
+(site.toml [day], or the center's own history when there is enough: simulation/learned.py) and the
+day's ticket count.
 
 The simulator draws citizens from the same profile and count (simulation/profile.citizens); this
 module gives the plan's quick screen the expectation of those draws."""
@@ -7,12 +8,13 @@ module gives the plan's quick screen the expectation of those draws."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Protocol
+from datetime import date
 
+from broker.store.db import Store
 from planning.schedule import Block
+from simulation.learned import expected_day
 from simulation.profile import Profile, demand, issuing_spans, open_seconds
 from xephang.config import SiteConfig
 
@@ -44,7 +46,7 @@ class Demand:
 def expected_demand(config: SiteConfig, profile: Profile, tickets: int, source: str = "profile",
                     days: tuple[str, ...] = ()) -> Demand:
     hours = math.ceil(open_seconds(config) / 3600)
-    mix = demand(config)
+    mix = dict(profile.mix) if profile.mix else demand(config)  # as citizens() draws them
     hourly = {}
     for code, share in mix.items():
         pieces = _pieces(config, profile, code)
@@ -76,47 +78,14 @@ def _pieces(config: SiteConfig, profile: Profile, code: str) -> list[tuple[float
             if hi > lo]
 
 
-class TicketsOfDay(Protocol):
-    """What the plan needs of a store transaction (broker/store): the tickets issued on a day."""
-
-    def issued_between(self, first_day: str, last_day: str) -> Sequence[_Issued]: ...
-
-
-class _Issued(Protocol):
-    @property
-    def service(self) -> str: ...
-
-    @property
-    def issued_at(self) -> datetime: ...
-
-
-def same_weekdays(day: date, weeks: int) -> list[date]:
-    """The same weekday in each of the `weeks` weeks before `day`, newest first."""
-    return [day - timedelta(weeks=back) for back in range(1, weeks + 1)]
-
-
-def day_demand(tx: TicketsOfDay, config: SiteConfig, day: date, tickets: int | None) -> Demand:
-    """The plan's demand for `day`: the same weekday of recent weeks when those days hold at least
-    `[day] history_min_tickets` tickets (their mean count and their arrivals per service and clock
-    hour), else site.toml's profile; `tickets`, when given, replaces the count."""
-    profile = Profile.from_config(config)
-    days = []
-    for past in same_weekdays(day, config.day.history_weeks):
-        issued = tx.issued_between(past.isoformat(), past.isoformat())
-        if issued:
-            days.append((past.isoformat(), issued))
-    count = sum(len(issued) for _, issued in days)
-    if days and count >= config.day.history_min_tickets:
-        weights = {s.code: [0.0] * 24 for s in config.services}
-        for _, issued in days:
-            for ticket in issued:
-                if ticket.service in weights:
-                    weights[ticket.service][ticket.issued_at.astimezone(config.site.zone).hour] += 1
-        learned = {code: tuple(row) for code, row in weights.items() if any(row)}
-        return expected_demand(config, profile.with_arrivals({**(profile.arrivals or {}), **learned}),
-                               tickets or round(count / len(days)), "history",
-                               tuple(d for d, _ in days))
-    return expected_demand(config, profile, tickets or DEFAULT_TICKETS)
+def day_demand(store: Store, config: SiteConfig, day: date, tickets: int | None) -> Demand:
+    """The plan's demand for `day`: the center's own history when there is enough
+    (simulation/learned.py: the same weekday of recent weeks, their mean count, their arrivals per
+    service and clock hour), else site.toml's profile; `tickets`, when given, replaces the count."""
+    learned = expected_day(config, store, day)
+    count = tickets or learned.tickets or DEFAULT_TICKETS
+    return expected_demand(config, learned.profile, count,
+                           "history" if learned.source == "history" else "profile", learned.days)
 
 
 DEFAULT_TICKETS = 1000  # a ward center's day when neither history nor the manager says otherwise
