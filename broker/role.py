@@ -6,6 +6,7 @@ import logging
 import sys
 from pathlib import Path
 
+from broker.forecaster import Forecaster
 from broker.queue.tickets import Queue
 from broker.reports.nightly import Nightly
 from broker.service import BrokerService
@@ -39,6 +40,9 @@ class BrokerRole:
         self.link, self.hub = self.runtime.link, self.runtime.hub
         self.problems, self.clock = self.runtime.problems, self.runtime.clock
         self.service = BrokerService(config, self.queue, self.link, self.hub)
+        self.forecaster = Forecaster(self.store, lambda: self.queue.config, self.service.publish_hall)
+        self.queue.forecast = self.forecaster.latest
+        self.service.changed = self.forecaster.changed
         self.nightly = Nightly(self.store, config, clock)
         self.uplink = (Uplink(config.uplink, self.store, self.link, Topics(config.site.id))
                        if config.uplink.enabled else None)
@@ -51,6 +55,7 @@ class BrokerRole:
     def start(self) -> None:
         sys.setswitchinterval(SWITCH_INTERVAL_S)
         self.nightly.start()
+        self.forecaster.start()
         self.service.attach()
         if self.uplink is not None:
             self.uplink.attach()
@@ -69,4 +74,5 @@ class BrokerRole:
             self.uplink.stop()
         self.runtime.disconnect()
         self.nightly.stop()
+        self.forecaster.stop()
         self.store.close()

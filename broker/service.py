@@ -66,6 +66,7 @@ class BrokerService:
         self._unacked_lock = threading.Lock()
         self._unacked: deque[tuple[int, MQTTMessageInfo]] = deque()
         self._heard = Heard()
+        self.changed: Callable[[], None] = lambda: None  # told after every change (the forecast)
 
     @property
     def config(self) -> SiteConfig:
@@ -187,9 +188,17 @@ class BrokerService:
         self.link.publish(reply_topic, ErrorReply(error=code, detail=detail, **reply_ids(payload)))
 
     # -- after a commit ------------------------------------------------------------------------
+    def publish_hall(self) -> None:
+        """The hall's retained state again (a new wait forecast is ready)."""
+        with self._lock:
+            with self.queue.store.snapshot() as tx:
+                hall = hall_state(tx, self.config, self.queue.forecast(tx.now))
+            self._publish_hall(hall)
+
     def _publish_changes(self, outcome: Outcome) -> None:
         if not outcome.changed:
             return
+        self.changed()
         self._publish_state(sorted(outcome.counters))
         for call in outcome.announcements:
             self.link.publish(self.topics.hall_announce, call)
@@ -200,7 +209,7 @@ class BrokerService:
         """These counters' retained states and the hall's, read in one snapshot."""
         with self.queue.store.snapshot() as tx:
             states = [counter_state(tx, counter_id) for counter_id in counter_ids]
-            hall = hall_state(tx, self.config)
+            hall = hall_state(tx, self.config, self.queue.forecast(tx.now))
         for state in map(self._heard.stamp, states):
             self._publish_counter(state.counter, state.model_dump(mode="json"), state.encode())
         self._publish_hall(hall)

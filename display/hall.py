@@ -219,13 +219,15 @@ def _call_view(config: SiteConfig, call: RecentCall) -> dict[str, Any]:
 def _services_view(config: SiteConfig, state: HallState | None) -> list[dict[str, Any]]:
     waiting = state.waiting if state else {}
     eta = state.eta_s if state else {}
+    forecast = state.wait if state else {}
     return [
         {
             "code": service.code,
             "name": service.name,
             "waiting": waiting.get(service.code, 0),
             "eta_min": wait_minutes(eta.get(service.code)) if waiting.get(service.code) else None,
-            "wait_text": wait_text(waiting.get(service.code, 0), eta.get(service.code)),
+            "wait_text": wait_text(waiting.get(service.code, 0), eta.get(service.code),
+                                   forecast.get(service.code), config.routing.eta_round_min),
         }
         for service in config.services
     ]

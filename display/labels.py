@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Final
 
+from routing.wait_range import band_range, range_words, wait_range
 from xephang.labels import ACTION_NAMES
-from xephang.protocol import StaffAction
+from xephang.protocol import StaffAction, WaitRange
 
 # The staff actions a counter unit offers, in the order its buttons appear on the page.
 ACTIONS: Final[dict[StaffAction, str]] = {
@@ -54,9 +55,14 @@ NO_CALL_YET: Final = "Chưa gọi số nào"
 NOBODY_CALLED: Final = "Xin mời chờ đến lượt"  # the big box, once its call was finished
 
 
-def wait_text(waiting: int, eta_s: int | None) -> str:
-    """The one wording of a service's wait: nobody waiting or a wait under a minute is no wait."""
-    minutes = wait_minutes(eta_s)
-    if not waiting or minutes == 0:
+def wait_text(waiting: int, eta_s: int | None, wait: WaitRange | None = None,
+              round_min: int = 5) -> str:
+    """A service's wait for a ticket taken now, in the tickets' words (`khoảng 15–25 phút`): the
+    forecast's range when there is one, else the range around the estimate. No wait only when
+    nobody waits (and the forecast, if any, says under a minute): with people waiting there is a
+    wait, even while counters sit idle."""
+    if not waiting and (wait is None or wait.high_s < 60):
         return NO_WAIT
-    return "—" if minutes is None else f"khoảng {minutes} phút"
+    if wait is not None:
+        return range_words(*band_range(wait.low_s, wait.high_s, round_min))
+    return "—" if eta_s is None else range_words(*wait_range(eta_s, round_min))

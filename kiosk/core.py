@@ -33,7 +33,7 @@ from kiosk.qr_payload import ScanResult
 from kiosk.scan_rules import Choose, Intent, Tell, interpret
 from kiosk.ticket_text import PRIORITY_NAMES
 from routing.availability import outside_hours
-from routing.wait_range import wait_text
+from routing.wait_range import ticket_wait_text
 from xephang.config import SiteConfig
 from xephang.protocol import (
     HallState,
@@ -325,7 +325,7 @@ def _ticket_message(issued: Issued, note: str, round_min: int) -> str:
     if ticket.ahead == 0:
         text = "Mời công dân nhận phiếu. Hiện không có ai chờ phía trước."
     else:
-        wait = wait_text(ticket.eta_s, ticket.ahead, round_min)
+        wait = ticket_wait_text(ticket, round_min)
         text = (f"Mời công dân nhận phiếu. Phía trước còn {ticket.ahead} người, "
                 f"thời gian chờ dự kiến {wait}.")
     notes = [note, REPRINT_NOTE if issued.reprint else "", OFFLINE_NOTE if issued.offline else ""]

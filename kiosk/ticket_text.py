@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Literal
 from urllib.parse import quote
 
-from routing.wait_range import wait_text
+from routing.wait_range import ticket_wait_text
 from xephang.config import SiteConfig
 from xephang.labels import PRIORITY_NAMES as PRIORITY_NAMES  # printed on the ticket
 from xephang.protocol import Ticket
@@ -68,7 +68,7 @@ def ticket_blocks(config: SiteConfig, ticket: Ticket, *, offline: bool = False,
         above.append(TextBlock(OFFLINE_MARK, "priority"))
     if reprint:
         above.append(TextBlock(REPRINT_MARK, "priority"))
-    wait = wait_text(ticket.eta_s, ticket.ahead, config.routing.eta_round_min)
+    wait = ticket_wait_text(ticket, config.routing.eta_round_min)
     above += [
         TextBlock(f"Giờ lấy số: {issued_text(config, ticket.issued_at)}", "body"),
         TextBlock(f"Số người chờ phía trước: {ticket.ahead}", "body"),

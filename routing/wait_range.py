@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+from xephang.protocol import Ticket, WaitRange
+
 RANGE_LOW = 0.6  # of the estimate
 RANGE_HIGH = 1.3  # of the estimate, plus RANGE_SLACK_S
 RANGE_SLACK_S = 120.0
@@ -27,13 +29,44 @@ def within(wait_s: float, eta_s: float, round_min: int = 5) -> bool:
     return low * 60 <= wait_s <= high * 60
 
 
-def wait_text(eta_s: int, ahead: int, round_min: int = 5) -> str:
+Band = tuple[float, float]  # a forecast's 10th and 90th percentile wait, in seconds
+
+
+def printed_range(eta_s: float, band: Band | None, round_min: int = 5) -> tuple[int, int]:
+    """The range printed, in minutes: the forecast's band when there is one, else today's range
+    around the estimate."""
+    return band_range(band[0], band[1], round_min) if band else wait_range(eta_s, round_min)
+
+
+def wait_text(eta_s: int, ahead: int, round_min: int = 5, band: Band | None = None) -> str:
     """The range in Vietnamese, as printed and shown: `khoảng 15–25 phút`."""
-    if eta_s == 0 and ahead == 0:
+    if ahead == 0 and (band[1] < 60 if band else eta_s == 0):
         return "Được phục vụ ngay"
-    low, high = wait_range(eta_s, round_min)
+    return range_words(*printed_range(eta_s, band, round_min))
+
+
+def range_words(low: int, high: int) -> str:
+    """A printed range (minutes) in words: `khoảng 15–25 phút`, `dưới 5 phút`, `hơn 3 giờ`."""
     if low >= LONG_WAIT_MIN:
         return "hơn 3 giờ"
     if low == 0:
         return f"dưới {high} phút"
     return f"khoảng {low}–{high} phút"
+
+
+def band_range(low_s: float, high_s: float, round_min: int = 5) -> tuple[int, int]:
+    """A forecast's 10–90 % band as printed, in minutes: each end to the nearest step (the band is
+    already the honest width), at least one step wide; past the horizon reads as LONG_WAIT_MIN."""
+    step = round_min
+    low = round(min(low_s, LONG_WAIT_MIN * 60.0) / 60 / step) * step
+    high = round(min(high_s, (LONG_WAIT_MIN + step) * 60.0) / 60 / step) * step
+    return low, max(high, low + step)
+
+
+def band_of(wait: WaitRange | None) -> Band | None:
+    return (wait.low_s, wait.high_s) if wait is not None else None
+
+
+def ticket_wait_text(ticket: Ticket, round_min: int = 5) -> str:
+    """A ticket's wait as printed: its forecast range, else the range around its estimate."""
+    return wait_text(ticket.eta_s, ticket.ahead, round_min, band_of(ticket.wait))

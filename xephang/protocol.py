@@ -107,6 +107,15 @@ class Message(BaseModel):
         return self.model_dump_json().encode("utf-8")
 
 
+class WaitRange(BaseModel):
+    """A forecast wait from issue (forecast/run.py): its 10th and 90th percentile, in seconds."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    low_s: int = Field(ge=0)
+    high_s: int = Field(ge=0)
+
+
 class Ticket(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -117,6 +126,9 @@ class Ticket(BaseModel):
     ahead: int = Field(ge=0)
     eta_s: int = Field(ge=0)
     priority: Priority = "none"
+    # The forecast range printed on the ticket; absent when no forecast was ready (the receiver
+    # then prints the range around `eta_s`). Optional; older receivers ignore it.
+    wait: WaitRange | None = None
 
 
 class TicketRequest(Message):
@@ -273,6 +285,9 @@ class HallState(Message):
     recent_calls: list[RecentCall] = Field(default_factory=list, max_length=8)
     waiting: dict[str, int] = Field(default_factory=dict)
     eta_s: dict[str, int] = Field(default_factory=dict)
+    # Per service, the forecast range of a ticket issued now (absent: none ready; show the range
+    # around `eta_s`). Optional.
+    wait: dict[str, WaitRange] = Field(default_factory=dict)
     # Services that take no ticket now, and why (the kiosks grey their buttons out). Optional.
     unavailable: dict[str, ServiceClosed] = Field(default_factory=dict)
 

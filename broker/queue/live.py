@@ -10,6 +10,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from broker.store.db import TicketRow, Tx
+from forecast.model import (
+    Desk,
+    DeskStatus,
+    HallNow,
+    ServiceModel,
+    arrival_rates,
+    kind_of,
+    no_show_share,
+)
 from routing.availability import why_closed
 from routing.call_rule import Candidate, Rule, ServiceLoad, ahead_of, choose_next, normal_streak
 from routing.estimate import OPEN_STATUSES, Floor, ServiceTimes, eta_seconds
@@ -135,3 +144,47 @@ def call_sequence(tx: Tx, config: SiteConfig, counter: Counter) -> list[TicketRo
         order.append(pool.pop(chosen.id))
         run = 0 if chosen.is_priority else min(run + 1, every)
     return order + list(pool.values())
+
+
+DESK_STATUS: dict[str, DeskStatus] = {"idle": "idle", "calling": "busy", "serving": "busy",
+                                      "paused": "paused", "closed": "closed"}
+
+
+def hall_now(tx: Tx, config: SiteConfig) -> HallNow:
+    """The hall as the forecast starts from it (forecast/model.py): the lines, the counters, today's
+    service times, arrivals and no-shows so far."""
+    routing, site = config.routing, config.site
+    local = tx.now.astimezone(site.zone)
+    opened = datetime.combine(local.date(), site.opens, tzinfo=site.zone)
+    closes = datetime.combine(local.date(), site.closes, tzinfo=site.zone)
+    today = tx.issued_between(local.date().isoformat(), local.date().isoformat())
+    issues = [(t.issued_at, t.service, kind_of(candidate(t))) for t in today]
+    issues += [(t.returned_at, t.service, "returning") for t in today if t.returned_at is not None]
+    ended = [t.status for t in today if t.status in ("done", "no_show")]
+    return HallNow(
+        now=tx.now, waiting=tuple(candidate(t) for t in tx.waiting()), desks=desks(tx, config),
+        services=service_models(tx, config), arrivals=arrival_rates(issues, tx.now, opened),
+        issuing_for_s=max(0.0, (closes - tx.now).total_seconds()),
+        no_show_share=no_show_share(ended.count("no_show"), len(ended)),
+        mode=routing.priority_mode, every=routing.priority_every, streak=streak(tx, config))
+
+
+def desks(tx: Tx, config: SiteConfig) -> tuple[Desk, ...]:
+    rows = {row.id: row for row in tx.counters()}
+    out = []
+    for counter in config.counters:
+        row = rows.get(counter.id)
+        status = DESK_STATUS.get(row.status, "idle") if row else "idle"
+        since = (tx.now - row.since).total_seconds() if row else 0.0
+        ticket = tx.ticket(row.ticket) if row and status == "busy" else None
+        out.append(Desk(tuple(counter.services), status, max(0.0, since),
+                        ticket.service if ticket else None))
+    return tuple(out)
+
+
+def service_models(tx: Tx, config: SiteConfig) -> dict[str, ServiceModel]:
+    day, routing = local_day(config, tx.now), config.routing
+    return {s.code: ServiceModel(s.target_wait_min * 60.0, s.mean_service_min * 60.0,
+                                 routing.eta_prior_weight,
+                                 tuple(tx.service_durations(day, s.code, routing.eta_window)))
+            for s in config.services}

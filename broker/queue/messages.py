@@ -6,9 +6,19 @@ from dataclasses import dataclass
 
 from broker.queue import live
 from broker.store.db import EventRow, TicketRow, Tx
+from forecast.model import Band, Forecast
+from forecast.run import HORIZON_S
 from xephang.config import SiteConfig
 from xephang.labels import call_text
-from xephang.protocol import Announcement, CounterState, Event, HallState, RecentCall, Ticket
+from xephang.protocol import (
+    Announcement,
+    CounterState,
+    Event,
+    HallState,
+    RecentCall,
+    Ticket,
+    WaitRange,
+)
 
 RECENT_CALLS = 8
 CALL_LOOKBACK = 4  # a ticket transferred and called again shows once, its latest call
@@ -16,13 +26,34 @@ CALL_LOOKBACK = 4  # a ticket transferred and called again shows once, its lates
 SPOKEN_CALLS = frozenset({"ticket_called", "ticket_recalled"})
 
 
-def ticket_message(row: TicketRow, ahead: int = 0, eta_s: int = 0) -> Ticket:
+def ticket_message(row: TicketRow, ahead: int = 0, eta_s: int = 0,
+                   wait: WaitRange | None = None) -> Ticket:
     return Ticket(id=row.id, number=row.number, service=row.service, issued_at=row.issued_at,
-                  ahead=ahead, eta_s=eta_s, priority=row.priority)
+                  ahead=ahead, eta_s=eta_s, priority=row.priority, wait=wait)
 
 
-def waiting_ticket(tx: Tx, config: SiteConfig, row: TicketRow) -> Ticket:
-    return ticket_message(row, *live.estimate(tx, config, row))
+def waiting_ticket(tx: Tx, config: SiteConfig, row: TicketRow,
+                   forecast: Forecast | None = None) -> Ticket:
+    return ticket_message(row, *live.estimate(tx, config, row), wait=ticket_wait(forecast, row))
+
+
+def wait_range(band: Band | None) -> WaitRange | None:
+    """A forecast band as the contract carries it: whole seconds, the horizon for "not within it"."""
+    if band is None:
+        return None
+    low, high = (round(min(value, HORIZON_S)) for value in (band.low_s, band.high_s))
+    return WaitRange(low_s=low, high_s=max(low, high))
+
+
+def ticket_wait(forecast: Forecast | None, row: TicketRow) -> WaitRange | None:
+    """A waiting ticket's forecast range: its own band, or, for one issued since the forecast, the
+    band of a ticket of its service and priority issued then."""
+    if forecast is None or row.status != "waiting":
+        return None
+    band = forecast.tickets.get(row.id)
+    if band is None and row.issued_at >= forecast.at:
+        band = forecast.next_ticket(row.service, row.priority != "none" or row.returned_at is not None)
+    return wait_range(band)
 
 
 def counter_state(tx: Tx, counter_id: int) -> CounterState:
@@ -32,15 +63,23 @@ def counter_state(tx: Tx, counter_id: int) -> CounterState:
                         ticket=ticket_message(current) if current else None, since=row.since)
 
 
-def hall_state(tx: Tx, config: SiteConfig) -> HallState:
+def hall_state(tx: Tx, config: SiteConfig, forecast: Forecast | None = None) -> HallState:
     calls: list[RecentCall] = []
     for e in tx.recent_events(live.CALLS, RECENT_CALLS * CALL_LOOKBACK):  # a number once, newest
         number = str(e.data.get("number", ""))
         if len(calls) < RECENT_CALLS and all(call.number != number for call in calls):
             calls.append(RecentCall(number=number, counter=e.counter or 0, at=e.at))
     return HallState(recent_calls=calls, waiting=live.waiting_counts(tx, config),
-                     eta_s=live.service_etas(tx, config),
+                     eta_s=live.service_etas(tx, config), wait=service_waits(config, forecast),
                      unavailable=live.closed_services(tx, config))
+
+
+def service_waits(config: SiteConfig, forecast: Forecast | None) -> dict[str, WaitRange]:
+    """Per service, the forecast range of a (normal) ticket issued now; empty without a forecast."""
+    if forecast is None:
+        return {}
+    ranges = {s.code: wait_range(forecast.services.get(s.code)) for s in config.services}
+    return {code: wait for code, wait in ranges.items() if wait is not None}
 
 
 def event_message(row: EventRow) -> Event:
@@ -64,13 +103,15 @@ class TicketStatus:
     ahead: int
     eta_s: int
     counter: int | None
+    wait: WaitRange | None = None
 
 
-def ticket_status(tx: Tx, config: SiteConfig, ticket_id: str) -> TicketStatus | None:
+def ticket_status(tx: Tx, config: SiteConfig, ticket_id: str,
+                  forecast: Forecast | None = None) -> TicketStatus | None:
     row = tx.ticket(ticket_id)
     if row is None:
         return None
     service = config.service(row.service)
     ahead, eta = live.estimate(tx, config, row)
     return TicketStatus(row.number, service.name if service else row.service, row.status, ahead, eta,
-                        row.counter)
+                        row.counter, ticket_wait(forecast, row))

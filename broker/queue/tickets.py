@@ -19,6 +19,7 @@ from broker.queue.live import closed_services, local_day
 from broker.queue.messages import ticket_message, waiting_ticket
 from broker.queue.overrides import apply_overrides
 from broker.store.db import EventRow, NewTicket, Store, TicketRow, Tx, iso
+from forecast.model import Forecast
 from xephang.config import SiteConfig
 from xephang.protocol import (
     Announcement,
@@ -57,6 +58,8 @@ class Queue:
         self.config = config
         self.store = store
         self._new_id = new_id
+        # The latest wait forecast at a moment (broker/forecaster.py); none until one is set up.
+        self.forecast: Callable[[datetime], Forecast | None] = lambda now: None
         store.ensure_counters(c.id for c in config.counters)
         self.config = apply_overrides(config, store)  # a manager's run-time counter changes
 
@@ -110,7 +113,7 @@ class Queue:
             seq=seq, number=ticket_number(service.prefix, seq), priority=request.priority,
             source=request.source, issued_at=tx.now, kiosk=kiosk, id_hash=request.id_hash,
             booking_code=request.booking_code, dossier_code=request.dossier_code))
-        ticket = waiting_ticket(tx, self.config, row)
+        ticket = waiting_ticket(tx, self.config, row, self.forecast(tx.now))
         event = tx.append_event("ticket_issued", ticket=row.id, number=row.number,
                                 service=row.service, priority=row.priority, source=row.source,
                                 kiosk=kiosk, ahead=ticket.ahead, eta_s=ticket.eta_s)
@@ -129,7 +132,7 @@ class Queue:
 
     def _reprint(self, tx: Tx, request: TicketRequest, live: TicketRow, kiosk: str) -> Outcome:
         """One citizen, one live number per service: the same ticket again, not a new number."""
-        ticket = waiting_ticket(tx, self.config, live)
+        ticket = waiting_ticket(tx, self.config, live, self.forecast(tx.now))
         event = tx.append_event("ticket_reprinted", ticket=live.id, number=live.number,
                                 service=live.service, kiosk=kiosk)
         return Outcome(TicketReply(request_id=request.request_id, ok=True, ticket=ticket,

@@ -25,7 +25,7 @@ from broker.web.labels import (
     TICKET_NOTES,
     TICKET_STATUS,
 )
-from routing.wait_range import wait_text
+from routing.wait_range import band_of, wait_text
 
 FINISHED_STATUSES = frozenset({"done", "no_show", "cancelled"})
 # Each open stream holds one of the web server's 48 threads: past this many phones the page polls
@@ -50,7 +50,7 @@ def release_slot() -> None:
 def ticket_view(service: BrokerService, ticket_id: str) -> dict[str, Any] | None:
     """What the page shows, in Vietnamese; None for a ticket the center does not know."""
     with service.queue.store.snapshot() as tx:
-        status = ticket_status(tx, service.config, ticket_id)
+        status = ticket_status(tx, service.config, ticket_id, service.queue.forecast(tx.now))
     if status is None:
         return None
     waiting = status.status == "waiting"
@@ -61,8 +61,8 @@ def ticket_view(service: BrokerService, ticket_id: str) -> dict[str, Any] | None
         "label": TICKET_STATUS.get(status.status, status.status),
         "ahead": (PEOPLE_AHEAD.format(n=status.ahead) if status.ahead else NEXT_ONE)
         if waiting else "",
-        "wait": _wait_line(wait_text(status.eta_s, status.ahead,
-                                     service.config.routing.eta_round_min)) if waiting else "",
+        "wait": _wait_line(wait_text(status.eta_s, status.ahead, service.config.routing.eta_round_min,
+                                     band_of(status.wait))) if waiting else "",
         "called_to": CALLED_TO.format(counter=status.counter)
         if status.status == "called" and status.counter else "",
         "note": TICKET_NOTES.get(status.status, ""),

@@ -1,0 +1,108 @@
+"""The wait forecast, kept ready in the background: a kiosk press reads the latest one and never
+waits for it (forecast/run.py does the work, in a worker process of its own at low priority, so the
+broker's threads do not share an interpreter lock with it).
+
+Refreshed after each change (a short pause gathers a burst of changes into one refresh) and every
+PERIOD_S anyway, never more often than the last refresh's cost allows (CPU_SHARE). A forecast older
+than MAX_AGE_S is not used: the receivers print today's range around the estimate instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from datetime import datetime, timedelta
+
+from broker.queue import live
+from broker.store.db import Store
+from forecast.model import Forecast, HallNow
+from forecast.run import RUNS, forecast
+from xephang.config import SiteConfig
+
+log = logging.getLogger(__name__)
+
+DEBOUNCE_S = 0.5
+PERIOD_S = 15.0
+CPU_SHARE = 0.25  # at most this share of the worker's time goes to refreshes
+MAX_AGE = timedelta(minutes=2)
+
+
+def _lower_priority() -> None:
+    os.nice(10)
+
+
+def worker() -> Executor:
+    """One worker process, started fresh (not forked from a threaded broker), at lower priority."""
+    return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_lower_priority)
+
+
+def _forecast(hall: HallNow, runs: int) -> Forecast:
+    return forecast(hall, runs=runs, seed=int(hall.now.timestamp()))
+
+
+class Forecaster:
+    """The latest forecast of the hall, refreshed by a thread of its own."""
+
+    def __init__(self, store: Store, config: Callable[[], SiteConfig], on_ready: Callable[[], None],
+                 executor: Executor | None = None, runs: int = RUNS) -> None:
+        self._store, self._config, self._on_ready = store, config, on_ready
+        self._executor = executor
+        self._runs = runs
+        self._changed = threading.Event()
+        self._stopped = threading.Event()
+        self._latest: Forecast | None = None
+        self._thread = threading.Thread(target=self._loop, name="forecaster", daemon=True)
+        self.refreshes = 0
+        self.last_cost_s = 0.0
+
+    def start(self) -> None:
+        if self._executor is None:
+            self._executor = worker()
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._changed.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def changed(self) -> None:
+        """Something in the hall changed: refresh soon."""
+        self._changed.set()
+
+    def latest(self, now: datetime) -> Forecast | None:
+        """The newest forecast, unless it is too old to print at `now`."""
+        current = self._latest
+        if current is None or now - current.at > MAX_AGE:
+            return None
+        return current
+
+    def _loop(self) -> None:
+        while not self._stopped.is_set():
+            self._changed.wait(PERIOD_S)
+            if self._stopped.wait(DEBOUNCE_S):
+                return
+            self._changed.clear()
+            started = time.monotonic()
+            try:
+                self._refresh()
+            except Exception:  # a failed refresh must not end the refreshing; it is logged
+                log.exception("the wait forecast could not be refreshed; the estimate is printed")
+            self.last_cost_s = time.monotonic() - started
+            self._stopped.wait(self.last_cost_s * (1 - CPU_SHARE) / CPU_SHARE)
+
+    def _refresh(self) -> None:
+        with self._store.reading() as tx:
+            hall = live.hall_now(tx, self._config())
+        assert self._executor is not None
+        self._latest = self._executor.submit(_forecast, hall, self._runs).result()
+        self.refreshes += 1
+        self._on_ready()

@@ -1,0 +1,125 @@
+"""What the forecast starts from: the hall now, as plain data, and the few things learned today.
+
+The broker builds it from its store (broker/queue/live.py), the bench from a simulated day; both hand
+it to `forecast.run.forecast`, so what the bench scores is what the broker prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from routing.call_rule import Candidate, PriorityMode
+
+DeskStatus = Literal["idle", "busy", "paused", "closed"]
+ArrivalKind = Literal["normal", "priority", "returning"]
+
+# Arrival rates are learned over the last hour of issues (never less than this much of the day).
+RATE_WINDOW_S = 3600.0
+MIN_RATE_WINDOW_S = 900.0
+# A called citizen who is gone: the prior share, worth this many calls, blended with today's.
+NO_SHOW_PRIOR = 0.05
+NO_SHOW_PRIOR_CALLS = 20.0
+
+
+@dataclass(frozen=True)
+class Desk:
+    """One counter now: the services it serves (in preference order), what it is doing and for how
+    long so far (a busy counter's service is that far along; a paused one that far into its pause)."""
+
+    services: tuple[str, ...]
+    status: DeskStatus
+    for_s: float = 0.0
+    serving: str | None = None  # the service of the ticket a busy counter is on, when known
+    # Breaks ahead, when known: (seconds from now it may start, its length). Staff finish the citizen
+    # in front of them first, then leave for that long.
+    breaks: tuple[tuple[float, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class ServiceModel:
+    """One service: its target wait, and its service times (the configured mean, worth
+    `prior_weight` services, and today's most recent ones)."""
+
+    target_s: float
+    prior_mean_s: float
+    prior_weight: float = 5.0
+    recent_s: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """Tickets expected per hour of one service and kind for the rest of the issuing window."""
+
+    service: str
+    kind: ArrivalKind
+    per_hour: float
+
+
+@dataclass(frozen=True)
+class HallNow:
+    """Everything the forward simulation starts from."""
+
+    now: datetime
+    waiting: tuple[Candidate, ...]
+    desks: tuple[Desk, ...]
+    services: Mapping[str, ServiceModel]
+    arrivals: tuple[Arrival, ...] = ()
+    issuing_for_s: float = 0.0  # seconds from now until the kiosks stop issuing
+    no_show_share: float = NO_SHOW_PRIOR
+    mode: PriorityMode = "interleaved"
+    every: int = 3
+    streak: int = 3  # normal calls since the center's last priority call (call_rule.normal_streak)
+
+
+@dataclass(frozen=True)
+class Band:
+    """The 10th and 90th percentile of a wait from issue, in seconds (`high_s` may be infinite: in
+    more than one run in ten the ticket was not called within the forecast's horizon)."""
+
+    low_s: float
+    high_s: float
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Each waiting ticket's wait band (by id) and each service's next normal and next priority
+    ticket's, at `at`."""
+
+    at: datetime
+    tickets: Mapping[str, Band] = field(default_factory=dict)
+    services: Mapping[str, Band] = field(default_factory=dict)
+    priority: Mapping[str, Band] = field(default_factory=dict)
+
+    def next_ticket(self, service: str, priority: bool) -> Band | None:
+        """The band a ticket of `service` issued now is printed with (None: not forecast)."""
+        return (self.priority if priority else self.services).get(service)
+    runs: int = 0
+
+
+def arrival_rates(issues: Iterable[tuple[datetime, str, ArrivalKind]], now: datetime,
+                  opened_at: datetime) -> tuple[Arrival, ...]:
+    """Tickets per hour per (service, kind) over the last hour of `issues` (issue moment, service,
+    kind); a day younger than an hour counts from its opening, at least MIN_RATE_WINDOW_S."""
+    window = max(MIN_RATE_WINDOW_S, min(RATE_WINDOW_S, (now - opened_at).total_seconds()))
+    counts: dict[tuple[str, ArrivalKind], int] = {}
+    for moment, service, kind in issues:
+        if 0 <= (now - moment).total_seconds() <= window:
+            counts[(service, kind)] = counts.get((service, kind), 0) + 1
+    return tuple(Arrival(service, kind, n * 3600.0 / window)
+                 for (service, kind), n in sorted(counts.items()))
+
+
+def no_show_share(no_shows: int, calls: int) -> float:
+    """Today's share of called citizens who were gone, pulled towards the prior early in the day."""
+    return (NO_SHOW_PRIOR * NO_SHOW_PRIOR_CALLS + no_shows) / (NO_SHOW_PRIOR_CALLS + max(0, calls))
+
+
+def kind_of(candidate: Candidate) -> ArrivalKind:
+    return "returning" if candidate.returning else "priority" if candidate.is_priority else "normal"
+
+
+def services_of(desks: Sequence[Desk]) -> set[str]:
+    return {code for desk in desks for code in desk.services}

@@ -1,0 +1,227 @@
+"""The forward simulation: the hall now, run on under the real call rule (routing/call_rule.py) with
+drawn service times, no-shows, pauses and arrivals, many times; a ticket's band is the 10th–90th
+percentile of the moment it is called.
+
+Compact on purpose (no reports, no trace): a run stops once every ticket it follows is called or the
+horizon is reached, so one refresh at 1,000 waiting stays bounded. Each service's next ticket is a
+phantom issued now at the back of its line that takes no counter time: it is called exactly when a
+ticket issued now would be, and it delays nobody, so one run answers for every service at once.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+from collections import deque
+from collections.abc import Iterable
+from datetime import timedelta
+
+from forecast.model import Arrival, Band, Desk, Forecast, HallNow, ServiceModel
+from routing.call_rule import Candidate, Rule, ServiceLoad, choose_next
+
+RUNS = 50
+LOW, HIGH = 0.10, 0.90
+HORIZON_S = 4 * 3600.0  # past this a wait is "more than three hours" on every surface
+SIGMA = 0.5  # spread (lognormal shape) of a service time drawn from the configured mean alone
+NO_SHOW_S = 90.0  # a counter's time spent calling and recalling a citizen who is gone
+IDLE_CALL_S = 60.0  # an idle counter with a ticket for it calls within this (staff press the button)
+PAUSE_S = 1800.0  # a pause is a break: it lasts about this long in all
+PHANTOM = "~"  # the id prefix of each service's next ticket
+PRIORITY_PHANTOM = "~!"  # and of its next priority ticket
+
+
+class _Line:
+    """One service's waiting tickets: returning, other priority, normal, each in issue order."""
+
+    def __init__(self) -> None:
+        self.queues: tuple[deque[Candidate], ...] = (deque(), deque(), deque())
+        self.size = 0
+
+    def add(self, ticket: Candidate) -> None:
+        self.queues[0 if ticket.returning else 1 if ticket.is_priority else 2].append(ticket)
+        self.size += 1
+
+    def heads(self) -> list[Candidate]:
+        return [queue[0] for queue in self.queues if queue]
+
+    def remove(self, ticket: Candidate) -> None:
+        for queue in self.queues:
+            if queue and queue[0] is ticket:
+                queue.popleft()
+                self.size -= 1
+                return
+
+
+class _Run:
+    """One possible rest of the day, from `hall`, drawn with `rng`."""
+
+    def __init__(self, hall: HallNow, rng: random.Random, follow: set[str]) -> None:
+        self.hall, self.rng, self.follow = hall, rng, set(follow)
+        self.lines = {code: _Line() for code in hall.services}
+        for ticket in hall.waiting:
+            self.lines.setdefault(ticket.service, _Line()).add(ticket)
+        for code in hall.services:
+            self.lines[code].add(Candidate(PHANTOM + code, code, "none", hall.now))
+            self.lines[code].add(Candidate(PRIORITY_PHANTOM + code, code, "elderly", hall.now))
+        self.called: dict[str, float] = {}
+        self.streak = hall.streak
+        self.heap: list[tuple[float, int, int]] = []  # (moment, order, desk index or -1 - arrival)
+        self.idle: set[int] = set()
+        self.working = [desk.status in ("idle", "busy") for desk in hall.desks]
+        self.arrivals = _draw_arrivals(hall, rng)
+        self.breaks = [sorted(desk.breaks) for desk in hall.desks]
+
+    def go(self) -> dict[str, float]:
+        for index, desk in enumerate(self.hall.desks):
+            start = self._starts_in(desk)
+            if start is not None:
+                heapq.heappush(self.heap, (start, index, index))
+        for order, (moment, _) in enumerate(self.arrivals):
+            heapq.heappush(self.heap, (moment, len(self.hall.desks) + order, -1 - order))
+        while self.heap and self.follow:
+            moment, _, ref = heapq.heappop(self.heap)
+            if moment > HORIZON_S:
+                break
+            if ref >= 0:
+                self._free(ref, moment)
+            else:
+                self._arrive(self.arrivals[-1 - ref][1], moment)
+        return self.called
+
+    def _starts_in(self, desk: Desk) -> float | None:
+        """Seconds until this counter next calls."""
+        if desk.status == "closed":
+            return None
+        if desk.status == "idle":
+            return self.rng.uniform(0.0, IDLE_CALL_S)
+        if desk.status == "paused":
+            return max(120.0, PAUSE_S - desk.for_s) * self.rng.uniform(0.5, 1.5)
+        return self._remaining(desk)
+
+    def _remaining(self, desk: Desk) -> float:
+        """The rest of the service in progress, `for_s` along: a draw longer than that, if any."""
+        code = desk.serving or self.rng.choice(desk.services or tuple(self.hall.services))
+        for _ in range(8):
+            drawn = self._duration(code)
+            if drawn > desk.for_s:
+                return drawn - desk.for_s
+        return self.rng.expovariate(4.0 / _mean(self.hall.services.get(code)))
+
+    def _free(self, index: int, moment: float) -> None:
+        desk = self.hall.desks[index]
+        self.working[index] = True  # back from a pause, if it was on one
+        breaks = self.breaks[index]
+        if breaks and breaks[0][0] <= moment:
+            heapq.heappush(self.heap, (moment + breaks.pop(0)[1], index, index))
+            return
+        while True:
+            chosen = choose_next(self._heads(desk.services), desk.services, rule=self._rule(),
+                                 now=self.hall.now + timedelta(seconds=moment), streak=self.streak)
+            if chosen is None:
+                self.idle.add(index)
+                return
+            self.lines[chosen.service].remove(chosen)
+            if chosen.id in self.follow:
+                self.follow.discard(chosen.id)
+                self.called[chosen.id] = moment
+            if not chosen.id.startswith(PHANTOM):
+                break
+        self.streak = 0 if chosen.is_priority else min(self.streak + 1, self.hall.every)
+        no_show = self.rng.random() < self.hall.no_show_share
+        took = NO_SHOW_S if no_show else self._duration(chosen.service)
+        heapq.heappush(self.heap, (moment + took, index, index))
+
+    def _arrive(self, ticket: Candidate, moment: float) -> None:
+        self.lines.setdefault(ticket.service, _Line()).add(ticket)
+        for index in sorted(self.idle):
+            if ticket.service in self.hall.desks[index].services:
+                self.idle.discard(index)
+                self._free(index, moment)
+                return
+
+    def _heads(self, services: tuple[str, ...]) -> list[Candidate]:
+        return [head for code in services if code in self.lines for head in self.lines[code].heads()]
+
+    def _rule(self) -> Rule:
+        servers = {code: 0 for code in self.hall.services}
+        for desk, working in zip(self.hall.desks, self.working, strict=True):
+            for code in desk.services if working else ():
+                servers[code] = servers.get(code, 0) + 1
+        loads = {code: ServiceLoad(model.target_s, servers[code], self.lines[code].size,
+                                   _mean(model)) for code, model in self.hall.services.items()}
+        return Rule(self.hall.mode, self.hall.every, loads)
+
+    def _duration(self, code: str) -> float:
+        """A service time: one of today's recent ones, or one drawn around the configured mean, in
+        the proportion the estimate weighs them (routing/estimate.py)."""
+        model = self.hall.services.get(code)
+        if model is None:
+            return self.rng.lognormvariate(math.log(480.0) - SIGMA * SIGMA / 2, SIGMA)
+        seen = len(model.recent_s)
+        if seen and self.rng.random() * (seen + model.prior_weight) < seen:
+            return self.rng.choice(model.recent_s)
+        return self.rng.lognormvariate(math.log(model.prior_mean_s) - SIGMA * SIGMA / 2, SIGMA)
+
+
+def _mean(model: ServiceModel | None) -> float:
+    if model is None:
+        return 480.0
+    return ((model.prior_mean_s * model.prior_weight + sum(model.recent_s))
+            / (model.prior_weight + len(model.recent_s) or 1.0))
+
+
+def _draw_arrivals(hall: HallNow, rng: random.Random) -> list[tuple[float, Candidate]]:
+    """Poisson arrivals of each service and kind until issuing stops (or the horizon)."""
+    until = min(hall.issuing_for_s, HORIZON_S)
+    drawn: list[tuple[float, Candidate]] = []
+    for arrival in hall.arrivals:
+        for moment in _poisson(arrival.per_hour / 3600.0, until, rng):
+            drawn.append((moment, _newcomer(hall, arrival, moment, len(drawn))))
+    drawn.sort(key=lambda item: item[0])
+    return drawn
+
+
+def _poisson(rate: float, until: float, rng: random.Random) -> list[float]:
+    moments, moment = [], 0.0
+    while rate > 0:
+        moment += rng.expovariate(rate)
+        if moment >= until:
+            break
+        moments.append(moment)
+    return moments
+
+
+def _newcomer(hall: HallNow, arrival: Arrival, moment: float, n: int) -> Candidate:
+    priority = "none" if arrival.kind == "normal" else "elderly"
+    return Candidate(f"+{n}", arrival.service, priority, hall.now + timedelta(seconds=moment),
+                     arrival.kind == "returning")
+
+
+def forecast(hall: HallNow, *, runs: int = RUNS, seed: int = 0, tickets: bool = True,
+             services: Iterable[str] | None = None, priority: bool = True) -> Forecast:
+    """The bands of every waiting ticket (unless `tickets` is False) and of the next normal and (if
+    `priority`) priority ticket of each of `services` (default: all), over `runs` runs. Following
+    fewer tickets only ends runs sooner: the bands of those followed are the same."""
+    codes = list(hall.services if services is None else services)
+    follow = {PHANTOM + code for code in codes}
+    if priority:
+        follow.update(PRIORITY_PHANTOM + code for code in codes)
+    if tickets:
+        follow.update(ticket.id for ticket in hall.waiting)
+    rng = random.Random(seed)
+    outcomes = [_Run(hall, rng, follow).go() for _ in range(runs)]
+    waited = {ticket.id: (hall.now - ticket.issued_at).total_seconds() for ticket in hall.waiting}
+    bands = {ticket_id: _band([o.get(ticket_id, math.inf) for o in outcomes], waited.get(ticket_id, 0.0))
+             for ticket_id in follow}
+    return Forecast(at=hall.now, runs=runs,
+                    tickets={t: b for t, b in bands.items() if not t.startswith(PHANTOM)},
+                    services={code: bands[PHANTOM + code] for code in codes},
+                    priority={code: bands[PRIORITY_PHANTOM + code] for code in codes if priority})
+
+
+def _band(called_in: list[float], waited_s: float) -> Band:
+    """The 10th–90th percentile of the wait from issue: waited so far plus the call's moment."""
+    ranked = sorted(called_in)
+    last = len(ranked) - 1
+    return Band(waited_s + ranked[round(LOW * last)], waited_s + ranked[round(HIGH * last)])

@@ -1,0 +1,95 @@
+"""The wait forecast (forecast/run.py): the hall run forward under the real call rule."""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import UTC, datetime, timedelta
+
+from forecast.model import Arrival, Desk, HallNow, ServiceModel, arrival_rates, no_show_share
+from forecast.run import HORIZON_S, forecast
+from routing.call_rule import Candidate
+from routing.wait_range import band_range
+
+NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # 9:00 in Hà Nội
+
+
+def line(service: str, count: int, *, minutes_ago: float = 10.0) -> tuple[Candidate, ...]:
+    return tuple(Candidate(f"{service}{n}", service, "none",
+                           NOW - timedelta(minutes=minutes_ago) + timedelta(seconds=n))
+                 for n in range(count))
+
+
+def exact(seconds: float, weight: float = 0.0) -> ServiceModel:
+    """A service whose every service takes `seconds` (today's services only, no configured mean)."""
+    return ServiceModel(1200.0, seconds, weight, (seconds,) * 30)
+
+
+def spread(mean: float, sigma: float, seed: int = 1) -> ServiceModel:
+    rng = random.Random(seed)
+    drawn = tuple(rng.lognormvariate(math.log(mean) - sigma * sigma / 2, sigma) for _ in range(30))
+    return ServiceModel(1200.0, mean, 0.0, drawn)
+
+
+def hall(waiting: tuple[Candidate, ...], desks: tuple[Desk, ...], **services: ServiceModel) -> HallNow:
+    return HallNow(now=NOW, waiting=waiting, desks=desks, services=services, no_show_share=0.0)
+
+
+def test_a_certain_hall_forecasts_its_one_outcome() -> None:
+    # One counter, 5 minutes along a 10-minute service, three ahead: called in 5 + 3 × 10 minutes.
+    now = hall(line("HT", 3), (Desk(("HT",), "busy", 300.0),), HT=exact(600.0))
+    result = forecast(now)
+    assert result.services["HT"].low_s == result.services["HT"].high_s == 35 * 60
+    assert result.tickets["HT0"].low_s == result.tickets["HT0"].high_s == 15 * 60  # 10 waited + 5
+    assert band_range(result.services["HT"].low_s, result.services["HT"].high_s) == (35, 40)
+
+
+def test_more_spread_in_service_times_gives_a_wider_range() -> None:
+    desks = (Desk(("HT",), "busy", 0.0), Desk(("HT",), "busy", 0.0))
+    tight = forecast(hall(line("HT", 8), desks, HT=spread(600.0, 0.1))).services["HT"]
+    loose = forecast(hall(line("HT", 8), desks, HT=spread(600.0, 0.9))).services["HT"]
+    assert tight.low_s < 50 * 60 < tight.high_s  # 10 minutes per pair of tickets, then 10 more
+    assert loose.high_s - loose.low_s > 2 * (tight.high_s - tight.low_s)
+
+
+def test_expected_priority_arrivals_push_a_normal_ticket_back_but_not_a_priority_one() -> None:
+    desks = (Desk(("HT",), "busy", 0.0),)
+    quiet = hall(line("HT", 6), desks, HT=exact(300.0))
+    busy = HallNow(now=NOW, waiting=quiet.waiting, desks=desks, services=quiet.services,
+                   arrivals=(Arrival("HT", "priority", 6.0),), issuing_for_s=4 * 3600.0,
+                   no_show_share=0.0)
+    alone, crowded = forecast(quiet), forecast(busy)
+    assert crowded.services["HT"].high_s > alone.services["HT"].high_s
+    assert crowded.services["HT"].low_s >= alone.services["HT"].low_s
+    # A priority ticket issued now goes before the six normal ones waiting.
+    assert crowded.priority["HT"].high_s < alone.services["HT"].low_s
+
+
+def test_a_paused_counter_comes_back_later_and_a_closed_one_never() -> None:
+    waiting = line("DD", 4)
+    working = forecast(hall(waiting, (Desk(("DD",), "idle"),), DD=exact(480.0))).services["DD"]
+    paused = forecast(hall(waiting, (Desk(("DD",), "paused", 60.0),), DD=exact(480.0))).services["DD"]
+    closed = forecast(hall(waiting, (Desk(("DD",), "closed"),), DD=exact(480.0))).services["DD"]
+    assert paused.low_s > working.high_s
+    assert closed.low_s == closed.high_s == math.inf
+    assert band_range(closed.low_s, closed.high_s) == (180, 185)  # printed as "hơn 3 giờ"
+    assert HORIZON_S >= 3 * 3600
+
+
+def test_a_shared_counter_splits_its_time_by_the_call_rule() -> None:
+    # Counter 1 serves HT and CT; counter 2 only CT. HT's next ticket waits for counter 1 alone.
+    desks = (Desk(("HT", "CT"), "busy", 0.0), Desk(("CT",), "busy", 0.0))
+    result = forecast(hall(line("HT", 2) + line("CT", 6), desks, HT=exact(600.0), CT=exact(300.0)))
+    assert result.services["HT"].low_s >= 3 * 600  # at most one HT call per 10 minutes
+    # HT1 waited 10 minutes; then counter 1 ends its service (a CT one at the soonest: 5 minutes)
+    # and serves HT0 for 10 more before it can call HT1.
+    assert result.tickets["HT1"].low_s >= 599 + 300 + 600
+
+
+def test_arrivals_and_no_shows_are_learned_from_today() -> None:
+    opened = NOW - timedelta(hours=2)
+    issues = [(NOW - timedelta(minutes=m), "HT", "normal") for m in range(0, 120, 2)]
+    issues += [(NOW - timedelta(minutes=30), "CT", "priority")]
+    rates = {(a.service, a.kind): a.per_hour for a in arrival_rates(issues, NOW, opened)}
+    assert rates == {("HT", "normal"): 31.0, ("CT", "priority"): 1.0}  # the last hour only
+    assert no_show_share(0, 0) == 0.05 and no_show_share(30, 100) > 0.2
