@@ -52,6 +52,7 @@ def scored_day(config: SiteConfig, tickets: int, seed: int, every: int, runs: in
             local = at(config, happening.at_s).astimezone(config.site.zone)
             out.append({"wait_min": (record.wait_s or 0.0) / 60, "today": wait_range(record.eta_s, step),
                         "forecast": band_range(band.low_s, band.high_s, step),
+                        "band": (band.low_s / 60, band.high_s / 60),
                         "peak": PEAK[0] <= (local.hour, local.minute) < PEAK[1]})
         replay.step(happening)
     return out

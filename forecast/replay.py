@@ -35,7 +35,7 @@ class _Counter:
     services: tuple[str, ...]
     ticket: str | None = None
     since_s: float = 0.0
-    break_at_s: float | None = None  # its break's start, until it has taken it
+    breaks: list[tuple[float, float]] = field(default_factory=list)  # (start, length) not yet taken
 
 
 @dataclass
@@ -53,9 +53,10 @@ class Replay:
     streak: int = 3
 
     def __post_init__(self) -> None:
-        starts = break_starts(self.config, self.profile)
-        self.counters = {c.id: _Counter(tuple(c.services), break_at_s=starts.get(c.id))
-                         for c in self.config.counters}
+        self.counters = {c.id: _Counter(tuple(c.services)) for c in self.config.counters}
+        for counter_id, start, length in sorted(break_starts(self.config, self.profile),
+                                                key=lambda item: item[1]):
+            self.counters[counter_id].breaks.append((start, length))
         window = self.config.routing.eta_window
         self.recent: dict[str, deque[float]] = {s.code: deque(maxlen=window)
                                                 for s in self.config.services}
@@ -82,9 +83,10 @@ class Replay:
         returning = f"{happening.citizen}r"
         ticket = self.waiting.pop(returning if returning in self.waiting else str(happening.citizen))
         counter = self.counters[happening.counter or 0]
-        start = counter.break_at_s
-        if start is not None and happening.at_s - max(start, counter.since_s) >= self.profile.break_s * 0.9:
-            counter.break_at_s = None  # it was away that long: its break is behind it
+        if counter.breaks:
+            start, length = counter.breaks[0]
+            if happening.at_s - max(start, counter.since_s) >= 0.9 * length:
+                counter.breaks.pop(0)  # it was away that long: that break is behind it
         counter.ticket, counter.since_s = ticket.service, happening.at_s
         self.streak = 0 if ticket.is_priority else min(self.streak + 1,
                                                        self.config.routing.priority_every)
@@ -112,14 +114,14 @@ class Replay:
 
     def _desk(self, counter: _Counter) -> Desk:
         for_s = self.now_s - counter.since_s
-        ahead = () if counter.break_at_s is None else (
-            (max(0.0, counter.break_at_s - self.now_s), self.profile.break_s),)
+        ahead = tuple((max(0.0, start - self.now_s), length) for start, length in counter.breaks)
         if counter.ticket is not None:
             return Desk(counter.services, "busy", for_s, counter.ticket, breaks=ahead)
         waited = any(t.service in counter.services and t.issued_at < at(self.config, self.now_s)
                      for t in self.waiting.values())
-        if waited and counter.break_at_s is not None and counter.break_at_s <= self.now_s:
-            return Desk(counter.services, "paused", self.now_s - max(counter.since_s, counter.break_at_s))
+        if waited and counter.breaks and counter.breaks[0][0] <= self.now_s:
+            return Desk(counter.services, "paused",
+                        self.now_s - max(counter.since_s, counter.breaks[0][0]), breaks=ahead[1:])
         return Desk(counter.services, "paused" if waited else "idle", for_s, breaks=ahead)
 
     def services(self) -> dict[str, ServiceModel]:
