@@ -49,9 +49,15 @@ class ServiceModel:
     recent_s: tuple[float, ...] = ()
 
 
+# The day's expected arrivals over time, relative: (from_s, until_s, weight) in seconds from now,
+# covering the last hour too (negative moments) and ending when the kiosks stop issuing.
+Shape = tuple[tuple[float, float, float], ...]
+
+
 @dataclass(frozen=True)
 class Arrival:
-    """Tickets expected per hour of one service and kind for the rest of the issuing window."""
+    """Tickets expected per hour of one service and kind for the rest of the issuing window; with
+    a shape, per hour at weight 1 (the rate at a moment is this times the shape's weight then)."""
 
     service: str
     kind: ArrivalKind
@@ -68,6 +74,7 @@ class HallNow:
     services: Mapping[str, ServiceModel]
     arrivals: tuple[Arrival, ...] = ()
     issuing_for_s: float = 0.0  # seconds from now until the kiosks stop issuing
+    shape: Shape = ()  # none: arrivals go on at the last hour's rate until issuing stops
     no_show_share: float = NO_SHOW_PRIOR
     mode: PriorityMode = "interleaved"
     every: int = 3
@@ -100,16 +107,25 @@ class Forecast:
 
 
 def arrival_rates(issues: Iterable[tuple[datetime, str, ArrivalKind]], now: datetime,
-                  opened_at: datetime) -> tuple[Arrival, ...]:
+                  opened_at: datetime, shape: Shape = ()) -> tuple[Arrival, ...]:
     """Tickets per hour per (service, kind) over the last hour of `issues` (issue moment, service,
-    kind); a day younger than an hour counts from its opening, at least MIN_RATE_WINDOW_S."""
+    kind); a day younger than an hour counts from its opening, at least MIN_RATE_WINDOW_S. With a
+    shape, divided by its mean weight over that hour: the day's level, not the last hour's rate."""
     window = max(MIN_RATE_WINDOW_S, min(RATE_WINDOW_S, (now - opened_at).total_seconds()))
     counts: dict[tuple[str, ArrivalKind], int] = {}
     for moment, service, kind in issues:
         if 0 <= (now - moment).total_seconds() <= window:
             counts[(service, kind)] = counts.get((service, kind), 0) + 1
-    return tuple(Arrival(service, kind, n * 3600.0 / window)
+    weight = weight_between(shape, -window, 0.0) / window if shape else 1.0
+    if weight <= 0:  # the shape expected nobody in the last hour: keep the plain rate
+        weight = 1.0
+    return tuple(Arrival(service, kind, n * 3600.0 / window / weight)
                  for (service, kind), n in sorted(counts.items()))
+
+
+def weight_between(shape: Shape, start: float, end: float) -> float:
+    """The shape's weight × seconds between two moments (seconds from now)."""
+    return sum(weight * max(0.0, min(end, until) - max(start, begin)) for begin, until, weight in shape)
 
 
 def no_show_share(no_shows: int, calls: int) -> float:

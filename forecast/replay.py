@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from forecast.day import arrival_shape, planned_breaks
 from forecast.model import (
-    Arrival,
     ArrivalKind,
     Desk,
     HallNow,
@@ -24,7 +24,7 @@ from forecast.model import (
 )
 from routing.call_rule import Candidate
 from simulation.engine import Happening
-from simulation.profile import Citizen, Profile, at, break_starts, opening
+from simulation.profile import Citizen, Profile, at, opening
 from xephang.config import SiteConfig
 
 ENDINGS = frozenset({"done", "returning", "no_show"})
@@ -53,10 +53,9 @@ class Replay:
     streak: int = 3
 
     def __post_init__(self) -> None:
-        self.counters = {c.id: _Counter(tuple(c.services)) for c in self.config.counters}
-        for counter_id, start, length in sorted(break_starts(self.config, self.profile),
-                                                key=lambda item: item[1]):
-            self.counters[counter_id].breaks.append((start, length))
+        breaks = planned_breaks(self.config, self.profile)
+        self.counters = {c.id: _Counter(tuple(c.services), breaks=list(breaks.get(c.id, ())))
+                         for c in self.config.counters}
         window = self.config.routing.eta_window
         self.recent: dict[str, deque[float]] = {s.code: deque(maxlen=window)
                                                 for s in self.config.services}
@@ -103,12 +102,14 @@ class Replay:
     def hall(self) -> HallNow:
         now = at(self.config, self.now_s)
         routing, site = self.config.routing, self.config.site
+        shape = arrival_shape(self.config, self.profile, self.now_s)
         closes = datetime.combine(now.astimezone(site.zone).date(), site.closes, tzinfo=site.zone)
         return HallNow(
             now=now, waiting=tuple(sorted(self.waiting.values(), key=lambda c: c.issued_at)),
             desks=tuple(self._desk(c) for c in self.counters.values()),
-            services=self.services(), arrivals=self.arrivals(now),
-            issuing_for_s=max(0.0, (closes - now).total_seconds()),
+            services=self.services(), arrivals=arrival_rates(self.issues[-2000:], now,
+                                                             opening(self.config), shape),
+            issuing_for_s=max(0.0, (closes - now).total_seconds()), shape=shape,
             no_show_share=no_show_share(self.no_shows, self.calls), mode=routing.priority_mode,
             every=routing.priority_every, streak=self.streak)
 
@@ -128,6 +129,3 @@ class Replay:
         weight = self.config.routing.eta_prior_weight
         return {s.code: ServiceModel(s.target_wait_min * 60.0, s.mean_service_min * 60.0, weight,
                                      tuple(self.recent[s.code])) for s in self.config.services}
-
-    def arrivals(self, now: datetime) -> tuple[Arrival, ...]:
-        return arrival_rates(self.issues[-2000:], now, opening(self.config))

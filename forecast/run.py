@@ -172,19 +172,23 @@ def _mean(model: ServiceModel | None) -> float:
 
 
 def _draw_arrivals(hall: HallNow, rng: random.Random) -> list[tuple[float, Candidate]]:
-    """Poisson arrivals of each service and kind until issuing stops (or the horizon)."""
+    """Poisson arrivals of each service and kind until issuing stops (or the horizon), at the
+    shape's weight in each of its pieces."""
     until = min(hall.issuing_for_s, HORIZON_S)
+    pieces = hall.shape or ((0.0, until, 1.0),)
     drawn: list[tuple[float, Candidate]] = []
     for arrival in hall.arrivals:
-        for moment in _poisson(arrival.per_hour / 3600.0, until, rng):
-            drawn.append((moment, _newcomer(hall, arrival, moment, len(drawn))))
+        for begin, end, weight in pieces:
+            start, stop = max(0.0, begin), min(until, end)
+            for moment in _poisson(arrival.per_hour * weight / 3600.0, start, stop, rng):
+                drawn.append((moment, _newcomer(hall, arrival, moment, len(drawn))))
     drawn.sort(key=lambda item: item[0])
     return drawn
 
 
-def _poisson(rate: float, until: float, rng: random.Random) -> list[float]:
-    moments, moment = [], 0.0
-    while rate > 0:
+def _poisson(rate: float, start: float, until: float, rng: random.Random) -> list[float]:
+    moments, moment = [], start
+    while rate > 0 and start < until:
         moment += rng.expovariate(rate)
         if moment >= until:
             break

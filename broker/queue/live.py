@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from broker.store.db import TicketRow, Tx
+from forecast.day import arrival_shape, breaks_ahead
 from forecast.model import (
     Desk,
     DeskStatus,
@@ -23,6 +24,7 @@ from routing.availability import why_closed
 from routing.call_rule import Candidate, Rule, ServiceLoad, ahead_of, choose_next, normal_streak
 from routing.estimate import OPEN_STATUSES, Floor, ServiceTimes, eta_seconds
 from routing.suggest import suggest
+from simulation.profile import Profile
 from xephang.config import Counter, SiteConfig
 from xephang.protocol import ServiceClosed, Suggestions
 
@@ -153,23 +155,28 @@ DESK_STATUS: dict[str, DeskStatus] = {"idle": "idle", "calling": "busy", "servin
 def hall_now(tx: Tx, config: SiteConfig) -> HallNow:
     """The hall as the forecast starts from it (forecast/model.py): the lines, the counters, today's
     service times, arrivals and no-shows so far."""
-    routing, site = config.routing, config.site
+    routing, site, day = config.routing, config.site, Profile.from_config(config)
     local = tx.now.astimezone(site.zone)
     opened = datetime.combine(local.date(), site.opens, tzinfo=site.zone)
     closes = datetime.combine(local.date(), site.closes, tzinfo=site.zone)
+    now_s = (tx.now - opened).total_seconds()
+    shape = arrival_shape(config, day, now_s)
     today = tx.issued_between(local.date().isoformat(), local.date().isoformat())
     issues = [(t.issued_at, t.service, kind_of(candidate(t))) for t in today]
     issues += [(t.returned_at, t.service, "returning") for t in today if t.returned_at is not None]
     ended = [t.status for t in today if t.status in ("done", "no_show")]
     return HallNow(
-        now=tx.now, waiting=tuple(candidate(t) for t in tx.waiting()), desks=desks(tx, config),
-        services=service_models(tx, config), arrivals=arrival_rates(issues, tx.now, opened),
-        issuing_for_s=max(0.0, (closes - tx.now).total_seconds()),
+        now=tx.now, waiting=tuple(candidate(t) for t in tx.waiting()),
+        desks=desks(tx, config, breaks_ahead(config, day, now_s)),
+        services=service_models(tx, config), arrivals=arrival_rates(issues, tx.now, opened, shape),
+        issuing_for_s=max(0.0, (closes - tx.now).total_seconds()), shape=shape,
         no_show_share=no_show_share(ended.count("no_show"), len(ended)),
         mode=routing.priority_mode, every=routing.priority_every, streak=streak(tx, config))
 
 
-def desks(tx: Tx, config: SiteConfig) -> tuple[Desk, ...]:
+def desks(tx: Tx, config: SiteConfig,
+          breaks: dict[int, tuple[tuple[float, float], ...]]) -> tuple[Desk, ...]:
+    """Each counter as the forecast takes it, with its breaks still to come (site file [day])."""
     rows = {row.id: row for row in tx.counters()}
     out = []
     for counter in config.counters:
@@ -178,7 +185,7 @@ def desks(tx: Tx, config: SiteConfig) -> tuple[Desk, ...]:
         since = (tx.now - row.since).total_seconds() if row else 0.0
         ticket = tx.ticket(row.ticket) if row and status == "busy" else None
         out.append(Desk(tuple(counter.services), status, max(0.0, since),
-                        ticket.service if ticket else None))
+                        ticket.service if ticket else None, breaks.get(counter.id, ())))
     return tuple(out)
 
 
