@@ -6,7 +6,9 @@ printer's transport, with a real mosquitto and the real queue server (in this pr
 What is measured: the GPIO callback, the request over MQTT, the broker's durable SQLite commit and
 reply, rendering the ticket (Vietnamese text as raster, native QR), and the start of the print job
 (the first byte is the ESC @ reset, then the status query). Prints median, p90, p99 and max in ms,
-and the same from press to the cut (the whole ticket handed to the transport).
+and the same from press to the cut (the whole ticket handed to the transport). Runs twice: first
+with the broker's wait forecast stopped (the baseline: every ticket prints the estimate's range),
+then with it refreshing in the background as the line grows (broker/forecaster.py).
 """
 
 from __future__ import annotations
@@ -53,12 +55,14 @@ class TimedPrinter(FakePrinter):
         self.done.set()
 
 
-def run(presses: int, folder: Path) -> None:
+def run(presses: int, folder: Path, forecast: bool) -> None:
     config = load_config(SITE)
     Device.pin_factory = MockFactory()
     mosquitto = Mosquitto(folder / "mosquitto", config).start()
     broker = BrokerRole(config, mqtt=mosquitto.access("broker"), db_path=folder / "queue.db", http=None)
     broker.start()
+    if not forecast:
+        broker.forecaster.stop()
     kiosk = KioskRole(config, kiosk_id="kiosk-1", mqtt=mosquitto.access("kiosk-1"), http=None,
                       output_dir=None, state_dir=folder / "state")
     printer = TimedPrinter()
@@ -68,12 +72,15 @@ def run(presses: int, folder: Path) -> None:
     try:
         assert kiosk.link.wait_connected(10), "kiosk did not connect"
         first, whole = measure(kiosk, printer, presses)
+        refreshes, cost = broker.forecaster.refreshes, broker.forecaster.last_cost_s
     finally:
         kiosk.stop()
         broker.stop()
         mosquitto.stop()
-    report("press → first byte to the printer", first[10:])  # the first few warm caches up
-    report("press → cut (whole ticket sent)", whole[10:])
+    name = "with the forecast" if forecast else "no forecast (baseline)"
+    print(f"{name}: {refreshes} forecast refreshes, the last {cost * 1000:.0f} ms wall")
+    report(f"press → first byte to the printer, {name}", first[10:])  # the first few warm caches
+    report(f"press → cut (whole ticket sent), {name}", whole[10:])
 
 
 def measure(kiosk: KioskRole, printer: TimedPrinter, presses: int) -> tuple[list[float], list[float]]:
@@ -101,8 +108,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presses", type=int, default=300)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        run(args.presses, Path(folder))
+    for forecast in (False, True):
+        with tempfile.TemporaryDirectory() as folder:
+            run(args.presses, Path(folder), forecast)
 
 
 if __name__ == "__main__":
