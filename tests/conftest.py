@@ -3,6 +3,7 @@ a fake clock, a browser, a running broker (MQTT only, with its web pages, or wit
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from tests.support.fake_clock import FakeClock
 from tests.support.paths import SCREENSHOTS, SITE_TOML
 from tests.support.staff_pages import add_accounts
 from xephang.config import SiteConfig, load_config
+from xephang.credentials import make_credentials
 from xephang.mosquitto import Mosquitto
 from xephang.mqtt import MqttLink
 from xephang.protocol import BROKER_ID, Topics
@@ -31,10 +33,22 @@ def topics(config: SiteConfig) -> Topics:
     return Topics(config.site.id)
 
 
+@pytest.fixture(scope="session")
+def center_secrets(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site's CA, server key and device passwords (`xephang credentials`), made once a run: their
+    durable writes (an fsync per secret) would otherwise be most of a Mosquitto's start."""
+    folder = tmp_path_factory.mktemp("center-secrets")
+    make_credentials(load_config(SITE_TOML), folder, observers=OBSERVERS)
+    return folder
+
+
 @pytest.fixture
-def mosquitto(tmp_path: Path) -> Iterator[Mosquitto]:
+def mosquitto(tmp_path: Path, center_secrets: Path) -> Iterator[Mosquitto]:
     """A real mosquitto on free ports, private to the test, secured as a center's (generated
-    passwords, ACL and TLS); the site's devices and the tests' OBSERVERS can log in."""
+    passwords, ACL and TLS); the site's devices and the tests' OBSERVERS can log in. It starts from
+    a copy of `center_secrets`: `xephang credentials` keeps the secrets it finds and writes the
+    rest (config, ACL, password file) for this Mosquitto's own ports and folder."""
+    shutil.copytree(center_secrets, tmp_path / "mosquitto" / "credentials")
     server = Mosquitto(tmp_path / "mosquitto", load_config(SITE_TOML), observers=OBSERVERS).start()
     yield server
     server.stop()
