@@ -9,6 +9,7 @@ from pathlib import Path
 from broker.forecaster import Forecaster
 from broker.queue.tickets import Queue
 from broker.reports.nightly import Nightly
+from broker.reports.pool import ReportPool
 from broker.service import BrokerService
 from broker.store.db import Clock, Store, utc_now
 from broker.uplink import Uplink
@@ -44,6 +45,7 @@ class BrokerRole:
         self.queue.forecast = self.forecaster.latest
         self.service.changed = self.forecaster.changed
         self.nightly = Nightly(self.store, config, clock)
+        self.reports = ReportPool(Path(db_path))  # workers start with the first long report
         self.uplink = (Uplink(config.uplink, self.store, self.link, Topics(config.site.id))
                        if config.uplink.enabled else None)
         self._http = http
@@ -61,7 +63,8 @@ class BrokerRole:
             self.uplink.attach()
         self.runtime.connect(CONNECT_WAIT_S)
         if self._http is not None:
-            log.info("staff pages at %s", self.runtime.serve(create_app(self.service), self._http))
+            app = create_app(self.service, reports=self.reports)
+            log.info("staff pages at %s", self.runtime.serve(app, self._http))
 
     def alive(self) -> bool:
         """Messages flow and the store answers: what the systemd watchdog asks before each ping."""
@@ -69,6 +72,7 @@ class BrokerRole:
 
     def stop(self) -> None:
         self.runtime.close_pages()
+        self.reports.stop()
         self.service.flush_events()
         if self.uplink is not None:
             self.uplink.stop()

@@ -26,7 +26,8 @@ from zoneinfo import ZoneInfo
 import numpy
 
 from broker.reports.figures import BUTTON, day_figures
-from broker.store.db import EventRow, Store, TicketRow
+from broker.reports.pool import Readable
+from broker.store.db import EventRow, TicketRow
 from broker.store.figures import CHUNK, DayFigures, RatingFigure, VisitFigure, VisitRow
 
 __all__ = ["BUTTON", "Stats", "Summary", "compute", "for_days", "from_figures", "summarize"]
@@ -227,7 +228,7 @@ def compute(tickets: list[TicketRow], events: list[EventRow], zone: ZoneInfo,
     return from_figures(day_figures(tickets, events, zone), first_day, last_day)
 
 
-def load_figures(store: Store, zone: ZoneInfo, first_day: str, last_day: str) -> DayFigures:
+def load_figures(store: Readable, zone: ZoneInfo, first_day: str, last_day: str) -> DayFigures:
     """Closed days from their stored figures, the others (today) from their tickets and events;
     on a connection of its own, so a year's report never holds up the queue."""
     with store.reading() as tx:
@@ -253,5 +254,5 @@ def _open_runs(first_day: str, last_day: str, closed: set[str]) -> list[tuple[st
     return runs
 
 
-def for_days(store: Store, zone: ZoneInfo, first_day: str, last_day: str) -> Stats:
+def for_days(store: Readable, zone: ZoneInfo, first_day: str, last_day: str) -> Stats:
     return from_figures(load_figures(store, zone, first_day, last_day), first_day, last_day)

@@ -60,6 +60,11 @@ class Store:
         self._readers = threading.local()
         self._reader_list: list[sqlite3.Connection] = []
 
+    @property
+    def path(self) -> Path:
+        """The database file (report workers open it read-only)."""
+        return self._path
+
     def close(self) -> None:
         with self._lock:
             for reader in self._reader_list:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from flask import (
     Blueprint,
@@ -20,16 +21,19 @@ from broker.accounts.registry import MAX_NAME, ROLE_VI, ROLES, AccountError
 from broker.errors import Rejected
 from broker.queue.live import local_day
 from broker.queue.tickets import Outcome
-from broker.reports import exports, formats, stats
+from broker.reports import exports, formats, jobs, stats
 from broker.reports import tables as reports
+from broker.reports.pool import Readable
 from broker.reports.ticket_list import ticket_table
 from broker.store.db import EventRow
 from broker.web.auth import current, require
 from broker.web.board import board_data
-from broker.web.context import accounts, broker, desk, devices, presence
+from broker.web.context import accounts, broker, desk, devices, presence, report_pool
 from broker.web.labels import EVENT_NAMES
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
+P = ParamSpec("P")
+T = TypeVar("T")
 MAX_RANGE_DAYS = 366
 AUDIT_ROWS = 1000  # the audit page shows at most this many events, newest first
 
@@ -173,6 +177,15 @@ def _now() -> Any:
         return tx.now
 
 
+def _report(first: str, last: str, job: Callable[Concatenate[Readable, P], T], *args: P.args,
+            **kwargs: P.kwargs) -> T:
+    """`job(store, *args)`: a single day's here (cheaper than handing it over), a longer range's
+    in a report worker, so counters' commands meanwhile are answered as fast as when idle."""
+    if first == last:
+        return job(broker().queue.store, *args, **kwargs)
+    return report_pool().run(job, *args, **kwargs)
+
+
 def _names() -> dict[str, str]:
     return {a.username: a.name for a in accounts().all() if a.name}
 
@@ -180,20 +193,8 @@ def _names() -> dict[str, str]:
 def _stats() -> tuple[stats.Stats, list[reports.Table]]:
     service = broker()
     first, last = _days()
-    result = stats.for_days(service.queue.store, service.config.site.zone, first, last)
-    with service.queue.store.reading() as tx:
-        dossiers = tx.rated_dossiers(first, last)
+    result, dossiers = _report(first, last, jobs.statistics, service.config.site.zone, first, last)
     return result, reports.tables(result, service.config, _names(), dossiers)
-
-
-def _notes(result: stats.Stats) -> list[str]:
-    """What the reader must know: the rows' identities, and the days whose figures lack them."""
-    lines = list(reports.IDENTITIES)
-    if result.without_flows:
-        days = ", ".join(formats.vn_date(d) for d in result.without_flows)
-        lines.append(f"Số liệu các ngày {days} được ghi trước khi có số liệu chuyển đến, quay "
-                     "lại và chưa được gọi: các dòng của những ngày này không cộng khớp.")
-    return lines
 
 
 @admin.get("/stats")
@@ -203,16 +204,17 @@ def stats_page() -> str:
     service = broker()
     return render_template("admin_stats.html", site=service.config.site, stats=result, tables=tables,
                            charts=reports.charts(result, service.config), vn_date=formats.vn_date,
-                           percent=formats.percent, notes=_notes(result))
+                           percent=formats.percent, notes=jobs.notes(result))
 
 
 @admin.get("/stats.<any(zip, xlsx):kind>")
 @require("manager")
 def stats_export(kind: str) -> Response:
-    result, tables = _stats()
-    title = f"{broker().config.site.name} — thống kê {_span(result)}"
-    name = exports.filename("thong-ke", result.first_day, result.last_day, kind)
-    return _download(kind, tables, title, _notes(result), name)
+    config = broker().config
+    first, last = _days()
+    title = f"{config.site.name} — thống kê {_span(first, last)}"
+    body = _report(first, last, jobs.download, config, _names(), first, last, kind, title)
+    return _file(kind, body, exports.filename("thong-ke", first, last, kind))
 
 
 @admin.get("/tickets.<any(zip, xlsx):kind>")
@@ -237,19 +239,20 @@ def tickets_export(kind: str) -> Any:
 
 def _download(kind: str, tables: list[reports.Table], title: str, notes: list[str],
               name: str) -> Response:
-    if kind == "zip":
-        body, mimetype = exports.to_zip(tables, title, notes), "application/zip"
-    else:
-        body = exports.to_xlsx(tables, title, notes)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return _file(kind, jobs.file_body(kind, tables, title, notes), name)
+
+
+def _file(kind: str, body: bytes, name: str) -> Response:
+    mimetype = ("application/zip" if kind == "zip" else
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     return Response(body, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-def _span(result: stats.Stats) -> str:
-    if result.first_day == result.last_day:
-        return f"ngày {formats.vn_date(result.first_day)}"
-    return f"từ {formats.vn_date(result.first_day)} đến {formats.vn_date(result.last_day)}"
+def _span(first_day: str, last_day: str) -> str:
+    if first_day == last_day:
+        return f"ngày {formats.vn_date(first_day)}"
+    return f"từ {formats.vn_date(first_day)} đến {formats.vn_date(last_day)}"
 
 
 @admin.get("/report")
@@ -257,11 +260,12 @@ def _span(result: stats.Stats) -> str:
 def daily_report() -> str:
     result, tables = _stats()
     service = broker()
+    span = _span(result.first_day, result.last_day)
     return render_template("admin_report.html", site=service.config.site, stats=result,
                            tables=tables, charts=reports.charts(result, service.config),
-                           span=_span(result), printed=formats.clock(_now(), service.config.site.zone),
+                           span=span, printed=formats.clock(_now(), service.config.site.zone),
                            printed_day=formats.vn_date(local_day(service.config, _now())),
-                           percent=formats.percent, me=current(), notes=_notes(result))
+                           percent=formats.percent, me=current(), notes=jobs.notes(result))
 
 
 # -- accounts --------------------------------------------------------------------------------------

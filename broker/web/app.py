@@ -22,13 +22,14 @@ from broker.queue.manager import Desk
 from broker.queue.messages import counter_state, hall_state
 from broker.queue.tickets import Outcome
 from broker.reports.formats import clock, minutes
+from broker.reports.pool import ReportFailed, ReportPool
 from broker.service import BrokerService
 from broker.store.db import EventRow, TicketRow
 from broker.web.admin import admin
 from broker.web.auth import current, init_auth, refuse, require, still_signed_in
 from broker.web.board import Presence
 from broker.web.context import broker, desk, presence
-from broker.web.labels import FORBIDDEN, HEARD, NOT_FOUND
+from broker.web.labels import FORBIDDEN, HEARD, NOT_FOUND, REPORT_FAILED
 from broker.web.plan_page import plan_page
 from broker.web.plans import Plans
 from broker.web.staff_stream import asked_counters, staff_stream
@@ -52,14 +53,18 @@ from xephang.protocol import CounterCommand, validate
 from xephang.web import STREAM_HEADERS, error_body, web_app
 
 
-def create_app(service: BrokerService, devices: Devices | None = None) -> Flask:
+def create_app(service: BrokerService, devices: Devices | None = None,
+               reports: ReportPool | None = None) -> Flask:
+    """The pages; `reports` builds long reports in worker processes (its owner stops it)."""
     app = web_app(__name__)
+    if reports is None:
+        reports = ReportPool(service.queue.store.path)
     if devices is None:
         devices = Devices()
         devices.attach(service.link, service.topics)
     app.extensions.update(xephang_broker=service, xephang_devices=devices,
                           xephang_presence=Presence(), xephang_desk=Desk(service.queue),
-                          xephang_plans=Plans())
+                          xephang_plans=Plans(), xephang_reports=reports)
     accounts = Accounts(service.queue.store)
     init_auth(app, accounts, service.config.web, service.queue.store,
               lambda event: publish_events(service, [event]))
@@ -67,6 +72,8 @@ def create_app(service: BrokerService, devices: Devices | None = None) -> Flask:
         app.register_blueprint(blueprint)
     app.register_error_handler(403, lambda _: refuse(403, "forbidden", FORBIDDEN))
     app.register_error_handler(404, lambda _: refuse(404, "not_found", NOT_FOUND))
+    app.register_error_handler(ReportFailed,
+                               lambda _: refuse(503, "report_failed", REPORT_FAILED))
     return app
 
 

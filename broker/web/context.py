@@ -9,6 +9,7 @@ from flask import current_app
 from broker.accounts.registry import Accounts
 from broker.devices import Devices
 from broker.queue.manager import Desk
+from broker.reports.pool import ReportPool
 from broker.service import BrokerService
 from broker.web.board import Presence
 from broker.web.plans import Plans
@@ -44,3 +45,7 @@ def devices() -> Devices:
 
 def accounts() -> Accounts:
     return _shared("xephang_accounts", Accounts)
+
+
+def report_pool() -> ReportPool:
+    return _shared("xephang_reports", ReportPool)

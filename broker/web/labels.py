@@ -43,6 +43,9 @@ SPEAKER_PROBLEM: Final = "Loa / giọng đọc lỗi:"
 
 FORBIDDEN: Final = "Tài khoản của bạn không có quyền mở trang này."
 NOT_FOUND: Final = "Không tìm thấy trang này."
+# A long report whose worker process died or did not finish in time (broker/reports/pool.py).
+REPORT_FAILED: Final = ("Không lập được báo cáo lần này (tiến trình lập báo cáo bị dừng hoặc quá lâu). "
+                        "Xin thử lại; nếu vẫn lỗi, hãy chọn khoảng ngày ngắn hơn hoặc báo quản trị viên.")
 
 # What an event of the audit trail was, on the manager's audit page.
 EVENT_NAMES: Final[dict[str, str]] = {
