@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 from bench.latency import report  # noqa: E402
 from harness.event_stream import EventStream  # noqa: E402
 from harness.role_process import RoleProcess  # noqa: E402
+from harness.site_file import ANY_HOUR_SITE  # noqa: E402
 from harness.web_session import WebSession, get_json, staff_session  # noqa: E402
 from xephang.config import load_config  # noqa: E402
 from xephang.mosquitto import Mosquitto  # noqa: E402
@@ -28,7 +29,7 @@ from xephang.mqtt import MqttLink  # noqa: E402
 from xephang.mqtt_access import MqttAccess  # noqa: E402
 from xephang.protocol import TicketRequest, Topics  # noqa: E402
 
-SITE = ROOT / "config" / "site.toml"
+SITE = ANY_HOUR_SITE  # config/site.toml, issuing at any hour
 
 
 def issue_tickets(kiosk: MqttAccess, count: int, broker_url: str) -> None:

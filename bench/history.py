@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 from broker.accounts.registry import Accounts  # noqa: E402
 from broker.reports.nightly import close_days, run_nightly  # noqa: E402
 from broker.store.db import NewTicket, Store  # noqa: E402
+from harness.site_file import ANY_HOUR_SITE  # noqa: E402
 from simulation.history import write_history  # noqa: E402
 from simulation.run import simulate_day  # noqa: E402
 from xephang.config import RetentionSection, SiteConfig, load_config  # noqa: E402
@@ -58,7 +59,7 @@ from xephang.protocol import (  # noqa: E402
     ticket_number,
 )
 
-SITE = ROOT / "config" / "site.toml"
+SITE = ANY_HOUR_SITE  # config/site.toml, issuing at any hour
 MANAGER, PASSWORD = "quanly-bench", "mat-khau-bench"
 TIMEOUT_S = 120.0
 

@@ -29,11 +29,12 @@ from gpiozero.pins.mock import MockFactory  # noqa: E402
 from bench.latency import report  # noqa: E402
 from broker.role import BrokerRole  # noqa: E402
 from hardware.printer import FakePrinter  # noqa: E402
+from harness.site_file import ANY_HOUR_SITE  # noqa: E402
 from kiosk.role import KioskRole  # noqa: E402
 from xephang.config import load_config  # noqa: E402
 from xephang.mosquitto import Mosquitto  # noqa: E402
 
-SITE = ROOT / "config" / "site.toml"
+SITE = ANY_HOUR_SITE  # config/site.toml, issuing at any hour
 SERVICES = {"HT": 5, "CT": 6, "DD": 13, "VX": 19, "KD": 26, "TKQ": 21}  # kiosk-1's pins
 
 

@@ -28,12 +28,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from harness.site_file import ANY_HOUR_SITE  # noqa: E402
 from simulation.policies import POLICIES  # noqa: E402
 from simulation.profile import Profile  # noqa: E402
 from simulation.run import simulate  # noqa: E402
 from xephang.config import SiteConfig, load_config  # noqa: E402
 
-SITE = ROOT / "config/site.toml"
+SITE = ANY_HOUR_SITE  # config/site.toml, issuing at any hour
 HARD = ROOT / "config/hard-site.toml"
 WAITS = ("mean_wait_s", "p95_wait_s", "max_wait_s")
 FIELDS = (*WAITS, "fairness", "left", "overtime_s", "eta_mae_s", "eta_within_range")

@@ -8,12 +8,13 @@ import os
 import time
 from pathlib import Path
 
+from harness.site_file import ANY_HOUR_SITE
 from xephang import launch
 from xephang.errors import XephangError
 from xephang.mosquitto import free_port
 from xephang.mqtt_access import MqttAccess
 
-SITE_TOML = Path(__file__).resolve().parents[1] / "config" / "site.toml"
+SITE_TOML = ANY_HOUR_SITE  # config/site.toml, issuing at any hour (harness/site_file.py)
 
 
 class RoleProcess(launch.RoleProcess):

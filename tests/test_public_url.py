@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from harness.site_file import EXAMPLE_SITE
 from kiosk.ticket_text import status_url
 from tests.support.paths import SITE_TOML
 from xephang.config import load_config
-from xephang.demo import with_public_url
+from xephang.demo import demo_site_file
 from xephang.errors import ConfigError
 
 
@@ -36,7 +37,13 @@ def test_the_qr_opens_the_ticket_page_under_the_public_url(tmp_path: Path) -> No
 
 
 def test_the_demo_points_the_qr_at_its_own_broker(tmp_path: Path) -> None:
-    path = with_public_url(SITE_TOML, tmp_path / "demo.toml", "http://127.0.0.1:18000")
+    path = demo_site_file(SITE_TOML, tmp_path / "demo.toml", "http://127.0.0.1:18000")
     config = load_config(path)
     assert config.site.public_url == "http://127.0.0.1:18000"
     assert status_url(config, "abc").startswith("http://127.0.0.1:18000/ticket/")
+
+
+def test_the_demo_issues_tickets_at_any_hour_a_center_only_when_open(tmp_path: Path) -> None:
+    assert not load_config(EXAMPLE_SITE).site.issue_outside_hours  # the shipped example
+    path = demo_site_file(EXAMPLE_SITE, tmp_path / "demo.toml", "http://127.0.0.1:18000")
+    assert load_config(path).site.issue_outside_hours

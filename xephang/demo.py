@@ -75,7 +75,7 @@ def run_demo(config: SiteConfig, config_path: Path, port_base: int, folder: Path
     if history_days:
         _write_history(config, folder / "xephang.db", history_days)
     public_url = f"http://127.0.0.1:{port_base}"
-    config_path = with_public_url(config_path, folder / "site.toml", public_url)
+    config_path = demo_site_file(config_path, folder / "site.toml", public_url)
     mosquitto = Mosquitto(folder / "mosquitto", config).start()
     processes = plan(config, port_base, folder)
     busy = [p.port for p in processes if not port_is_free(p.port)]
@@ -108,11 +108,14 @@ def run_demo(config: SiteConfig, config_path: Path, port_base: int, folder: Path
     return 0
 
 
-def with_public_url(source: Path, target: Path, public_url: str) -> Path:
-    """A copy of the site file whose `[site] public_url` is the demo's own broker page, so the QR
-    code on a demo ticket opens the demo's ticket page."""
-    text = re.sub(r"(?m)^public_url\s*=.*\n", "", source.read_text(encoding="utf-8"))
-    text, found = re.subn(r"(?m)^\[site\][ \t]*$", f'[site]\npublic_url = "{public_url}"', text,
+def demo_site_file(source: Path, target: Path, public_url: str) -> Path:
+    """A copy of the site file for the demo: its `[site] public_url` is the demo's own broker page
+    (the QR code on a demo ticket opens the demo's ticket page), and tickets are issued at any hour
+    (`issue_outside_hours`: someone trying the demo at night still gets one)."""
+    text = re.sub(r"(?m)^(public_url|issue_outside_hours)\s*=.*\n", "",
+                  source.read_text(encoding="utf-8"))
+    text, found = re.subn(r"(?m)^\[site\][ \t]*$",
+                          f'[site]\npublic_url = "{public_url}"\nissue_outside_hours = true', text,
                           count=1)
     if not found:
         raise XephangError(f"{source}: no [site] section")
