@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import re
 import socket
 import urllib.error
@@ -17,8 +18,9 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from flask import jsonify, request
 
+from broker.role import BrokerRole
 from harness.web_session import WebSession
-from tests.support.staff_pages import PASSWORD
+from tests.support.staff_pages import PASSWORD, events
 from xephang.throttle import LoginThrottle
 from xephang.web import MAX_BODY_BYTES, WebServer, web_app
 
@@ -95,8 +97,23 @@ def send_oversized(url: str, path: str, declared: int, sent: int) -> tuple[int, 
 
 @pytest.mark.parametrize("path", ["/login", "/api/counter/5/command", "/admin/accounts"])
 def test_a_40_mb_body_is_refused_before_it_is_read(url: str, path: str) -> None:
-    status, _ = send_oversized(url, path, declared=40_000_000, sent=MAX_BODY_BYTES + 1)
+    status, body = send_oversized(url, path, declared=40_000_000, sent=MAX_BODY_BYTES + 1)
     assert status == 413
+    reply = json.loads(body)  # the JSON refusal every page gives, in Vietnamese
+    assert (reply["ok"], reply["error"]) == (False, "too_large")
+    assert reply["detail"] == f"Nội dung gửi lên quá lớn (tối đa {MAX_BODY_BYTES // 1024} KiB)."
+
+
+def test_a_form_too_large_is_refused_in_vietnamese(url: str) -> None:
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as raw:
+        raw.sendall(f"POST /login HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Type: "
+                    "application/x-www-form-urlencoded\r\nContent-Length: 40000000\r\n\r\n".encode())
+        response = http.client.HTTPResponse(raw)
+        response.begin()
+        text = response.read().decode("utf-8")
+    assert response.status == 413 and response.getheader("Content-Type", "").startswith("text/")
+    assert "Nội dung gửi lên quá lớn" in text and "Request Entity" not in text
 
 
 @pytest.mark.parametrize(("body", "code"), [
@@ -176,3 +193,22 @@ def test_one_address_spraying_usernames_meets_the_delays_too() -> None:
         throttle.failed("10.0.0.9", name)
     assert throttle.wait_s("10.0.0.9", "new-name") == 2
     assert throttle.wait_s("10.0.0.7", "new-name") == 0
+
+
+def test_refused_requests_are_in_the_audit_trail(staff_broker: BrokerRole, url: str) -> None:
+    staff = WebSession(url).login("canbo5", PASSWORD)
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        staff.get("/admin/accounts")  # a staff member on the admins' page
+    assert refused.value.code == 403
+    staff.csrf = "forged"
+    assert staff.post_json("/api/counter/5/command", {"action": "pause"})[0] == 400
+    forbidden = events(staff_broker, "refused_forbidden")
+    assert [(e["account"], e["target"], e["address"]) for e in forbidden] == [
+        ("canbo5", "GET /admin/accounts", "127.0.0.1")]
+    forged = events(staff_broker, "refused_csrf_failed")
+    assert [(e["account"], e["target"]) for e in forged] == [
+        ("canbo5", "POST /api/counter/5/command")]
+    manager = WebSession(url).login("quanly", PASSWORD)
+    trail = manager.get_text("/admin/audit")
+    assert "Từ chối truy cập: không đủ quyền" in trail
+    assert "Từ chối biểu mẫu hết hạn hoặc không hợp lệ" in trail

@@ -183,7 +183,8 @@ class Accounts:
 
     def audit(self, type_: str, *, by: str | None, target: str | None = None,
               address: str | None = None) -> EventRow:
-        """A sign-in, sign-out or refused sign-in, in the same event log as everything else."""
+        """A sign-in, sign-out, refused sign-in or refused request, in the same event log as
+        everything else."""
         with self.store.transaction() as tx:
             return tx.append_event(type_, account=by, target=target, address=address)
 

@@ -26,7 +26,7 @@ from broker.reports.pool import ReportFailed, ReportPool
 from broker.service import BrokerService
 from broker.store.db import EventRow, TicketRow
 from broker.web.admin import admin
-from broker.web.auth import current, init_auth, refuse, require, still_signed_in
+from broker.web.auth import current, init_auth, refuse, refuse_audited, require, still_signed_in
 from broker.web.board import Presence
 from broker.web.context import broker, desk, presence
 from broker.web.labels import FORBIDDEN, HEARD, NOT_FOUND, REPORT_FAILED
@@ -70,7 +70,7 @@ def create_app(service: BrokerService, devices: Devices | None = None,
               lambda event: publish_events(service, [event]))
     for blueprint in (staff, citizen, api, admin, plan_page):
         app.register_blueprint(blueprint)
-    app.register_error_handler(403, lambda _: refuse(403, "forbidden", FORBIDDEN))
+    app.register_error_handler(403, lambda _: refuse_audited(403, "forbidden", FORBIDDEN))
     app.register_error_handler(404, lambda _: refuse(404, "not_found", NOT_FOUND))
     app.register_error_handler(ReportFailed,
                                lambda _: refuse(503, "report_failed", REPORT_FAILED))

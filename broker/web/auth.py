@@ -34,6 +34,7 @@ from flask import (
 from broker.accounts.registry import Account, AccountLocked, Accounts
 from broker.store.db import EventRow, Store
 from broker.web.context import accounts
+from broker.web.labels import FORBIDDEN
 from xephang.config import WebSection
 from xephang.signin import (
     CSRF_EXPIRED,
@@ -114,7 +115,7 @@ def still_signed_in() -> Callable[[], bool]:
 
 
 def _check_csrf() -> Any:
-    return None if csrf_ok() else refuse(400, "csrf_failed", CSRF_EXPIRED)
+    return None if csrf_ok() else refuse_audited(400, "csrf_failed", CSRF_EXPIRED)
 
 
 def wants_json() -> bool:
@@ -129,6 +130,16 @@ def refuse(status: int, code: str, detail: str) -> tuple[Response | str, int]:
     return render_template("refused.html", detail=detail, status=status), status
 
 
+def refuse_audited(status: int, code: str, detail: str) -> tuple[Response | str, int]:
+    """`refuse`, and an audit event `refused_<code>` saying who (the signed-in account, if any),
+    from where and what was asked (the method and path; no query or form)."""
+    account = current()
+    _audit(accounts().audit(f"refused_{code}", by=account.username if account else None,
+                            target=f"{request.method} {request.path}"[:200],
+                            address=request.remote_addr))
+    return refuse(status, code, detail)
+
+
 def require(role: str) -> Callable[[View], View]:
     """Only a signed-in account with `role` (or a higher one) may open the view."""
     def decorate(view: View) -> View:
@@ -140,7 +151,7 @@ def require(role: str) -> Callable[[View], View]:
                     return refuse(401, "login_required", "Cần đăng nhập (login required).")
                 return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
             if not account.has_role(role):
-                return refuse(403, "forbidden", "Tài khoản của bạn không có quyền mở trang này.")
+                return refuse_audited(403, "forbidden", FORBIDDEN)
             return view(*args, **kwargs)
         return cast(View, guarded)
     return decorate

@@ -64,4 +64,6 @@ EVENT_NAMES: Final[dict[str, str]] = {
     "account_enabled": "Mở khóa tài khoản", "password_reset": "Đặt lại mật khẩu",
     "login": "Đăng nhập", "logout": "Đăng xuất", "login_failed": "Đăng nhập sai",
     "login_locked": "Đăng nhập tài khoản đã khóa", "login_throttled": "Đăng nhập bị tạm chặn",
+    "refused_forbidden": "Từ chối truy cập: không đủ quyền",
+    "refused_csrf_failed": "Từ chối biểu mẫu hết hạn hoặc không hợp lệ",
 }
