@@ -6,7 +6,8 @@ at once (a hall screen, a few staff browsers, a manager); it is set well above t
 
 Every role's pages are built with `web_app` and served by `WebServer`, which together hold the limits
 against abuse: a request body over MAX_BODY_BYTES is answered 413 by waitress from its headers, before
-the body is read (no page of ours takes more than a small form or JSON object), and JSON that cannot
+the body is read (no page of ours takes more than a small form or JSON object), in the same
+Vietnamese words as the pages' own refusals, and JSON that cannot
 be parsed, however deeply nested, is a 400 with the error body, never a 500.
 """
 
@@ -21,7 +22,10 @@ from typing import Any
 
 from flask import Flask, Request, Response, jsonify, request
 from flask.json.provider import DefaultJSONProvider
-from waitress.server import create_server
+from waitress.channel import HTTPChannel
+from waitress.server import BaseWSGIServer, create_server
+from waitress.task import ErrorTask
+from waitress.utilities import RequestEntityTooLarge as BodyTooLarge
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from xephang.protocol import ErrorReply
@@ -86,6 +90,44 @@ def _refusal(status: int, code: str, detail: str) -> Any:
     return refuse
 
 
+class _RefusalTask(ErrorTask):  # type: ignore[misc]
+    """waitress's own answer to a request it refuses before a page sees it (a body over the limit,
+    a malformed request), in the pages' words: Vietnamese, the JSON refusal when JSON was sent or
+    asked for, plain text otherwise (as `_refusal`)."""
+
+    def execute(self) -> None:
+        error = self.request.error
+        if isinstance(error, BodyTooLarge):
+            _, code, detail = REFUSALS_VI[RequestEntityTooLarge]
+        else:
+            _, code, detail = REFUSALS_VI[BadRequest]
+        headers = self.request.headers
+        wants_json = "json" in headers.get("CONTENT_TYPE", "") + headers.get("ACCEPT", "")
+        if wants_json:
+            body = ErrorReply(error=code, detail=detail).model_dump_json(exclude_none=True)
+            kind = "application/json"
+        else:
+            body, kind = detail, "text/plain"
+        payload = body.encode("utf-8")
+        self.status = f"{error.code} {error.reason}"
+        self.response_headers.append(("Content-Type", f"{kind}; charset=utf-8"))
+        self.set_close_on_finish()
+        self.content_length = len(payload)
+        self.write(payload)
+
+
+class _Channel(HTTPChannel):  # type: ignore[misc]
+    error_task_class = _RefusalTask
+
+
+def _refuse_in_vietnamese(server: Any) -> None:
+    """Have `server` (one listening socket, or several) answer its own refusals with _RefusalTask."""
+    listeners = [server] if isinstance(server, BaseWSGIServer) else list(server.map.values())
+    for listener in listeners:
+        if isinstance(listener, BaseWSGIServer):
+            listener.channel_class = _Channel
+
+
 def error_body(status: int, code: str, detail: str) -> tuple[Response, int]:
     """Every JSON refusal of every role: the protocol's ErrorReply, `{"v":1,"ok":false,"error",
     "detail"}`, with its HTTP status."""
@@ -111,6 +153,7 @@ class WebServer:
             app, host=host, port=port, threads=threads, channel_timeout=3600, ident="xephang",
             max_request_body_size=MAX_BODY_BYTES + 1,  # waitress refuses a body of exactly its limit
         )
+        _refuse_in_vietnamese(self._server)
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="http", daemon=True)
 
