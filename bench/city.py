@@ -43,6 +43,7 @@ from xephang.mqtt_access import MqttAccess  # noqa: E402
 from xephang.protocol import Topics, UplinkEvent  # noqa: E402
 
 BATCH = 5000
+IN_FLIGHT = 20_000  # a publisher's messages awaiting Mosquitto's acknowledgement at most
 DEEP_QUEUE = "max_queued_messages 2000000\n"  # the preloaded session holds every event
 DAY = datetime(2026, 11, 2, 0, 30, tzinfo=UTC)  # 07:30 in Hà Nội
 
@@ -97,9 +98,11 @@ def publish_all(access: MqttAccess, payloads: list[tuple[str, bytes]]) -> None:
     client.max_inflight_messages_set(1000)
     client.connect(*parse_mqtt_url(access.url))
     client.loop_start()
-    infos = [client.publish(topic, payload, qos=1) for topic, payload in payloads]
-    for info in infos:
-        info.wait_for_publish(60)
+    for start in range(0, len(payloads), IN_FLIGHT):  # MQTT message ids are 16 bits
+        infos = [client.publish(topic, payload, qos=1)
+                 for topic, payload in payloads[start:start + IN_FLIGHT]]
+        for info in infos:
+            info.wait_for_publish(120)
     client.disconnect()
     client.loop_stop()
 
