@@ -4,7 +4,7 @@ PYTHON  ?= python3
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: install system-deps test-deps demo test lint typecheck bench bundle clean
+.PHONY: install system-deps test-deps demo demo-city test lint typecheck bench bundle clean
 
 install: system-deps $(STAMP)
 
@@ -25,6 +25,11 @@ $(STAMP): pyproject.toml
 
 demo: install
 	$(BIN)/xephang demo --config config/site.toml
+
+# Three centers and the city above them (PostgreSQL, the city's Mosquitto, aggregator and board).
+demo-city: install
+	@bash scripts/install-system-deps.sh city
+	$(BIN)/xephang demo --city --config config/site.toml --history-days 20
 
 lint: install
 	$(BIN)/ruff check .
@@ -53,4 +58,4 @@ bundle: install
 	PYTHON=$(BIN)/python bash scripts/build-bundle.sh --arch aarch64 $(if $(SITE),--site $(SITE))
 
 clean:
-	rm -rf $(VENV) dist demo-run .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) dist demo-run demo-city-run .pytest_cache .mypy_cache .ruff_cache *.egg-info

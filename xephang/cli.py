@@ -85,6 +85,8 @@ def _tool_parsers(commands: Any) -> None:
     demo.add_argument("--folder", type=Path, help="where tickets, logs and data go")
     demo.add_argument("--history-days", type=int, default=0, metavar="N",
                       help="start with N simulated days of history (ending yesterday)")
+    demo.add_argument("--city", action="store_true",
+                      help="three centers and the city above them (PostgreSQL, aggregator, board)")
     demo.set_defaults(run=_run_demo)
 
     ticket = commands.add_parser("ticket", help="render a sample ticket as PNG")
@@ -312,6 +314,10 @@ def _run_demo(args: argparse.Namespace) -> int:
 
     if args.history_days < 0:
         raise ValueError("demo: --history-days must not be negative")
+    if args.city:
+        from city.demo import run_city_demo
+
+        return run_city_demo(args.config, args.port_base, args.folder, args.history_days)
     return run_demo(load_config(args.config), args.config, args.port_base, args.folder,
                     args.history_days)
 
