@@ -30,7 +30,13 @@ from city.demo_traffic import Traffic
 from city.postgres import PostgresCluster
 from xephang.config import load_config
 from xephang.credentials.mosquitto_conf import Listener
-from xephang.demo import DEMO_PASSWORD, DEMO_TICKETS_PER_DAY, demo_accounts, port_is_free
+from xephang.demo import (
+    DEMO_PASSWORD,
+    DEMO_TICKETS_PER_DAY,
+    demo_accounts,
+    demo_site_file,
+    port_is_free,
+)
 from xephang.errors import XephangError
 from xephang.launch import READY_TIMEOUT_S, RoleProcess, role_command
 from xephang.mosquitto import Mosquitto, find_mosquitto, free_port, write_config
@@ -130,8 +136,10 @@ def _center(folder: Path, source: Path, n: int, site: str, name: str, port: int,
     text = re.sub(r'(?m)^name = "[^"]*"', f'name = "{name}"', text, count=1)
     text = re.sub(r"(?ms)^\[uplink\].*?(?=^\[|\Z)", "", text)
     text += f'\n[uplink]\nenabled = true\ncity_urls = ["mqtts://127.0.0.1:{city_port}"]\n'
-    site_toml = home / "site.toml"
-    site_toml.write_text(text, encoding="utf-8")
+    base = home / "site.base.toml"
+    base.write_text(text, encoding="utf-8")
+    # As `xephang demo`: its own ticket pages, and tickets at any hour (someone trying it at night).
+    site_toml = demo_site_file(base, home / "site.toml", f"http://127.0.0.1:{port}")
     config = load_config(site_toml)
     center = Center(site, name, site_toml, home / "xephang.db", port)
     if history_days:
