@@ -20,6 +20,7 @@ from city.board.serve import BoardServer, start_board
 from city.board.settings import BoardSection
 from city.config import CenterEntry
 from city.database import CITY_ZONE, CityStore
+from tests.support.staff_pages import FIXTURE_HASHER
 from xephang.protocol import UplinkEvent
 
 PASSWORD = "mat-khau-thanh-pho"
@@ -105,7 +106,7 @@ def running_board(dsn: str, now: datetime, **settings: Any) -> Iterator[BoardSer
     server = start_board(dsn, section, clock=lambda: now)
     assert server.rounds.ready.wait(60), "the board's first round did not end"
     try:
-        BoardAccounts(BoardDb(dsn)).create(USER, PASSWORD, "Sở Thông tin và Truyền thông")
+        BoardAccounts(BoardDb(dsn), FIXTURE_HASHER).create(USER, PASSWORD, "Sở Thông tin và Truyền thông")
         yield server
     finally:
         server.stop()
