@@ -65,7 +65,7 @@ class BrokerService:
         self._suggested: list[Suggestion] | None = None
         self._unacked_lock = threading.Lock()
         self._unacked: deque[tuple[int, MQTTMessageInfo]] = deque()
-        self._heard = Heard()
+        self._heard = Heard(queue.store)
         self.changed: Callable[[], None] = lambda: None  # told after every change (the forecast)
 
     @property

@@ -41,3 +41,30 @@ def test_the_counter_learns_when_the_hall_has_said_its_call(
             assert idle.get("announced_at") is None
         finally:
             hall.stop()
+
+
+def test_a_restarted_broker_still_shows_that_the_call_was_said(
+    config: SiteConfig, mosquitto: Mosquitto, probe: Probe, topics: Topics, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XEPHANG_FAKE_SPEAKER_PACE", "0")
+    db = tmp_path / "queue.db"
+    hall = DisplayRole(config, display_id="hall-1", mqtt=mosquitto.access("hall-1"),
+                       http=("127.0.0.1", 0), audio_dir=tmp_path / "audio")
+    with running_broker(config, mosquitto.access("broker"), db, probe) as broker:
+        hall.start()
+        try:
+            ticket = ask_ticket(probe, topics, "HT")["ticket"]
+            probe.subscribe(topics.counter_state(1))
+            assert command(probe, topics, 1, "call_next")["ok"]
+            said = probe.wait_for(topics.counter_state(1),
+                                  lambda s: s.get("announced_at") is not None, timeout=20)
+        finally:
+            hall.stop()
+    with running_broker(config, mosquitto.access("broker"), db, probe, http=True) as broker:
+        staff = staff_session(str(broker.http_url), db, counters=(1,))
+        page = staff.get_text("/counter/1")
+        assert ticket["number"] in page and 'id="heard">Loa phòng chờ đã đọc số này' in page
+        again = probe.wait_for(topics.counter_state(1),
+                               lambda s: s.get("announced_at") is not None, timeout=20)
+        assert again["announced_at"] == said["announced_at"]

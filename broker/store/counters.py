@@ -51,3 +51,19 @@ class CounterQueries(Queries):
         self.execute("INSERT INTO counter_services (counter, services) VALUES (?, ?) ON CONFLICT"
                      " (counter) DO UPDATE SET services = excluded.services",
                      (counter_id, json.dumps(services)))
+
+
+HEARD_KEY = "heard_calls"  # settings: {counter: [number, first said at]} (broker/heard.py)
+
+
+class HeardQueries(Queries):
+    def heard_calls(self) -> dict[int, tuple[str, datetime]]:
+        """Each counter's last call a hall display has said, and when it first said it."""
+        row = self.execute("SELECT value FROM settings WHERE key = ?", (HEARD_KEY,)).fetchone()
+        said: dict[str, list[str]] = json.loads(row["value"]) if row else {}
+        return {int(c): (number, parse_time(at)) for c, (number, at) in said.items()}
+
+    def keep_heard_calls(self, said: dict[int, tuple[str, datetime]]) -> None:
+        value = json.dumps({str(c): [number, iso(at)] for c, (number, at) in said.items()})
+        self.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE"
+                     " SET value = excluded.value", (HEARD_KEY, value))
