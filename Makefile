@@ -45,6 +45,7 @@ bench: install
 	$(BIN)/python bench/display_latency.py
 	$(BIN)/python bench/kiosk_print.py
 	$(BIN)/python bench/routing.py --hard
+	$(BIN)/python bench/forecast.py
 	$(BIN)/python bench/plan.py
 	$(BIN)/python bench/qr_decoders.py
 	$(BIN)/python bench/city.py

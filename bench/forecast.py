@@ -1,6 +1,6 @@
 """How often the printed wait range holds: today's range around the estimate against the forecast.
 
-    .venv/bin/python bench/forecast.py [--seeds 1-20] [--tickets 1200,1000] [--every 8] [--runs 50]
+    .venv/bin/python bench/forecast.py [--seeds 1-20] [--tickets 1200,1000] [--every 40] [--runs 50]
 
 For each simulated day (simulation/engine.py, the real call rule), every `--every`-th ticket is given
 the range the broker would print at its issue: the forecast (forecast/run.py, the same code) run from
@@ -87,7 +87,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="1-20")
     parser.add_argument("--tickets", default="1200,1000")
-    parser.add_argument("--every", type=int, default=8)
+    parser.add_argument("--every", type=int, default=40)
     parser.add_argument("--runs", type=int, default=RUNS)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", action="store_true")
