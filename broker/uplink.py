@@ -1,7 +1,8 @@
 """The center's side of the city uplink (DESIGN §2, §3 `uplink/event`, `uplink/ack`).
 
-The `events` table is the outbox: events go up on `uplink/event` in `seq` order, at most `window`
-above the mark the city acknowledged after its database commit. Each ack stores the mark (retention
+The `events` table is the outbox: events go up on `uplink/event` in `seq` order, in batches of
+consecutive events (`UplinkBatch`: up to UPLINK_BATCH_EVENTS, within UPLINK_BATCH_BYTES), at most
+`window` above the mark the city acknowledged after its database commit. Each ack stores the mark (retention
 never deletes above it) and slides the window on. A mark that stops moving while events are in
 flight means the city or the bridge lost some: everything above the mark is sent again, and the
 city drops what it already has by (site, epoch, seq).
@@ -12,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from uuid import UUID
 
 from pydantic import ValidationError
@@ -21,7 +22,15 @@ from broker.store.db import Store
 from broker.store.uplink import UplinkRow
 from xephang.config import UplinkSection
 from xephang.mqtt import MqttLink
-from xephang.protocol import Topics, UplinkAck, UplinkEvent, decode_or_drop
+from xephang.protocol import (
+    UPLINK_BATCH_BYTES,
+    UPLINK_BATCH_EVENTS,
+    Topics,
+    UplinkAck,
+    UplinkBatch,
+    UplinkEvent,
+    decode_or_drop,
+)
 
 log = logging.getLogger(__name__)
 TICK_S = 0.5  # how often new events are looked for and a stalled mark is checked
@@ -74,8 +83,8 @@ class Uplink:
                 return
             with self._store.snapshot() as tx:
                 rows = tx.uplink_events(start, room)
-            for row in rows:
-                self._link.publish(self._topics.uplink_event, self._message(row))
+            for batch in batches([self._message(row) for row in rows]):
+                self._link.publish(self._topics.uplink_event, batch)
             if rows:
                 self._sent = rows[-1].seq
 
@@ -122,3 +131,21 @@ class Uplink:
         except ValidationError:  # an odd stored field: the seq still goes up, without details
             log.warning("city uplink: event %d sent without its details", row.seq)
             return UplinkEvent(epoch=self.epoch, seq=row.seq, at=row.at, type=row.type[:64])
+
+
+BATCH_ROOM = UPLINK_BATCH_BYTES - 64  # the batch's own bytes around its events, with room to spare
+
+
+def batches(events: Sequence[UplinkEvent]) -> Iterator[UplinkBatch]:
+    """The events, in order, packed into as few `uplink/event` messages as the limits allow."""
+    chunk: list[UplinkEvent] = []
+    size = 0
+    for event in events:
+        length = len(event.model_dump_json(exclude_none=True).encode()) + 1  # with its comma
+        if chunk and (len(chunk) == UPLINK_BATCH_EVENTS or size + length > BATCH_ROOM):
+            yield UplinkBatch(events=chunk)
+            chunk, size = [], 0
+        chunk.append(event)
+        size += length
+    if chunk:
+        yield UplinkBatch(events=chunk)

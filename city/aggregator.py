@@ -1,8 +1,9 @@
 """`xephang city`: every center's uplink events into PostgreSQL once, then the acknowledgement.
 
-One writer thread takes what the MQTT link received in batches, drops (with a log line naming the
-center and the reason) anything that is not a valid `UplinkEvent` from a known center — an event with
-any field beyond the contract's, e.g. a citizen's data, is refused whole — stores the rest in one
+One writer thread takes what the MQTT link received (each message an `UplinkBatch` of a center's
+events) in batches, drops (with a log line naming the center and the reason) anything that is not a
+valid `UplinkEvent` from a known center — an event with any field beyond the contract's, e.g. a
+citizen's data, is refused whole, its batch's other events kept — stores the rest in one
 transaction, and only after the commit publishes each (site, epoch)'s mark, retained, on that
 center's `uplink/ack`. A failed transaction is not acknowledged: its centers send it again.
 """
@@ -23,7 +24,7 @@ from city.config import CityConfig
 from city.database import CityStore, Mark, unstorable
 from city.link import CityLink, Received
 from xephang.errors import ProtocolError
-from xephang.protocol import Topics, UplinkAck, UplinkEvent, decode
+from xephang.protocol import Topics, UplinkAck, UplinkEvent, decode_uplink
 
 log = logging.getLogger(__name__)
 
@@ -122,12 +123,11 @@ class Aggregator:
                 return
 
     def _decoded(self, batch: list[Received]) -> list[tuple[str, UplinkEvent]]:
-        events = []
+        events: list[tuple[str, UplinkEvent]] = []
         for topic, payload in batch:
             site = self._site_of(topic)
-            event = self._event(site, payload) if site else None
-            if site and event:
-                events.append((site, event))
+            if site:
+                events.extend((site, event) for event in self._events(site, payload))
         return events
 
     def _site_of(self, topic: str) -> str | None:
@@ -137,17 +137,26 @@ class Aggregator:
         log.warning("refused an uplink event on %s: not a center of city.toml", topic)
         return None
 
-    def _event(self, site: str, payload: bytes) -> UplinkEvent | None:
+    def _events(self, site: str, payload: bytes) -> list[UplinkEvent]:
+        """The storable events of one batch; each refused one is logged (by its field and reason,
+        never its value: it may carry citizen data) and leaves a gap the center fills again."""
         try:
-            event = decode(UplinkEvent, payload)
-        except ProtocolError as exc:  # never the payload in the log: it may carry citizen data
+            events, refused = decode_uplink(payload)
+        except ProtocolError as exc:
             log.warning("refused an uplink event from %s: %s", site, exc)
-            return None
-        problem = unstorable(event)
-        if problem:
-            log.warning("refused uplink event %s/%s seq %d: %s", site, event.epoch, event.seq, problem)
-            return None
-        return event
+            return []
+        for position, problem in refused:
+            log.warning("refused an uplink event from %s (event %d of its batch): %s",
+                        site, position + 1, problem)
+        kept = []
+        for event in events:
+            reason = unstorable(event)
+            if reason:
+                log.warning("refused uplink event %s/%s seq %d: %s",
+                            site, event.epoch, event.seq, reason)
+            else:
+                kept.append(event)
+        return kept
 
     def _acknowledge(self, marks: list[Mark]) -> None:
         for mark in marks:

@@ -45,10 +45,14 @@ def test_uplink_events_carry_no_citizen_data(city: CityTier) -> None:
         probe.subscribe("xephang/v1/+/uplink/event")
         city.center("ba-dinh").add_events(8)
         allowed = set(UplinkEvent.model_fields)
-        for _ in range(8):
+        seqs: list[int] = []
+        while len(seqs) < 8:
             _, payload = probe.next("xephang/v1/+/uplink/event", timeout=10)
-            assert set(payload) <= allowed
+            assert set(payload) == {"v", "events"}
+            assert all(set(event) <= allowed for event in payload["events"])
             assert "hash" not in str(payload) and "000.00" not in str(payload)
+            seqs += [event["seq"] for event in payload["events"]]
+        assert seqs == list(range(1, 9))
     finally:
         probe.close()
 
@@ -61,18 +65,23 @@ def test_bad_events_are_refused_and_the_aggregator_keeps_going(city: CityTier) -
         epoch = "3f1c0d7e-8a9b-4c2d-9e1f-0a1b2c3d4e5f"
         good = {"v": 1, "epoch": epoch, "seq": 1, "at": "2026-11-29T09:00:00+07:00",
                 "type": "ticket_issued", "service": "HT"}
-        probe.publish("xephang/v1/ba-dinh/uplink/event", b"{not json")
-        probe.publish("xephang/v1/ba-dinh/uplink/event", {**good, "seq": 2, "id_hash": "ab12"})
-        probe.publish("xephang/v1/ba-dinh/uplink/event", {**good, "counter": 2**40})
-        probe.publish("xephang/v1/khong-co/uplink/event", good)
-        probe.publish("xephang/v1/ba-dinh/uplink/event", good)
+        topic = "xephang/v1/ba-dinh/uplink/event"
+        probe.publish(topic, b"{not json")
+        probe.publish(topic, {"v": 1, "events": {**good, "seq": 3}})  # an event, not a batch
+        probe.publish(topic, {"v": 1, "events": [{**good, "counter": 2**40}]})
+        probe.publish("xephang/v1/khong-co/uplink/event", {"v": 1, "events": [good]})
+        # One event with citizen data refuses itself; its neighbours in the batch are stored.
+        probe.publish(topic, {"v": 1, "events": [good, {**good, "seq": 2, "id_hash": "ab12"},
+                                                 {**good, "seq": 3}]})
         ack = probe.wait_for("xephang/v1/ba-dinh/uplink/ack", lambda a: a["acked_seq"] == 1, 15)
     finally:
         probe.close()
-    assert ack == {"v": 1, "epoch": epoch, "acked_seq": 1}
-    assert city.stored() == [("ba-dinh", epoch, 1)]
+    assert ack == {"v": 1, "epoch": epoch, "acked_seq": 1}, "seq 2 is missing: the mark waits"
+    assert city.stored() == [("ba-dinh", epoch, 1), ("ba-dinh", epoch, 3)]
     log = city.aggregator.log()
     assert "refused an uplink event from ba-dinh: invalid_json" in log
+    assert "refused an uplink event from ba-dinh: invalid_payload" in log
+    assert "(event 2 of its batch)" in log
     assert "id_hash" in log and "ab12" not in log  # the field is named, its value never logged
     assert "counter 1099511627776 is out of range" in log
     assert "xephang/v1/khong-co/uplink/event: not a center of city.toml" in log

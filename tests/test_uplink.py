@@ -4,6 +4,7 @@ Mosquitto: it stores each event by (epoch, seq) and acks its contiguous mark aft
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +12,21 @@ import pytest
 
 from broker.queue.tickets import Queue
 from broker.store.db import Store
+from broker.uplink import batches
 from harness.mqtt_probe import Probe
 from tests.support.broker import running_broker
 from tests.support.paths import SITE_TOML
 from xephang.config import SiteConfig, UplinkSection, load_config
 from xephang.errors import ConfigError
 from xephang.mosquitto import Mosquitto
-from xephang.protocol import CounterCommand, TicketRequest, Topics
+from xephang.protocol import (
+    UPLINK_BATCH_BYTES,
+    UPLINK_BATCH_EVENTS,
+    CounterCommand,
+    TicketRequest,
+    Topics,
+    UplinkEvent,
+)
 
 ALLOWED = {"v", "epoch", "seq", "at", "type", "service", "counter", "priority", "wait_s",
            "service_s", "rating", "account"}
@@ -52,6 +61,7 @@ class City:
         self.stored: dict[tuple[str, int], dict[str, Any]] = {}
         self.arrivals: list[int] = []
         self.marks: dict[str, int] = {}
+        self.messages = 0
         probe.subscribe(topics.uplink_event)
 
     def collect(self, epoch_events: int, *, drop: frozenset[int] = frozenset(),
@@ -59,22 +69,34 @@ class City:
         """Receive until one epoch's `epoch_events` are all stored; returns that epoch."""
         dropped: set[int] = set()
         while True:
-            event = self.probe.next(self.topics.uplink_event, timeout=15)[1]
-            epoch, seq = event["epoch"], event["seq"]
-            self.arrivals.append(seq)
-            if seq in drop and seq not in dropped:  # lost on the way, once
-                dropped.add(seq)
-                continue
-            self.stored.setdefault((epoch, seq), event)
-            mark = self.marks.get(epoch, 0)
-            while (epoch, mark + 1) in self.stored:
-                mark += 1
-            self.marks[epoch] = mark
-            if mark % ack_every == 0 or mark == epoch_events:
-                self.probe.publish(self.topics.uplink_ack,
-                                   {"v": 1, "epoch": epoch, "acked_seq": mark}, retain=True)
-            if mark == epoch_events:
-                return str(epoch)
+            for event in self.next_batch():
+                epoch, seq = event["epoch"], event["seq"]
+                self.arrivals.append(seq)
+                if seq in drop and seq not in dropped:  # lost on the way, once
+                    dropped.add(seq)
+                    continue
+                if self.store(event, ack_every, epoch_events) == epoch_events:
+                    return str(epoch)
+
+    def next_batch(self) -> list[dict[str, Any]]:
+        batch = self.probe.next(self.topics.uplink_event, timeout=15)[1]
+        self.messages += 1
+        assert set(batch) == {"v", "events"}
+        events: list[dict[str, Any]] = batch["events"]
+        return events
+
+    def store(self, event: dict[str, Any], ack_every: int, epoch_events: int) -> int:
+        """Store one event; ack the epoch's contiguous mark (every `ack_every`) and return it."""
+        epoch = event["epoch"]
+        self.stored.setdefault((epoch, event["seq"]), event)
+        mark = self.marks.get(epoch, 0)
+        while (epoch, mark + 1) in self.stored:
+            mark += 1
+        self.marks[epoch] = mark
+        if mark % ack_every == 0 or mark == epoch_events:
+            self.probe.publish(self.topics.uplink_ack,
+                               {"v": 1, "epoch": epoch, "acked_seq": mark}, retain=True)
+        return mark
 
 
 def test_every_event_reaches_the_city_once_in_order_through_the_window(
@@ -88,6 +110,7 @@ def test_every_event_reaches_the_city_once_in_order_through_the_window(
         epoch = city.collect(total, ack_every=4)  # the city acks late, in batches
     assert sorted(seq for e, seq in city.stored if e == epoch) == list(range(1, total + 1))
     assert city.arrivals == list(range(1, total + 1)), "nothing lost: nothing is sent twice"
+    assert city.messages < total / 2, "events go up several to a message"
     with Store(db).snapshot() as tx:
         assert tx.uplink_acked_seq() == total  # stored: retention may now reduce these days
     types = {event["type"] for event in city.stored.values()}
@@ -154,13 +177,16 @@ def test_retention_is_held_from_the_start_until_the_city_acks(
     total = a_day_of_events(config, db, citizens=3)
     probe.subscribe(topics.uplink_event)
     with running_broker(config, mosquitto.access("broker"), db, probe) as role:
-        window = [probe.next(topics.uplink_event)[1]["seq"] for _ in range(5)]
+        window: list[int] = []
+        while len(window) < 5:  # the first window, in one batch or more
+            window += [event["seq"] for event in probe.next(topics.uplink_event)[1]["events"]]
         assert role.uplink is not None
         epoch = str(role.uplink.epoch)
         probe.publish(topics.uplink_ack, {"v": 1, "epoch": str(uuid.uuid4()), "acked_seq": 5},
                       retain=True)  # another database's ack moves nothing
         probe.publish(topics.uplink_ack, {"v": 1, "epoch": epoch, "acked_seq": 3}, retain=True)
-        probe.wait_for(topics.uplink_event, lambda e: e["seq"] == 8)
+        probe.wait_for(topics.uplink_event,
+                       lambda batch: any(e["seq"] == 8 for e in batch["events"]))
     assert window == [1, 2, 3, 4, 5]
     with Store(db).snapshot() as tx:
         assert tx.uplink_acked_seq() == 3 < total
@@ -176,3 +202,19 @@ def test_the_uplink_section_is_checked_and_off_by_default(tmp_path: Path) -> Non
     path.write_text(SITE_TOML.read_text(encoding="utf-8") + "\n[uplink]\nenabled = true\n",
                     encoding="utf-8")
     assert load_config(path).uplink == UplinkSection(enabled=True, window=500, rewind_s=30.0)
+
+
+def test_a_batch_stays_within_the_message_limits_in_seq_order() -> None:
+    epoch = uuid.uuid4()
+    at = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
+    long = [UplinkEvent(epoch=epoch, seq=seq, at=at, type="ticket_called", counter=3, wait_s=60,
+                        account="c" * 64, service="HT", priority="none", service_s=9,
+                        rating="satisfied") for seq in range(1, 1001)]
+    short = [UplinkEvent(epoch=epoch, seq=seq, at=at, type="ticket_issued")
+             for seq in range(1, 1001)]
+    for events in (long, short):
+        packed = list(batches(events))
+        assert [e.seq for batch in packed for e in batch.events] == list(range(1, 1001))
+        assert all(len(batch.encode()) <= UPLINK_BATCH_BYTES for batch in packed)
+        assert all(len(batch.events) <= UPLINK_BATCH_EVENTS for batch in packed)
+    assert len(list(batches(short))) == 1000 // UPLINK_BATCH_EVENTS
