@@ -1,7 +1,7 @@
 """The city's PostgreSQL store: the schema, monthly partitions, and the one transaction that stores a
 batch of uplink events and advances each center's acknowledged mark (DESIGN §2).
 
-A batch is COPYed into a temporary table, inserted with ON CONFLICT DO NOTHING (a resent event is
+A batch is COPYed (binary) into a temporary table, inserted with ON CONFLICT DO NOTHING (a resent event is
 stored once), and each (site, epoch)'s mark moves to the end of its contiguous run of stored seqs; a
 gap holds it until the center sends the missing events again. The caller acknowledges the marks this
 returns only after the commit.
@@ -29,6 +29,10 @@ CITY_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 INT32_MAX = 2**31 - 1
 COLUMNS = ("site", "epoch", "seq", "at", "type", "service", "counter", "priority", "wait_s",
            "service_s", "rating", "account")
+# staged_events' column types, for binary COPY (half the time of text COPY's formatting)
+COLUMN_TYPES = ("text", "uuid", "int8", "timestamptz", "text", "text", "int4", "text", "int4",
+                "int4", "text", "text")
+_COPY = f"COPY staged_events ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)"
 
 _STAGE = """
 CREATE TEMP TABLE IF NOT EXISTS staged_events (
@@ -145,7 +149,8 @@ class CityStore:
         with self._connection.transaction():
             self._connection.execute(_STAGE)
             with self._connection.cursor() as cursor:
-                with cursor.copy(f"COPY staged_events ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                with cursor.copy(_COPY) as copy:
+                    copy.set_types(COLUMN_TYPES)
                     for site, event in events:
                         copy.write_row(_row(site, event))
                 cursor.execute(_NEW_MARKS)
