@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 LINGER_S = 0.02  # a small batch waits this long for more before it is stored
 RECONNECT_S = (1.0, 10.0)  # the database: first and longest wait between attempts
+INBOX_MESSAGES = 2000  # received, not yet stored: at most 2,000 x 64 KiB (a batch of 200 each)
 
 StoreFactory = Callable[[str], CityStore]
 
@@ -38,7 +39,7 @@ class Aggregator:
     def __init__(self, config: CityConfig, password: str,
                  connect: StoreFactory = CityStore.connect) -> None:
         self.config = config
-        self.inbox: queue.Queue[Received] = queue.Queue(maxsize=20 * config.mqtt.batch)
+        self.inbox: queue.Queue[Received] = queue.Queue(maxsize=INBOX_MESSAGES)
         self.link = CityLink(config.mqtt, password, self.inbox)
         self.stored = 0  # events inserted since start (repeats not counted)
         self._connect = connect
@@ -92,7 +93,7 @@ class Aggregator:
         if self.link.connections != self._announced and self.link.connected.is_set():
             self._announced = self.link.connections
             self._acknowledge(self._store.latest_marks())
-        events = self._decoded(self._next_batch())
+        events = self._next_batch()
         if events:
             marks = self._store.store(events)  # committed when it returns
             self.stored += len(events)
@@ -104,31 +105,31 @@ class Aggregator:
                 self._store.close()
             self._store = None
 
-    def _next_batch(self) -> list[Received]:
+    def _next_batch(self) -> list[tuple[str, UplinkEvent]]:
+        """Up to about `[mqtt] batch` events (whole messages) for one transaction."""
+        events: list[tuple[str, UplinkEvent]] = []
         try:
-            batch = [self.inbox.get(timeout=0.5)]
+            self._take(events, self.inbox.get(timeout=0.5))
         except queue.Empty:
-            return []
-        self._drain(batch)
-        if len(batch) < self.config.mqtt.batch:
+            return events
+        self._drain(events)
+        if len(events) < self.config.mqtt.batch:
             time.sleep(LINGER_S)
-            self._drain(batch)
-        return batch
+            self._drain(events)
+        return events
 
-    def _drain(self, batch: list[Received]) -> None:
-        while len(batch) < self.config.mqtt.batch:
+    def _drain(self, events: list[tuple[str, UplinkEvent]]) -> None:
+        while len(events) < self.config.mqtt.batch:
             try:
-                batch.append(self.inbox.get_nowait())
+                self._take(events, self.inbox.get_nowait())
             except queue.Empty:
                 return
 
-    def _decoded(self, batch: list[Received]) -> list[tuple[str, UplinkEvent]]:
-        events: list[tuple[str, UplinkEvent]] = []
-        for topic, payload in batch:
-            site = self._site_of(topic)
-            if site:
-                events.extend((site, event) for event in self._events(site, payload))
-        return events
+    def _take(self, events: list[tuple[str, UplinkEvent]], received: Received) -> None:
+        topic, payload = received
+        site = self._site_of(topic)
+        if site:
+            events.extend((site, event) for event in self._events(site, payload))
 
     def _site_of(self, topic: str) -> str | None:
         parts = topic.split("/")
