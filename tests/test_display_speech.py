@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,21 @@ def said(folder: Path, count: int, timeout: float = 30.0) -> list[str]:
     return calls
 
 
+def showing(hall: RoleProcess, number: str, timeout: float = 30.0) -> None:
+    """Wait until the display shows `number` from the retained hall state: its subscriptions
+    (made in one go on connecting) are then in place, so a call published now reaches it."""
+    deadline = time.monotonic() + timeout
+    while number not in api_state(hall):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the display never showed {number}: {hall.log()}")
+        time.sleep(0.05)
+
+
+def api_state(hall: RoleProcess) -> str:
+    with urllib.request.urlopen(hall.url + "/api/state", timeout=5) as answer:
+        return str(answer.read().decode("utf-8"))
+
+
 def first_readings(entries: list[dict[str, Any]]) -> list[str]:
     return [call for entry in entries if entry["label"].endswith("-r0") for call in entry["calls"]]
 
@@ -48,6 +64,7 @@ def test_calls_are_spoken_in_order_once_even_across_a_crash_and_restart(
     probe.publish(topics.hall_state, {"v": 1, "recent_calls": [
         {"number": "999", "counter": 2, "at": AT}], "waiting": {}, "eta_s": {}}, retain=True)
     hall.start()
+    showing(hall, "999")
     # Two calls at the same moment, one delivered twice: each said once, in order, no overlap.
     for message in (announce("call-1", "1023", 5), announce("call-1", "1023", 5),
                     announce("call-2", "2007", 12)):
