@@ -97,16 +97,29 @@ class ReportPool:
         assert not kwargs, "a report job takes positional arguments"
         executor = self._begin()
         try:
-            if not _healthy(executor):  # a worker died since the last report: start afresh
-                self._discard(executor)
-                executor = self._begin(again=True)
-            future = executor.submit(_call, job, args)
-            return future.result(timeout=self.timeout_s)
+            try:
+                return self._attempt(executor, job, args)
+            except BrokenProcessPool:
+                # A worker that died while idle may be noticed only once a job is sent to it:
+                # once more on a fresh pool (a job that kills its worker dies twice, then fails).
+                return self._attempt(self._begin(again=True), job, args)
         except (BrokenProcessPool, FutureTimeout) as exc:
-            self._discard(executor)
             raise ReportFailed(str(exc) or type(exc).__name__) from exc
         finally:
             self._end()
+
+    def _attempt(self, executor: ProcessPoolExecutor, job: Callable[..., T],
+                 args: tuple[object, ...]) -> T:
+        """`job` on `executor` (a fresh one if a worker is known dead); a broken or timed-out
+        pool is discarded before the error goes up."""
+        if not _healthy(executor):  # a worker died since the last report: start afresh
+            self._discard(executor)
+            executor = self._begin(again=True)
+        try:
+            return executor.submit(_call, job, args).result(timeout=self.timeout_s)
+        except (BrokenProcessPool, FutureTimeout):
+            self._discard(executor)
+            raise
 
     def _begin(self, *, again: bool = False) -> ProcessPoolExecutor:
         with self._lock:
