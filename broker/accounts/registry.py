@@ -12,6 +12,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -66,8 +67,12 @@ class Accounts:
     def __init__(self, store: Store, hasher: PasswordHasher | None = None) -> None:
         self.store = store
         self._hasher = hasher or PasswordHasher()
-        # Verified when the username is unknown, so a wrong name costs as long as a wrong password.
-        self._dummy = self._hasher.hash("not a password of anyone")
+
+    @cached_property
+    def _dummy(self) -> str:
+        """Verified for an unknown name, so a wrong name costs as long as a wrong password; made at
+        the first sign-in, not at start (argon2 is slow on purpose)."""
+        return self._hasher.hash("not a password of anyone")
 
     # -- reads ---------------------------------------------------------------------------------
     def get(self, account_id: int) -> Account | None:

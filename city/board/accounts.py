@@ -11,6 +11,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -50,8 +51,12 @@ class BoardAccounts:
     def __init__(self, db: BoardDb, hasher: PasswordHasher | None = None) -> None:
         self.db = db
         self._hasher = hasher or PasswordHasher()
-        # Verified for an unknown name, so a wrong name costs as long as a wrong password.
-        self._dummy = self._hasher.hash("not a password of anyone")
+
+    @cached_property
+    def _dummy(self) -> str:
+        """Verified for an unknown name, so a wrong name costs as long as a wrong password; made at
+        the first sign-in, not at start (argon2 is slow on purpose)."""
+        return self._hasher.hash("not a password of anyone")
 
     def get(self, account_id: int) -> BoardAccount | None:
         with self.db.connect() as connection:
