@@ -11,7 +11,6 @@ Every refused sign-in, wrong or throttled, is an audit event with the address an
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
@@ -38,12 +37,14 @@ from broker.web.labels import FORBIDDEN
 from xephang.config import WebSection
 from xephang.signin import (
     CSRF_EXPIRED,
+    account_of_session,
+    attempt_sign_in,
+    begin_session,
     configure_session,
     csrf_ok,
     csrf_token,
     safe_next,
     secret_from_environment,
-    wait_vi,
 )
 from xephang.throttle import LoginThrottle
 from xephang.web import error_body
@@ -86,18 +87,8 @@ def current() -> Account | None:
 
 
 def _load_account() -> None:
-    g.account = None
-    uid = session.get("uid")
-    if uid is None:
-        return
     web: WebSection = current_app.extensions["xephang_web"]
-    account = accounts().get(int(uid))
-    expired = time.time() - float(session.get("at", 0)) > web.session_max_hours * 3600
-    if (account is None or not account.active or account.generation != session.get("gen")
-            or expired or not accounts().session_open(str(session.get("sid", "")), account)):
-        session.clear()
-        return
-    g.account = account
+    g.account = account_of_session(accounts(), web.session_max_hours)
 
 
 def still_signed_in() -> Callable[[], bool]:
@@ -176,28 +167,17 @@ def login() -> str:
 
 @auth.post("/login")
 def login_post() -> Any:
-    username = request.form.get("username", "").strip().lower()[:64]
-    address = request.remote_addr or ""
+    def refused(outcome: str, username: str, address: str) -> None:
+        _audit(accounts().audit(f"login_{outcome}", by=None, target=username, address=address))
+
     throttle: LoginThrottle = current_app.extensions["xephang_throttle"]
-    wait = throttle.wait_s(address, username)
-    if wait > 0:
-        _audit(accounts().audit("login_throttled", by=None, target=username, address=address))
-        return _login_again(f"Đăng nhập sai nhiều lần. Vui lòng thử lại sau {wait_vi(wait)}.", 429)
-    try:
-        account = accounts().authenticate(username, request.form.get("password", ""))
-    except AccountLocked:
-        _audit(accounts().audit("login_locked", by=None, target=username, address=address))
-        return _login_again("Tài khoản này đã bị khóa. Vui lòng liên hệ quản trị hệ thống.", 403)
-    if account is None:
-        throttle.failed(address, username)
-        _audit(accounts().audit("login_failed", by=None, target=username, address=address))
-        return _login_again("Tên đăng nhập hoặc mật khẩu không đúng.", 401)
-    throttle.succeeded(address, username)
+    account = attempt_sign_in(accounts(), throttle, AccountLocked, refused)
+    if not isinstance(account, Account):
+        return account
     web: WebSection = current_app.extensions["xephang_web"]
-    session_id, event = accounts().sign_in(account, address, timedelta(hours=web.session_max_hours))
-    session.clear()  # a fresh session (and CSRF token) on every sign-in: no fixation
-    session.permanent = True
-    session.update(uid=account.id, gen=account.generation, at=time.time(), sid=session_id)
+    session_id, event = accounts().sign_in(account, request.remote_addr or "",
+                                           timedelta(hours=web.session_max_hours))
+    begin_session(account, session_id)
     _audit(event)
     return redirect(safe_next(request.form.get("next")) or home_of(account))
 
@@ -219,12 +199,6 @@ def whoami() -> Any:
     return jsonify({"user": account.username, "name": account.label, "role": account.role,
                     "counter": account.counter, "counters": list(account.counters),
                     "csrf": csrf_token()})
-
-
-def _login_again(error: str, status: int) -> tuple[str, int]:
-    page = render_template("login.html", next=safe_next(request.form.get("next")), error=error,
-                           username=request.form.get("username", ""))
-    return page, status
 
 
 def _audit(event: EventRow) -> None:

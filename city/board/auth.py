@@ -3,7 +3,6 @@ center's office (xephang/signin.py, xephang/throttle.py), over the board's own a
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
@@ -25,12 +24,14 @@ from city.board.accounts import AccountLocked, BoardAccount, BoardAccounts
 from city.board.settings import BoardSection
 from xephang.signin import (
     CSRF_EXPIRED,
+    account_of_session,
+    attempt_sign_in,
+    begin_session,
     configure_session,
     csrf_ok,
     csrf_token,
     safe_next,
     secret_from_environment,
-    wait_vi,
 )
 from xephang.throttle import LoginThrottle
 
@@ -69,17 +70,7 @@ def current() -> BoardAccount | None:
 
 
 def _load_account() -> None:
-    g.account = None
-    uid = session.get("uid")
-    if uid is None:
-        return
-    account = _accounts().get(int(uid))
-    expired = time.time() - float(session.get("at", 0)) > _section().session_max_hours * 3600
-    if (account is None or not account.active or account.generation != session.get("gen")
-            or expired or not _accounts().session_open(str(session.get("sid", "")), account)):
-        session.clear()
-        return
-    g.account = account
+    g.account = account_of_session(_accounts(), _section().session_max_hours)
 
 
 def _check_csrf() -> Any:
@@ -107,28 +98,16 @@ def login() -> str:
 
 @auth.post("/login")
 def login_post() -> Any:
-    username = request.form.get("username", "").strip().lower()[:64]
-    address = request.remote_addr or ""
+    def refused(outcome: str, username: str, address: str) -> None:
+        _accounts().record(username, address, outcome)
+
     throttle: LoginThrottle = current_app.extensions["city_throttle"]
-    wait = throttle.wait_s(address, username)
-    if wait > 0:
-        _accounts().record(username, address, "throttled")
-        return _again(f"Đăng nhập sai nhiều lần. Vui lòng thử lại sau {wait_vi(wait)}.", 429)
-    try:
-        account = _accounts().authenticate(username, request.form.get("password", ""))
-    except AccountLocked:
-        _accounts().record(username, address, "locked")
-        return _again("Tài khoản này đã bị khóa. Vui lòng liên hệ quản trị hệ thống.", 403)
-    if account is None:
-        throttle.failed(address, username)
-        _accounts().record(username, address, "failed")
-        return _again("Tên đăng nhập hoặc mật khẩu không đúng.", 401)
-    throttle.succeeded(address, username)
+    account = attempt_sign_in(_accounts(), throttle, AccountLocked, refused)
+    if not isinstance(account, BoardAccount):
+        return account
     session_id = _accounts().sign_in(account, timedelta(hours=_section().session_max_hours))
-    _accounts().record(username, address, "signed_in")
-    session.clear()  # a fresh session (and CSRF token) on every sign-in: no fixation
-    session.permanent = True
-    session.update(uid=account.id, gen=account.generation, at=time.time(), sid=session_id)
+    _accounts().record(account.username, request.remote_addr or "", "signed_in")
+    begin_session(account, session_id)
     return redirect(safe_next(request.form.get("next")) or url_for("board.overview"))
 
 
@@ -140,9 +119,3 @@ def logout() -> Any:
         _accounts().record(account.username, request.remote_addr or "", "signed_out")
     session.clear()
     return redirect(url_for("auth.login"))
-
-
-def _again(error: str, status: int) -> tuple[str, int]:
-    page = render_template("login.html", next=safe_next(request.form.get("next")), error=error,
-                           username=request.form.get("username", ""))
-    return page, status
