@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from planning.demand import Demand
 from planning.fluid import FluidModel, balanced_loads
+from planning.followable import Rules, stretches
 from planning.forecast import Evaluate, Forecast
 from planning.schedule import Schedule, Services, day_blocks, todays_schedule
 from planning.search import Search
@@ -41,6 +42,18 @@ class Plan:
     evaluations: int
     seconds: float
 
+    def changed_since(self, now: Mapping[int, Sequence[str]]) -> dict[int, tuple[Services, Services]]:
+        """The counters whose services differ from those the plan was made for, other than by
+        applying one of its blocks: {counter: (then, now)}; `()` for a counter that was not there.
+        Empty: the plan is up to date with the counters."""
+        out = {}
+        for counter in sorted(set(now) | set(self.today.cells)):
+            serving = tuple(now.get(counter, ()))
+            then = self.today.serves(counter, 0) if counter in self.today.cells else ()
+            if serving != then and serving not in self.schedule.cells.get(counter, ()):
+                out[counter] = (then, serving)
+        return out
+
 
 BACKUPS = 2  # lines an open counter helps besides its own
 SAFETY = 0.8  # the plan aims at this share of each target on its own simulated days
@@ -58,19 +71,20 @@ class Planner:
     targets: Mapping[str, float]  # minutes per service
     mean_s: Mapping[str, float]  # mean service seconds per service
     budget_s: float = 10.0  # CPU seconds for the search
+    rules: Rules = field(default_factory=Rules)  # how often a counter may change what it does
 
     def plan(self, demand: Demand, today: Schedule) -> Plan:
         started, clock = time.monotonic(), time.process_time()
         skills: dict[int, Services] = {c: today.serves(c, 0) for c in today.counters}
         # The simulator's few days are a sample: the plan aims under the targets to hold on others.
         aim = {code: t * SAFETY for code, t in self.targets.items()}
-        sure = Search(self.confirm, aim, skills, clock + self.budget_s)
+        sure = Search(self.confirm, aim, skills, clock + self.budget_s, rules=self.rules)
         quick, tried = self._screen(demand, today, skills, sure, clock + self.budget_s * QUICK_SHARE)
         sure.rank = quick
         # Never worse than today's assignment, nor than every counter open when that is better.
         schedule = min((*tried, today, every_counter_everything(today)), key=sure.ordering)
         schedule = self._backed(sure, sure.fill(schedule))
-        schedule = self._backed(sure, sure.prune(schedule))
+        schedule = self._backed(sure, own_first(sure, sure.prune(schedule), skills))
         forecast = sure.forecast(schedule)
         shortfalls = self._shortfalls(sure, forecast, today)
         return Plan(demand, schedule, forecast, today, sure.forecast(today), shortfalls,
@@ -98,13 +112,13 @@ class Planner:
         """Search with the quick evaluator, tightening its targets until the simulator finds the
         result within the real ones (the quick screen is an approximation: the simulator is the
         judge); returns the last quick search (to rank moves) and every result it found."""
-        first = offered_schedule(demand, today.blocks, self.mean_s, skills)
+        first = self.rules.repair(offered_schedule(demand, today.blocks, self.mean_s, skills))
         seen: dict[object, Forecast] = {}
         tried: list[Schedule] = []
         factor = 1.0
         while True:
             targets = {code: t * factor for code, t in self.targets.items()}
-            quick = Search(self.quick, targets, skills, deadline, _seen=seen)
+            quick = Search(self.quick, targets, skills, deadline, rules=self.rules, _seen=seen)
             start = min((quick.fill(first), every_counter_everything(today)), key=quick.ordering)
             tried.append(quick.prune(start))
             if quick.out_of_time() or not sure.forecast(tried[-1]).late(sure.targets) \
@@ -125,13 +139,60 @@ class Planner:
 
 
 def with_backups(schedule: Schedule, ranked: Sequence[Sequence[str]]) -> Schedule:
-    """Every open counter also serves, after its own, the `BACKUPS` most loaded lines of its block:
+    """Every open counter also serves, after its own, the `BACKUPS` most loaded lines of its
+    stretch (the blocks it does the same thing in, so that backups add no change for its staff):
     the same counter-hours, but a line that has a bad day (more citizens, longer dossiers) is
     helped by whichever counter is free, instead of waiting for its own one or two."""
-    cells = {c: tuple((*row[b], *[x for x in ranked[b] if x not in row[b]][:BACKUPS]) if row[b]
-                      else row[b] for b in range(len(row)))
-             for c, row in schedule.cells.items()}
+    cells = {}
+    for counter, row in schedule.cells.items():
+        out = list(row)
+        for run in stretches(row):
+            if run.services:
+                helped = _most_loaded(ranked[run.first:run.last + 1], run.services)[:BACKUPS]
+                out[run.first:run.last + 1] = [(*run.services, *helped)] * (run.last - run.first + 1)
+        cells[counter] = tuple(out)
     return Schedule(schedule.blocks, cells)
+
+
+def _most_loaded(ranked: Sequence[Sequence[str]], own: Services) -> list[str]:
+    """Services by their mean rank over these blocks (most loaded first), leaving out `own`."""
+    codes = {code for block in ranked for code in block} - set(own)
+    def place(code: str) -> tuple[float, str]:
+        ranks = [list(block).index(code) if code in block else len(block) for block in ranked]
+        return (sum(ranks) / len(ranks), code)
+    return sorted(codes, key=place)
+
+
+def own_first(search: Search, schedule: Schedule, skills: Mapping[int, Services]) -> Schedule:
+    """The schedule with each open counter's own services (today's) first and in its own order
+    wherever the plan gave it other work first, kept when the simulator finds it no worse: staff
+    keep the work they know where that costs nothing. All such counters at once, else one by one
+    while time lasts."""
+    changed = {c: _own_first_row(row, skills[c]) for c, row in schedule.cells.items()}
+    changed = {c: row for c, row in changed.items() if row != schedule.cells[c]}
+    trials = [changed, *({c: row} for c, row in changed.items())] if len(changed) > 1 else [changed]
+    base = search.lateness(search.forecast(schedule))
+    for index, trial in enumerate(t for t in trials if t):
+        if index and search.out_of_time():  # all at once is always tried (one evaluation)
+            break
+        candidate = Schedule(schedule.blocks, {**schedule.cells, **trial})
+        lateness = search.lateness(search.forecast(candidate))
+        if search.rules.allows_schedule(candidate) and lateness <= base + 1e-9:
+            schedule, base = candidate, lateness
+            if index == 0:
+                break
+    return schedule
+
+
+def _own_first_row(row: Sequence[Services], own: Services) -> tuple[Services, ...]:
+    """Each open block: the counter's own services it has there first (all of them when it has
+    at least one, in its own order), then the plan's others."""
+    out = []
+    for services in row:
+        if services and any(code in own for code in services):
+            services = (*own, *(code for code in services if code not in own))
+        out.append(services)
+    return tuple(out)
 
 
 def every_counter_everything(today: Schedule) -> Schedule:
@@ -147,13 +208,15 @@ SEEDS = (9001, 9002, 9003, 9004, 9005)  # the plan's own days; bench/plan.py che
 
 
 def plan_day(config: SiteConfig, demand: Demand, seeds: Sequence[int] = SEEDS,
-             budget_s: float = 15.0, block_min: int = 120) -> Plan:
+             budget_s: float = 15.0, block_min: int | None = None,
+             rules: Rules | None = None) -> Plan:
     """The plan for a day of `demand` at this center, against its assignment of today (`config`'s
     counters as the broker has them, every counter open whenever the center is)."""
     lunch = demand.profile.lunch
-    blocks = day_blocks(config, block_min, [lunch] if lunch else [])
+    blocks = day_blocks(config, block_min or config.plan.block_min, [lunch] if lunch else [])
     targets = {s.code: float(s.target_wait_min) for s in config.services}
     mean_s = {s.code: s.mean_service_min * 60 for s in config.services}
     quick = FluidModel(demand, mean_s, {c: t * 60 for c, t in targets.items()}, open_seconds(config))
-    planner = Planner(quick, SimulatedDays(config, demand, seeds), targets, mean_s, budget_s)
+    planner = Planner(quick, SimulatedDays(config, demand, seeds), targets, mean_s, budget_s,
+                      rules if rules is not None else Rules.from_config(config.plan))
     return planner.plan(demand, todays_schedule(config, blocks))

@@ -4,10 +4,14 @@ service's predicted waits beside today's assignment, and plainly where a target 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from datetime import time
 from typing import Any
 
 from broker.reports.formats import vn_dec, vn_int
+from planning.followable import stretches
 from planning.plan import Plan, Shortfall
+from planning.schedule import Block, Services, clock
 from xephang.config import SiteConfig
 
 CLOSED_VI = "Đóng"
@@ -36,7 +40,9 @@ def plan_view(plan: Plan, config: SiteConfig) -> dict[str, Any]:
     blocks = [b.label(opens) for b in plan.schedule.blocks]
     counters = [{"id": c, "label": config.counter_label(c),
                  "today": list(plan.today.serves(c, 0)),
-                 "cells": [list(plan.schedule.serves(c, b)) for b in range(len(blocks))]}
+                 "cells": [list(plan.schedule.serves(c, b)) for b in range(len(blocks))],
+                 "changes": len(stretches(plan.schedule.cells[c])) - 1,
+                 "story": counter_story(plan.schedule.cells[c], plan.schedule.blocks, opens)}
                 for c in plan.schedule.counters]
     rows = []
     for service in config.services:
@@ -50,7 +56,43 @@ def plan_view(plan: Plan, config: SiteConfig) -> dict[str, Any]:
             "overtime": {"today": vn_int(plan.today_forecast.overtime_min),
                          "plan": vn_int(plan.forecast.overtime_min)},
             "shortfalls": [shortfall_text(s, plan, config) for s in plan.shortfalls],
-            "demand": demand_text(plan), "seconds": vn_dec(plan.seconds)}
+            "demand": demand_text(plan), "seconds": vn_dec(plan.seconds),
+            "rules": rules_text(config)}
+
+
+def counter_story(row: Sequence[Services], blocks: Sequence[Block], opens: time) -> str:
+    """One counter's day in plain words: when it opens, changes its services or closes, and how
+    many times it changes ("07:30 mở quầy: DD, KD; 13:30 chuyển sang: DD, HT; 15:30 đóng quầy")."""
+    runs = stretches(row)
+    if len(runs) == 1:
+        only = runs[0].services
+        return f"Cả ngày: {', '.join(only)} (không thay đổi)." if only else "Đóng cả ngày."
+    said = []
+    for index, run in enumerate(runs):
+        at = clock(opens, blocks[run.first].start_s)
+        if not run.services:
+            said.append(f"đóng đến {clock(opens, blocks[run.last].end_s)}" if index == 0
+                        else f"{at} đóng quầy")
+        elif index == 0 or not runs[index - 1].services:
+            said.append(f"{at} mở quầy: {', '.join(run.services)}")
+        else:
+            said.append(f"{at} chuyển sang: {', '.join(run.services)}")
+    text = "; ".join(said)
+    return f"{text[0].upper()}{text[1:]} (thay đổi {len(runs) - 1} lần)."
+
+
+def stale_text(changed: Mapping[int, tuple[Services, Services]], config: SiteConfig) -> str:
+    """Why the plan is out of date: which counters serve something else than when it was made."""
+    said = [f"{config.counter_label(c)} nay phục vụ {', '.join(now) or 'không dịch vụ nào'} "
+            f"(khi lập: {', '.join(then) or 'chưa có quầy'})" for c, (then, now) in changed.items()]
+    return ("Kế hoạch này đã cũ: các quầy đã thay đổi từ khi lập kế hoạch — " + "; ".join(said)
+            + ". Bấm “Lập lại kế hoạch” để lập theo bố trí hiện tại.")
+
+
+def rules_text(config: SiteConfig) -> str:
+    rules = config.plan
+    return (f"Mỗi quầy thay đổi dịch vụ hoặc mở, đóng tối đa {rules.max_changes} lần trong ngày, "
+            f"mỗi cách bố trí giữ ít nhất {rules.min_stretch_min} phút")
 
 
 def _figures(figures: Any) -> dict[str, str]:
@@ -75,6 +117,8 @@ def plan_table(plan: Plan, config: SiteConfig) -> str:
     for counter in view["counters"]:
         cells = [(" ".join(cell) or CLOSED_VI).ljust(width + 2) for cell in counter["cells"]]
         lines.append(counter["label"].ljust(10) + "".join(cells))
+    lines += ["", f"Lịch thay đổi của từng quầy ({rules_text(config).lower()}):"]
+    lines += [f"{counter['label']}: {counter['story']}" for counter in view["counters"]]
     lines += ["", "Dịch vụ  Mục tiêu | Hiện tại: TB  p90  tối đa  bỏ về | Kế hoạch: TB  p90  tối đa  bỏ về"]
     for row in view["services"]:
         now, then = row["today"], row["plan"]

@@ -9,6 +9,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from planning.followable import Rules
 from planning.forecast import Evaluate, Forecast
 from planning.schedule import CLOSED, Schedule, Services
 
@@ -28,6 +29,7 @@ class Search:
     deadline: float = float("inf")  # process time (time.process_time) after which no new
     # schedule is tried: CPU seconds, so a busy machine slows the search but does not cut it short
     rank: Search | None = None  # a quicker search whose forecasts order the moves this one tries
+    rules: Rules = field(default_factory=Rules)  # how often a counter may change (followable.py)
     evaluations: int = 0
     _seen: dict[object, Forecast] = field(default_factory=dict)
 
@@ -92,21 +94,22 @@ class Search:
 
     def _moves(self, schedule: Schedule, code: str, block: int, spare: set[str]) -> list[Schedule]:
         """Open a closed counter for the service; add it to an open counter that lacks it; or
-        make it the first service of a counter whose lines are within target (`spare`); in the
-        late block and the one before (where its backlog may have built up)."""
+        make it the first service of a counter whose lines are within target (`spare`); from the
+        late block or the one before (where its backlog may have built up), for as long as the
+        counter may keep it (`Rules.set`)."""
         moves = []
         for b in dict.fromkeys((block, max(0, block - 1))):
             row = schedule.in_block(b)
             closed = sorted((c for c, s in row.items() if not s),
                             key=lambda c: (code not in self.today.get(c, ()), c))
-            moves += [schedule.with_cell(c, b, (code,)) for c in closed[:CANDIDATES]]
+            moves += [self.rules.set(schedule, c, b, (code,)) for c in closed[:CANDIDATES]]
             lacking = sorted((c for c, s in row.items() if s and code not in s),
                              key=lambda c: (code not in self.today.get(c, ()), len(row[c]), c))
-            moves += [schedule.with_cell(c, b, (*row[c], code)) for c in lacking[:CANDIDATES]]
+            moves += [self.rules.set(schedule, c, b, (*row[c], code)) for c in lacking[:CANDIDATES]]
             easy = [c for c, s in row.items() if s and s[0] != code and set(s) <= spare]
-            moves += [schedule.with_cell(c, b, (code, *(x for x in row[c] if x != code)))
+            moves += [self.rules.set(schedule, c, b, (code, *(x for x in row[c] if x != code)))
                       for c in easy[:CANDIDATES]]
-        return moves
+        return [m for m in moves if m is not None]
 
     # -- prune: close counter-blocks the targets do not need ----------------------------------
     def prune(self, schedule: Schedule) -> Schedule:
@@ -118,7 +121,9 @@ class Search:
                 break
             if not schedule.serves(counter, block) or schedule.open_in(block) <= 1:
                 continue
-            trial = schedule.with_cell(counter, block, CLOSED)
+            trial = self.rules.set(schedule, counter, block, CLOSED)
+            if trial is None or any(trial.open_in(b) < 1 for b in range(len(trial.blocks))):
+                continue
             forecast = self.forecast(trial)
             if (set(forecast.late(self.targets)) <= late
                     and self.lateness(forecast) <= base + TOLERANCE):
@@ -142,6 +147,6 @@ class Search:
                  if schedule.serves(c, b)]
         if self.rank is not None:  # the quicker search's view of each closure, best first
             return sorted(cells, key=lambda bc: self.rank.ordering(  # type: ignore[union-attr]
-                schedule.with_cell(bc[1], bc[0], CLOSED)))
+                self.rules.set(schedule, bc[1], bc[0], CLOSED) or schedule))
         return sorted(cells, key=lambda bc: (-schedule.open_in(bc[0]),
                                              len(schedule.serves(bc[1], bc[0])), -bc[1]))

@@ -4,17 +4,23 @@ was not made on."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from planning.demand import Demand, expected_demand
+from planning.followable import Rules, changes, stretches
 from planning.plan import Plan, plan_day
-from planning.report import plan_table
+from planning.report import plan_table, plan_view
+from planning.schedule import Schedule, day_blocks
 from planning.simulated import SimulatedDays
 from simulation.profile import Profile
 from tests.support.paths import SITE_TOML
-from xephang.config import Counter, SiteConfig
+from xephang.config import Counter, SiteConfig, load_config
+from xephang.errors import ConfigError
 
 FRESH_SEEDS = (1, 2, 3, 4)  # not the plan's own days (planning.plan.SEEDS)
 BUDGET_S = 6.0
@@ -34,6 +40,16 @@ def _held_on_fresh_days(config: SiteConfig, plan: Plan) -> dict[str, float]:
     return {code: f.p90_min for code, f in forecast.services.items()}
 
 
+def _assert_followable(plan: Plan, max_changes: int, min_stretch_min: int) -> None:
+    """Every counter changes at most `max_changes` times and keeps each arrangement at least
+    `min_stretch_min` minutes, as the grid and the per-counter lines say."""
+    for counter, row in plan.schedule.cells.items():
+        runs = stretches(row)
+        assert changes(row) <= max_changes, (counter, row)
+        if len(runs) > 1:
+            assert all(r.seconds(plan.schedule.blocks) >= min_stretch_min * 60 for r in runs), row
+
+
 def test_a_quiet_day_needs_fewer_counter_hours_and_still_meets_every_target(
         config: SiteConfig) -> None:
     plan = plan_day(config, _day(config, 500), budget_s=BUDGET_S)
@@ -42,6 +58,59 @@ def test_a_quiet_day_needs_fewer_counter_hours_and_still_meets_every_target(
     assert any(not services for row in plan.schedule.cells.values() for services in row)  # closed
     held = _held_on_fresh_days(config, plan)
     assert all(held[code] <= target for code, target in _targets(config).items()), held
+    _assert_followable(plan, config.plan.max_changes, config.plan.min_stretch_min)
+    said = {c["id"]: c for c in plan_view(plan, config)["counters"]}
+    for counter, row in plan.schedule.cells.items():
+        assert said[counter]["changes"] == changes(row)
+        story = said[counter]["story"]
+        assert story.endswith("(không thay đổi).") or f"(thay đổi {changes(row)} lần)" in story \
+            or story == "Đóng cả ngày."
+
+
+def test_hourly_blocks_with_one_change_a_day_still_meet_every_target(config: SiteConfig) -> None:
+    # A manager who plans by the hour but lets each counter change once, for at least 90 minutes:
+    # no counter does something for a single hour, and the targets still hold on unseen days.
+    rules = config.plan.model_copy(update={"block_min": 60, "max_changes": 1, "min_stretch_min": 90})
+    hourly = config.model_copy(update={"plan": rules})
+    plan = plan_day(hourly, _day(hourly, 500), budget_s=BUDGET_S)
+    assert len(plan.schedule.blocks) >= 7
+    _assert_followable(plan, 1, 90)
+    assert plan.shortfalls == ()
+    assert plan.forecast.counter_hours < plan.today_forecast.counter_hours
+    held = _held_on_fresh_days(hourly, plan)
+    assert all(held[code] <= target for code, target in _targets(hourly).items()), held
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("max_changes = 2", "max_changes = -1", "plan.max_changes: Input should be greater than or equal to 0"),
+    ("block_min = 120", "block_min = 5", "plan.block_min: Input should be greater than or equal to 30"),
+    ("min_stretch_min = 90", "min_stretch_min = \"long\"", "plan.min_stretch_min"),
+    ("min_stretch_min = 90", "min_stretch_min = 90\nmax_switches = 1", "plan.max_switches"),
+])
+def test_a_bad_plan_setting_is_refused_with_its_key(tmp_path: Path, old: str, new: str,
+                                                    expected: str) -> None:
+    text = SITE_TOML.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "site.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(ConfigError, match=expected.replace(".", r"\.")):
+        load_config(path)
+
+
+def test_rules_keep_a_change_long_enough_and_repair_merges_the_short_ones(
+        config: SiteConfig) -> None:
+    blocks = day_blocks(config, 60, [(4 * 3600.0, 6 * 3600.0)])  # 07:30-11:30, 13:30-17:00
+    rules = Rules(max_changes=2, min_stretch_s=90 * 60)
+    a, b = ("HT", "CT"), ("DD",)
+    day = Schedule(blocks, {1: tuple(a for _ in blocks)})
+    one_hour = day.with_cell(1, 2, b)
+    assert not rules.allows(one_hour.cells[1], blocks)  # DD for a single hour: refused
+    spread = rules.set(day, 1, 2, b)  # asked for one hour, given from then to the day's end
+    assert spread is not None and spread.cells[1] == (a, a, *(b for _ in blocks[2:]))
+    busy = Schedule(blocks, {1: (a, b, a, (), b, a, b, a)[:len(blocks)]})
+    fixed = rules.repair(busy).cells[1]
+    assert rules.allows(fixed, blocks) and all(set(cell) for cell in fixed)  # none closed: capacity kept
+    assert all(code in {*a, *b} for cell in fixed for code in cell)
 
 
 def test_a_badly_assigned_center_is_rearranged_to_meet_its_targets(config: SiteConfig) -> None:
@@ -88,6 +157,9 @@ def test_xephang_plan_prints_the_plan_from_the_center_history(tmp_path: Path) ->
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Dự kiến" in out and "Quầy 12" in out and "Giờ quầy: hiện tại" in out
+    assert "Lịch thay đổi của từng quầy (mỗi quầy thay đổi dịch vụ hoặc mở, đóng tối đa 2 lần" in out
+    told = [line for line in out.splitlines() if re.match(r"Quầy \d+: ", line)]
+    assert len(told) == 12 and all("thay đổi" in line or "Đóng cả ngày" in line for line in told)
     for code in ("HT", "CT", "DD", "VX", "KD", "TKQ"):
         assert f"\n{code} " in out
 

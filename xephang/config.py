@@ -325,6 +325,17 @@ class DaySection(Section):
 
 
 
+class PlanSection(Section):
+    """How followable the staffing plan (planning/) must be: the day is cut into blocks of at most
+    `block_min` minutes (never across lunch); a counter changes what it does (its services, or opens
+    or closes) at most `max_changes` times a day, at a block's start, and keeps each arrangement at
+    least `min_stretch_min` minutes (never a change for one short block)."""
+
+    block_min: int = Field(default=120, ge=30, le=240)
+    max_changes: int = Field(default=2, ge=0, le=12)
+    min_stretch_min: int = Field(default=90, ge=0, le=600)
+
+
 class WebSection(Section):
     """Staff and manager pages. The signing secret is never here: it comes from XEPHANG_WEB_SECRET,
     the systemd credential `web-secret`, or is generated once and kept in the broker's database."""
@@ -379,6 +390,7 @@ class SiteConfig(Section):
     retention: RetentionSection = RetentionSection()
     uplink: UplinkSection = UplinkSection()
     day: DaySection = DaySection()
+    plan: PlanSection = PlanSection()
 
     @model_validator(mode="after")
     def _references_resolve(self) -> SiteConfig:
