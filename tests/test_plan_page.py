@@ -4,6 +4,7 @@ audited), and a staff account can neither see nor apply it."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ def test_a_manager_sees_the_plan_beside_today_and_applies_a_block(
     assert _number(hours.locator(".plan-hours").inner_text()) < _number(
         hours.locator(".today-hours").inner_text())
     manager.screenshot(path=str(screenshot_dir / "manager-plan.png"), full_page=True)
+    _assert_at_most_the_allowed_changes(manager, config)
 
     # The first block where the plan changes counter 5 (CT, TKQ today), as the page shows it.
     own = manager.locator('#plan-grid tr[data-counter="5"] td[data-block]').all_inner_texts()
@@ -79,7 +81,44 @@ def test_a_manager_sees_the_plan_beside_today_and_applies_a_block(
     assert applied["counters"] == [c.id for c in config.counters]
     manager.goto(staff_url + "/admin/audit?action=plan_applied")
     expect(manager.locator("#audit")).to_contain_text("Áp dụng kế hoạch bố trí quầy")
+
+    # Following the plan does not make it out of date; editing a counter by hand does.
+    manager.goto(staff_url + PLAN)
+    expect(manager.locator("#plan-grid")).to_be_visible()
+    expect(manager.locator("#plan-stale")).to_have_count(0)
+    _assert_at_most_the_allowed_changes(manager, config)
+    planned_5 = manager.locator('#plan-grid tr[data-counter="5"] td[data-block]').all_inner_texts()
+    chosen = next(code for code in ("VX", "DD", "KD", "HT") if code not in planned_5)
+    manager.goto(staff_url + "/admin/counters")
+    form = manager.locator('tr[data-counter="5"] form.services')
+    for box in form.locator('input[name="services"]').all():
+        box.set_checked(box.get_attribute("value") == chosen)
+    form.get_by_role("button", name="Lưu").click()
+    manager.goto(staff_url + PLAN)
+    stale = manager.locator("#plan-stale")
+    expect(stale).to_contain_text("Kế hoạch này đã cũ")
+    expect(stale).to_contain_text(f"Quầy 5 nay phục vụ {chosen}")
+    manager.screenshot(path=str(screenshot_dir / "manager-plan-stale.png"), full_page=True)
+    stale.get_by_role("button", name="Lập lại kế hoạch").click()
+    expect(manager.locator("#plan-compare")).to_be_visible(timeout=500_000)
+    expect(manager.locator("#plan-stale")).to_have_count(0)
+    expect(manager.locator('#plan-grid tr[data-counter="5"] td.today')).to_have_text(chosen)
     manager.context.close(), staff.context.close()
+
+
+def _assert_at_most_the_allowed_changes(manager: Any, config: SiteConfig) -> None:
+    """Each counter's row of the grid changes at most `[plan] max_changes` times, and the line
+    under the grid says when and to what, in words."""
+    allowed = config.plan.max_changes
+    for counter in config.counters:
+        cells = manager.locator(f'#plan-grid tr[data-counter="{counter.id}"] td[data-block]') \
+            .all_inner_texts()
+        changed = sum(1 for a, b in itertools.pairwise(cells) if a != b)
+        assert changed <= allowed, (counter.id, cells)
+        told = manager.locator(f'#plan-changes li[data-counter="{counter.id}"]')
+        expect(told).to_contain_text(f"Quầy {counter.id}:")
+        expect(told).to_contain_text("không thay đổi" if changed == 0 and cells[0] != "Đóng"
+                                     else "Đóng cả ngày" if changed == 0 else f"thay đổi {changed} lần")
 
 
 def test_a_staff_account_can_neither_see_nor_apply_the_plan(browser: Any, staff_url: str,

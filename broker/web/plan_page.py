@@ -16,7 +16,8 @@ from broker.reports.formats import vn_date
 from broker.web.auth import current, require
 from broker.web.context import broker, desk, plans
 from broker.web.plans import Key
-from planning.report import plan_view
+from planning.plan import Plan
+from planning.report import plan_view, stale_text
 
 log = logging.getLogger(__name__)
 plan_page = Blueprint("plan", __name__, url_prefix="/admin/plan")
@@ -54,15 +55,28 @@ def page() -> str:
     service = broker()
     key = _key() or (_today(), None)
     made = plans().get(service, key)
-    view, failed = None, False
+    view, failed, stale = None, False, ""
     if made.done():
         try:
-            view = plan_view(made.result(), service.config)
+            plan = made.result()
         except Exception:  # a plan that failed is shown as failed, and can be made again
             log.exception("the plan for %s failed", key)
             failed = True
+        else:
+            view = plan_view(plan, service.config)
+            stale = _stale(plan)
     return render_template("admin_plan.html", site=service.config.site, day=key[0],
-                           day_vi=vn_date(key[0]), tickets=key[1], view=view, failed=failed)
+                           day_vi=vn_date(key[0]), tickets=key[1], view=view, failed=failed,
+                           stale=stale)
+
+
+def _stale(plan: Plan) -> str:
+    """Why the plan is out of date ("" when it is not): the counters' services now (the site file
+    with the manager's changes, as the queue calls by) against those it was made for."""
+    service = broker()
+    now = {c.id: c.services for c in service.queue.config.counters}
+    changed = plan.changed_since(now)
+    return stale_text(changed, service.config) if changed else ""
 
 
 @plan_page.post("/apply")
