@@ -1,14 +1,17 @@
-"""The staffing plan against today's assignment, on simulated days the plan was not made on.
+"""The staffing plan against today's assignment, on simulated days the plan was not made on, with
+and without the limit on how often a counter changes what it does (site.toml [plan]).
 
-    .venv/bin/python bench/plan.py [--tickets 500,800,1000,1200] [--seeds 1-20] [--budget 15]
+    .venv/bin/python bench/plan.py [--tickets 500,800,1000,1200] [--day real,old] [--seeds 1-20]
+                                   [--budget 15] [--no-unlimited]
 
-For each day size: the plan is made for config/site.toml's day ([day] profile, its own seeds
-planning.plan.SEEDS, `--budget` CPU seconds), then the plan and today's assignment (every counter
-its configured services whenever the center is open) are both followed on `--seeds`, the same
-citizens for both. Prints per service the target and, for today and the plan, the mean, p90 and max
-wait (minutes) and citizens left per day; then counter-hours, overtime (counter-minutes after
-closing), whether every target is met, the services the plan reports as short, and the CPU time the
-plan took. Baseline = today's assignment in the same run.
+For each day model (real: site.toml's [day], lunch closure, patience, afternoon peak; old: the
+earlier model without them, `xephang simulate --day old`) and day size: the plan is made on its own
+seeds (planning.plan.SEEDS, `--budget` CPU seconds) twice, with no limit on changes ("before") and
+with site.toml's [plan] limit ("after"); then today's assignment (every counter its configured
+services whenever the center is open) and both plans are followed on `--seeds`, the same citizens
+for all three. Prints per service the target and each p90 wait (minutes), then counter-hours, the
+services over target, citizens who left, the changes per counter (mean and most) and the CPU time
+each plan took. Baseline = today's assignment in the same run.
 """
 
 from __future__ import annotations
@@ -16,14 +19,17 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from planning.demand import expected_demand  # noqa: E402
+from planning.demand import Demand, expected_demand  # noqa: E402
+from planning.followable import Rules, changes  # noqa: E402
 from planning.forecast import Forecast  # noqa: E402
-from planning.plan import plan_day  # noqa: E402
+from planning.plan import Plan, plan_day  # noqa: E402
+from planning.schedule import Schedule  # noqa: E402
 from planning.simulated import SimulatedDays  # noqa: E402
 from simulation.profile import Profile  # noqa: E402
 from xephang.config import SiteConfig, load_config  # noqa: E402
@@ -31,50 +37,85 @@ from xephang.config import SiteConfig, load_config  # noqa: E402
 SITE = ROOT / "config/site.toml"
 
 
+@dataclass(frozen=True)
+class Made:
+    name: str
+    plan: Plan
+    cpu_s: float
+    held: Forecast  # on the unseen seeds
+
+
 def seeds(text: str) -> list[int]:
     first, _, last = text.partition("-")
     return list(range(int(first), int(last or first) + 1))
 
 
-def one_size(config: SiteConfig, tickets: int, days: list[int], budget: float) -> None:
-    demand = expected_demand(config, Profile.from_config(config), tickets)
+def switches(schedule: Schedule) -> str:
+    per = [changes(row) for row in schedule.cells.values()]
+    return f"{sum(per) / len(per):.2f} / {max(per)}"
+
+
+def make(config: SiteConfig, demand: Demand, rules: Rules | None, budget: float,
+         fresh: SimulatedDays, name: str) -> Made:
     started = time.process_time()
-    plan = plan_day(config, demand, budget_s=budget)
+    plan = plan_day(config, demand, budget_s=budget, rules=rules)
     cpu = time.process_time() - started
+    return Made(name, plan, cpu, fresh(plan.schedule))
+
+
+def one_size(config: SiteConfig, profile: Profile, tickets: int, days: list[int], budget: float,
+             unlimited: bool) -> None:
+    demand = expected_demand(config, profile, tickets)
     fresh = SimulatedDays(config, demand, days)
-    today, planned = fresh(plan.today), fresh(plan.schedule)
+    made = [make(config, demand, Rules(), budget, fresh, "before")] if unlimited else []
+    made.append(make(config, demand, None, budget, fresh, "after"))
+    today = fresh(made[-1].plan.today)
     targets = {s.code: float(s.target_wait_min) for s in config.services}
-    print(f"\n{tickets} tickets/day — plan made in {cpu:.1f} s CPU ({plan.seconds:.1f} s wall, "
-          f"{plan.evaluations} schedules tried); followed on seeds {days[0]}-{days[-1]}")
-    print("| service | target | today mean / p90 / max | plan mean / p90 / max | today left | plan left |")
-    print("|---|---|---|---|---|---|")
+    print(f"\n{tickets} tickets/day — followed on seeds {days[0]}-{days[-1]}; p90 wait (min)")
+    print("| service | target | today | " + " | ".join(m.name for m in made) + " |")
+    print("|---|---|---|" + "---|" * len(made))
     for code, target in targets.items():
-        now, then = today.services[code], planned.services[code]
-        print(f"| {code} | {target:.0f} | {now.mean_min} / {now.p90_min} / {now.max_min} | "
-              f"{then.mean_min} / {then.p90_min} / {then.max_min} | {now.left:.1f} | {then.left:.1f} |")
-    _totals(today, planned, targets)
-    short = ", ".join(f"{s.service} +{s.over_min} min ({'capacity' if s.capacity else 'search'})"
-                      for s in plan.shortfalls) or "none"
-    print(f"plan reports short: {short}")
+        print(f"| {code} | {target:.0f} | {today.services[code].p90_min} | "
+              + " | ".join(str(m.held.services[code].p90_min) for m in made) + " |")
+    print("| schedule | counter-hours (of today) | over target | left/day | changes per counter "
+          "mean / most | plan CPU s |")
+    print("|---|---|---|---|---|---|")
+    print(f"| today | {today.counter_hours:.1f} | {_late(today, targets)} | {_left(today):.1f} | "
+          f"0.00 / 0 | |")
+    for m in made:
+        print(f"| {m.name} | {m.held.counter_hours:.1f} ({m.held.counter_hours / today.counter_hours:.3f})"
+              f" | {_late(m.held, targets)} | {_left(m.held):.1f} | {switches(m.plan.schedule)} | "
+              f"{m.cpu_s:.1f} |")
+    short = ", ".join(f"{s.service} +{s.over_min} ({'capacity' if s.capacity else 'search'})"
+                      for s in made[-1].plan.shortfalls) or "none"
+    print(f"the plan (after) reports short: {short}")
 
 
-def _totals(today: Forecast, planned: Forecast, targets: dict[str, float]) -> None:
-    print(f"counter-hours: today {today.counter_hours:.1f}, plan {planned.counter_hours:.1f} "
-          f"({planned.counter_hours / today.counter_hours:.3f} of today)")
-    print(f"overtime (counter-min): today {today.overtime_min:.0f}, plan {planned.overtime_min:.0f}")
-    print(f"late services: today {sorted(today.late(targets)) or 'none'}, "
-          f"plan {sorted(planned.late(targets)) or 'none'}")
+def _late(forecast: Forecast, targets: dict[str, float]) -> str:
+    return ", ".join(sorted(forecast.late(targets))) or "none"
+
+
+def _left(forecast: Forecast) -> float:
+    return sum(f.left for f in forecast.services.values())
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", default="500,800,1000,1200")
+    parser.add_argument("--day", default="real,old", help="real, old or both (real,old)")
     parser.add_argument("--seeds", type=seeds, default=seeds("1-20"))
     parser.add_argument("--budget", type=float, default=15.0)
+    parser.add_argument("--no-unlimited", dest="unlimited", action="store_false",
+                        help="skip the plan without the limit on changes")
     args = parser.parse_args()
     config = load_config(SITE)
-    for tickets in (int(t) for t in args.tickets.split(",")):
-        one_size(config, tickets, args.seeds, args.budget)
+    rules = config.plan
+    for day in args.day.split(","):
+        profile = Profile.from_config(config) if day == "real" else Profile()
+        print(f"\n## {day} day; [plan] block_min {rules.block_min}, max_changes {rules.max_changes}, "
+              f"min_stretch_min {rules.min_stretch_min}")
+        for tickets in (int(t) for t in args.tickets.split(",")):
+            one_size(config, profile, tickets, args.seeds, args.budget, args.unlimited)
 
 
 if __name__ == "__main__":
