@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 
 from planning.demand import Demand
 from planning.fluid import FluidModel, balanced_loads
-from planning.followable import Rules, stretches
+from planning.followable import Rules
 from planning.forecast import Evaluate, Forecast
+from planning.polish import polished
 from planning.schedule import Schedule, Services, day_blocks, todays_schedule
 from planning.search import Search
 from planning.simulated import SimulatedDays
@@ -84,7 +85,7 @@ class Planner:
         # Never worse than today's assignment, nor than every counter open when that is better.
         schedule = min((*tried, today, every_counter_everything(today)), key=sure.ordering)
         schedule = self._backed(sure, sure.fill(schedule))
-        schedule = self._backed(sure, own_first(sure, sure.prune(schedule), skills))
+        schedule = self._backed(sure, polished(sure, sure.prune(schedule), skills))
         forecast = sure.forecast(schedule)
         shortfalls = self._shortfalls(sure, forecast, today)
         return Plan(demand, schedule, forecast, today, sure.forecast(today), shortfalls,
@@ -139,18 +140,16 @@ class Planner:
 
 
 def with_backups(schedule: Schedule, ranked: Sequence[Sequence[str]]) -> Schedule:
-    """Every open counter also serves, after its own, the `BACKUPS` most loaded lines of its
-    stretch (the blocks it does the same thing in, so that backups add no change for its staff):
+    """Every open counter also serves, after its own, the `BACKUPS` most loaded lines of the
+    blocks it does the same thing in (so that backups add no change for its staff):
     the same counter-hours, but a line that has a bad day (more citizens, longer dossiers) is
     helped by whichever counter is free, instead of waiting for its own one or two."""
     cells = {}
     for counter, row in schedule.cells.items():
-        out = list(row)
-        for run in stretches(row):
-            if run.services:
-                helped = _most_loaded(ranked[run.first:run.last + 1], run.services)[:BACKUPS]
-                out[run.first:run.last + 1] = [(*run.services, *helped)] * (run.last - run.first + 1)
-        cells[counter] = tuple(out)
+        helped = {services: _most_loaded([ranked[b] for b, s in enumerate(row) if s == services],
+                                         services)[:BACKUPS]
+                  for services in set(row) if services}
+        cells[counter] = tuple((*s, *helped[s]) if s else s for s in row)
     return Schedule(schedule.blocks, cells)
 
 
@@ -161,38 +160,6 @@ def _most_loaded(ranked: Sequence[Sequence[str]], own: Services) -> list[str]:
         ranks = [list(block).index(code) if code in block else len(block) for block in ranked]
         return (sum(ranks) / len(ranks), code)
     return sorted(codes, key=place)
-
-
-def own_first(search: Search, schedule: Schedule, skills: Mapping[int, Services]) -> Schedule:
-    """The schedule with each open counter's own services (today's) first and in its own order
-    wherever the plan gave it other work first, kept when the simulator finds it no worse: staff
-    keep the work they know where that costs nothing. All such counters at once, else one by one
-    while time lasts."""
-    changed = {c: _own_first_row(row, skills[c]) for c, row in schedule.cells.items()}
-    changed = {c: row for c, row in changed.items() if row != schedule.cells[c]}
-    trials = [changed, *({c: row} for c, row in changed.items())] if len(changed) > 1 else [changed]
-    base = search.lateness(search.forecast(schedule))
-    for index, trial in enumerate(t for t in trials if t):
-        if index and search.out_of_time():  # all at once is always tried (one evaluation)
-            break
-        candidate = Schedule(schedule.blocks, {**schedule.cells, **trial})
-        lateness = search.lateness(search.forecast(candidate))
-        if search.rules.allows_schedule(candidate) and lateness <= base + 1e-9:
-            schedule, base = candidate, lateness
-            if index == 0:
-                break
-    return schedule
-
-
-def _own_first_row(row: Sequence[Services], own: Services) -> tuple[Services, ...]:
-    """Each open block: the counter's own services it has there first (all of them when it has
-    at least one, in its own order), then the plan's others."""
-    out = []
-    for services in row:
-        if services and any(code in own for code in services):
-            services = (*own, *(code for code in services if code not in own))
-        out.append(services)
-    return tuple(out)
 
 
 def every_counter_everything(today: Schedule) -> Schedule:

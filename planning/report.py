@@ -71,10 +71,11 @@ def counter_story(row: Sequence[Services], blocks: Sequence[Block], opens: time)
     for index, run in enumerate(runs):
         at = clock(opens, blocks[run.first].start_s)
         if not run.services:
-            said.append(f"đóng đến {clock(opens, blocks[run.last].end_s)}" if index == 0
-                        else f"{at} đóng quầy")
+            if index:  # closed from the opening needs no words: it opens at the next one
+                said.append(f"{at} đóng quầy")
         elif index == 0 or not runs[index - 1].services:
-            said.append(f"{at} mở quầy: {', '.join(run.services)}")
+            again = " lại" if any(r.services for r in runs[:index]) else ""
+            said.append(f"{at} mở{again} quầy: {', '.join(run.services)}")
         else:
             said.append(f"{at} chuyển sang: {', '.join(run.services)}")
     text = "; ".join(said)
