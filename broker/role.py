@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+from broker.devices import Devices, Incidents
 from broker.forecaster import Forecaster
-from broker.queue.tickets import Queue
+from broker.queue.tickets import Outcome, Queue
 from broker.reports.nightly import Nightly
 from broker.reports.pool import ReportPool
 from broker.service import BrokerService
-from broker.store.db import Clock, Store, utc_now
+from broker.store.db import Clock, EventRow, Store, Tx, utc_now
 from broker.uplink import Uplink
 from broker.web.app import create_app
 from xephang.config import SiteConfig
@@ -46,6 +48,8 @@ class BrokerRole:
         self.service.changed = self.forecaster.changed
         self.nightly = Nightly(self.store, config, clock)
         self.reports = ReportPool(Path(db_path))  # workers start with the first long report
+        self.incidents = Incidents(config.devices, self._record)
+        self.devices = Devices(incidents=self.incidents)
         self.uplink = (Uplink(config.uplink, self.store, self.link, Topics(config.site.id))
                        if config.uplink.enabled else None)
         self._http = http
@@ -59,12 +63,24 @@ class BrokerRole:
         self.nightly.start()
         self.forecaster.start()
         self.service.attach()
+        with self.store.snapshot() as tx:
+            self.incidents.load(tx)
+        self.devices.attach(self.link, self.service.topics)
+        self.incidents.start()
         if self.uplink is not None:
             self.uplink.attach()
         self.runtime.connect(CONNECT_WAIT_S)
         if self._http is not None:
-            app = create_app(self.service, reports=self.reports)
+            app = create_app(self.service, self.devices, reports=self.reports)
             log.info("staff pages at %s", self.runtime.serve(app, self._http))
+
+    def _record(self, change: Callable[[Tx], EventRow | None]) -> None:
+        """A device incident's change, committed, then its event published like any other."""
+        def operation() -> Outcome:
+            with self.store.transaction() as tx:
+                event = change(tx)
+            return Outcome(None, [event] if event is not None else [])
+        self.service.run(operation)
 
     def alive(self) -> bool:
         """Messages flow and the store answers: what the systemd watchdog asks before each ping."""
@@ -73,6 +89,7 @@ class BrokerRole:
     def stop(self) -> None:
         self.runtime.close_pages()
         self.reports.stop()
+        self.incidents.stop()
         self.service.flush_events()
         if self.uplink is not None:
             self.uplink.stop()

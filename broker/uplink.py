@@ -127,7 +127,9 @@ class Uplink:
                                service=data.get("service"), counter=row.counter,
                                priority=row.priority, wait_s=data.get("wait_s"),
                                service_s=data.get("service_s"), rating=data.get("rating"),
-                               account=data.get("account"))
+                               account=data.get("account"), device=data.get("device"),
+                               problem=data.get("problem"), since=data.get("since"),
+                               until=data.get("until"))
         except ValidationError:  # an odd stored field: the seq still goes up, without details
             log.warning("city uplink: event %d sent without its details", row.seq)
             return UplinkEvent(epoch=self.epoch, seq=row.seq, at=row.at, type=row.type[:64])

@@ -376,6 +376,15 @@ class UplinkSection(Section):
         return urls
 
 
+class DevicesSection(Section):
+    """When a device's trouble becomes an incident (`device_problem` / `device_ok` events): offline
+    longer than `offline_after_s` (a reboot is no incident), any other problem at once; it ends once
+    the device has been fine for `ok_after_s` (a flapping device makes one incident)."""
+
+    offline_after_s: float = Field(default=120.0, ge=0, le=86_400)
+    ok_after_s: float = Field(default=60.0, ge=0, le=86_400)
+
+
 class SiteConfig(Section):
     site: SiteSection
     mqtt: MqttSection = MqttSection()
@@ -391,6 +400,7 @@ class SiteConfig(Section):
     uplink: UplinkSection = UplinkSection()
     day: DaySection = DaySection()
     plan: PlanSection = PlanSection()
+    devices: DevicesSection = DevicesSection()
 
     @model_validator(mode="after")
     def _references_resolve(self) -> SiteConfig:

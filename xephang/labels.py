@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from xephang.protocol import CounterStatus, Priority, Rating, StaffAction
+from xephang.protocol import CounterStatus, DeviceProblem, Priority, Rating, StaffAction
 
 COUNTER_STATUS: Final[dict[CounterStatus, str]] = {
     "idle": "Đang chờ gọi số",
@@ -80,3 +80,12 @@ NO_OPEN_COUNTER: Final = ("Hiện chưa có quầy nào mở cho dịch vụ nà
                           "Mời công dân liên hệ cán bộ hướng dẫn.")
 QUOTA_REACHED: Final = ("Dịch vụ này đã cấp đủ {quota} số trong hôm nay. "
                         "Mời công dân quay lại vào ngày làm việc tiếp theo.")
+
+# A device's kind of trouble (a `device_problem` incident), on the city's board and the manager's.
+DEVICE_PROBLEM_NAMES: Final[dict[DeviceProblem, str]] = {
+    "offline": "Mất kết nối", "paper_out": "Máy in hết giấy",
+    "printer_offline": "Máy in mất kết nối hoặc mở nắp", "printer_unavailable": "Máy in không sẵn sàng",
+    "camera_unavailable": "Camera không hoạt động", "buttons_unavailable": "Nút bấm không hoạt động",
+    "clock_unsynced": "Đồng hồ chưa đồng bộ giờ", "clock_behind": "Đồng hồ chạy sai",
+    "speaker": "Loa / giọng đọc lỗi", "other": "Lỗi khác",
+}

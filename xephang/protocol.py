@@ -346,6 +346,37 @@ class Event(Message):
     counter: int | None = None
 
 
+# A device's trouble, as the broker records it (`device_problem` / `device_ok` events, broker/devices.py)
+# and the city stores it: the device being offline past a grace, or one of the problem codes its
+# status `detail` carries (a clock, a speaker's message… each mapped to one kind here).
+DeviceProblem = Literal["offline", "paper_out", "printer_offline", "printer_unavailable",
+                        "camera_unavailable", "buttons_unavailable", "clock_unsynced", "clock_behind",
+                        "speaker", "other"]
+DEVICE_PROBLEMS: Final[tuple[DeviceProblem, ...]] = get_args(DeviceProblem)
+DEVICE_PROBLEM: Final = "device_problem"  # event type: an incident begins (`since`)
+DEVICE_OK: Final = "device_ok"  # event type: it ended (`since` names it, `until` when it ended)
+# Status detail codes that are no incident: a warning, the device still works.
+DEVICE_WARNINGS: Final = frozenset({"paper_low"})
+_DETAIL_KINDS: Final[dict[str, DeviceProblem]] = {
+    kind: kind for kind in DEVICE_PROBLEMS if kind not in ("offline", "speaker", "other")}
+
+
+def device_problems(detail: str) -> frozenset[DeviceProblem]:
+    """The incident kinds a device status `detail` (`;`-separated codes) carries."""
+    kinds: set[DeviceProblem] = set()
+    for code in (part.strip() for part in detail.split(";")):
+        if not code or code in DEVICE_WARNINGS:
+            continue
+        if code.startswith("speaker:"):
+            kinds.add("speaker")
+        else:
+            kinds.add(_DETAIL_KINDS.get(code, "other"))
+    return frozenset(kinds)
+
+
+DeviceId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
+
+
 class UplinkEvent(Message):
     """One stored event as the city may see it (carried in an `UplinkBatch` on `uplink/event`), in
     `seq` order within this database's `epoch`. Only these fields: never `id_hash`, names, booking or
@@ -364,6 +395,11 @@ class UplinkEvent(Message):
     service_s: int | None = Field(default=None, ge=0)
     rating: Rating | None = None
     account: str | None = Field(default=None, max_length=64)  # the staff account id
+    # `device_problem` / `device_ok`: which device, what kind of trouble, since when, until when.
+    device: DeviceId | None = None
+    problem: DeviceProblem | None = None
+    since: Moment | None = None
+    until: Moment | None = None
 
 
 # One `uplink/event` message carries up to this many events in up to this many bytes: one MQTT

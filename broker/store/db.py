@@ -20,6 +20,7 @@ from pathlib import Path
 from broker.store.accounts import AccountQueries, AccountRow
 from broker.store.base import iso, utc_now
 from broker.store.counters import CounterQueries, CounterRow, HeardQueries
+from broker.store.devices import DeviceQueries
 from broker.store.events import EventQueries, EventRow
 from broker.store.figures import FigureQueries
 from broker.store.line import KeptLine, LineView
@@ -34,8 +35,8 @@ __all__ = ["AccountRow", "Clock", "CounterRow", "EventRow", "NewTicket", "Store"
 Clock = Callable[[], datetime]
 
 
-class Tx(TicketQueries, CounterQueries, HeardQueries, EventQueries, AccountQueries, FigureQueries,
-         RetentionQueries, UplinkQueries):
+class Tx(TicketQueries, CounterQueries, HeardQueries, DeviceQueries, EventQueries, AccountQueries,
+         FigureQueries, RetentionQueries, UplinkQueries):
     """The reads and writes of one transaction; `now` is fixed for all of it."""
 
 

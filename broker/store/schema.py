@@ -161,6 +161,12 @@ CREATE TABLE IF NOT EXISTS day_flows (      -- how tickets entered and left a se
     count   INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS day_flows_day ON day_flows (day);
+CREATE TABLE IF NOT EXISTS device_troubles (  -- a device's open incident (broker/devices.py)
+    device  TEXT NOT NULL,
+    problem TEXT NOT NULL,                  -- a protocol DeviceProblem word
+    since   TEXT NOT NULL,                  -- when the trouble began
+    PRIMARY KEY (device, problem)
+);
 """
 
 # Columns added after a database was first created; each applied once if missing.
