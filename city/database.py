@@ -21,23 +21,24 @@ import psycopg
 from psycopg import sql
 
 from city.config import CenterEntry
-from xephang.protocol import UplinkEvent
+from xephang.protocol import DEVICE_OK, DEVICE_PROBLEM, UplinkEvent
 
 SCHEMA = Path(__file__).with_name("schema.sql")
 # Months (and the board's days) begin at midnight in Vietnam, whatever the server's zone.
 CITY_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 INT32_MAX = 2**31 - 1
 COLUMNS = ("site", "epoch", "seq", "at", "type", "service", "counter", "priority", "wait_s",
-           "service_s", "rating", "account")
+           "service_s", "rating", "account", "device", "problem", "since", "until")
 # staged_events' column types, for binary COPY (half the time of text COPY's formatting)
 COLUMN_TYPES = ("text", "uuid", "int8", "timestamptz", "text", "text", "int4", "text", "int4",
-                "int4", "text", "text")
+                "int4", "text", "text", "text", "text", "timestamptz", "timestamptz")
 _COPY = f"COPY staged_events ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)"
 
 _STAGE = """
 CREATE TEMP TABLE IF NOT EXISTS staged_events (
     site text, epoch uuid, seq bigint, at timestamptz, type text, service text, counter integer,
-    priority text, wait_s integer, service_s integer, rating text, account text
+    priority text, wait_s integer, service_s integer, rating text, account text, device text,
+    problem text, since timestamptz, until timestamptz
 ) ON COMMIT DELETE ROWS"""
 
 _NEW_MARKS = """
@@ -52,6 +53,19 @@ SELECT {", ".join("s." + c for c in COLUMNS)}
 FROM staged_events s JOIN center_marks m ON m.site = s.site AND m.epoch = s.epoch
 WHERE s.seq > m.acked_seq
 ON CONFLICT DO NOTHING"""
+
+DEVICE_EVENTS = (DEVICE_PROBLEM, DEVICE_OK)
+# A device's incident from its events (city/schema.sql device_incidents): one row per start, ended by
+# the `device_ok` that names it, whichever arrives first; both in one batch are one row.
+_INCIDENTS = f"""
+INSERT INTO device_incidents (site, epoch, device, problem, started_at, ended_at)
+SELECT s.site, s.epoch, s.device, s.problem, s.since, max(s.until)
+FROM staged_events s JOIN center_marks m ON m.site = s.site AND m.epoch = s.epoch
+WHERE s.seq > m.acked_seq AND s.type IN {DEVICE_EVENTS!r}
+  AND s.device IS NOT NULL AND s.problem IS NOT NULL AND s.since IS NOT NULL
+GROUP BY s.site, s.epoch, s.device, s.problem, s.since
+ON CONFLICT (site, epoch, device, problem, started_at)
+DO UPDATE SET ended_at = coalesce(device_incidents.ended_at, excluded.ended_at)"""
 
 # The mark moves over stored seqs mark+1, mark+2, … while there is no hole: the k-th distinct seq
 # above the mark is mark+k exactly as long as none is missing.
@@ -155,6 +169,8 @@ class CityStore:
                         copy.write_row(_row(site, event))
                 cursor.execute(_NEW_MARKS)
                 cursor.execute(_INSERT)
+                if any(event.type in DEVICE_EVENTS for _, event in events):
+                    cursor.execute(_INCIDENTS)
                 cursor.execute(_ADVANCE)
                 marks = [Mark(site, epoch, int(seq)) for site, epoch, seq in cursor.fetchall()]
         return marks
@@ -178,4 +194,5 @@ class CityStore:
 
 def _row(site: str, event: UplinkEvent) -> tuple[object, ...]:
     return (site, event.epoch, event.seq, event.at, event.type, event.service, event.counter,
-            event.priority, event.wait_s, event.service_s, event.rating, event.account)
+            event.priority, event.wait_s, event.service_s, event.rating, event.account, event.device,
+            event.problem, event.since, event.until)

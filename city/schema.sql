@@ -49,3 +49,26 @@ CREATE TABLE IF NOT EXISTS center_marks (
     PRIMARY KEY (site, epoch)
 );
 CREATE INDEX IF NOT EXISTS center_marks_fresh ON center_marks (site, last_received_at DESC);
+
+-- Devices in trouble (issue: a device's trouble is recorded and the city sees it). The events
+-- `device_problem` / `device_ok` carry which device, what kind of trouble (xephang/protocol.py
+-- DeviceProblem) and since / until when; added to databases made before them.
+ALTER TABLE city_events ADD COLUMN IF NOT EXISTS device text;
+ALTER TABLE city_events ADD COLUMN IF NOT EXISTS problem text;
+ALTER TABLE city_events ADD COLUMN IF NOT EXISTS since timestamptz;
+ALTER TABLE city_events ADD COLUMN IF NOT EXISTS until timestamptz;
+
+-- One row per incident, written by the aggregator in the batch's transaction from those events:
+-- a `device_problem` opens it, the `device_ok` naming the same start (`since`) ends it, in whichever
+-- order they arrive; stored again, they change nothing.
+CREATE TABLE IF NOT EXISTS device_incidents (
+    site        text NOT NULL,
+    epoch       uuid NOT NULL,
+    device      text NOT NULL,                -- the center's device id (kiosk-1, hall-1, …)
+    problem     text NOT NULL,                -- offline, paper_out, printer_offline, camera_unavailable, …
+    started_at  timestamptz NOT NULL,         -- when the trouble began (the center's clock)
+    ended_at    timestamptz,                  -- when the device was fine again; NULL: still in trouble
+    PRIMARY KEY (site, epoch, device, problem, started_at)
+);
+CREATE INDEX IF NOT EXISTS device_incidents_site_started ON device_incidents (site, started_at);
+CREATE INDEX IF NOT EXISTS device_incidents_open ON device_incidents (site) WHERE ended_at IS NULL;

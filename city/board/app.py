@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 
 from city.board.accounts import BoardAccounts
 from city.board.auth import init_auth
+from city.board.devices import devices_page
 from city.board.overview import TodayCache
 from city.board.periods import Periods
 from city.board.queries import BoardDb
@@ -31,6 +32,7 @@ def create_board_app(db: BoardDb, section: BoardSection,
     app.extensions.update(city_db=db, city_periods=periods, city_today=today or TodayCache(periods))
     init_auth(app, BoardAccounts(db), section)
     app.register_blueprint(board)
+    app.register_blueprint(devices_page)
     app.register_error_handler(NotFound, _not_found)
     app.register_error_handler(500, _failed)
     return app
