@@ -14,7 +14,9 @@ from broker.role import BrokerRole
 from broker.store.db import EventRow
 from harness.city import wait_until
 from harness.mqtt_probe import Probe
+from harness.web_session import WebSession
 from tests.support.broker import running_broker
+from tests.support.staff_pages import PASSWORD, add_accounts
 from xephang.config import DevicesSection, SiteConfig
 from xephang.mosquitto import Mosquitto
 from xephang.protocol import BROKER_ID, DEVICE_OK, DEVICE_PROBLEM, Topics
@@ -54,7 +56,11 @@ def seen_by(role: BrokerRole, device: str, check: Callable[[Any], bool]) -> None
 def test_paper_out_is_one_incident_closed_when_paper_is_back(
         config: SiteConfig, mosquitto: Mosquitto, probe: Probe, topics: Topics, tmp_path: Path) -> None:
     probe.subscribe(topics.event)
-    with running_broker(quick(config), mosquitto.access(BROKER_ID), tmp_path / "q.db", probe) as role:
+    with running_broker(quick(config), mosquitto.access(BROKER_ID), tmp_path / "q.db", probe,
+                        http=True) as role:
+        add_accounts(role)
+        assert role.http_url
+        manager = WebSession(role.http_url).login("quanly", PASSWORD)
         say(probe, topics, "kiosk-1", "paper_low")  # a warning: the kiosk still prints
         say(probe, topics, "kiosk-1", "paper_out")
         [opened] = settled(role, 1)
@@ -63,9 +69,15 @@ def test_paper_out_is_one_incident_closed_when_paper_is_back(
         on_mqtt = probe.wait_for(topics.event, lambda e: e["type"] == DEVICE_PROBLEM)
         assert on_mqtt["seq"] == opened.seq and on_mqtt["device"] == "kiosk-1"
         assert role.incidents.open() == [("kiosk-1", "paper_out", _time(opened.data["since"]))]
+        [shown] = manager.get_json("/admin/board.json")["incidents"]
+        assert (shown["device"], shown["problem"], shown["until"]) == (
+            "kiosk-1", "Máy in hết giấy", "Chưa khắc phục")
         say(probe, topics, "kiosk-1", "")
         recovered = time.time()
         _, closed = settled(role, 2)
+        [shown] = manager.get_json("/admin/board.json")["incidents"]
+        assert shown["until"] != "Chưa khắc phục" and not shown["open"]
+        assert "Sự cố thiết bị hôm nay" in manager.get_text("/admin/")
     assert (closed.type, closed.data["device"], closed.data["problem"]) == (DEVICE_OK, "kiosk-1",
                                                                            "paper_out")
     assert closed.data["since"] == opened.data["since"]

@@ -33,3 +33,12 @@ def vn_date(day: str | date) -> str:
 
 def percent(part: float, whole: float) -> str:
     return "—" if not whole else vn_dec(100 * part / whole) + "%"
+
+
+def duration_vi(seconds: float) -> str:
+    """A down time in Vietnamese: "dưới 1 phút", "45 phút", "2 giờ 05 phút"."""
+    total = int(seconds // 60)
+    if total < 1:
+        return "dưới 1 phút" if seconds > 0 else "0 phút"
+    hours, mins = divmod(total, 60)
+    return f"{hours} giờ {mins:02d} phút" if hours else f"{mins} phút"

@@ -5,14 +5,17 @@ from __future__ import annotations
 import threading
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from broker.devices import Devices
 from broker.queue import live
 from broker.queue.messages import hall_state
-from broker.reports.formats import clock, minutes
+from broker.reports.formats import clock, duration_vi, minutes
 from broker.service import BrokerService
+from broker.store.db import EventRow
 from broker.web.labels import NO_PROBLEM, PROBLEMS, SPEAKER_PROBLEM
-from xephang.labels import counter_status
+from xephang.labels import DEVICE_PROBLEM_NAMES, counter_status
+from xephang.protocol import DEVICE_OK, DEVICE_PROBLEM, DEVICE_PROBLEMS
 
 
 def describe_problems(detail: str) -> str:
@@ -54,6 +57,7 @@ def board_data(service: BrokerService, devices: Devices, presence: Presence) -> 
         waiting = tx.waiting()
         hall = hall_state(tx, config)
         advice = [suggestion.text for suggestion in live.suggestions(tx, config).suggestions]
+        device_events = tx.recent_events((DEVICE_PROBLEM, DEVICE_OK), RECENT_INCIDENT_EVENTS)
     names = {s.code: s.name for s in config.services}
     rows = {row.id: row for row in counters}
     out_counters = []
@@ -80,4 +84,38 @@ def board_data(service: BrokerService, devices: Devices, presence: Presence) -> 
                     "detail": describe_problems(d.detail), "problem": bool(d.detail.strip()),
                     "seen": clock(d.seen, zone)} for d in devices.all()]
     return {"at": clock(now, zone), "counters": out_counters, "services": out_services,
-            "devices": out_devices, "suggestions": advice}
+            "devices": out_devices, "suggestions": advice,
+            "incidents": incidents_today(device_events, now, zone)}
+
+
+RECENT_INCIDENT_EVENTS = 400
+STILL_OPEN = "Chưa khắc phục"
+
+
+def incidents_today(events: list[EventRow], now: datetime, zone: ZoneInfo) -> list[dict[str, Any]]:
+    """The device incidents open now or ended today (local day), newest first, from their
+    `device_problem` / `device_ok` events (newest first)."""
+    midnight = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    names: dict[str, str] = {kind: DEVICE_PROBLEM_NAMES[kind] for kind in DEVICE_PROBLEMS}
+    ended: dict[tuple[str, str, str], datetime] = {}
+    rows = []
+    for event in events:
+        key = (str(event.data.get("device")), str(event.data.get("problem")),
+               str(event.data.get("since")))
+        if event.type == DEVICE_OK:
+            ended[key] = datetime.fromisoformat(str(event.data.get("until") or event.at.isoformat()))
+            continue
+        since, until = datetime.fromisoformat(key[2]), ended.get(key)
+        if until is not None and until < midnight:
+            continue
+        rows.append({"device": key[0], "problem": names.get(key[1], key[1]),
+                     "since": _when(since, midnight, zone),
+                     "until": STILL_OPEN if until is None else clock(until, zone),
+                     "down": duration_vi(((until or now) - max(since, midnight)).total_seconds()),
+                     "open": until is None})
+    return rows
+
+
+def _when(moment: datetime, midnight: datetime, zone: ZoneInfo) -> str:
+    local = moment.astimezone(zone)
+    return local.strftime("%H:%M") if local >= midnight else local.strftime("%H:%M %d/%m")

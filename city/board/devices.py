@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, render_template, request
 
-from broker.reports.formats import vn_date
+from broker.reports.formats import duration_vi, vn_date
 from city.board.auth import signed_in
 from city.board.periods import Periods
 from city.board.queries import BoardDb, Center
@@ -61,15 +61,6 @@ def read_incidents(db: BoardDb, start: datetime, end: datetime) -> dict[str, lis
             found.setdefault(site, []).append(
                 Incident(device, names.get(problem, UNKNOWN_PROBLEM), started, ended))
     return found
-
-
-def duration_vi(seconds: float) -> str:
-    """A down time in Vietnamese: "dưới 1 phút", "45 phút", "2 giờ 05 phút"."""
-    total = int(seconds // 60)
-    if total < 1:
-        return "dưới 1 phút" if seconds > 0 else "0 phút"
-    hours, mins = divmod(total, 60)
-    return f"{hours} giờ {mins:02d} phút" if hours else f"{mins} phút"
 
 
 def page_rows(centers: list[Center], found: dict[str, list[Incident]], start: datetime,

@@ -42,6 +42,10 @@
         [d.id, d.online ? "Trực tuyến" : "Mất kết nối", d.detail, d.version, d.seen],
         d.problem || !d.online ? "late" : "")));
     }
+    if (data.incidents.length) {
+      fill("board-incidents", data.incidents.map((i) => cells({ device: i.device },
+        [i.device, i.problem, i.since, i.until, i.down], i.open ? "late" : "")));
+    }
   }
 
   async function refresh() {
