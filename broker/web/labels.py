@@ -66,4 +66,5 @@ EVENT_NAMES: Final[dict[str, str]] = {
     "login_locked": "Đăng nhập tài khoản đã khóa", "login_throttled": "Đăng nhập bị tạm chặn",
     "refused_forbidden": "Từ chối truy cập: không đủ quyền",
     "refused_csrf_failed": "Từ chối biểu mẫu hết hạn hoặc không hợp lệ",
+    "device_problem": "Thiết bị gặp sự cố", "device_ok": "Thiết bị hoạt động lại",
 }
