@@ -17,6 +17,8 @@ import psycopg
 import pytest
 
 from broker.role import BrokerRole
+from city.board.devices import read_incidents
+from city.board.queries import BoardDb
 from city.database import CITY_ZONE, CityStore
 from harness.city import CityTier, wait_until
 from harness.mqtt_probe import OBSERVERS, Probe
@@ -74,6 +76,24 @@ def test_an_incident_is_one_row_whatever_the_order_and_repeats(city_dsn: str) ->
         ("ba-dinh", "kiosk-1", "paper_out", since, until),
         ("ba-dinh", "kiosk-1", "paper_out", until + timedelta(hours=1), until + timedelta(hours=2))]
     assert rows(city_dsn, "SELECT count(*) FROM city_events WHERE device = 'kiosk-1'") == [(4,)]
+
+
+def test_a_re_imaged_centers_old_incidents_are_not_open_any_more(city_dsn: str) -> None:
+    old, new = uuid.uuid4(), uuid.uuid4()
+    gone = datetime.now(UTC) - timedelta(hours=1)
+    offline = UplinkEvent(epoch=old, seq=1, at=gone, type=DEVICE_PROBLEM, device="hall-1",
+                          problem="offline", since=gone)
+    city = CityStore.connect(city_dsn)
+    try:
+        city.store([("ba-dinh", offline)])
+        start, end = gone - timedelta(hours=1), gone + timedelta(hours=2)
+        assert [i.device for i in read_incidents(BoardDb(city_dsn), start, end)["ba-dinh"]] == [
+            "hall-1"]
+        city.store([("ba-dinh", UplinkEvent(epoch=new, seq=1, at=gone + timedelta(minutes=30),
+                                            type="ticket_issued", service="HT"))])
+    finally:
+        city.close()
+    assert read_incidents(BoardDb(city_dsn), start, end) == {}
 
 
 def _days() -> list[CenterDay]:

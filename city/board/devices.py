@@ -22,10 +22,13 @@ devices_page = Blueprint("devices", __name__)
 BAD_DAY = "Ngày phải có dạng năm-tháng-ngày, ví dụ 2026-03-04. Đang hiển thị hôm nay."
 UNKNOWN_PROBLEM = "Sự cố khác"
 
-# Incidents still open (partial index), and those that ended inside the day (index on ended_at).
+# Incidents still open (partial index) of the database each center sends from now (a re-imaged
+# center's old database never ends its own), and those that ended inside the day.
 _INCIDENTS = """
-SELECT site, device, problem, started_at, ended_at FROM device_incidents
-WHERE ended_at IS NULL
+SELECT i.site, i.device, i.problem, i.started_at, i.ended_at FROM device_incidents i
+JOIN (SELECT DISTINCT ON (site) site, epoch FROM center_marks
+      ORDER BY site, last_received_at DESC NULLS LAST) m ON m.site = i.site AND m.epoch = i.epoch
+WHERE i.ended_at IS NULL
 UNION ALL
 SELECT site, device, problem, started_at, ended_at FROM device_incidents
 WHERE ended_at > %(start)s AND started_at < %(end)s
