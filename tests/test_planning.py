@@ -23,7 +23,7 @@ from xephang.config import Counter, SiteConfig, load_config
 from xephang.errors import ConfigError
 
 FRESH_SEEDS = (1, 2, 3, 4)  # not the plan's own days (planning.plan.SEEDS)
-BUDGET_S = 6.0
+BUDGET_S = 10.0
 
 
 def _day(config: SiteConfig, tickets: int) -> Demand:
