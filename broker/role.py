@@ -46,7 +46,7 @@ class BrokerRole:
         self.forecaster = Forecaster(self.store, lambda: self.queue.config, self.service.publish_hall)
         self.queue.forecast = self.forecaster.latest
         self.service.changed = self.forecaster.changed
-        self.nightly = Nightly(self.store, config, clock)
+        self.nightly = Nightly(self.store, config, clock, self.service.end_past_days)
         self.reports = ReportPool(Path(db_path))  # workers start with the first long report
         self.incidents = Incidents(config.devices, self._record)
         self.devices = Devices(incidents=self.incidents)

@@ -95,11 +95,19 @@ class BrokerService:
         return self._heard.stamp(state)
 
     def run(self, operation: Callable[[], Outcome]) -> Outcome:
-        """A change made outside the queue's own operations (a manager's), published the same way."""
+        """A change made outside the queue's own operations (a manager's), published the same way
+        (after the tickets of earlier days are ended, on the first change of a new day)."""
         with self._lock:
+            self._publish_changes(self.queue.end_past_days())
             outcome = operation()
             self._publish_changes(outcome)
         return outcome
+
+    def end_past_days(self) -> None:
+        """End what earlier days left (the nightly job, before it closes their figures) and
+        publish it: the freed counters' states, the hall without those tickets, the events."""
+        with self._lock:
+            self._publish_changes(self.queue.end_past_days(force=True))
 
     def republish(self) -> None:
         """Every retained topic from the database: a restarted broker or display shows the truth."""

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from broker.queue.day_end import end_past_days
 from broker.store.db import NewTicket, Store, Tx
 from simulation.engine import Day, Happening
 from simulation.profile import Citizen, Profile, citizens
@@ -61,6 +62,8 @@ def write_history(config: SiteConfig, store: Store, days: int, tickets: int, see
             writer = DayWriter(config, tx, day, people, rng)
             for happening in trace:
                 writer.write(happening)
+            # Citizens who gave up left their tickets in line: the day's end ends them.
+            writer.events += len(end_past_days(tx.at(writer.next_morning), config).events)
         written, total_tickets = written + 1, total_tickets + writer.tickets
         total_events += writer.events
     if caught_up:
@@ -82,6 +85,8 @@ class DayWriter:
                  rng: random.Random) -> None:
         self.config, self.tx, self.day, self.people, self.rng = config, tx, day, people, rng
         self.opening = datetime.combine(day, config.site.opens, tzinfo=config.site.zone)
+        self.next_morning = datetime.combine(day + timedelta(days=1), config.site.opens,
+                                             tzinfo=config.site.zone)
         self.ids: dict[int, tuple[str, str]] = {}  # citizen -> (ticket id, number)
         self.joined: dict[int, datetime] = {}  # citizen -> when they last joined a line
         self.tickets = self.events = 0

@@ -2,8 +2,9 @@
 (issue, call, serve, transfer to a line or a counter, sent for a paper and back, absent, ratings
 by staff accounts and a counter unit's buttons, tickets with dossier codes), then recounted here
 from the raw event log with the test's own plain code, and compared with the tables the
-statistics page and its exports show — for the day while it is open, and again once retention
-has reduced it to its anonymous figures. Every row must also add up by itself."""
+statistics page and its exports show — for the day while it is open, once the day is over (its
+tickets still in line or at a counter ended with it) and closed, and again once retention has
+reduced it to its anonymous figures. Every row must also add up by itself."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ STATE_AFTER = {"ticket_issued": "waiting", "ticket_offline": "waiting", "ticket_
                "ticket_done": "done", "ticket_no_show": "no_show", "ticket_returning": "returning",
                "ticket_cancelled": "cancelled"}
 ENDED = {"ticket_done": "done", "ticket_no_show": "no_show", "ticket_transferred": "transferred",
-         "ticket_returning": "returning"}
+         "ticket_returning": "returning", "ticket_expired": "expired"}
 
 
 @dataclass
@@ -81,6 +82,9 @@ def drive_the_day(config: SiteConfig, store: Store, clock: FakeClock) -> None:
             arrive(100 + step)
         press(queue, store, rng, rng.choice(list(STAFF)))
         clock.advance(seconds=rng.randint(10, 240))
+    # The last citizen called at counter 1 is sent for a paper, and does not come back that day.
+    act(queue, 1, "call_next", account=STAFF[1])
+    Desk(queue).set_aside(1, STAFF[1])
 
 
 def press(queue: Queue, store: Store, rng: random.Random, counter: int) -> None:
@@ -128,6 +132,13 @@ def recount(db: Path) -> Recount:
     last_official: dict[str, str] = {}
     for kind, ticket, counter, service, from_service, account, rating in events:
         got.ends[ticket] = STATE_AFTER.get(kind, got.ends.get(ticket, ""))
+        if kind == "ticket_expired":  # the day ended: at a counter, in line, or away for a paper
+            if ticket not in at_desk:
+                if ticket in in_line:
+                    got.service[in_line.pop(ticket)]["expired_in_line"] += 1
+                    got.ends[ticket] = "expired_in_line"
+                continue
+            got.ends[ticket] = "expired"
         if kind in ("ticket_issued", "ticket_offline"):
             got.service[service]["issued"] += 1
             in_line[ticket] = service
@@ -169,8 +180,10 @@ def recount(db: Path) -> Recount:
 ENTRIES = {"Số phát": "issued", "Được chuyển đến": "transferred_in",
            "Quay lại sau bổ sung giấy tờ": "returned"}
 EXITS = {"Đã phục vụ": "done", "Vắng mặt": "no_show", "Chuyển đi": "transferred",
-         "Đi bổ sung giấy tờ": "returning", "Đang ở quầy": "at_counter"}
-UNCALLED = {"Chưa được gọi": "waiting", "Đã hủy": "cancelled"}
+         "Đi bổ sung giấy tờ": "returning", "Hết giờ, còn ở quầy": "expired",
+         "Đang ở quầy": "at_counter"}
+UNCALLED = {"Chưa được gọi": "waiting", "Hết giờ, chưa được gọi": "expired_in_line",
+            "Đã hủy": "cancelled"}
 RATED = {"Rất hài lòng": "very_satisfied", "Hài lòng": "satisfied",
          "Không hài lòng": "unsatisfied"}
 
@@ -239,24 +252,43 @@ def test_the_statistics_match_a_recount_of_the_day_live_and_after_retention(
                   for r in live["Đánh giá theo hồ sơ"]) == sorted(
         (code, n, who, rated[rating]) for code, n, who, rating in got.dossiers)
 
+    # The day is over: what was still in line, away for a paper or at a counter ended with it,
+    # counted in its own day; the closed day's rows still add up, now without anyone waiting.
+    clock.advance(days=1)
+    assert run_nightly(store, config, clock()).closed == [DAY]
+    ended = recount(tmp_path / "q.db")
+    assert Counter(got.ends.values())["returning"] >= 1  # one away for a paper ended too
+    for code in SERVICES:
+        before, after = got.service[code], ended.service[code]
+        assert (after["waiting"], after["at_counter"]) == (0, 0)
+        assert (after["expired_in_line"], after["expired"]) == (before["waiting"],
+                                                                before["at_counter"]) != (0, 0)
+    closed = shown(config, store)
+    assert_rows_add_up(closed)
+    assert_matches(closed, ended, config)
+
     # A week and a half later, with five days of retention: the day is its figures alone.
-    clock.advance(days=10)
+    clock.advance(days=9)
     kept = config.model_copy(update={"retention": RetentionSection(days=5)})
     assert DAY in run_nightly(store, kept, clock()).reduced
     with store.snapshot() as tx:
         assert tx.issued_between(DAY, DAY) == []
     reduced = shown(config, store)
     assert_rows_add_up(reduced)
-    assert_matches(reduced, got, config)
+    assert_matches(reduced, ended, config)
     assert reduced["Đánh giá theo hồ sơ"] == []  # dossier codes went with the tickets
     assert {k: v for k, v in reduced.items() if k != "Đánh giá theo hồ sơ"} == {
-        k: v for k, v in live.items() if k != "Đánh giá theo hồ sơ"}
+        k: v for k, v in closed.items() if k != "Đánh giá theo hồ sơ"}
 
 
+@pytest.mark.parametrize("day_over", [False, True], ids=["open", "over"])
 def test_the_ticket_list_tells_each_tickets_end_as_the_statistics_count_it(
-        config: SiteConfig, day: tuple[Store, FakeClock], tmp_path: Path) -> None:
+        config: SiteConfig, day: tuple[Store, FakeClock], tmp_path: Path, day_over: bool) -> None:
     store, clock = day
     drive_the_day(config, store, clock)
+    if day_over:  # the next morning's first call ends what the day left
+        clock.advance(hours=15)
+        act(Queue(config, store), 2, "call_next", account=STAFF[2])
     got = recount(tmp_path / "q.db")
     with store.reading() as tx:
         table = ticket_table(tx.issued_between(DAY, DAY), tx.ticket_events_between(DAY, DAY),
@@ -265,6 +297,7 @@ def test_the_ticket_list_tells_each_tickets_end_as_the_statistics_count_it(
     ends = Counter(str(r["Kết quả"]) for r in rows)
     final = Counter(got.ends.values())
     assert ends == {h: final[w] for h, w in {**EXITS, **UNCALLED}.items() if final[w]}
+    assert ("Chưa được gọi" in ends) != day_over and ("Hết giờ, chưa được gọi" in ends) == day_over
     assert sum(int(r["Số lần gọi"]) for r in rows) == sum(  # type: ignore[call-overload]
         c["calls"] for c in got.counter.values())
     assert Counter(r["Đánh giá"] for r in rows if r["Đánh giá"]) == Counter(

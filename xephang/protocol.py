@@ -58,6 +58,11 @@ StaffAction = Literal["call_next", "recall", "no_show", "done", "transfer", "pau
                       "serve", "call"]
 CounterAction = Literal[StaffAction, "rate"]
 CounterStatus = Literal["idle", "calling", "serving", "paused", "closed"]
+# A ticket is valid on its (local) day only: one still waiting, set aside for a missing paper or at
+# a counter when its day ends gets this final status, recorded by the event TICKET_EXPIRED (dated
+# the last moment of the ticket's day, so every count puts it in its own day).
+EXPIRED: Final = "expired"
+TICKET_EXPIRED: Final = "ticket_expired"
 Rating = Literal["very_satisfied", "satisfied", "unsatisfied"]
 RATINGS: Final[tuple[Rating, ...]] = get_args(Rating)
 

@@ -267,7 +267,8 @@ def rate(step: Step) -> TicketRow | None:
     args = step.arguments(RateArgs)
     rating = args.rating
     ticket = step.tx.ticket(args.ticket or step.counter.ticket or step.counter.last_ticket)
-    if ticket is None or ticket.counter != step.counter_config.id or ticket.status == "waiting":
+    if (ticket is None or ticket.counter != step.counter_config.id or ticket.status == "waiting"
+            or ticket.day != live.local_day(step.config, step.tx.now)):  # its day's figures closed
         raise Rejected("no_ticket", BAD_ARGUMENT["ticket"](args.ticket))
     if ticket.rating is not None:
         raise Rejected("already_rated", f"Số {ticket.number} đã được đánh giá.")

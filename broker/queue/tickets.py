@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from broker.errors import Rejected
 from broker.queue.actions import ACTIONS, Step
 from broker.queue.autocall import auto_call
+from broker.queue.day_end import end_past_days, expire
 from broker.queue.live import closed_services, local_day
 from broker.queue.messages import ticket_message, waiting_ticket
 from broker.queue.overrides import apply_overrides
@@ -46,6 +47,13 @@ class Outcome:
     def changed(self) -> bool:
         return bool(self.events)
 
+    def then(self, later: Outcome) -> Outcome:
+        """This change followed by `later` (its reply), published together."""
+        if not self.changed:
+            return later
+        return Outcome(later.reply, [*self.events, *later.events], self.counters | later.counters,
+                       [*self.announcements, *later.announcements])
+
 
 # How far the clock may be behind the newest ticket before it is "clearly wrong": chrony's small
 # corrections stay far below it; a Pi 4 that booted at its last saved time is hours behind.
@@ -62,6 +70,19 @@ class Queue:
         self.forecast: Callable[[datetime], Forecast | None] = lambda now: None
         store.ensure_counters(c.id for c in config.counters)
         self.config = apply_overrides(config, store)  # a manager's run-time counter changes
+        self._open_day: str | None = None  # the local day whose earlier days are ended
+
+    def end_past_days(self, *, force: bool = False) -> Outcome:
+        """End the tickets earlier days left (broker/queue/day_end.py): once per new local day
+        before its first change (a broker running through midnight), or whenever `force`d (the
+        nightly job). Its events and freed counters are the caller's to publish."""
+        if not force and local_day(self.config, self.store.now()) == self._open_day:
+            return Outcome(None)
+        with self.store.transaction() as tx:
+            ended = end_past_days(tx, self.config)
+            day = local_day(self.config, tx.now)
+        self._open_day = day
+        return Outcome(None, ended.events, ended.counters)
 
     def clock_behind(self) -> bool:
         """The broker's clock is earlier than the newest ticket it issued: it is wrong."""
@@ -74,6 +95,9 @@ class Queue:
 
     # -- kiosks --------------------------------------------------------------------------------
     def issue(self, request: TicketRequest, kiosk: str) -> Outcome:
+        return self.end_past_days().then(self._issue_once(request, kiosk))
+
+    def _issue_once(self, request: TicketRequest, kiosk: str) -> Outcome:
         key = str(request.request_id)
         with self.store.transaction() as tx:
             stored = (tx.stored_reply("request", key)
@@ -151,7 +175,11 @@ class Queue:
                            f"kết nối của ki-ốt {kiosk} (number outside the kiosk's offline block)")
 
     def accept_offline(self, offline: OfflineTicket, kiosk: str) -> Outcome:
-        """Store a ticket a kiosk printed while the broker was away, once, with its own number."""
+        """Store a ticket a kiosk printed while the broker was away, once, with its own number; one
+        of a day already over is ended at once, in its own day (never into today's line)."""
+        return self.end_past_days().then(self._accept_offline_once(offline, kiosk))
+
+    def _accept_offline_once(self, offline: OfflineTicket, kiosk: str) -> Outcome:
         with self.store.transaction() as tx:
             row = tx.ticket_by_request(str(offline.request_id))
             if row is not None:
@@ -168,8 +196,18 @@ class Queue:
             row = tx.insert_ticket(new)
             event = tx.append_event("ticket_offline", ticket=row.id, number=row.number,
                                     service=row.service, priority=row.priority, kiosk=kiosk)
-            events = [event, *self._abandon(tx, offline, row, kiosk)]
-            return Outcome(self._offline_reply(tx, offline, row), events=events)
+            events = [event, *self._abandon(tx, offline, row, kiosk), *self._late(tx, row)]
+            return Outcome(self._offline_reply(tx, offline, tx.ticket(row.id) or row), events=events)
+
+    def _late(self, tx: Tx, row: TicketRow) -> list[EventRow]:
+        """An offline ticket of a day already over: ended as that day's end ended its others, and
+        the day's figures, if already written, made again from its tickets by the nightly job
+        (unless retention already reduced the day to its figures)."""
+        if row.day >= local_day(self.config, tx.now):
+            return []
+        if tx.others_kept(row.day, row.id):
+            tx.reopen_day(row.day)
+        return [expire(tx, self.config, row)]
 
     def _abandon(self, tx: Tx, offline: OfflineTicket, row: TicketRow,
                  kiosk: str) -> list[EventRow]:
@@ -212,6 +250,10 @@ class Queue:
     # -- counters ------------------------------------------------------------------------------
     def command(self, counter_id: int, command: CounterCommand,
                 account: str | None = None) -> Outcome:
+        return self.end_past_days().then(self._command_once(counter_id, command, account))
+
+    def _command_once(self, counter_id: int, command: CounterCommand,
+                      account: str | None) -> Outcome:
         key = str(command.command_id)
         counter_config = self.config.counter(counter_id)
         with self.store.transaction() as tx:

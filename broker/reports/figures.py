@@ -9,10 +9,14 @@ hold): what statistics are computed from, for the days still open and for the da
   a rating is the official's of the visit it rates (the ticket's last call).
 - a service's line is entered by issue, transfer to it (`transferred_in`, also to a counter of the
   same service) and return after fetching a paper (`returned`); it is left by a call (a visit), a
-  cancellation, or not at all (`waiting`: still in line when counted). Every visit ends served,
-  absent, transferred out, sent for a paper, or is still at the counter. So, per service:
+  cancellation, the end of its day (`expired`, xephang/protocol.py EXPIRED: a ticket is valid on
+  its day only), or not at all (`waiting`: still in line when counted). Every visit ends served,
+  absent, transferred out, sent for a paper, with its day (`expired`: still at the counter at
+  midnight), or is still at the counter. So, per service:
   issued + transferred_in + returned
-      = served + no_show + transferred (out) + returning + at the counter + waiting + cancelled.
+      = served + no_show + transferred (out) + returning + expired at the counter + at the counter
+        + waiting + expired in line + cancelled.
+  A ticket set aside for a paper that its day ended stays counted as sent for a paper.
 """
 
 from __future__ import annotations
@@ -32,9 +36,11 @@ from broker.store.figures import (
     VisitFigure,
     VisitRow,
 )
+from xephang.protocol import EXPIRED, TICKET_EXPIRED
 
 ENDINGS = {"ticket_done": "done", "ticket_no_show": "no_show",
-           "ticket_transferred": "transferred", "ticket_returning": "returning"}
+           "ticket_transferred": "transferred", "ticket_returning": "returning",
+           TICKET_EXPIRED: EXPIRED}
 BUTTON = "(nút tại quầy)"
 ISSUES = ("ticket_issued", "ticket_offline")
 # Ways into a line (the event names the service the ticket goes to) and states out of every line.
@@ -137,13 +143,18 @@ def _ratings(by_id: dict[str, TicketRow], events: list[EventRow]) -> list[Rating
 
 
 def _flows(by_id: dict[str, TicketRow], events: list[EventRow]) -> list[FlowFigure]:
-    """Entries into a line besides issue (from the events), and the tickets not called (from
-    the tickets' state: counted apart from the events, so the rows' sums are a real check)."""
+    """Entries into a line besides issue (from the events), the tickets whose day ended while in
+    line (their `ticket_expired`), and the tickets not called (from the tickets' state: counted
+    apart from the events, so the rows' sums are a real check)."""
     counts: Counter[tuple[str, str, str]] = Counter()
     for event in events:
-        if event.type in ENTRIES and event.ticket in by_id:
+        if event.ticket not in by_id:
+            continue
+        if event.type in ENTRIES:
             counts[(by_id[event.ticket].day, str(event.data.get("service", "")),
                     ENTRIES[event.type])] += 1
+        elif event.type == TICKET_EXPIRED and event.data.get("was") == "waiting":
+            counts[(by_id[event.ticket].day, str(event.data.get("service", "")), EXPIRED)] += 1
     for ticket in by_id.values():
         if ticket.status in UNCALLED:
             counts[(ticket.day, ticket.service, UNCALLED[ticket.status])] += 1

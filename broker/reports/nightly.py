@@ -1,8 +1,10 @@
-"""The broker's nightly work: close the days before today (write their anonymous figures, which
+"""The broker's nightly work: end the tickets earlier days left (a ticket is valid on its day
+only: broker/queue/day_end.py), close the days before today (write their anonymous figures, which
 statistics read from then on) and reduce the days past retention to those figures alone.
 
-Runs at start and then every hour in a thread of its own; each day is read on the report
-connection and written in a short transaction, so the queue is never held up for long.
+Runs at start, just after each local midnight, and every hour, in a thread of its own; each day is
+read on the report connection and written in a short transaction, so the queue is never held up
+for long.
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from broker.queue.day_end import end_past_days
 from broker.queue.live import local_day
 from broker.reports.figures import day_figures
 from broker.store.db import Clock, Store
@@ -20,6 +24,8 @@ from xephang.config import SiteConfig
 
 log = logging.getLogger(__name__)
 EVERY_S = 3600.0
+AFTER_MIDNIGHT_S = 1.0  # wake this long after local midnight: the day before is over
+EndDays = Callable[[], None]  # ends the earlier days' tickets and publishes that (the broker's)
 
 
 @dataclass
@@ -75,8 +81,20 @@ def reduce_old_days(store: Store, config: SiteConfig, today: str,
     return result
 
 
+def end_days_in(store: Store, config: SiteConfig) -> None:
+    """End the earlier days' tickets without publishing (no broker running: a bench, a tool)."""
+    with store.transaction() as tx:
+        end_past_days(tx, config)
+
+
 def run_nightly(store: Store, config: SiteConfig, now: datetime,
-                stop: threading.Event | None = None) -> NightlyResult:
+                stop: threading.Event | None = None,
+                end_days: EndDays | None = None) -> NightlyResult:
+    """End what earlier days left, then close their figures, then retention."""
+    if end_days is None:
+        end_days_in(store, config)
+    else:
+        end_days()
     today = local_day(config, now)
     result = NightlyResult(closed=close_days(store, config, today, stop))
     reduce_old_days(store, config, today, result, stop)
@@ -90,8 +108,9 @@ def run_nightly(store: Store, config: SiteConfig, now: datetime,
 class Nightly:
     """`run_nightly` at start and every hour after, until stopped."""
 
-    def __init__(self, store: Store, config: SiteConfig, clock: Clock) -> None:
-        self.store, self.config, self.clock = store, config, clock
+    def __init__(self, store: Store, config: SiteConfig, clock: Clock,
+                 end_days: EndDays | None = None) -> None:
+        self.store, self.config, self.clock, self.end_days = store, config, clock, end_days
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="nightly", daemon=True)
 
@@ -106,7 +125,13 @@ class Nightly:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                run_nightly(self.store, self.config, self.clock(), self._stop)
+                run_nightly(self.store, self.config, self.clock(), self._stop, self.end_days)
             except sqlite3.Error:  # a busy or full disk: try again next time, keep serving
                 log.exception("the nightly statistics and retention job failed")
-            self._stop.wait(EVERY_S)
+            self._stop.wait(self.pause())
+
+    def pause(self) -> float:
+        """Seconds until the next run: an hour, or just after the coming local midnight."""
+        local = self.clock().astimezone(self.config.site.zone)
+        midnight = datetime.combine(local.date() + timedelta(days=1), time(), tzinfo=local.tzinfo)
+        return min(EVERY_S, midnight.timestamp() - local.timestamp() + AFTER_MIDNIGHT_S)

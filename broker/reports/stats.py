@@ -29,6 +29,7 @@ from broker.reports.figures import BUTTON, day_figures
 from broker.reports.pool import Readable
 from broker.store.db import EventRow, TicketRow
 from broker.store.figures import CHUNK, DayFigures, RatingFigure, VisitFigure, VisitRow
+from xephang.protocol import EXPIRED
 
 __all__ = ["BUTTON", "Stats", "Summary", "compute", "for_days", "from_figures", "summarize"]
 # The groups a visit's wait and service time are summarised by; `all` is the "*" line.
@@ -38,7 +39,7 @@ SERVICE, COUNTER, ACCOUNT, CALLED_HOUR, ENDED_HOUR, OUTCOME, WAIT, SERVICE_S = (
     VisitFigure._fields.index(name) for name in ("service", "counter", "account", "called_hour",
                                                  "ended_hour", "outcome", "wait_s", "service_s"))
 # How a visit ended (its outcome; None, still at the counter, is "at_counter"), in column order.
-ENDINGS = ("done", "no_show", "transferred", "returning", "at_counter")
+ENDINGS = ("done", "no_show", "transferred", "returning", EXPIRED, "at_counter")
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from broker.reports.stats import Stats, Summary
 from broker.store.figures import DossierRating
 from xephang.config import SiteConfig
 from xephang.labels import RATING_NAMES
-from xephang.protocol import RATINGS
+from xephang.protocol import EXPIRED, RATINGS
 
 Cell = str | int | float | None
 TIMES = ("TB", "trung vị", "P90")
@@ -49,10 +49,13 @@ def _time_header(what: str) -> list[str]:
 
 
 # How a visit ended (broker/reports/stats.py ENDINGS) and the line's other flows, as headings.
+# `expired`: the day ended (xephang/protocol.py EXPIRED) on a ticket at a counter or still in line.
 ENDING_NAMES = {"done": "Đã phục vụ", "no_show": "Vắng mặt", "transferred": "Chuyển đi",
-                "returning": "Đi bổ sung giấy tờ", "at_counter": "Đang ở quầy"}
+                "returning": "Đi bổ sung giấy tờ", EXPIRED: "Hết giờ, còn ở quầy",
+                "at_counter": "Đang ở quầy"}
 ENTRY_NAMES = {"transferred_in": "Được chuyển đến", "returned": "Quay lại sau bổ sung giấy tờ"}
-UNCALLED_NAMES = {"waiting": "Chưa được gọi", "cancelled": "Đã hủy"}
+UNCALLED_NAMES = {"waiting": "Chưa được gọi", EXPIRED: "Hết giờ, chưa được gọi",
+                  "cancelled": "Đã hủy"}
 ISSUED, ENTERED, CALLS = "Số phát", "Tổng vào hàng", "Lượt gọi"
 # The identities every row satisfies, as the page, the printed report and the exports state them.
 IDENTITIES = (

@@ -18,6 +18,7 @@ from broker.reports.tables import ENDING_NAMES, UNCALLED_NAMES, Cell, Table
 from broker.store.db import EventRow, TicketRow
 from xephang.config import SiteConfig
 from xephang.labels import PRIORITY_NAMES, RATING_NAMES
+from xephang.protocol import EXPIRED, TICKET_EXPIRED
 
 HEADER = ["Số", "Dịch vụ", "Dịch vụ lúc lấy số", "Ưu tiên", "Lấy số lúc", "Gọi lúc",
           "Bắt đầu phục vụ lúc", "Kết thúc lúc", "Chờ (phút)", "Phục vụ (phút)", "Số lần gọi",
@@ -26,6 +27,10 @@ HEADER = ["Số", "Dịch vụ", "Dịch vụ lúc lấy số", "Ưu tiên", "L�
 OUTCOMES = {"done": ENDING_NAMES["done"], "no_show": ENDING_NAMES["no_show"],
             "returning": ENDING_NAMES["returning"], "called": ENDING_NAMES["at_counter"],
             "waiting": UNCALLED_NAMES["waiting"], "cancelled": UNCALLED_NAMES["cancelled"]}
+# A ticket its day ended, by where it stood then (its `ticket_expired` event's `was`): one set
+# aside for a paper stays counted as sent for a paper.
+EXPIRED_OUTCOMES = {"called": ENDING_NAMES[EXPIRED], "waiting": UNCALLED_NAMES[EXPIRED],
+                    "returning": ENDING_NAMES["returning"]}
 PRIORITIES: dict[str, str] = {str(k): v for k, v in PRIORITY_NAMES.items()}
 RATINGS_VI: dict[str, str] = {str(k): v for k, v in RATING_NAMES.items()}
 NOTE = ("Một dòng cho mỗi vé. Vé được gọi nhiều lần (chuyển quầy, đi bổ sung giấy tờ) ghi lần gọi "
@@ -38,6 +43,8 @@ def ticket_table(tickets: Sequence[TicketRow], events: Sequence[EventRow], confi
     zone, known = config.site.zone, names or {}
     services = {s.code: s.name for s in config.services}
     first = {e.ticket: str(e.data.get("service", "")) for e in events if e.type in ISSUES}
+    expired = {e.ticket: EXPIRED_OUTCOMES.get(str(e.data.get("was")), ENDING_NAMES[EXPIRED])
+               for e in events if e.type == TICKET_EXPIRED}
     by_ticket: dict[str, list[Visit]] = {}
     for visit in visits(tickets, events):
         by_ticket.setdefault(visit.ticket, []).append(visit)
@@ -49,7 +56,8 @@ def ticket_table(tickets: Sequence[TicketRow], events: Sequence[EventRow], confi
                      services.get(issued_for, issued_for) if issued_for != ticket.service else None,
                      PRIORITIES.get(ticket.priority, "Không"), _time(ticket.issued_at, zone),
                      *_last_call(calls, zone, known),
-                     _rating(ticket.rating), OUTCOMES.get(ticket.status, ticket.status)])
+                     _rating(ticket.rating),
+                     expired.get(ticket.id) or OUTCOMES.get(ticket.status, ticket.status)])
     return Table("Danh sách vé", HEADER, rows, NOTE)
 
 

@@ -39,6 +39,17 @@ class CounterQueries(Queries):
         ids = [int(row["id"]) for row in self.execute("SELECT id FROM counters ORDER BY id")]
         return [self.counter(counter_id) for counter_id in ids]
 
+    def holding_before(self, day: str) -> list[CounterRow]:
+        """Counters whose current ticket is of a day before `day`."""
+        rows = self.execute("SELECT c.id FROM counters c JOIN tickets t ON t.id = c.ticket"
+                            " WHERE t.day < ? ORDER BY c.id", (day,))
+        return [self.counter(int(row["id"])) for row in rows.fetchall()]
+
+    def forget_last_before(self, day: str) -> None:
+        """A counter's last ticket of an earlier day is no longer its own to rate."""
+        self.execute("UPDATE counters SET last_ticket = NULL WHERE last_ticket IS NOT NULL AND"
+                     " (SELECT t.day FROM tickets t WHERE t.id = last_ticket) < ?", (day,))
+
     def update_counter(self, counter_id: int, **fields: Any) -> None:
         self._update("counters", _COUNTER_FIELDS, counter_id, fields)
 

@@ -66,6 +66,10 @@ class Store:
         """The database file (report workers open it read-only)."""
         return self._path
 
+    def now(self) -> datetime:
+        """The store's clock (what a transaction begun now would take as its `now`)."""
+        return self._clock()
+
     def close(self) -> None:
         with self._lock:
             for reader in self._reader_list:

@@ -61,9 +61,11 @@ class FlowFigure(NamedTuple):
     total: int  # tickets (column `count`)
 
 
-# Ways into a service's line besides issue, and the tickets never called when the day closed.
-FLOWS = ("transferred_in", "returned", "waiting", "cancelled")
-FIGURES_VERSION = 2  # 2: flows and the rating's official
+# Ways into a service's line besides issue, and the tickets never called when the day closed
+# (`expired`: still in line when the day ended, xephang/protocol.py EXPIRED).
+FLOWS = ("transferred_in", "returned", "waiting", "cancelled", "expired")
+FIGURES_VERSION = 3  # 2: flows and the rating's official; 3: tickets the day's end ended
+FLOWS_SINCE = 2  # figures written before this version have no flows at all
 
 
 class DossierRating(NamedTuple):
@@ -120,10 +122,15 @@ class FigureQueries(Queries):
         return self.execute("SELECT 1 FROM days_closed WHERE day = ? AND version >= ?",
                             (day, FIGURES_VERSION)).fetchone() is not None
 
-    def write_figures(self, day: str, figures: DayFigures) -> None:
-        """A day's figures (replacing older-version ones): the day is closed from then on."""
+    def reopen_day(self, day: str) -> None:
+        """Drop a day's figures (a ticket of it arrived late): statistics count the day from its
+        tickets and events again until the nightly job closes it once more."""
         for table in ("days_closed", "day_issued", "day_visits", "day_ratings", "day_flows"):
             self.execute(f"DELETE FROM {table} WHERE day = ?", (day,))
+
+    def write_figures(self, day: str, figures: DayFigures) -> None:
+        """A day's figures (replacing older-version ones): the day is closed from then on."""
+        self.reopen_day(day)
         self.execute("INSERT INTO days_closed (day, at, version) VALUES (?, ?, ?)",
                      (day, iso(self.now), FIGURES_VERSION))
         self._db.executemany(
@@ -165,7 +172,7 @@ class FigureQueries(Queries):
             "SELECT day, service, kind, count FROM day_flows WHERE day BETWEEN ? AND ?", span)]
         older = {str(row[0]) for row in self._db.execute(
             "SELECT day FROM days_closed WHERE day BETWEEN ? AND ? AND version < ?",
-            (*span, FIGURES_VERSION))}
+            (*span, FLOWS_SINCE))}
         return DayFigures(issued, visits, ratings, flows, older)
 
     def rated_dossiers(self, first_day: str, last_day: str) -> list[DossierRating]:

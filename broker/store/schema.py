@@ -17,7 +17,8 @@ CREATE TABLE IF NOT EXISTS tickets (
     id_hash      TEXT,
     booking_code TEXT,
     dossier_code TEXT,
-    status       TEXT NOT NULL DEFAULT 'waiting',  -- waiting, called, done, no_show
+    status       TEXT NOT NULL DEFAULT 'waiting',  -- waiting, called, done, no_show, returning,
+                                                   -- cancelled, expired (its day ended)
     issued_at    TEXT NOT NULL,
     counter      INTEGER,
     called_at    TEXT,
@@ -140,7 +141,7 @@ CREATE TABLE IF NOT EXISTS day_visits (     -- one call of a ticket to a counter
     priority    TEXT NOT NULL,
     called_hour INTEGER NOT NULL,
     ended_hour  INTEGER,
-    outcome     TEXT,                       -- done, no_show, transferred, returning
+    outcome     TEXT,                       -- done, no_show, transferred, returning, expired
     wait_s      REAL NOT NULL,
     service_s   REAL                        -- call to done, for visits that ended done
 );
@@ -157,7 +158,7 @@ CREATE INDEX IF NOT EXISTS day_ratings_day ON day_ratings (day);
 CREATE TABLE IF NOT EXISTS day_flows (      -- how tickets entered and left a service's line
     day     TEXT NOT NULL,
     service TEXT NOT NULL,
-    kind    TEXT NOT NULL,                  -- transferred_in, returned, waiting, cancelled
+    kind    TEXT NOT NULL,                  -- transferred_in, returned, waiting, cancelled, expired
     count   INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS day_flows_day ON day_flows (day);

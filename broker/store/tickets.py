@@ -146,6 +146,19 @@ class TicketQueries(Queries):
         rows = self.execute("SELECT * FROM tickets WHERE status = 'returning' ORDER BY issued_at")
         return [_ticket(row) for row in rows]
 
+    def left_before(self, day: str) -> list[TicketRow]:
+        """Tickets of days before `day` still in a line, set aside for a paper or at a counter:
+        what the end of their day has not ended yet (index tickets_waiting: today's few)."""
+        rows = self.execute("SELECT * FROM tickets WHERE status IN ('waiting', 'returning', 'called')"
+                            " AND day < ? ORDER BY issued_at", (day,))
+        return [_ticket(row) for row in rows]
+
+    def others_kept(self, day: str, ticket_id: str) -> bool:
+        """Whether tickets of `day` besides this one are still kept (retention has not reduced it)."""
+        row = self.execute("SELECT 1 FROM tickets WHERE day = ? AND id != ? LIMIT 1",
+                           (day, ticket_id)).fetchone()
+        return row is not None
+
     def issued_between(self, first_day: str, last_day: str) -> list[TicketRow]:
         """The tickets issued on these (local) days, in issue order."""
         rows = self.execute("SELECT * FROM tickets WHERE day BETWEEN ? AND ? ORDER BY issued_at",

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from typing import Final
 
+from xephang.protocol import EXPIRED, TICKET_EXPIRED
+
 # A ticket's status on the citizen's status page.
 TICKET_STATUS: Final[dict[str, str]] = {
     "waiting": "Đang chờ đến lượt", "called": "Đã được gọi", "done": "Đã phục vụ xong",
     "no_show": "Đã qua lượt (vắng mặt)",
     "returning": "Đang đi bổ sung giấy tờ — khi quay lại, báo cán bộ để được gọi trước",
     "cancelled": "Số này đã được thay bằng phiếu in khi mất kết nối",
+    EXPIRED: "Hết giờ làm việc — số này không còn hiệu lực",
 }
 
 # The citizen's ticket page: where the ticket stands, and what to do once it is over.
@@ -24,6 +27,8 @@ TICKET_NOTES: Final[dict[str, str]] = {
                 "cán bộ sẽ cho gọi lại hoặc cấp số mới."),
     "done": "Xin cảm ơn công dân. Mời đánh giá chất lượng phục vụ trên các nút tại quầy.",
     "cancelled": "Xin dùng phiếu in khi mất kết nối mà công dân đang giữ.",
+    EXPIRED: ("Số thứ tự chỉ có giá trị trong ngày cấp số. Nếu hồ sơ chưa được giải quyết, mời "
+              "công dân lấy số mới vào ngày làm việc tiếp theo."),
 }
 FINISHED: Final = "Lượt này đã kết thúc; trang không cập nhật nữa."
 
@@ -55,6 +60,7 @@ EVENT_NAMES: Final[dict[str, str]] = {
     "ticket_done": "Xong", "ticket_no_show": "Vắng mặt", "ticket_transferred": "Chuyển",
     "ticket_rated": "Đánh giá", "ticket_returning": "Đi bổ sung giấy tờ",
     "ticket_returned": "Quay lại sau khi bổ sung giấy tờ",
+    TICKET_EXPIRED: "Hết giờ làm việc, số hết hiệu lực",
     "counter_paused": "Tạm dừng quầy", "counter_resumed": "Mở lại quầy",
     "counter_opened": "Mở quầy", "counter_closed": "Đóng quầy",
     "counter_services_changed": "Đổi dịch vụ của quầy",

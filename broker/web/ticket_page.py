@@ -26,8 +26,9 @@ from broker.web.labels import (
     TICKET_STATUS,
 )
 from routing.wait_range import band_of, wait_text
+from xephang.protocol import EXPIRED
 
-FINISHED_STATUSES = frozenset({"done", "no_show", "cancelled"})
+FINISHED_STATUSES = frozenset({"done", "no_show", "cancelled", EXPIRED})
 # Each open stream holds one of the web server's 48 threads: past this many phones the page polls
 # `/ticket/<id>.json` instead, so staff pages are never starved by a full hall of citizens.
 MAX_STREAMS = 24
