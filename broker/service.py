@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from datetime import timedelta
 
-from paho.mqtt.client import MQTTMessageInfo
+from paho.mqtt.client import MQTT_ERR_SUCCESS, MQTTMessageInfo
 
 from broker.errors import Rejected
 from broker.heard import Heard
@@ -234,8 +234,12 @@ class BrokerService:
         """Move the stored mark past the events Mosquitto has acknowledged, in order."""
         newest = 0
         with self._unacked_lock:
-            while self._unacked and self._unacked[0][1].is_published():
+            while self._unacked and _acknowledged(self._unacked[0][1]):
                 newest = self._unacked.popleft()[0]
+            if self._unacked and _failed(self._unacked[0][1]):
+                # Published while disconnected (the nightly job's changes at start): the catch-up
+                # on connect sends it and everything after it again, from the stored mark.
+                self._unacked.clear()
         if newest:
             with self.queue.store.transaction() as tx:
                 tx.mark_published(newest)
@@ -283,3 +287,12 @@ class BrokerService:
         if current.suggestions != self._suggested:
             self._suggested = current.suggestions
             self.link.publish(self.topics.suggestions, current, retain=True)
+
+
+def _failed(info: MQTTMessageInfo) -> bool:
+    """paho refused the message (e.g. not connected): it will never say it was acknowledged."""
+    return info.rc > MQTT_ERR_SUCCESS  # as `is_published` tells, by raising
+
+
+def _acknowledged(info: MQTTMessageInfo) -> bool:
+    return not _failed(info) and info.is_published()
