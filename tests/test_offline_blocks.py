@@ -13,8 +13,13 @@ from broker.errors import Rejected
 from broker.queue.tickets import Queue
 from broker.store.db import Store
 from kiosk.outbox import Outbox
+from tests.support.fake_clock import FakeClock
 from xephang.config import OfflineBlock, SiteConfig
 from xephang.protocol import OfflineTicket, TicketRequest
+
+# The broker's clock on the morning the offline tickets were printed (a ticket of a day already
+# over is ended at once: tests/test_day_end.py).
+THAT_MORNING = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # 10:00 in Hà Nội
 
 
 def with_blocks(config: SiteConfig, *blocks: tuple[int, int] | None) -> SiteConfig:
@@ -38,7 +43,7 @@ def test_overlapping_blocks_are_refused_at_start(
 def test_the_broker_never_issues_into_the_offline_numbers(config: SiteConfig, tmp_path: Path) -> None:
     data = config.model_dump()
     data["services"][0]["last"] = 2
-    queue = Queue(SiteConfig.model_validate(data), Store(tmp_path / "q.db"))
+    queue = Queue(SiteConfig.model_validate(data), Store(tmp_path / "q.db", FakeClock(THAT_MORNING)))
     replies = [queue.issue(TicketRequest(request_id=uuid.uuid4(), service="HT"), "kiosk-1").reply
                for _ in range(3)]
     assert [r.ticket.number if r and r.ticket else r and r.error for r in replies] == [
@@ -54,7 +59,7 @@ def offline(number: str) -> OfflineTicket:
 @pytest.mark.parametrize("number", ["1001", "1799", "1850", "1899"])
 def test_the_broker_refuses_an_offline_number_that_is_not_the_kiosks(
         config: SiteConfig, tmp_path: Path, number: str) -> None:
-    queue = Queue(config, Store(tmp_path / "q.db"))
+    queue = Queue(config, Store(tmp_path / "q.db", FakeClock(THAT_MORNING)))
     with pytest.raises(Rejected, match="outside the kiosk's offline block"):
         queue.accept_offline(offline(number), "kiosk-1")  # 1850–1899 is kiosk-2's
     assert queue.accept_offline(offline("1800"), "kiosk-1").reply is not None
@@ -86,7 +91,7 @@ def test_a_late_request_after_the_offline_ticket_issues_no_second_number(
         config: SiteConfig, tmp_path: Path) -> None:
     """The kiosk gave up on request R and printed 1800; R reaches the broker later (a QoS 1
     message delivered after the reconnect): the citizen holds one number, so the hall counts one."""
-    queue = Queue(config, Store(tmp_path / "q.db"))
+    queue = Queue(config, Store(tmp_path / "q.db", FakeClock(THAT_MORNING)))
     request = TicketRequest(request_id=uuid.uuid4(), service="HT")
     replaced = offline("1800").model_copy(update={"abandoned_request_id": request.request_id})
     queue.accept_offline(replaced, "kiosk-1")
@@ -99,7 +104,7 @@ def test_a_ticket_issued_for_an_abandoned_request_is_cancelled(
         config: SiteConfig, tmp_path: Path) -> None:
     """R was issued 1001 but the reply came too late; the kiosk printed 1800 instead. Nobody holds
     1001, so it must not be called and must not count in the hall."""
-    queue = Queue(config, Store(tmp_path / "q.db"))
+    queue = Queue(config, Store(tmp_path / "q.db", FakeClock(THAT_MORNING)))
     request = TicketRequest(request_id=uuid.uuid4(), service="HT")
     phantom = queue.issue(request, "kiosk-1").reply
     assert phantom is not None and phantom.ticket is not None and phantom.ticket.number == "1001"
@@ -115,7 +120,7 @@ def test_a_kiosk_cannot_give_up_another_kiosk_s_ticket_or_request(
         config: SiteConfig, tmp_path: Path) -> None:
     """kiosk-2 names kiosk-1's requests as the ones it gave up: kiosk-1's citizen keeps 1001, and
     kiosk-1's request that arrives later still gets its own new number, not kiosk-2's paper."""
-    queue = Queue(config, Store(tmp_path / "q.db"))
+    queue = Queue(config, Store(tmp_path / "q.db", FakeClock(THAT_MORNING)))
     issued = TicketRequest(request_id=uuid.uuid4(), service="HT")
     held = queue.issue(issued, "kiosk-1").reply
     assert held is not None and held.ticket is not None and held.ticket.number == "1001"
