@@ -370,6 +370,3 @@ class Day:
                      open_counters=[list(d.services) for d in working],
                      idle_counters=[list(d.services) for d in working if not d.busy],
                      mean_s=self.times.means())
-
-    def working_span_s(self) -> float:
-        return max(open_seconds(self.config), self.now)

@@ -62,8 +62,11 @@ def counter_hours(desk: Desk) -> float:
 
 
 def _utilisation(day: Day) -> dict[str, float]:
-    span = day.working_span_s()
-    return {str(cid): round(desk.busy_s / max(1.0, span - desk.break_taken_s), 3)
+    """Share of a counter's staffed time (its blocks and overtime, less the breaks it took) spent
+    serving: the lunch closure and hours it was closed do not count as idle. At most 1: the citizen
+    a counter finishes after its block ends is served in time the blocks do not count."""
+    return {str(cid): round(min(1.0, desk.busy_s / max(1.0, counter_hours(desk) * 3600
+                                                         - desk.break_taken_s)), 3)
             for cid, desk in day.desks.items()}
 
 

@@ -112,6 +112,15 @@ def test_the_lunch_closure_calls_nobody(config: SiteConfig) -> None:
     assert day.records[1].wait_s == lunch[1] - lunch[0] - 30
 
 
+def test_an_overloaded_day_reports_its_counters_busy_though_they_close_for_lunch(
+        config: SiteConfig) -> None:
+    """Utilisation is of the time a counter is staffed: the lunch closure is not idle time."""
+    busy = simulate(config, "ours", 1200, 3, Profile.from_config(config))["utilisation"]
+    assert all(0.85 <= share <= 1.0 for share in busy.values()), busy
+    quiet = simulate(config, "ours", 300, 3, Profile.from_config(config))["utilisation"]
+    assert sum(quiet.values()) < 0.6 * sum(busy.values())
+
+
 def test_static_books_no_ticket_to_a_closed_counter(config: SiteConfig) -> None:
     # Counter 6 opens an hour late and counter 7 closes from 2 h to 3 h: static books the DD tickets
     # of each moment to the counter that is there, not to the absent one with the shorter line.
