@@ -7,7 +7,7 @@ lines, and the center's recent calls for priority interleaving.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
 from broker.store.db import TicketRow, Tx
 from forecast.day import arrival_shape, breaks_ahead
@@ -38,6 +38,12 @@ CALLS = ("ticket_called",)
 def local_day(config: SiteConfig, moment: datetime) -> str:
     """The site's local date: numbering and the day's figures restart at midnight in the center."""
     return moment.astimezone(config.site.zone).date().isoformat()
+
+
+def start_of_day(config: SiteConfig, moment: datetime) -> datetime:
+    """Local midnight that began the site's day of `moment`."""
+    local = moment.astimezone(config.site.zone)
+    return datetime.combine(local.date(), time(), tzinfo=config.site.zone)
 
 
 def candidate(row: TicketRow) -> Candidate:

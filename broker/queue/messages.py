@@ -65,7 +65,8 @@ def counter_state(tx: Tx, counter_id: int) -> CounterState:
 
 def hall_state(tx: Tx, config: SiteConfig, forecast: Forecast | None = None) -> HallState:
     calls: list[RecentCall] = []
-    for e in tx.recent_events(live.CALLS, RECENT_CALLS * CALL_LOOKBACK):  # a number once, newest
+    today = live.start_of_day(config, tx.now)  # numbers restart each day: no earlier day's calls
+    for e in tx.recent_events(live.CALLS, RECENT_CALLS * CALL_LOOKBACK, today):  # a number once
         number = str(e.data.get("number", ""))
         if len(calls) < RECENT_CALLS and all(call.number != number for call in calls):
             calls.append(RecentCall(number=number, counter=e.counter or 0, at=e.at))

@@ -38,10 +38,22 @@ class EventQueries(Queries):
         rows = self.execute("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit))
         return [_event(row) for row in rows.fetchall()]
 
-    def recent_events(self, types: tuple[str, ...], limit: int) -> list[EventRow]:
+    def recent_events(self, types: tuple[str, ...], limit: int,
+                      since: datetime | None = None) -> list[EventRow]:
+        """The newest events of these types (dated at or after `since`, if given), newest first.
+        `since` narrows by the first event dated then (the `at` index), so a day without such
+        events yet reads no history."""
         marks = ", ".join("?" for _ in types)
-        rows = self.execute(f"SELECT * FROM events WHERE type IN ({marks}) ORDER BY seq DESC LIMIT ?",
-                            (*types, limit))
+        if since is None:
+            rows = self.execute(f"SELECT * FROM events WHERE type IN ({marks})"
+                                " ORDER BY seq DESC LIMIT ?", (*types, limit))
+            return [_event(row) for row in rows]
+        first = self.execute("SELECT seq FROM events WHERE at >= ? ORDER BY at LIMIT 1",
+                             (iso(since),)).fetchone()
+        if first is None:
+            return []
+        rows = self.execute(f"SELECT * FROM events WHERE type IN ({marks}) AND seq >= ? AND at >= ?"
+                            " ORDER BY seq DESC LIMIT ?", (*types, first["seq"], iso(since), limit))
         return [_event(row) for row in rows]
 
     def ticket_events_between(self, first_day: str, last_day: str) -> list[EventRow]:
