@@ -1,7 +1,9 @@
 """Whether a service takes a ticket now, and why not: one rule for the kiosk's buttons and the
 broker's refusals, so a citizen reads on the button the same reason the broker gives.
 
-A service is unavailable outside the center's opening hours (unless `issue_outside_hours`), when
+A service is unavailable outside the center's issuing hours (unless `issue_outside_hours`): before
+opening, during the lunch closure and from the last ticket's time (site file [day]; closing time if
+none), when
 none of the counters serving it is open (every one `closed`; a paused counter comes back), or once
 it issued its `daily_quota` of tickets today.
 """
@@ -11,17 +13,26 @@ from __future__ import annotations
 from datetime import datetime
 
 from xephang.config import SiteConfig
-from xephang.labels import NO_OPEN_COUNTER, OUTSIDE_HOURS, QUOTA_REACHED
+from xephang.labels import LUNCH_BREAK, NO_OPEN_COUNTER, OUTSIDE_HOURS, QUOTA_REACHED
 from xephang.protocol import ServiceClosed
 
 
 def outside_hours(config: SiteConfig, now: datetime) -> ServiceClosed | None:
-    site = config.site
+    """Why no ticket is issued at `now` (before opening, at lunch, from the last ticket's time), or
+    None: the same hours the simulator, the forecast and the plan take the day to have."""
+    site, day = config.site, config.day
+    if site.issue_outside_hours:
+        return None
     local = now.astimezone(site.zone).time()
-    if site.issue_outside_hours or site.opens <= local < site.closes:
+    if day.lunch_start is not None and day.lunch_end is not None \
+            and day.lunch_start <= local < day.lunch_end:
+        return ServiceClosed(reason="outside_hours", detail=LUNCH_BREAK.format(
+            starts=f"{day.lunch_start:%H:%M}", ends=f"{day.lunch_end:%H:%M}"))
+    last = day.last_ticket or site.closes
+    if site.opens <= local < last:
         return None
     return ServiceClosed(reason="outside_hours", detail=OUTSIDE_HOURS.format(
-        opens=f"{site.opens:%H:%M}", closes=f"{site.closes:%H:%M}"))
+        opens=f"{site.opens:%H:%M}", closes=f"{last:%H:%M}"))
 
 
 def why_closed(config: SiteConfig, service: str, *, now: datetime,

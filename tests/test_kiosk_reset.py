@@ -46,7 +46,7 @@ def test_outside_opening_hours_the_kiosk_refuses_by_its_own_clock(config: SiteCo
     assert kiosk.press("HT") == "unavailable"
     status = statuses.get(timeout=1)
     assert status.state == "error"
-    assert status.message.startswith("Ngoài giờ cấp số (07:30–17:00)")
+    assert status.message.startswith("Ngoài giờ cấp số (07:30–16:30)")  # until the last ticket
     assert set(kiosk.availability()) == {s.code for s in config.services}
     assert server.sent == [] and printed == []
 

@@ -6,8 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from broker.queue.manager import Desk
 from harness.mqtt_probe import Probe
+from routing.availability import outside_hours, why_closed
 from tests.support.broker import ask_ticket, command, running_broker
 from xephang.config import SiteConfig
 from xephang.mosquitto import Mosquitto
@@ -26,11 +29,26 @@ def test_outside_opening_hours_no_ticket_is_issued(
                         clock=lambda: evening):
         refused = ask_ticket(probe, topics, "HT")
         assert (refused["ok"], refused["error"]) == (False, "outside_hours")
-        assert refused["detail"].startswith("Ngoài giờ cấp số (07:30–17:00)")
+        assert refused["detail"].startswith("Ngoài giờ cấp số (07:30–16:30)")  # the last ticket
     morning = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)  # 09:00
     with running_broker(config, mosquitto.access("broker"), tmp_path / "early.db", probe,
                         clock=lambda: morning):
         assert ask_ticket(probe, topics, "HT")["ok"]
+
+
+@pytest.mark.parametrize(("local", "detail"), [
+    ((11, 45), "Đang giờ nghỉ trưa (11:30–13:30), tạm ngừng cấp số. Mời công dân quay lại lúc 13:30."),
+    ((16, 40), "Ngoài giờ cấp số (07:30–16:30). Mời công dân quay lại trong giờ làm việc."),
+])
+def test_no_ticket_at_lunch_nor_after_the_last_ticket_s_time(local: tuple[int, int], detail: str,
+                                                           config: SiteConfig) -> None:
+    """The site file's [day]: the kiosk's buttons and the broker refuse alike, with the reason."""
+    config = config.model_copy(update={"site": config.site.model_copy(
+        update={"issue_outside_hours": False})})
+    at = datetime(2026, 11, 27, *local, tzinfo=config.site.zone)
+    closed = why_closed(config, "HT", now=at, counter_status={}, issued_today=0)
+    assert closed is not None and (closed.reason, closed.detail) == ("outside_hours", detail)
+    assert outside_hours(config, at.replace(hour=13, minute=30)) is None
 
 
 def test_a_service_with_every_counter_closed_is_refused_and_shown_closed(

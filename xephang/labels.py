@@ -76,6 +76,8 @@ def call_text(number: str, counter_id: int) -> str:
 # Why a service takes no ticket now: the kiosk shows it on the service's button, and the broker
 # sends the same words when it refuses a request (routing/availability.py).
 OUTSIDE_HOURS: Final = "Ngoài giờ cấp số ({opens}–{closes}). Mời công dân quay lại trong giờ làm việc."
+LUNCH_BREAK: Final = ("Đang giờ nghỉ trưa ({starts}–{ends}), tạm ngừng cấp số. "
+                      "Mời công dân quay lại lúc {ends}.")
 NO_OPEN_COUNTER: Final = ("Hiện chưa có quầy nào mở cho dịch vụ này. "
                           "Mời công dân liên hệ cán bộ hướng dẫn.")
 QUOTA_REACHED: Final = ("Dịch vụ này đã cấp đủ {quota} số trong hôm nay. "
