@@ -10,8 +10,12 @@ board listens. Strict like site.toml: an error names the file, the key and the p
     password_file = "/etc/xephang/city/mqtt-password"
     ca_file = "/etc/xephang/city/ca.crt"   # required for mqtts://
 
-    [board]
+    [board]                             # every key optional: city/board/settings.py
     listen = "127.0.0.1:8100"
+    opens = "07:30"                     # when centers are open…
+    closes = "17:30"
+    workdays = [0, 1, 2, 3, 4, 5]       # …on these days (Monday 0 … Sunday 6)
+    stale_after_min = 15                # "Mất kết nối" after so long without an event while open
 
     [[centers]]
     id = "ba-dinh"
@@ -21,18 +25,17 @@ board listens. Strict like site.toml: an error names the file, the key and the p
 
 from __future__ import annotations
 
-import re
 import tomllib
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from city.board.settings import BoardSection
 from xephang.config import Identifier, describe_validation_error, mqtt_uses_tls, parse_mqtt_url
 from xephang.errors import ConfigError
 
 ClientId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
-_LISTEN = re.compile(r"^(?P<host>\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(?P<port>\d{1,5})$")
 
 
 class Section(BaseModel):
@@ -84,26 +87,6 @@ class MqttSection(Section):
         return self.username or self.client_id
 
 
-class BoardSection(Section):
-    listen: str = "127.0.0.1:8100"
-
-    @field_validator("listen")
-    @classmethod
-    def _host_port(cls, value: str) -> str:
-        match = _LISTEN.match(value)
-        if not match or not 1 <= int(match["port"]) <= 65535:
-            raise ValueError(f"{value!r} is not HOST:PORT (e.g. 127.0.0.1:8100)")
-        return value
-
-    @property
-    def host(self) -> str:
-        return self.listen.rsplit(":", 1)[0].strip("[]")
-
-    @property
-    def port(self) -> int:
-        return int(self.listen.rsplit(":", 1)[1])
-
-
 class CenterEntry(Section):
     id: Identifier
     name: str = Field(min_length=1, max_length=200)
@@ -147,6 +130,16 @@ def load_city_config(path: Path | str) -> CityConfig:
     except ValidationError as exc:
         raise ConfigError(f"{path}: " + describe_validation_error(exc)) from exc
     return _relative_to(config, path.parent)
+
+
+def with_listen(board: BoardSection, listen: str | None) -> BoardSection:
+    """`[board]` with the command line's `--listen` in place of its own (checked the same way)."""
+    if listen is None:
+        return board
+    try:
+        return BoardSection.model_validate({**board.model_dump(), "listen": listen})
+    except ValidationError as exc:
+        raise ConfigError("--listen: " + describe_validation_error(exc)) from exc
 
 
 def _relative_to(config: CityConfig, folder: Path) -> CityConfig:

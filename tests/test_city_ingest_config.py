@@ -7,6 +7,7 @@ import base64
 import hashlib
 import json
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,43 @@ def test_a_mistake_names_the_file_and_the_key(tmp_path: Path, change: tuple[str,
         load_city_config(path)
     assert str(error.value).startswith(f"{path}: ")
     assert expected in str(error.value)
+
+
+BOARD = """[board]\nlisten = "0.0.0.0:8200"\nopens = "06:45"\ncloses = "19:00"
+workdays = [0, 1, 2, 3, 4, 5, 6]\nstale_after_min = 40\n"""
+
+
+def test_the_boards_hours_and_silence_come_from_city_toml(tmp_path: Path) -> None:
+    board = load_city_config(city_file(tmp_path, GOOD + BOARD)).board
+    assert (board.host, board.port, board.stale_after_min) == ("0.0.0.0", 8200, 40)
+    sunday_evening = datetime(2026, 11, 29, 18, 30, tzinfo=board.zone)
+    assert board.open_at(sunday_evening)
+    assert not board.open_at(sunday_evening.replace(hour=6))
+    assert load_city_config(city_file(tmp_path, GOOD)).board.stale_after_min == 15
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (("stale_after_min = 40", "stale_after_min = 0"),
+     "board.stale_after_min: Input should be greater than or equal to 1"),
+    (('opens = "06:45"', 'opens = "19:30"'), "board: Value error, opens (19:30:00) must be before closes"),
+    (('closes = "19:00"', 'closes = "7 giờ tối"'), "board.closes: Input should be in a valid time format"),
+    (("[0, 1, 2, 3, 4, 5, 6]", "[1, 7]"), "board.workdays: Value error, workdays are weekday numbers"),
+    (('"0.0.0.0:8200"', '"8200"'), "board.listen: Value error, '8200' is not HOST:PORT"),
+    (("stale_after_min", "stale_minutes"), "board.stale_minutes: Extra inputs are not permitted"),
+])
+def test_a_bad_board_value_names_the_key(tmp_path: Path, change: tuple[str, str], expected: str) -> None:
+    path = city_file(tmp_path, GOOD + BOARD.replace(*change))
+    with pytest.raises(ConfigError) as error:
+        load_city_config(path)
+    assert str(error.value).startswith(f"{path}: ")
+    assert expected in str(error.value)
+
+
+def test_the_board_command_names_a_bad_listen_address(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    path = city_file(tmp_path, GOOD + BOARD)
+    assert main(["city-board", "--config", str(path), "--listen", "127.0.0.1:99999"]) == 2
+    assert "--listen: listen: Value error, '127.0.0.1:99999' is not HOST:PORT" in capsys.readouterr().err
 
 
 def test_the_city_command_names_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

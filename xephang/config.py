@@ -29,13 +29,38 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class SiteSection(Section):
-    id: Identifier
-    name: str = Field(min_length=1, max_length=120)
-    address: str = Field(default="", max_length=200)
+class OpeningHours(Section):
+    """A time zone and the daily hours in it (`opens` before `closes`): a center's, or the hours the
+    city's board expects centers to be open."""
+
     timezone: str = "Asia/Ho_Chi_Minh"
     opens: time = time(7, 30)
     closes: time = time(17, 0)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _opens_before_closes(self) -> OpeningHours:
+        if self.opens >= self.closes:
+            raise ValueError(f"opens ({self.opens}) must be before closes ({self.closes})")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class SiteSection(OpeningHours):
+    id: Identifier
+    name: str = Field(min_length=1, max_length=120)
+    address: str = Field(default="", max_length=200)
     notices: list[str] = Field(default_factory=list, max_length=10)
     # Where a citizen's phone reaches the broker's pages (the ticket's QR code opens
     # `{public_url}/ticket/{id}`): the center's address on its LAN or Wi-Fi, not 127.0.0.1.
@@ -59,25 +84,6 @@ class SiteSection(Section):
         except ValueError as exc:
             raise ValueError(f"{value!r}: {exc}") from exc
         return value.rstrip("/")
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
-
-    @model_validator(mode="after")
-    def _opens_before_closes(self) -> SiteSection:
-        if self.opens >= self.closes:
-            raise ValueError(f"opens ({self.opens}) must be before closes ({self.closes})")
-        return self
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
 
 
 class MqttSection(Section):

@@ -30,11 +30,10 @@ def add_parsers(commands: Any) -> None:
 
 def run_board(args: argparse.Namespace) -> int:
     from city.board.serve import start_board
-    from city.board.settings import BoardSection
-    from city.config import load_city_config
+    from city.config import load_city_config, with_listen
 
     config = load_city_config(args.config)
-    server = start_board(config.database.dsn, BoardSection(listen=args.listen or config.board.listen))
+    server = start_board(config.database.dsn, with_listen(config.board, args.listen))
     print(f"Bảng theo dõi các trung tâm: {server.url}/", flush=True)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -1,24 +1,28 @@
-"""The `[board]` section of city.toml: where the city's board listens, and when a center counts as
-cut off (no event for `stale_after_min` minutes while centers are open)."""
+"""The `[board]` section of city.toml: where the city's board listens, when centers are open (a
+center counts as cut off after `stale_after_min` minutes without an event while centers are open),
+how often it sums, and its sign-in limits. Every key has a default; a bad value is reported by
+`city.config.load_city_config` with the file and the key (`board.stale_after_min: …`)."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator
+
+from xephang.config import OpeningHours
+
+_LISTEN = re.compile(r"^(?P<host>\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(?P<port>\d{1,5})$")
 
 
-class BoardSection(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    listen: str = Field(default="127.0.0.1:8100", pattern=r"^[^\s:]*:\d{1,5}$")  # HOST:PORT
-    timezone: str = "Asia/Ho_Chi_Minh"  # whose "today" the board shows
-    opens: time = time(7, 30)  # when centers open: outside these hours silence is normal
+class BoardSection(OpeningHours):
+    listen: str = "127.0.0.1:8100"  # HOST:PORT
+    # `timezone` (whose "today" the board shows), `opens` and `closes`: when centers open; outside
+    # these hours (and on other days than `workdays`) silence is normal.
     closes: time = time(17, 30)
     workdays: list[int] = Field(default=[0, 1, 2, 3, 4, 5], min_length=1, max_length=7)  # Monday=0
     stale_after_min: int = Field(default=15, ge=1, le=24 * 60)
-    # How often the overview is summed again and missing or late days are rolled up.
+    # How often the overview is brought up to date and missing or late days are rolled up.
     refresh_s: float = Field(default=30.0, ge=0.5, le=3600)
     backfill_days: int = Field(default=400, ge=1, le=3660)  # how far back missing days are built
     session_idle_min: int = Field(default=120, ge=5, le=24 * 60)
@@ -27,13 +31,12 @@ class BoardSection(BaseModel):
     login_window_min: int = Field(default=10, ge=1, le=24 * 60)
     secure_cookies: bool = False
 
-    @field_validator("timezone")
+    @field_validator("listen")
     @classmethod
-    def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
+    def _host_port(cls, value: str) -> str:
+        match = _LISTEN.match(value)
+        if not match or not 0 <= int(match["port"]) <= 65535:  # 0: any free port
+            raise ValueError(f"{value!r} is not HOST:PORT (e.g. 127.0.0.1:8100)")
         return value
 
     @field_validator("workdays")
@@ -43,15 +46,13 @@ class BoardSection(BaseModel):
             raise ValueError("workdays are weekday numbers, Monday 0 to Sunday 6")
         return sorted(set(value))
 
-    @model_validator(mode="after")
-    def _opens_before_closes(self) -> BoardSection:
-        if self.opens >= self.closes:
-            raise ValueError(f"opens ({self.opens}) must be before closes ({self.closes})")
-        return self
+    @property
+    def host(self) -> str:
+        return self.listen.rsplit(":", 1)[0].strip("[]")
 
     @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+    def port(self) -> int:
+        return int(self.listen.rsplit(":", 1)[1])
 
     def open_at(self, moment: datetime) -> bool:
         """Whether centers are open at this moment (their silence then means a lost link)."""
