@@ -1,7 +1,8 @@
 """The board's first page: every center's day so far, and how fresh its data is.
 
-A city's day is some 700,000 events by closing time; summing them takes seconds, so it is done once
-a round by the board's background thread (`TodayCache.refresh`) and every viewer gets that result.
+A city's day is some 700,000 events by closing time; summing them whole takes seconds, so the
+board's background thread folds in each round only what arrived since the last
+(`city/board/running.py`, `TodayCache.refresh`) and every viewer gets that result.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from city.board.labels import FRESHNESS, NO_PROBLEM, OFFLINE_TICKETS
 from city.board.periods import Periods
 from city.board.queries import Today
 from city.board.reports import satisfied_share
+from city.board.running import RunningToday
 from city.board.settings import BoardSection
 from xephang.protocol import RATINGS
 
@@ -82,13 +84,14 @@ class TodayCache:
 
     def __init__(self, periods: Periods) -> None:
         self.periods = periods
+        self.running = RunningToday(periods.db)
         self._lock = threading.Lock()
         self._latest: tuple[list[Today], datetime] | None = None
 
     def refresh(self) -> tuple[list[Today], datetime]:
         now = self.periods.clock()
-        start, end = self.periods.bounds(self.periods.today)
-        latest = (self.periods.db.today(start, end), now)
+        day = now.astimezone(self.periods.zone).date()
+        latest = (self.running.fold(day, *self.periods.bounds(day)), now)
         with self._lock:
             self._latest = latest
         return latest
