@@ -52,10 +52,7 @@ class Periods:
         return min(last, self.today - timedelta(days=1))
 
     def city_spans(self, centers: list[Center], first: date, last: date) -> list[CenterSpan]:
-        """Every center's figures over the closed days of [first, last], from the rollups (totals
-        only: no per-service detail)."""
-        merged = {center.site: DayFigures() for center in centers}
-        for site, _, figures in self.db.stored_days(first, self.closed_until(last)):
-            if site in merged:
-                merged[site].merge(figures)
-        return [CenterSpan(center, merged[center.site]) for center in centers]
+        """Every center's figures over the closed days of [first, last], summed by PostgreSQL from
+        the rollups (totals only: no per-service detail)."""
+        summed = self.db.summed_days(first, self.closed_until(last))
+        return [CenterSpan(center, summed.get(center.site, DayFigures())) for center in centers]

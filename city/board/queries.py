@@ -68,6 +68,52 @@ LEFT JOIN LATERAL (
 ORDER BY c.site"""
 
 
+def _times(kind: str) -> str:
+    timed = f"(total -> '{kind}' ->> 'n')::bigint > 0"
+    return f"""jsonb_build_object(
+               'n', sum((total -> '{kind}' ->> 'n')::bigint), 's', sum((total -> '{kind}' ->> 's')::bigint),
+               'p90', CASE WHEN count(*) FILTER (WHERE {timed}) = 1
+                           THEN (array_agg(total -> '{kind}' -> 'p90') FILTER (WHERE {timed}))[1] END)"""
+
+
+# Each center's closed days [first, last] summed from the rollups' totals, as one total in the
+# rollups' own jsonb form: counts and sums added, the minutes histograms and ratings added key by key,
+# and a 90th percentile kept only when one day alone has the times (then it is that day's exact one,
+# as `Times.merge` keeps it; many days read it from the summed minutes).
+_SPANS = f"""
+WITH d AS (
+    SELECT site, events, total FROM city_days WHERE day BETWEEN %(first)s AND %(last)s
+), minutes AS (
+    SELECT site, kind, jsonb_object_agg(minute, n) AS m FROM (
+        SELECT d.site, k.kind, x.key AS minute, sum(x.value::bigint) AS n
+        FROM d CROSS JOIN (VALUES ('wait'), ('service')) AS k (kind)
+        CROSS JOIN jsonb_each_text(d.total -> k.kind -> 'm') AS x
+        GROUP BY 1, 2, 3) s
+    GROUP BY 1, 2
+), ratings AS (
+    SELECT site, jsonb_object_agg(rating, n) AS r FROM (
+        SELECT d.site, x.key AS rating, sum(x.value::bigint) AS n
+        FROM d CROSS JOIN jsonb_each_text(d.total -> 'ratings') AS x GROUP BY 1, 2) s
+    GROUP BY 1
+), sums AS (
+    SELECT site, sum(events) AS events,
+           jsonb_build_object('issued', sum((total ->> 'issued')::bigint),
+                              'offline', sum((total ->> 'offline')::bigint),
+                              'in', sum((total ->> 'in')::bigint), 'out', sum((total ->> 'out')::bigint),
+                              'served', sum((total ->> 'served')::bigint),
+                              'no_show', sum((total ->> 'no_show')::bigint),
+                              'open_s', sum((total ->> 'open_s')::bigint)) AS counts,
+           {_times('wait')} AS wait, {_times('service')} AS service
+    FROM d GROUP BY site
+)
+SELECT s.site, s.events, s.counts || jsonb_build_object(
+           'wait', s.wait || jsonb_build_object('m', coalesce(w.m, '{{}}')),
+           'service', s.service || jsonb_build_object('m', coalesce(v.m, '{{}}')),
+           'ratings', coalesce(r.r, '{{}}'))
+FROM sums s LEFT JOIN minutes w ON w.site = s.site AND w.kind = 'wait'
+LEFT JOIN minutes v ON v.site = s.site AND v.kind = 'service' LEFT JOIN ratings r ON r.site = s.site"""
+
+
 class BoardDb:
     """The board's way into the city database: a short connection per page."""
 
@@ -92,6 +138,8 @@ class BoardDb:
             return [Center(*row) for row in rows]
 
     def today(self, start: datetime, end: datetime) -> list[Today]:
+        """Every center's day summed whole from its events (the overview folds instead,
+        city/board/running.py; this is what the fold must equal, and the bench's baseline)."""
         with self.connect() as connection:
             rows = connection.execute(_TODAY, {"start": start, "end": end}).fetchall()
         return [_today(row) for row in rows]
@@ -101,6 +149,13 @@ class BoardDb:
         """The days of these centers between two moments, summed from their events."""
         with self.connect() as connection:
             return sum_days(connection, sites, start, end, zone, now)
+
+    def summed_days(self, first: date, last: date) -> dict[str, DayFigures]:
+        """Each center's closed days in [first, last] summed by PostgreSQL from the rollups (totals
+        only): a city's month is a few thousand rollups."""
+        with self.connect() as connection:
+            rows = connection.execute(_SPANS, {"first": first, "last": last}).fetchall()
+        return {site: _stored(total, {}, int(events), False) for site, events, total in rows}
 
     def stored_days(self, first: date, last: date, site: str | None = None,
                     *, detail: bool = False) -> list[tuple[str, date, DayFigures]]:
