@@ -7,12 +7,16 @@ A throwaway PostgreSQL (city/postgres.py, durable) gets `--centers` centers × `
 absent, a third rated: ≈ 3.3 events a ticket, plus each counter opened and closed), in the city
 schema's monthly partitions. "Today" is the last day, at 17:00. Then, each the median of `--runs`:
 
-- the overview (every center's day so far) as the board's background round sums it, beside the
-  same-run baseline of just counting today's events; the page then serves that round's result;
+- the overview (every center's day so far): summed whole from today's events (what every round did
+  before city/board/running.py: the same-run baseline), the first round of a started board (the
+  same once), and a round that folds in what arrived in it (`--arrivals` events a center, about 30
+  s of a city's afternoon), checked equal to the whole sum; beside it, just counting today's events;
 - the nightly rollup of one closed day for every center, and the backfill rate (center-days/s);
-- the city's month (closed days) from the rollups, beside the same-run baseline of the same days
-  summed straight from the raw events by one SQL GROUP BY (what the rollups avoid); a center's
-  month with today;
+- the city's month (closed days) from the rollups, summed by PostgreSQL, beside two same-run
+  baselines: the rollups read and added in Python (what the page did before) and the same days
+  summed straight from the raw events by one SQL GROUP BY (what the rollups avoid); then the same
+  over `--month-days` days of rollups (the generated days' rollups copied back in time: the page
+  reads only rollups); a center's month with today;
 - a center's day in detail, and every page over HTTP through the board's app (Flask test client).
 
 The figures depend on this machine (2 shared cores); ratios are from this one run.
@@ -25,7 +29,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +40,12 @@ import psycopg  # noqa: E402
 
 from city.board.accounts import BoardAccounts  # noqa: E402
 from city.board.app import create_board_app  # noqa: E402
+from city.board.day import DayFigures  # noqa: E402
 from city.board.periods import Periods  # noqa: E402
-from city.board.queries import BoardDb  # noqa: E402
+from city.board.queries import BoardDb, Center  # noqa: E402
+from city.board.reports import CenterSpan  # noqa: E402
 from city.board.rollup import Rollup, day_start  # noqa: E402
+from city.board.running import RunningToday  # noqa: E402
 from city.board.settings import BoardSection  # noqa: E402
 from city.config import CenterEntry  # noqa: E402
 from city.database import CITY_ZONE, CityStore, month_start  # noqa: E402
@@ -87,6 +94,24 @@ WHERE %(first)s::timestamptz + d * interval '1 day' + interval '17 hours' < %(no
    OR k = 0"""
 
 
+# What a city sends in about 30 s of an afternoon: `per_center` new events of each generated center
+# (issued, called, done, rated in turn), acknowledged as the aggregator acknowledges them.
+_ARRIVALS = """
+INSERT INTO city_events (site, epoch, seq, at, type, service, counter, wait_s, service_s, rating,
+                         received_at)
+SELECT m.site, m.epoch, m.acked_seq + k, %(at)s,
+       (ARRAY['ticket_issued', 'ticket_called', 'ticket_done', 'ticket_rated'])[1 + (k - 1) %% 4],
+       'HT', 1 + (m.acked_seq + k) %% 12,
+       CASE WHEN (k - 1) %% 4 = 1 THEN (m.acked_seq * 397 + k) %% 3600 END,
+       CASE WHEN (k - 1) %% 4 = 2 THEN 300 + (m.acked_seq * 131 + k) %% 600 END,
+       CASE WHEN (k - 1) %% 4 = 3 THEN 'satisfied' END, now()
+FROM center_marks m, generate_series(1, %(per_center)s) k WHERE m.epoch::text LIKE '00000000-%%'"""
+_ACKNOWLEDGE = """
+UPDATE center_marks SET acked_seq = acked_seq + %(per_center)s, last_received_at = now(),
+                        last_event_at = %(at)s
+WHERE epoch::text LIKE '00000000-%%'"""
+
+
 def median_ms(action: Callable[[], Any], runs: int) -> float:
     times = []
     for _ in range(runs):
@@ -117,12 +142,13 @@ def generate(dsn: str, centers: int, days: int, tickets: int, now: datetime) -> 
                       "now": now}
             connection.execute(_GENERATE, params)
             connection.execute(_COUNTERS, params)
-            connection.execute(
+            connection.execute(  # every event acknowledged (the generated seqs leave holes)
                 "INSERT INTO center_marks (site, epoch, acked_seq, last_event_at, last_received_at)"
-                " SELECT %s, %s, 0, max(at), max(at) FROM city_events WHERE site = %s AND at < %s"
-                " ON CONFLICT (site, epoch) DO UPDATE SET last_event_at = excluded.last_event_at,"
-                " last_received_at = excluded.last_received_at",
-                (site, epoch, site, now))
+                " SELECT %s, %s, max(seq), max(at) FILTER (WHERE at < %s), max(at) FILTER (WHERE at < %s)"
+                " FROM city_events WHERE site = %s"
+                " ON CONFLICT (site, epoch) DO UPDATE SET acked_seq = excluded.acked_seq,"
+                " last_event_at = excluded.last_event_at, last_received_at = excluded.last_received_at",
+                (site, epoch, now, now, site))
             if n % 10 == 0:
                 print(f"  {n}/{centers} centers written", flush=True)
         connection.execute("ANALYZE")
@@ -147,6 +173,8 @@ def main() -> int:
     parser.add_argument("--days", type=int, default=31)
     parser.add_argument("--tickets", type=int, default=1200)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--arrivals", type=int, default=4, help="new events a center, a round")
+    parser.add_argument("--month-days", type=int, default=30, help="days of rollups for the month")
     args = parser.parse_args()
     today = datetime.now(CITY_ZONE).date()
     now = datetime.combine(today, datetime.min.time(), CITY_ZONE).replace(hour=17)
@@ -175,7 +203,7 @@ def measure(dsn: str, args: argparse.Namespace, now: datetime) -> None:
                                (start, end)).fetchone()
 
     print("\nToday (every center's day so far):")
-    print(f"  overview summed (once a round)   {median_ms(lambda: db.today(start, end), runs):9.1f} ms")
+    overview(dsn, db, periods, args.arrivals, runs)
     print(f"  baseline: count today's events   {median_ms(count_today, runs):9.1f} ms")
     site = db.centers()[0].site
     print(f"  a center's day (events, summed)  {median_ms(lambda: periods.live_day(site), runs):9.1f} ms")
@@ -199,16 +227,76 @@ def measure(dsn: str, args: argparse.Namespace, now: datetime) -> None:
     month_first = day_start(first_day, CITY_ZONE)
     print(f"\nThis month's closed days ({first_day:%m/%Y}):")
     last_closed = periods.today - timedelta(days=1)
-    print(f"  city's month from rollups        "
-          f"{median_ms(lambda: periods.city_spans(centers, first_day, last_closed), runs):9.1f} ms")
+    month(periods, centers, first_day, last_closed, runs)
     print(f"  baseline: same from raw events   "
           f"{median_ms(lambda: raw_month(dsn, month_first, start), max(1, runs // 2)):9.1f} ms")
     print(f"  a center's month, today included "
           f"{median_ms(lambda: periods.center_days(site, first_day, periods.today), runs):9.1f} ms")
-    pages(db, now, site, runs)
+    first_of_span = last_closed - timedelta(days=args.month_days - 1)
+    copied = copy_rollups(dsn, last_closed, args.month_days)
+    print(f"\n{args.month_days} closed days of rollups ({copied} copied from {last_closed:%d/%m}'s):")
+    month(periods, centers, first_of_span, last_closed, runs)
+    pages(db, now, site, runs, first_of_span, last_closed)
 
 
-def pages(db: BoardDb, now: datetime, site: str, runs: int) -> None:
+def overview(dsn: str, db: BoardDb, periods: Periods, arrivals: int, runs: int) -> None:
+    """Every center's day so far: summed whole (each round before), folded from a fresh start (a
+    board's first round), and a round that folds what arrived since the last."""
+    day = periods.today
+    start, end = periods.bounds(day)
+    print(f"  summed whole from today's events (every round before)  "
+          f"{median_ms(lambda: db.today(start, end), runs):9.1f} ms")
+    print(f"  first round of a started board (summed once)           "
+          f"{median_ms(lambda: RunningToday(db).fold(day, start, end), runs):9.1f} ms")
+    running = RunningToday(db)
+    running.fold(day, start, end)
+    print(f"  a round with nothing new                               "
+          f"{median_ms(lambda: running.fold(day, start, end), runs):9.1f} ms")
+    times = []
+    for n in range(runs):
+        params = {"per_center": arrivals, "at": periods.clock() - timedelta(seconds=30 - n)}
+        with psycopg.connect(dsn, autocommit=True) as connection, connection.transaction():
+            connection.execute(_ARRIVALS, params)
+            connection.execute(_ACKNOWLEDGE, params)
+        times.append(median_ms(lambda: running.fold(day, start, end), 1))
+    centers = len(db.centers())
+    print(f"  a round folding {arrivals} new events × {centers} centers         "
+          f"{statistics.median(times):9.1f} ms")
+    assert running.fold(day, start, end) == db.today(start, end), "the fold differs from the whole sum"
+    print("  (the folded figures equal the whole sum: checked)")
+
+
+def python_spans(db: BoardDb, centers: list[Center], first: date, last: date) -> list[CenterSpan]:
+    """The baseline: the month page before, every rollup read and added in Python."""
+    merged = {center.site: DayFigures() for center in centers}
+    for site, _, figures in db.stored_days(first, last):
+        if site in merged:
+            merged[site].merge(figures)
+    return [CenterSpan(center, merged[center.site]) for center in centers]
+
+
+def month(periods: Periods, centers: list[Center], first: date, last: date, runs: int) -> None:
+    print(f"  city's {(last - first).days + 1} days from rollups, summed by PostgreSQL "
+          f"{median_ms(lambda: periods.city_spans(centers, first, last), runs):9.1f} ms")
+    print(f"  baseline: the same added in Python (before)   "
+          f"{median_ms(lambda: python_spans(periods.db, centers, first, last), runs):9.1f} ms")
+    assert periods.city_spans(centers, first, last) == python_spans(periods.db, centers, first, last)
+    print("  (the same figures both ways: checked)")
+
+
+def copy_rollups(dsn: str, day: date, days: int) -> int:
+    """`day`'s rollups of every center copied to the `days - 1` days before it where none is: a
+    month of closed days to read, without rolling a month of events up here."""
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        cursor = connection.execute(
+            "INSERT INTO city_days (site, day, events, total, detail)"
+            " SELECT site, day - k, events, total, detail FROM city_days, generate_series(1, %s) k"
+            " WHERE day = %s ON CONFLICT DO NOTHING", (days - 1, day))
+        connection.execute("ANALYZE city_days")
+        return cursor.rowcount
+
+
+def pages(db: BoardDb, now: datetime, site: str, runs: int, first: date, last: date) -> None:
     """Every page as a signed-in browser gets it (the board's Flask app, its test client)."""
     BoardAccounts(db).create("dotoc", PASSWORD)
     app = create_board_app(db, BoardSection(), clock=lambda: now)  # the overview: its first view sums
@@ -223,7 +311,8 @@ def pages(db: BoardDb, now: datetime, site: str, runs: int) -> None:
                         ("a center's month", f"/report?site={site}&month={month}"),
                         ("the city's month", f"/report?month={month}"),
                         ("the city's month, Excel", f"/report.xlsx?month={month}"),
-                        ("comparison, month so far", "/compare")]:
+                        ("comparison, month so far", "/compare"),
+                        (f"comparison, {(last - first).days + 1} days", f"/compare?from={first}&to={last}")]:
         def get(path: str = path) -> None:
             response = client.get(path)
             assert response.status_code == 200, (path, response.status_code)
