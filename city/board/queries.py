@@ -69,40 +69,42 @@ ORDER BY c.site"""
 
 
 def _times(kind: str) -> str:
-    timed = f"(total -> '{kind}' ->> 'n')::bigint > 0"
+    timed = f"({kind} ->> 'n')::bigint > 0"
     return f"""jsonb_build_object(
-               'n', sum((total -> '{kind}' ->> 'n')::bigint), 's', sum((total -> '{kind}' ->> 's')::bigint),
+               'n', sum(({kind} ->> 'n')::bigint), 's', sum(({kind} ->> 's')::bigint),
                'p90', CASE WHEN count(*) FILTER (WHERE {timed}) = 1
-                           THEN (array_agg(total -> '{kind}' -> 'p90') FILTER (WHERE {timed}))[1] END)"""
+                           THEN (array_agg({kind} -> 'p90') FILTER (WHERE {timed}))[1] END)"""
 
 
-# Each center's closed days [first, last] summed from the rollups' totals, as one total in the
-# rollups' own jsonb form: counts and sums added, the minutes histograms and ratings added key by key,
-# and a 90th percentile kept only when one day alone has the times (then it is that day's exact one,
-# as `Times.merge` keeps it; many days read it from the summed minutes).
+def _minutes(kind: str) -> str:
+    return f"""SELECT site, '{kind}' AS kind, x.key AS minute, sum(x.value::bigint) AS n
+        FROM d CROSS JOIN jsonb_each_text(d.{kind} -> 'm') AS x GROUP BY 1, 2, 3"""
+
+
+# Each center's closed days [first, last] summed from the rollups' totals (each read once into
+# columns), as one total in the rollups' own jsonb form: counts and sums added, the minutes
+# histograms and ratings added key by key, and a 90th percentile kept only when one day alone has
+# the times (then it is that day's exact one, as `Times.merge` keeps it; many days read it from the
+# summed minutes).
 _SPANS = f"""
-WITH d AS (
-    SELECT site, events, total FROM city_days WHERE day BETWEEN %(first)s AND %(last)s
+WITH d AS MATERIALIZED (
+    SELECT c.site, c.events, t.* FROM city_days c, jsonb_to_record(c.total) AS t (
+        issued bigint, offline bigint, "in" bigint, out bigint, served bigint, no_show bigint,
+        open_s bigint, wait jsonb, service jsonb, ratings jsonb)
+    WHERE c.day BETWEEN %(first)s AND %(last)s
 ), minutes AS (
-    SELECT site, kind, jsonb_object_agg(minute, n) AS m FROM (
-        SELECT d.site, k.kind, x.key AS minute, sum(x.value::bigint) AS n
-        FROM d CROSS JOIN (VALUES ('wait'), ('service')) AS k (kind)
-        CROSS JOIN jsonb_each_text(d.total -> k.kind -> 'm') AS x
-        GROUP BY 1, 2, 3) s
-    GROUP BY 1, 2
+    SELECT site, kind, jsonb_object_agg(minute, n) AS m
+    FROM ({_minutes('wait')} UNION ALL {_minutes('service')}) s GROUP BY 1, 2
 ), ratings AS (
     SELECT site, jsonb_object_agg(rating, n) AS r FROM (
         SELECT d.site, x.key AS rating, sum(x.value::bigint) AS n
-        FROM d CROSS JOIN jsonb_each_text(d.total -> 'ratings') AS x GROUP BY 1, 2) s
+        FROM d CROSS JOIN jsonb_each_text(d.ratings) AS x GROUP BY 1, 2) s
     GROUP BY 1
 ), sums AS (
     SELECT site, sum(events) AS events,
-           jsonb_build_object('issued', sum((total ->> 'issued')::bigint),
-                              'offline', sum((total ->> 'offline')::bigint),
-                              'in', sum((total ->> 'in')::bigint), 'out', sum((total ->> 'out')::bigint),
-                              'served', sum((total ->> 'served')::bigint),
-                              'no_show', sum((total ->> 'no_show')::bigint),
-                              'open_s', sum((total ->> 'open_s')::bigint)) AS counts,
+           jsonb_build_object('issued', sum(issued), 'offline', sum(offline), 'in', sum("in"),
+                              'out', sum(out), 'served', sum(served), 'no_show', sum(no_show),
+                              'open_s', sum(open_s)) AS counts,
            {_times('wait')} AS wait, {_times('service')} AS service
     FROM d GROUP BY site
 )
@@ -154,6 +156,9 @@ class BoardDb:
         """Each center's closed days in [first, last] summed by PostgreSQL from the rollups (totals
         only): a city's month is a few thousand rollups."""
         with self.connect() as connection:
+            # Its cost estimate (a row per minute of every day) would have it compiled by JIT first,
+            # which takes longer than the sum (bench/city_board.py).
+            connection.execute("SET LOCAL jit = off")
             rows = connection.execute(_SPANS, {"first": first, "last": last}).fetchall()
         return {site: _stored(total, {}, int(events), False) for site, events, total in rows}
 

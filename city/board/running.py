@@ -11,6 +11,7 @@ events (`BoardDb.today`): tests/test_city_board_running.py.
 
 from __future__ import annotations
 
+import bisect
 import math
 import threading
 from collections import Counter
@@ -70,28 +71,43 @@ UNION ALL (
 INTO_LINE = ("ticket_issued", "ticket_offline", "ticket_transferred", "ticket_returned")
 
 
-def percentile_cont(seconds: Counter[int], share: float) -> float | None:
-    """PostgreSQL's percentile_cont over these durations (linear between the two nearest)."""
-    count = sum(seconds.values())
-    if not count:
-        return None
-    position = share * (count - 1)
-    low, high = _nth(seconds, math.floor(position)), _nth(seconds, math.ceil(position))
-    return low + (high - low) * (position - math.floor(position))
+class Durations:
+    """Waits (or service times) folded so far: how many lasted each whole second, the seconds in
+    order (a day's distinct lengths are a few thousand at most), their count and sum."""
 
+    def __init__(self) -> None:
+        self.counts: dict[int, int] = {}
+        self.lengths: list[int] = []  # sorted
+        self.count = self.total_s = 0
 
-def _nth(seconds: Counter[int], index: int) -> float:
-    seen = 0
-    for value in sorted(seconds):
-        seen += seconds[value]
-        if seen > index:
-            return float(value)
-    raise IndexError(index)
+    def add(self, lengths: list[int], counts: list[int]) -> None:
+        for length, count in zip(lengths, counts, strict=True):
+            if length not in self.counts:
+                bisect.insort(self.lengths, length)
+                self.counts[length] = 0
+            self.counts[length] += count
+            self.count += count
+            self.total_s += length * count
 
+    def percentile_cont(self, share: float) -> float | None:
+        """PostgreSQL's percentile_cont (linear between the two nearest), as the whole sum has it."""
+        if not self.count:
+            return None
+        position = share * (self.count - 1)
+        low, high = self._nth(math.floor(position)), self._nth(math.ceil(position))
+        return low + (high - low) * (position - math.floor(position))
 
-def _times(seconds: Counter[int]) -> Times:
-    return Times(sum(seconds.values()), sum(s * n for s, n in seconds.items()), Counter(),
-                 percentile_cont(seconds, 0.9))
+    def _nth(self, index: int) -> float:
+        """The index-th shortest, counted from the longest end (a 90th percentile is near it)."""
+        above = self.count - 1 - index
+        for length in reversed(self.lengths):
+            above -= self.counts[length]
+            if above < 0:
+                return float(length)
+        raise IndexError(index)
+
+    def times(self) -> Times:
+        return Times(self.count, self.total_s, Counter(), self.percentile_cont(0.9))
 
 
 @dataclass
@@ -100,8 +116,8 @@ class CenterToday:
     the second, ratings, and each counter's last state (at, seq, type)."""
 
     types: Counter[str] = field(default_factory=Counter)
-    waits: Counter[int] = field(default_factory=Counter)
-    services: Counter[int] = field(default_factory=Counter)
+    waits: Durations = field(default_factory=Durations)
+    services: Durations = field(default_factory=Durations)
     ratings: Counter[str] = field(default_factory=Counter)
     counters: dict[int, tuple[datetime, int, str]] = field(default_factory=dict)
 
@@ -112,8 +128,7 @@ class CenterToday:
         if type_ == "ticket_rated" and rating in RATINGS:
             self.ratings[rating] += count
         if lengths and counts and type_ in ("ticket_called", "ticket_done"):
-            times = self.waits if type_ == "ticket_called" else self.services
-            times.update(dict(zip(lengths, counts, strict=True)))
+            (self.waits if type_ == "ticket_called" else self.services).add(lengths, counts)
 
     def fold_state(self, counter: int, at: datetime, seq: int, type_: str) -> None:
         known = self.counters.get(counter)
@@ -124,8 +139,8 @@ class CenterToday:
         types = self.types
         return Tally(types["ticket_issued"] + types["ticket_offline"], types["ticket_offline"],
                      sum(types[t] for t in INTO_LINE), types["ticket_called"] + types["ticket_cancelled"],
-                     types["ticket_done"], types["ticket_no_show"], _times(self.waits),
-                     _times(self.services), Counter(+self.ratings))
+                     types["ticket_done"], types["ticket_no_show"], self.waits.times(),
+                     self.services.times(), Counter(+self.ratings))
 
     def states(self) -> Counter[str]:
         return Counter(STATE_OF[type_] for _, _, type_ in self.counters.values())
