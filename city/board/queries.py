@@ -7,6 +7,7 @@ Today is read from `city_events` per center through its `(site, at)` index; clos
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ import psycopg
 from psycopg.rows import tuple_row
 
 from city.board.day import DayFigures
-from city.board.figures import Tally
+from city.board.figures import Tally, Times
 from city.board.summing import TALLY_COLUMNS, sum_days, tally_from
 
 TABLES = Path(__file__).with_name("tables.sql")
@@ -70,22 +71,20 @@ ORDER BY c.site"""
 
 def _times(kind: str) -> str:
     timed = f"({kind} ->> 'n')::bigint > 0"
-    return f"""jsonb_build_object(
-               'n', sum(({kind} ->> 'n')::bigint), 's', sum(({kind} ->> 's')::bigint),
-               'p90', CASE WHEN count(*) FILTER (WHERE {timed}) = 1
-                           THEN (array_agg({kind} -> 'p90') FILTER (WHERE {timed}))[1] END)"""
+    return f"""sum(({kind} ->> 'n')::bigint)::bigint, sum(({kind} ->> 's')::bigint)::bigint,
+           CASE WHEN count(*) FILTER (WHERE {timed}) = 1
+                THEN (array_agg({kind} -> 'p90') FILTER (WHERE {timed}))[1] END"""
 
 
 def _minutes(kind: str) -> str:
-    return f"""SELECT site, '{kind}' AS kind, x.key AS minute, sum(x.value::bigint) AS n
+    return f"""SELECT site, '{kind}' AS kind, x.key::integer AS minute, sum(x.value::bigint)::bigint AS n
         FROM d CROSS JOIN jsonb_each_text(d.{kind} -> 'm') AS x GROUP BY 1, 2, 3"""
 
 
 # Each center's closed days [first, last] summed from the rollups' totals (each read once into
-# columns), as one total in the rollups' own jsonb form: counts and sums added, the minutes
-# histograms and ratings added key by key, and a 90th percentile kept only when one day alone has
-# the times (then it is that day's exact one, as `Times.merge` keeps it; many days read it from the
-# summed minutes).
+# columns): counts and sums added, the minutes histograms and ratings added key by key (as arrays
+# of keys and counts), and a 90th percentile kept only when one day alone has the times (then it is
+# that day's exact one, as `Times.merge` keeps it; many days read it from the summed minutes).
 _SPANS = f"""
 WITH d AS MATERIALIZED (
     SELECT c.site, c.events, t.* FROM city_days c, jsonb_to_record(c.total) AS t (
@@ -93,25 +92,20 @@ WITH d AS MATERIALIZED (
         open_s bigint, wait jsonb, service jsonb, ratings jsonb)
     WHERE c.day BETWEEN %(first)s AND %(last)s
 ), minutes AS (
-    SELECT site, kind, jsonb_object_agg(minute, n) AS m
+    SELECT site, kind, array_agg(minute) AS minutes, array_agg(n) AS counts
     FROM ({_minutes('wait')} UNION ALL {_minutes('service')}) s GROUP BY 1, 2
 ), ratings AS (
-    SELECT site, jsonb_object_agg(rating, n) AS r FROM (
-        SELECT d.site, x.key AS rating, sum(x.value::bigint) AS n
+    SELECT site, array_agg(rating) AS ratings, array_agg(n) AS counts FROM (
+        SELECT d.site, x.key AS rating, sum(x.value::bigint)::bigint AS n
         FROM d CROSS JOIN jsonb_each_text(d.ratings) AS x GROUP BY 1, 2) s
     GROUP BY 1
 ), sums AS (
-    SELECT site, sum(events) AS events,
-           jsonb_build_object('issued', sum(issued), 'offline', sum(offline), 'in', sum("in"),
-                              'out', sum(out), 'served', sum(served), 'no_show', sum(no_show),
-                              'open_s', sum(open_s)) AS counts,
-           {_times('wait')} AS wait, {_times('service')} AS service
+    SELECT site, sum(events)::bigint, sum(issued)::bigint, sum(offline)::bigint, sum("in")::bigint,
+           sum(out)::bigint, sum(served)::bigint, sum(no_show)::bigint, sum(open_s)::bigint,
+           {_times('wait')}, {_times('service')}
     FROM d GROUP BY site
 )
-SELECT s.site, s.events, s.counts || jsonb_build_object(
-           'wait', s.wait || jsonb_build_object('m', coalesce(w.m, '{{}}')),
-           'service', s.service || jsonb_build_object('m', coalesce(v.m, '{{}}')),
-           'ratings', coalesce(r.r, '{{}}'))
+SELECT s.*, w.minutes, w.counts, v.minutes, v.counts, r.ratings, r.counts
 FROM sums s LEFT JOIN minutes w ON w.site = s.site AND w.kind = 'wait'
 LEFT JOIN minutes v ON v.site = s.site AND v.kind = 'service' LEFT JOIN ratings r ON r.site = s.site"""
 
@@ -156,11 +150,8 @@ class BoardDb:
         """Each center's closed days in [first, last] summed by PostgreSQL from the rollups (totals
         only): a city's month is a few thousand rollups."""
         with self.connect() as connection:
-            # Its cost estimate (a row per minute of every day) would have it compiled by JIT first,
-            # which takes longer than the sum (bench/city_board.py).
-            connection.execute("SET LOCAL jit = off")
             rows = connection.execute(_SPANS, {"first": first, "last": last}).fetchall()
-        return {site: _stored(total, {}, int(events), False) for site, events, total in rows}
+        return {row[0]: _span(row[1:]) for row in rows}
 
     def stored_days(self, first: date, last: date, site: str | None = None,
                     *, detail: bool = False) -> list[tuple[str, date, DayFigures]]:
@@ -182,6 +173,19 @@ def _stored(total: dict[str, Any], detail: dict[str, Any], events: int,
         return DayFigures.from_json(total, detail, events)
     return DayFigures.from_json(total, {"services": {}, "hours": {}, "counters": {}, "states": {}},
                                 events)
+
+
+def _span(row: tuple[Any, ...]) -> DayFigures:
+    """A center's days from a row of `_SPANS` (only the total, as `_stored` without detail)."""
+    events, issued, offline, into, out, served, no_show, open_s, *times = row
+    wait_n, wait_s, wait_p90, service_n, service_s, service_p90, *keyed = times
+    wait_m, wait_c, service_m, service_c, rating_k, rating_c = (k or [] for k in keyed)
+    tally = Tally(issued, offline, into, out, served, no_show,
+                  Times(wait_n, wait_s, Counter(dict(zip(wait_m, wait_c, strict=True))), wait_p90),
+                  Times(service_n, service_s, Counter(dict(zip(service_m, service_c, strict=True))),
+                        service_p90),
+                  Counter(dict(zip(rating_k, rating_c, strict=True))), float(open_s))
+    return DayFigures(total=tally, events=events)
 
 
 def store_day(connection: Connection, site: str, day: date, figures: DayFigures) -> None:
