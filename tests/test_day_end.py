@@ -21,6 +21,7 @@ from broker.queue.messages import hall_state
 from broker.queue.tickets import Queue
 from broker.reports import stats
 from broker.reports import tables as reports
+from broker.reports.jobs import notes
 from broker.reports.nightly import run_nightly
 from broker.store.db import Store
 from city.database import unstorable
@@ -149,6 +150,8 @@ def test_the_ended_tickets_count_in_their_own_day_once(config: SiteConfig, store
     assert after["*"]["Đi bổ sung giấy tờ"] == 1  # the one away for a paper stays counted so
     assert after["*"]["Tổng vào hàng"] == before["*"]["Tổng vào hàng"]
     assert service_rows(store, config, NEXT_DAY)["*"]["Tổng vào hàng"] == 0
+    note = notes(stats.for_days(store, config.site.zone, DAY, DAY))[-1]  # under the statistics
+    assert ENDED_IN_LINE in note and ENDED_AT_COUNTER in note and "24 giờ" in note
 
 
 def offline(config: SiteConfig, issued_at: datetime, ticket_number: str = "1800") -> OfflineTicket:

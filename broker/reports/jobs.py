@@ -22,7 +22,7 @@ def statistics(store: Readable, zone: ZoneInfo, first_day: str,
 
 def notes(result: stats.Stats) -> list[str]:
     """What the reader must know: the rows' identities, and the days whose figures lack them."""
-    lines = list(tables.IDENTITIES)
+    lines = [*tables.IDENTITIES, tables.DAY_END_NOTE]
     if result.without_flows:
         days = ", ".join(formats.vn_date(d) for d in result.without_flows)
         lines.append(f"Số liệu các ngày {days} được ghi trước khi có số liệu chuyển đến, quay "

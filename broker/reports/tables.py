@@ -63,6 +63,11 @@ IDENTITIES = (
     f"{' + '.join([*ENDING_NAMES.values(), *UNCALLED_NAMES.values()])}.",
     f"Mỗi dòng quầy và cán bộ: {CALLS} = {' + '.join(ENDING_NAMES.values())}.",
 )
+# Why the day-end columns exist (broker/queue/day_end.py), said under the identities.
+DAY_END_NOTE = (
+    "Số thứ tự chỉ có giá trị trong ngày cấp: vé còn chờ hoặc còn ở quầy lúc hết ngày (24 giờ) được "
+    f"kết thúc cùng ngày đó, ở cột “{UNCALLED_NAMES[EXPIRED]}” hoặc “{ENDING_NAMES[EXPIRED]}”; vé "
+    f"đang đi bổ sung giấy tờ mà không quay lại vẫn tính ở cột “{ENDING_NAMES['returning']}”.")
 
 
 def _endings(endings: Counter[str] | None) -> list[Cell]:
