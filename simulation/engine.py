@@ -17,7 +17,7 @@ import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from routing.call_rule import Candidate, Rule, ServiceLoad
+from routing.call_rule import Candidate, Rule, ServiceLoad, counter_shares
 from routing.estimate import Floor, ServiceTimes, eta_seconds
 from simulation.policies import PICKS, Line, ServiceLine
 from simulation.profile import Citizen, Profile, at, break_starts, open_seconds
@@ -355,13 +355,13 @@ class Day:
     def rule(self) -> Rule:
         routing = self.config.routing
         servers = {code: 0 for code in self.targets}
-        for desk in self.desks.values():
-            if desk.serving:
-                for code in desk.services:
-                    servers[code] += 1
-        means = self.times.means()
+        open_counters = [desk.services for desk in self.desks.values() if desk.serving]
+        for services in open_counters:
+            for code in services:
+                servers[code] += 1
+        means, shares = self.times.means(), counter_shares(open_counters)
         loads = {code: ServiceLoad(self.targets[code], servers[code], len(self.line.by_service[code]),
-                                   means[code]) for code in self.targets}
+                                   means[code], shares.get(code, 0.0)) for code in self.targets}
         return Rule(routing.priority_mode, routing.priority_every, loads)
 
     def floor(self) -> Floor:

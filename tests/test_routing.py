@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from routing.call_rule import Candidate, Rule, ServiceLoad, choose_next, normal_streak
+from routing.call_rule import Candidate, Rule, ServiceLoad, choose_next, counter_shares, normal_streak
 
 NOW = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
 LOADS = {"HT": ServiceLoad(target_s=1200, servers=5, waiting=3, mean_s=480),
@@ -33,9 +33,21 @@ def test_a_counter_prefers_its_first_service_when_lines_are_equally_late() -> No
     assert call(waiting, ["CT", "HT"], rule) == "ct"
 
 
-def test_at_equal_waits_the_line_nearer_its_target_goes_first() -> None:
-    waiting = [ticket("ct", "CT", 8), ticket("ht", "HT", 8)]  # CT's target is 15 min, HT's 20
-    assert call(waiting, ["HT", "CT"]) == "ct"
+def test_at_equal_waits_the_quicker_service_goes_first() -> None:
+    loads = {"HT": ServiceLoad(1200, servers=2, waiting=1, mean_s=600),
+             "CT": ServiceLoad(1200, servers=2, waiting=1, mean_s=180)}
+    waiting = [ticket("ht", "HT", 8), ticket("ct", "CT", 8)]  # CT takes 3 minutes, HT 10
+    assert call(waiting, ["HT", "CT"], Rule("interleaved", 3, loads)) == "ct"
+
+
+def test_a_long_wait_for_a_slow_service_goes_before_a_fresh_quick_one() -> None:
+    loads = {"VX": ServiceLoad(1800, servers=1, waiting=1, mean_s=600),
+             "TKQ": ServiceLoad(600, servers=1, waiting=1, mean_s=120)}
+    rule = Rule("interleaved", 3, loads)
+    # A 10-minute service's ticket that has waited 40 minutes beats a 2-minute one that just came,
+    # even though the counter prefers TKQ; a fresh slow ticket does not.
+    assert call([ticket("tkq", "TKQ", 2), ticket("vx", "VX", 40)], ["TKQ", "VX"], rule) == "vx"
+    assert call([ticket("tkq", "TKQ", 2), ticket("vx", "VX", 3)], ["TKQ", "VX"], rule) == "tkq"
 
 
 def test_a_late_second_service_is_not_starved_by_a_busy_first_one() -> None:
@@ -44,11 +56,48 @@ def test_a_late_second_service_is_not_starved_by_a_busy_first_one() -> None:
     assert call([*fresh_ht, late_ct], ["HT", "CT"]) == "ct"
 
 
-def test_equally_late_lines_go_to_the_service_with_fewer_counters() -> None:
+def test_at_equal_waits_a_longer_line_goes_first() -> None:
     waiting = [ticket("ht", "HT", 10), ticket("dd", "DD", 10)]
-    loads = {**LOADS, "HT": ServiceLoad(1200, servers=5, waiting=1, mean_s=480),
-             "DD": ServiceLoad(1200, servers=1, waiting=1, mean_s=480)}
+    loads = {"HT": ServiceLoad(1200, servers=3, waiting=1, mean_s=480),
+             "DD": ServiceLoad(1200, servers=3, waiting=6, mean_s=480)}
     assert call(waiting, ["HT", "DD"], Rule("interleaved", 3, loads)) == "dd"
+
+
+def test_at_equal_waits_a_line_few_other_counters_serve_goes_first() -> None:
+    # Đất đai has no other open counter; Kinh doanh has four more that will reach it.
+    loads = {"KD": ServiceLoad(1500, servers=5, waiting=2, mean_s=480),
+             "DD": ServiceLoad(1500, servers=1, waiting=2, mean_s=480)}
+    waiting = [ticket("kd", "KD", 12), ticket("dd", "DD", 12)]
+    assert call(waiting, ["KD", "DD"], Rule("interleaved", 3, loads)) == "dd"
+    alone = {"KD": loads["KD"], "DD": ServiceLoad(1500, servers=5, waiting=2, mean_s=480)}
+    assert call(waiting, ["KD", "DD"], Rule("interleaved", 3, alone)) == "kd"  # preference then
+
+
+def test_a_counter_leaves_a_line_other_counters_cover_to_them() -> None:
+    # Counter [KD, DD]; two counters serve each line, but KD's other one serves KD only while DD's
+    # other one splits its time over three services. Even with KD's ticket waiting a little longer,
+    # this counter takes the DD line, which gets less help.
+    shares = counter_shares([["KD", "DD"], ["KD"], ["DD", "HT", "VX"]])
+    assert (shares["KD"], round(shares["DD"], 3)) == (1.5, 0.833)
+    loads = {code: ServiceLoad(1500, servers=2, waiting=2, mean_s=480, share=shares[code])
+             for code in ("KD", "DD")}
+    waiting = [ticket("kd", "KD", 15), ticket("dd", "DD", 12)]
+    assert call(waiting, ["KD", "DD"], Rule("interleaved", 3, loads)) == "dd"
+    # Equal help: KD's longer wait goes first.
+    even = {code: ServiceLoad(1500, servers=2, waiting=2, mean_s=480, share=1.0) for code in loads}
+    assert call(waiting, ["KD", "DD"], Rule("interleaved", 3, even)) == "kd"
+
+
+def test_a_slow_ticket_is_called_within_minutes_while_quick_tickets_keep_coming() -> None:
+    # A counter [TKQ, VX] with a steady line of 20 fresh 2-minute tickets: the one 10-minute VX
+    # ticket is not starved; it is called once it has waited about six minutes.
+    loads = {"TKQ": ServiceLoad(600, servers=1, waiting=20, mean_s=120),
+             "VX": ServiceLoad(1500, servers=1, waiting=1, mean_s=600)}
+    rule = Rule("interleaved", 3, loads)
+    fresh = [ticket(f"tkq{i}", "TKQ", 1) for i in range(20)]
+    called_at = next(minute for minute in range(60)
+                     if call([*fresh, ticket("vx", "VX", minute)], ["TKQ", "VX"], rule) == "vx")
+    assert 1 < called_at <= 10
 
 
 def test_a_counter_serving_one_service_only_never_calls_another() -> None:
@@ -93,7 +142,7 @@ def test_a_day_without_priority_calls_counts_as_a_full_streak() -> None:
 
 def drain(waiting: list[Candidate], services: list[str], rule: Rule) -> list[str]:
     """Call until nobody is left, keeping the center's recent calls as the broker does."""
-    left, calls, recent = list(waiting), [], []
+    left, calls, recent = list(waiting), list[str](), list[bool]()
     while (chosen := choose_next(left, services, now=NOW, rule=rule,
                                  streak=normal_streak(recent, rule.every))) is not None:
         left.remove(chosen)
@@ -125,3 +174,21 @@ def test_between_services_interleaving_and_strict_keep_their_meaning() -> None:
     drained = drain([*waiting, ticket("ct-new", "CT", 1), ticket("ht-new", "HT", 1)],
                     ["HT", "CT"], RULE)
     assert drained.index("ct-elder") < drained.index("ct-new")
+
+
+def test_priority_and_returning_tickets_still_go_before_a_long_wait_of_another_service() -> None:
+    long_wait = ticket("ht-90", "HT", 90)
+    elder = ticket("ct-elder", "CT", 1, "elderly")
+    back = ticket("ct-back", "CT", 1, returning=True)
+    assert call([long_wait, elder], ["HT", "CT"], streak=3) == "ct-elder"
+    assert call([long_wait, elder, back], ["HT", "CT"], Rule("strict", 3, LOADS), streak=0) == "ct-back"
+
+
+def test_a_ticket_past_the_tail_guard_goes_before_any_index() -> None:
+    loads = {"VX": ServiceLoad(1800, servers=1, waiting=1, mean_s=600),
+             "CT": ServiceLoad(900, servers=1, waiting=40, mean_s=180)}
+    rule = Rule("interleaved", 3, loads)
+    # 40 quick tickets whose oldest waited 95 minutes outweigh one slow ticket at 99 minutes...
+    assert call([ticket("ct", "CT", 95), ticket("vx", "VX", 99)], ["CT", "VX"], rule) == "ct"
+    # ...but not one that has waited 101: past 100 minutes the longest wait goes first.
+    assert call([ticket("ct", "CT", 95), ticket("vx", "VX", 101)], ["CT", "VX"], rule) == "vx"

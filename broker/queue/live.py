@@ -21,7 +21,15 @@ from forecast.model import (
     no_show_share,
 )
 from routing.availability import why_closed
-from routing.call_rule import Candidate, Rule, ServiceLoad, ahead_of, choose_next, normal_streak
+from routing.call_rule import (
+    Candidate,
+    Rule,
+    ServiceLoad,
+    ahead_of,
+    choose_next,
+    counter_shares,
+    normal_streak,
+)
 from routing.estimate import OPEN_STATUSES, Floor, ServiceTimes, eta_seconds
 from routing.suggest import suggest
 from simulation.profile import Profile
@@ -112,8 +120,9 @@ def rule(tx: Tx, config: SiteConfig) -> Rule:
     now = floor(tx, config)
     servers = {s.code: sum(1 for services in now.open_counters if s.code in services)
                for s in config.services}
+    shares = counter_shares(now.open_counters)
     loads = {s.code: ServiceLoad(s.target_wait_min * 60.0, servers[s.code], now.waiting[s.code],
-                                 now.mean_s[s.code]) for s in config.services}
+                                 now.mean_s[s.code], shares.get(s.code, 0.0)) for s in config.services}
     return Rule(config.routing.priority_mode, config.routing.priority_every, loads)
 
 
