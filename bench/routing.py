@@ -100,7 +100,7 @@ def seed_range(text: str) -> list[int]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=seed_range, default=seed_range("1-20"),
-                        help="first-last, inclusive (the rule was tuned on 101-140)")
+                        help="first-last, inclusive (the rule was tuned on 101-180)")
     parser.add_argument("--tickets", default="1200,1000", help="tickets per day, comma-separated")
     parser.add_argument("--hard", action="store_true", help="also config/hard-site.toml at 480")
     parser.add_argument("--day", default="old,real", help="day models, comma-separated: old, real")
