@@ -3,8 +3,12 @@ waits for it (forecast/run.py does the work, in a worker process of its own at l
 broker's threads do not share an interpreter lock with it).
 
 Refreshed after each change (a short pause gathers a burst of changes into one refresh) and every
-PERIOD_S anyway, never more often than the last refresh's cost allows (CPU_SHARE). A forecast older
-than MAX_AGE_S is not used: the receivers print today's range around the estimate instead.
+PERIOD_S anyway, never more often than the last refresh's cost allows (CPU_SHARE). The cost is the
+CPU time the worker spent on the forecast itself, not the wall time of the round trip: on a busy
+machine, or for the first refresh (the worker process starting and importing), the wall time is many
+times the work, and pacing on it held refreshes back for minutes while the line kept changing. A
+forecast older than MAX_AGE_S is not used: the receivers print today's range around the estimate
+instead.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from broker.queue import live
@@ -42,8 +47,11 @@ def worker() -> Executor:
                                initializer=_lower_priority)
 
 
-def _forecast(hall: HallNow, runs: int) -> Forecast:
-    return forecast(hall, runs=runs, seed=int(hall.now.timestamp()))
+def _forecast(hall: HallNow, runs: int) -> tuple[Forecast, float]:
+    """The forecast, and the CPU seconds it took in the worker."""
+    started = time.thread_time()
+    result = forecast(hall, runs=runs, seed=int(hall.now.timestamp()))
+    return result, time.thread_time() - started
 
 
 class Forecaster:
@@ -59,7 +67,8 @@ class Forecaster:
         self._latest: Forecast | None = None
         self._thread = threading.Thread(target=self._loop, name="forecaster", daemon=True)
         self.refreshes = 0
-        self.last_cost_s = 0.0
+        self.last_cost_s = 0.0  # the worker's CPU seconds for the last refresh
+        self.last_wall_s = 0.0  # and its wall time, the worker's start and the store read included
 
     def start(self) -> None:
         if self._executor is None:
@@ -93,16 +102,21 @@ class Forecaster:
             self._changed.clear()
             started = time.monotonic()
             try:
-                self._refresh()
+                self.last_cost_s = self._refresh()
             except Exception:  # a failed refresh must not end the refreshing; it is logged
                 log.exception("the wait forecast could not be refreshed; the estimate is printed")
-            self.last_cost_s = time.monotonic() - started
+            self.last_wall_s = time.monotonic() - started
             self._stopped.wait(self.last_cost_s * (1 - CPU_SHARE) / CPU_SHARE)
 
-    def _refresh(self) -> None:
+    def _refresh(self) -> float:
+        """Refresh the forecast; returns the worker's CPU seconds for it."""
+        config = self._config()
         with self._store.reading() as tx:
-            hall = live.hall_now(tx, self._config())
+            hall = live.hall_now(tx, config)
+        if config.routing.auto_call:  # idle counters call a newcomer at once, without a press
+            hall = replace(hall, idle_call_s=0.0)
         assert self._executor is not None
-        self._latest = self._executor.submit(_forecast, hall, self._runs).result()
+        self._latest, cost = self._executor.submit(_forecast, hall, self._runs).result()
         self.refreshes += 1
         self._on_ready()
+        return cost

@@ -46,7 +46,8 @@ class ServiceModel:
     target_s: float
     prior_mean_s: float
     prior_weight: float = 5.0
-    recent_s: tuple[float, ...] = ()
+    recent_s: tuple[float, ...] = ()  # oldest first
+    window: int = 30  # how many of today's last services the estimate keeps (routing eta_window)
 
 
 # The day's expected arrivals over time, relative: (from_s, until_s, weight) in seconds from now,
@@ -62,6 +63,7 @@ class Arrival:
     service: str
     kind: ArrivalKind
     per_hour: float
+    seen: int = 0  # the tickets it was learned from (0: taken as known)
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ class HallNow:
     no_show_share: float = NO_SHOW_PRIOR
     mode: PriorityMode = "interleaved"
     every: int = 3
+    idle_call_s: float = 60.0  # an idle counter calls a ticket for it within this (0: at once)
     streak: int = 3  # normal calls since the center's last priority call (call_rule.normal_streak)
 
 
@@ -119,7 +122,7 @@ def arrival_rates(issues: Iterable[tuple[datetime, str, ArrivalKind]], now: date
     weight = weight_between(shape, -window, 0.0) / window if shape else 1.0
     if weight <= 0:  # the shape expected nobody in the last hour: keep the plain rate
         weight = 1.0
-    return tuple(Arrival(service, kind, n * 3600.0 / window / weight)
+    return tuple(Arrival(service, kind, n * 3600.0 / window / weight, n)
                  for (service, kind), n in sorted(counts.items()))
 
 

@@ -27,6 +27,7 @@ from simulation.engine import Happening
 from simulation.profile import Citizen, Profile, at, opening
 from xephang.config import SiteConfig
 
+IDLE_CALL_S = 0.0  # simulated counters call the moment they are free (as with auto_call)
 ENDINGS = frozenset({"done", "returning", "no_show"})
 
 
@@ -111,7 +112,7 @@ class Replay:
                                                              opening(self.config), shape),
             issuing_for_s=max(0.0, (closes - now).total_seconds()), shape=shape,
             no_show_share=no_show_share(self.no_shows, self.calls), mode=routing.priority_mode,
-            every=routing.priority_every, streak=self.streak)
+            every=routing.priority_every, streak=self.streak, idle_call_s=IDLE_CALL_S)
 
     def _desk(self, counter: _Counter) -> Desk:
         for_s = self.now_s - counter.since_s
@@ -127,5 +128,7 @@ class Replay:
 
     def services(self) -> dict[str, ServiceModel]:
         weight = self.config.routing.eta_prior_weight
+        window = self.config.routing.eta_window
         return {s.code: ServiceModel(s.target_wait_min * 60.0, s.mean_service_min * 60.0, weight,
-                                     tuple(self.recent[s.code])) for s in self.config.services}
+                                     tuple(self.recent[s.code]), window)
+                for s in self.config.services}

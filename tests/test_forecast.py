@@ -65,6 +65,52 @@ def test_expected_priority_arrivals_push_a_normal_ticket_back_but_not_a_priority
     assert crowded.priority["HT"].high_s < alone.services["HT"].low_s
 
 
+def test_a_mean_learned_from_few_services_gives_a_wider_range_for_a_long_wait() -> None:
+    # The same six service times, seen once or fifty times each: the mean is as uncertain as the
+    # count is small, and that error runs through all 24 services ahead, so the range widens.
+    six = spread(600.0, 0.5).recent_s[:6]
+    few = ServiceModel(1200.0, 600.0, 0.0, six)
+    many = ServiceModel(1200.0, 600.0, 0.0, six * 50, window=300)
+    desks = (Desk(("HT",), "busy", 0.0),) * 3
+    unsure = forecast(hall(line("HT", 21), desks, HT=few), runs=200).services["HT"]
+    sure = forecast(hall(line("HT", 21), desks, HT=many), runs=200).services["HT"]
+    assert unsure.high_s - unsure.low_s > 1.5 * (sure.high_s - sure.low_s)
+    # A short wait (the first in line) hardly depends on the mean's error.
+    short_unsure = forecast(hall(line("HT", 21), desks, HT=few), runs=200).tickets["HT0"]
+    assert short_unsure.high_s - short_unsure.low_s < (unsure.high_s - unsure.low_s) / 3
+
+
+def test_an_arrival_rate_learned_from_few_tickets_gives_a_wider_range() -> None:
+    # Priority tickets go first; how many will come is known only as well as the count behind it.
+    desks = (Desk(("HT",), "busy", 0.0), Desk(("HT",), "busy", 0.0))
+
+    def band(seen: int) -> tuple[float, float]:
+        arrivals = (Arrival("HT", "priority", 12.0, seen),)
+        now = HallNow(now=NOW, waiting=line("HT", 20), desks=desks, services={"HT": exact(300.0)},
+                      arrivals=arrivals, issuing_for_s=4 * 3600.0, no_show_share=0.0, mode="strict")
+        result = forecast(now, runs=200).services["HT"]
+        return result.low_s, result.high_s
+
+    (low_few, high_few), (low_many, high_many) = band(3), band(3000)
+    assert high_few - low_few > 1.3 * (high_many - low_many)
+
+
+def test_the_next_tickets_being_forecast_do_not_change_whom_a_shared_counter_calls() -> None:
+    # One idle counter serves DD (10-minute services) and TKQ (1 minute). By the call rule it calls
+    # TKQ's ticket, waiting longer, first. Counting the forecast's own "next ticket" of each line as
+    # waiting made DD's line look three times as long and flipped that choice.
+    waiting = (Candidate("DD1", "DD", "none", NOW - timedelta(seconds=300)),
+               Candidate("TKQ1", "TKQ", "none", NOW - timedelta(seconds=600)))
+    desks = (Desk(("DD", "TKQ"), "idle"),)
+    services = {"DD": ServiceModel(1200.0, 600.0, 0.0, (600.0,) * 30),
+                "TKQ": ServiceModel(1200.0, 60.0, 0.0, (60.0,) * 30)}
+    now = HallNow(now=NOW, waiting=waiting, desks=desks, services=services, no_show_share=0.0,
+                  idle_call_s=0.0)
+    result = forecast(now)
+    assert result.tickets["TKQ1"].high_s == 600.0  # called at once
+    assert result.tickets["DD1"].low_s == 300.0 + 60.0  # after TKQ1's minute
+
+
 def test_a_paused_counter_comes_back_later_and_a_closed_one_never() -> None:
     waiting = line("DD", 4)
     working = forecast(hall(waiting, (Desk(("DD",), "idle"),), DD=exact(480.0))).services["DD"]
