@@ -14,6 +14,7 @@ then with it refreshing in the background as the line grows (broker/forecaster.p
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import threading
@@ -73,13 +74,16 @@ def run(presses: int, folder: Path, forecast: bool) -> None:
     try:
         assert kiosk.link.wait_connected(10), "kiosk did not connect"
         first, whole = measure(kiosk, printer, presses)
-        refreshes, cost = broker.forecaster.refreshes, broker.forecaster.last_cost_s
+        forecaster = broker.forecaster
+        refreshes, cost, wall = forecaster.refreshes, forecaster.last_cost_s, forecaster.last_wall_s
     finally:
         kiosk.stop()
         broker.stop()
         mosquitto.stop()
     name = "with the forecast" if forecast else "no forecast (baseline)"
-    print(f"{name}: {refreshes} forecast refreshes, the last {cost * 1000:.0f} ms wall")
+    load = ", ".join(f"{figure:.1f}" for figure in os.getloadavg())
+    print(f"{name}: {refreshes} forecast refreshes, the last {cost * 1000:.0f} ms CPU in the worker "
+          f"({wall * 1000:.0f} ms wall); load average {load}")
     report(f"press → first byte to the printer, {name}", first[10:])  # the first few warm caches
     report(f"press → cut (whole ticket sent), {name}", whole[10:])
 

@@ -1,2 +1,2 @@
 """The wait forecast: the hall's state now, run forward many times under the real call rule, and
-each waiting ticket's and each service's next ticket's 10th–90th percentile wait."""
+each waiting ticket's and each service's next ticket's 5th–95th percentile wait."""

@@ -86,8 +86,8 @@ class HallNow:
 
 @dataclass(frozen=True)
 class Band:
-    """The 10th and 90th percentile of a wait from issue, in seconds (`high_s` may be infinite: in
-    more than one run in ten the ticket was not called within the forecast's horizon)."""
+    """The 5th and 95th percentile of a wait from issue, in seconds (`high_s` may be infinite: in
+    more than one run in twenty the ticket was not called within the forecast's horizon)."""
 
     low_s: float
     high_s: float

@@ -55,6 +55,9 @@ class Replay:
 
     def __post_init__(self) -> None:
         breaks = planned_breaks(self.config, self.profile)
+        if self.profile.lunch is not None:  # every counter closes for lunch: a break of its length
+            start, end = self.profile.lunch
+            breaks = {counter: sorted([*own, (start, end - start)]) for counter, own in breaks.items()}
         self.counters = {c.id: _Counter(tuple(c.services), breaks=list(breaks.get(c.id, ())))
                          for c in self.config.counters}
         window = self.config.routing.eta_window
@@ -76,8 +79,8 @@ class Replay:
             self._called(happening)
         elif happening.kind in ENDINGS and happening.counter is not None:
             self._ended(happening)
-        elif happening.kind == "left":  # gave up waiting (patience)
-            self.waiting.pop(str(happening.citizen), None)
+        # A citizen who gave up waiting ("left") is not seen: their ticket stays in line until it
+        # is called and found gone, as in the broker.
 
     def _called(self, happening: Happening) -> None:
         returning = f"{happening.citizen}r"

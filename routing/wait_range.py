@@ -14,6 +14,7 @@ RANGE_LOW = 0.6  # of the estimate
 RANGE_HIGH = 1.3  # of the estimate, plus RANGE_SLACK_S
 RANGE_SLACK_S = 120.0
 LONG_WAIT_MIN = 180
+FINE_BELOW_MIN = 10  # a forecast range below this many minutes is given to the minute
 
 
 def wait_range(eta_s: float, round_min: int = 5) -> tuple[int, int]:
@@ -29,7 +30,7 @@ def within(wait_s: float, eta_s: float, round_min: int = 5) -> bool:
     return low * 60 <= wait_s <= high * 60
 
 
-Band = tuple[float, float]  # a forecast's 10th and 90th percentile wait, in seconds
+Band = tuple[float, float]  # a forecast's 5th and 95th percentile wait, in seconds
 
 
 def printed_range(eta_s: float, band: Band | None, round_min: int = 5) -> tuple[int, int]:
@@ -55,13 +56,22 @@ def range_words(low: int, high: int) -> str:
 
 
 def band_range(low_s: float, high_s: float, round_min: int = 5) -> tuple[int, int]:
-    """A forecast's 10–90 % band as printed, in minutes: rounded outwards to the step, as today's
-    range is (bench/forecast.py: rounding to the nearest step covered 78 % of real waits instead of
-    90 % on the tuning days), at least one step wide; past the horizon reads as LONG_WAIT_MIN."""
-    step = round_min
-    low = math.floor(min(low_s, LONG_WAIT_MIN * 60.0) / 60 / step) * step
-    high = math.ceil(min(high_s, (LONG_WAIT_MIN + step) * 60.0) / 60 / step) * step
-    return low, max(high, low + step)
+    """A forecast's band (forecast/run.py: its 5th–95th percentile, calibrated on simulated days)
+    as printed, in minutes, without widening it further: the low end rounded down, the high end to
+    the nearest step, at least one step wide. The step is a minute below FINE_BELOW_MIN minutes
+    (`khoảng 3–6 phút`), `round_min` above (`khoảng 25–40 phút`): rounding a short wait outwards to
+    five minutes made the range as wide as today's (bench/forecast.py). Past the horizon it reads
+    as LONG_WAIT_MIN."""
+    low_min = min(low_s, LONG_WAIT_MIN * 60.0) / 60
+    low = math.floor(low_min / _step(low_min, round_min)) * _step(low_min, round_min)
+    high_min = min(high_s, (LONG_WAIT_MIN + round_min) * 60.0) / 60
+    step = _step(high_min, round_min)
+    high = math.floor(high_min / step + 0.5) * step
+    return low, max(high, low + _step(low, round_min))
+
+
+def _step(minutes: float, round_min: int) -> int:
+    return 1 if minutes < FINE_BELOW_MIN else round_min
 
 
 def band_of(wait: WaitRange | None) -> Band | None:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from forecast.model import Arrival, Desk, HallNow, ServiceModel, arrival_rates, no_show_share
 from forecast.run import HORIZON_S, forecast
 from routing.call_rule import Candidate
-from routing.wait_range import band_range
+from routing.wait_range import band_range, range_words
 
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # 9:00 in Hà Nội
 
@@ -139,3 +139,14 @@ def test_arrivals_and_no_shows_are_learned_from_today() -> None:
     rates = {(a.service, a.kind): a.per_hour for a in arrival_rates(issues, NOW, opened)}
     assert rates == {("HT", "normal"): 31.0, ("CT", "priority"): 1.0}  # the last hour only
     assert no_show_share(0, 0) == 0.05 and no_show_share(30, 100) > 0.2
+
+
+def test_a_short_forecast_is_printed_to_the_minute_and_a_long_one_in_steps() -> None:
+    # The band is a calibrated 5–95 % one: printed as it is, the low end rounded down, the high end
+    # to the nearest step (a minute below ten minutes, eta_round_min above).
+    assert range_words(*band_range(0.0, 170.0)) == "dưới 3 phút"
+    assert range_words(*band_range(150.0, 350.0)) == "khoảng 2–6 phút"
+    assert range_words(*band_range(7.5 * 60, 14 * 60)) == "khoảng 7–15 phút"
+    assert range_words(*band_range(26 * 60, 38 * 60)) == "khoảng 25–40 phút"
+    assert range_words(*band_range(30 * 60, 31 * 60)) == "khoảng 30–35 phút"  # one step at least
+    assert range_words(*band_range(4 * 3600, math.inf)) == "hơn 3 giờ"

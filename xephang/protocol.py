@@ -114,7 +114,7 @@ class Message(BaseModel):
 
 
 class WaitRange(BaseModel):
-    """A forecast wait from issue (forecast/run.py): its 10th and 90th percentile, in seconds."""
+    """A forecast wait from issue (forecast/run.py): its 5th and 95th percentile, in seconds."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
