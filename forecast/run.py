@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from forecast.model import Arrival, Band, Desk, Forecast, HallNow, ServiceModel
-from routing.call_rule import Candidate, Rule, ServiceLoad, choose_next
+from routing.call_rule import Candidate, Rule, ServiceLoad, choose_next, counter_shares
 
 RUNS = 50
 # The band: 90 % of the runs. Once the runs are calibrated (bench/forecast.py: their 10–90 % band
@@ -169,12 +169,17 @@ class _Run:
         return [head for code in services if code in self.lines for head in self.lines[code].heads()]
 
     def _rule(self) -> Rule:
+        """The rule's input as the broker builds it: per service its open counters (not on a
+        break) and their share of time, the real tickets waiting, the mean as learned so far."""
+        open_counters = [desk.services for desk, working in zip(self.hall.desks, self.working,
+                                                                strict=True) if working]
         servers = {code: 0 for code in self.hall.services}
-        for desk, working in zip(self.hall.desks, self.working, strict=True):
-            for code in desk.services if working else ():
+        for services in open_counters:
+            for code in services:
                 servers[code] = servers.get(code, 0) + 1
+        shares = counter_shares(open_counters)
         loads = {code: ServiceLoad(model.target_s, servers[code], self.lines[code].size,
-                                   self.estimate[code].mean_s)
+                                   self.estimate[code].mean_s, shares.get(code, 0.0))
                  for code, model in self.hall.services.items()}
         return Rule(self.hall.mode, self.hall.every, loads)
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from forecast.model import Arrival, Desk, HallNow, ServiceModel, arrival_rates, no_show_share
 from forecast.run import HORIZON_S, forecast
-from routing.call_rule import Candidate
+from routing.call_rule import Candidate, Rule, ServiceLoad, choose_next
 from routing.wait_range import band_range, range_words
 
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # 9:00 in Hà Nội
@@ -96,19 +96,20 @@ def test_an_arrival_rate_learned_from_few_tickets_gives_a_wider_range() -> None:
 
 
 def test_the_next_tickets_being_forecast_do_not_change_whom_a_shared_counter_calls() -> None:
-    # One idle counter serves DD (10-minute services) and TKQ (1 minute). By the call rule it calls
-    # TKQ's ticket, waiting longer, first. Counting the forecast's own "next ticket" of each line as
-    # waiting made DD's line look three times as long and flipped that choice.
-    waiting = (Candidate("DD1", "DD", "none", NOW - timedelta(seconds=300)),
-               Candidate("TKQ1", "TKQ", "none", NOW - timedelta(seconds=600)))
-    desks = (Desk(("DD", "TKQ"), "idle"),)
-    services = {"DD": ServiceModel(1200.0, 600.0, 0.0, (600.0,) * 30),
-                "TKQ": ServiceModel(1200.0, 60.0, 0.0, (60.0,) * 30)}
-    now = HallNow(now=NOW, waiting=waiting, desks=desks, services=services, no_show_share=0.0,
-                  idle_call_s=0.0)
+    # One idle counter serves HT (one ticket, waiting longer) and CT (eight). The call rule, told
+    # the real lines, calls CT's oldest first; counting the forecast's own "next tickets" (two per
+    # line) as waiting made HT's line look three times as long and flipped that choice.
+    waiting = (Candidate("HT0", "HT", "none", NOW - timedelta(seconds=440)),
+               *line("CT", 8, minutes_ago=5.0))
+    desks = (Desk(("HT", "CT"), "idle"),)
+    same = ServiceModel(1200.0, 300.0, 0.0, (300.0,) * 30)
+    loads = {code: ServiceLoad(1200.0, 1, count, 300.0, 0.5) for code, count in (("HT", 1), ("CT", 8))}
+    assert choose_next(waiting, ("HT", "CT"), now=NOW, rule=Rule(loads=loads)).id == "CT0"
+    now = HallNow(now=NOW, waiting=waiting, desks=desks, services={"HT": same, "CT": same},
+                  no_show_share=0.0, idle_call_s=0.0)
     result = forecast(now)
-    assert result.tickets["TKQ1"].high_s == 600.0  # called at once
-    assert result.tickets["DD1"].low_s == 300.0 + 60.0  # after TKQ1's minute
+    assert result.tickets["CT0"].high_s == 300.0  # called at once
+    assert result.tickets["HT0"].low_s >= 440.0 + 300.0  # after CT0's service at the soonest
 
 
 def test_a_paused_counter_comes_back_later_and_a_closed_one_never() -> None:
