@@ -71,37 +71,38 @@ ORDER BY c.site"""
 
 def _times(kind: str) -> str:
     timed = f"({kind} ->> 'n')::bigint > 0"
-    return f"""sum(({kind} ->> 'n')::bigint)::bigint, sum(({kind} ->> 's')::bigint)::bigint,
+    return f"""sum(({kind} ->> 'n')::integer), sum(({kind} ->> 's')::bigint)::bigint,
            CASE WHEN count(*) FILTER (WHERE {timed}) = 1
                 THEN (array_agg({kind} -> 'p90') FILTER (WHERE {timed}))[1] END"""
 
 
 def _minutes(kind: str) -> str:
-    return f"""SELECT site, '{kind}' AS kind, x.key::integer AS minute, sum(x.value::bigint)::bigint AS n
+    return f"""SELECT site, '{kind}' AS kind, x.key::integer AS minute, sum(x.value::integer) AS n
         FROM d CROSS JOIN jsonb_each_text(d.{kind} -> 'm') AS x GROUP BY 1, 2, 3"""
 
 
 # Each center's closed days [first, last] summed from the rollups' totals (each read once into
-# columns): counts and sums added, the minutes histograms and ratings added key by key (as arrays
+# columns; a day's counts fit an integer, whose sum PostgreSQL adds several times faster than a
+# bigint's): counts and sums added, the minutes histograms and ratings added key by key (as arrays
 # of keys and counts), and a 90th percentile kept only when one day alone has the times (then it is
 # that day's exact one, as `Times.merge` keeps it; many days read it from the summed minutes).
 _SPANS = f"""
 WITH d AS MATERIALIZED (
     SELECT c.site, c.events, t.* FROM city_days c, jsonb_to_record(c.total) AS t (
-        issued bigint, offline bigint, "in" bigint, out bigint, served bigint, no_show bigint,
-        open_s bigint, wait jsonb, service jsonb, ratings jsonb)
+        issued integer, offline integer, "in" integer, out integer, served integer, no_show integer,
+        open_s integer, wait jsonb, service jsonb, ratings jsonb)
     WHERE c.day BETWEEN %(first)s AND %(last)s
 ), minutes AS (
     SELECT site, kind, array_agg(minute) AS minutes, array_agg(n) AS counts
     FROM ({_minutes('wait')} UNION ALL {_minutes('service')}) s GROUP BY 1, 2
 ), ratings AS (
     SELECT site, array_agg(rating) AS ratings, array_agg(n) AS counts FROM (
-        SELECT d.site, x.key AS rating, sum(x.value::bigint)::bigint AS n
+        SELECT d.site, x.key AS rating, sum(x.value::integer) AS n
         FROM d CROSS JOIN jsonb_each_text(d.ratings) AS x GROUP BY 1, 2) s
     GROUP BY 1
 ), sums AS (
-    SELECT site, sum(events)::bigint, sum(issued)::bigint, sum(offline)::bigint, sum("in")::bigint,
-           sum(out)::bigint, sum(served)::bigint, sum(no_show)::bigint, sum(open_s)::bigint,
+    SELECT site, sum(events), sum(issued), sum(offline), sum("in"), sum(out), sum(served),
+           sum(no_show), sum(open_s),
            {_times('wait')}, {_times('service')}
     FROM d GROUP BY site
 )
