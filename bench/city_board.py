@@ -276,10 +276,14 @@ def python_spans(db: BoardDb, centers: list[Center], first: date, last: date) ->
 
 
 def month(periods: Periods, centers: list[Center], first: date, last: date, runs: int) -> None:
+    """Summed by PostgreSQL and added in Python, run by run in turn (the machine's load drifts)."""
+    sql, python = [], []
+    for _ in range(runs):
+        sql.append(median_ms(lambda: periods.city_spans(centers, first, last), 1))
+        python.append(median_ms(lambda: python_spans(periods.db, centers, first, last), 1))
     print(f"  city's {(last - first).days + 1} days from rollups, summed by PostgreSQL "
-          f"{median_ms(lambda: periods.city_spans(centers, first, last), runs):9.1f} ms")
-    print(f"  baseline: the same added in Python (before)   "
-          f"{median_ms(lambda: python_spans(periods.db, centers, first, last), runs):9.1f} ms")
+          f"{statistics.median(sql):9.1f} ms")
+    print(f"  baseline: the same added in Python (before)   {statistics.median(python):9.1f} ms")
     assert periods.city_spans(centers, first, last) == python_spans(periods.db, centers, first, last)
     print("  (the same figures both ways: checked)")
 
