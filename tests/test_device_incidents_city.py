@@ -130,6 +130,8 @@ def sign_in(browser: Any, url: str, path: str) -> Any:
 def test_the_board_shows_devices_in_trouble_and_the_days_down_time(browser: Any,
                                                                    board_url: str) -> None:
     page = sign_in(browser, board_url, "/")
+    overview = page.locator('#centers tr[data-site="phuong-a"] .devices')
+    assert overview.inner_text() == "hall-1: Mất kết nối"  # the overview says what is down now
     page.click("text=Thiết bị")
     page.wait_for_load_state()
     assert page.inner_text("h1") == "Thiết bị gặp sự cố"

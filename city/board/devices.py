@@ -5,7 +5,7 @@ incidents with their down time, from `device_incidents` (written by the aggregat
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -64,6 +64,13 @@ def read_incidents(db: BoardDb, start: datetime, end: datetime) -> dict[str, lis
             found.setdefault(site, []).append(
                 Incident(device, names.get(problem, UNKNOWN_PROBLEM), started, ended))
     return found
+
+
+def open_troubles(db: BoardDb) -> dict[str, list[str]]:
+    """Per site, its devices in trouble now, in words ("kiosk-1: Máy in hết giấy")."""
+    found = read_incidents(db, datetime.max.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))
+    return {site: [f"{i.device}: {i.problem}" for i in incidents if i.ended_at is None]
+            for site, incidents in found.items()}
 
 
 def page_rows(centers: list[Center], found: dict[str, list[Incident]], start: datetime,

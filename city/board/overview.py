@@ -8,6 +8,7 @@ board's background thread folds in each round only what arrived since the last
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -64,7 +65,9 @@ def _moment(moment: datetime, now: datetime, section: BoardSection) -> str:
     return local.strftime("%d/%m %H:%M")
 
 
-def overview_row(today: Today, now: datetime, section: BoardSection) -> Row:
+def overview_row(today: Today, now: datetime, section: BoardSection,
+                 troubles: Sequence[str] = ()) -> Row:
+    """One center's row; `troubles`: its devices in trouble now, in words."""
     state = freshness(today, now, section)
     tally = today.figures
     share = satisfied_share(tally)
@@ -75,8 +78,13 @@ def overview_row(today: Today, now: datetime, section: BoardSection) -> Row:
                minutes(tally.wait.mean_s), minutes(tally.wait.p90_s), vn_int(tally.served),
                vn_int(tally.no_show), {r: vn_int(tally.ratings.get(r, 0)) for r in RATINGS},
                "—" if share is None else f"{round(share)}%", counters,
-               OFFLINE_TICKETS.format(count=tally.offline) if tally.offline else NO_PROBLEM,
+               _devices(troubles, tally.offline),
                state, FRESHNESS[state], age, state == "lost")
+
+
+def _devices(troubles: Sequence[str], offline: int) -> str:
+    said = [*troubles, *([OFFLINE_TICKETS.format(count=offline)] if offline else [])]
+    return "; ".join(said) or NO_PROBLEM
 
 
 class TodayCache:

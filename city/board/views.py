@@ -13,6 +13,7 @@ from broker.reports.exports import to_xlsx
 from broker.reports.formats import vn_date, vn_dec, vn_int
 from city.board import labels
 from city.board.auth import signed_in
+from city.board.devices import open_troubles
 from city.board.overview import TodayCache, overview_row
 from city.board.periods import Periods
 from city.board.queries import BoardDb, Center
@@ -75,7 +76,9 @@ def overview() -> str:
     cache = current_app.extensions["city_today"]
     assert isinstance(cache, TodayCache)
     days, summed = cache.latest()
-    rows = [overview_row(today, now, _section()) for today in days]
+    troubles = open_troubles(periods.db)
+    rows = [overview_row(today, now, _section(), troubles.get(today.center.site, ()))
+            for today in days]
     return render_template("overview.html", rows=rows, day=vn_date(periods.today),
                            at=summed.astimezone(periods.zone).strftime("%H:%M:%S"),
                            lost=sum(row.late for row in rows), stale_min=_section().stale_after_min)
