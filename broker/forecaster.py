@@ -14,18 +14,19 @@ instead.
 from __future__ import annotations
 
 import logging
+import math
 import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 from broker.queue import live
 from broker.store.db import Store
-from forecast.model import Forecast, HallNow
+from forecast.model import Band, Forecast, HallNow
 from forecast.run import RUNS, forecast
 from xephang.config import SiteConfig
 
@@ -35,6 +36,12 @@ DEBOUNCE_S = 0.5
 PERIOD_S = 15.0
 CPU_SHARE = 0.25  # at most this share of the worker's time goes to refreshes
 MAX_AGE = timedelta(minutes=2)
+# A band printed for a ticket (or a service's next ticket) is kept until a refresh moves one of its
+# ends by more than this many seconds, or this share of its high end: 50 runs estimate the 5th and
+# 95th percentiles to within a few minutes, and a phone page whose range changed at every refresh
+# while nothing happened (35–60, 35–55, 40–55) reads as if the center did not know.
+STEADY_S = 180.0
+STEADY_SHARE = 0.1
 
 
 def _lower_priority() -> None:
@@ -47,11 +54,41 @@ def worker() -> Executor:
                                initializer=_lower_priority)
 
 
+def refresh_seed(hall: HallNow) -> int:
+    """The same random draws for every refresh of a day: a refresh differs from the last only by
+    what changed in the hall (and the time gone by), so a citizen's range does not jump between
+    refreshes while nothing happens, as fresh draws each time made it do (35–60, 35–55, 40–55)."""
+    return hall.now.toordinal()
+
+
 def _forecast(hall: HallNow, runs: int) -> tuple[Forecast, float]:
     """The forecast, and the CPU seconds it took in the worker."""
     started = time.thread_time()
-    result = forecast(hall, runs=runs, seed=int(hall.now.timestamp()))
+    result = forecast(hall, runs=runs, seed=refresh_seed(hall))
     return result, time.thread_time() - started
+
+
+def _close(old: Band, new: Band) -> bool:
+    limit = STEADY_S if math.isinf(old.high_s) else max(STEADY_S, STEADY_SHARE * old.high_s)
+    return abs(new.low_s - old.low_s) <= limit and (
+        new.high_s == old.high_s or abs(new.high_s - old.high_s) <= limit)  # inf only beside inf
+
+
+def _steady_bands(kept: Mapping[str, Band], fresh: Mapping[str, Band]) -> dict[str, Band]:
+    out = {}
+    for key, band in fresh.items():
+        old = kept.get(key)
+        out[key] = old if old is not None and _close(old, band) else band
+    return out
+
+
+def steady(previous: Forecast | None, fresh: Forecast) -> Forecast:
+    """`fresh`, keeping each band of `previous` that it moved by less than its noise."""
+    if previous is None:
+        return fresh
+    return replace(fresh, tickets=_steady_bands(previous.tickets, fresh.tickets),
+                   services=_steady_bands(previous.services, fresh.services),
+                   priority=_steady_bands(previous.priority, fresh.priority))
 
 
 class Forecaster:
@@ -116,7 +153,8 @@ class Forecaster:
         if config.routing.auto_call:  # idle counters call a newcomer at once, without a press
             hall = replace(hall, idle_call_s=0.0)
         assert self._executor is not None
-        self._latest, cost = self._executor.submit(_forecast, hall, self._runs).result()
+        fresh, cost = self._executor.submit(_forecast, hall, self._runs).result()
+        self._latest = steady(self._latest, fresh)
         self.refreshes += 1
         self._on_ready()
         return cost

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from forecast.model import Arrival, Desk, HallNow, ServiceModel, arrival_rates, no_show_share
+from broker.forecaster import refresh_seed, steady
+from forecast.model import Arrival, Band, Desk, Forecast, HallNow, ServiceModel, arrival_rates, no_show_share
 from forecast.run import HORIZON_S, forecast
 from routing.call_rule import Candidate, Rule, ServiceLoad, choose_next
 from routing.wait_range import band_range, range_words
@@ -42,6 +44,33 @@ def test_a_certain_hall_forecasts_its_one_outcome() -> None:
     assert result.services["HT"].low_s == result.services["HT"].high_s == 35 * 60
     assert result.tickets["HT0"].low_s == result.tickets["HT0"].high_s == 15 * 60  # 10 waited + 5
     assert band_range(result.services["HT"].low_s, result.services["HT"].high_s) == (35, 40)
+
+
+def test_refreshes_of_an_unchanged_hall_print_the_same_ranges() -> None:
+    """The phone page shows each refresh: with nothing called or issued, 20 s later, the ranges
+    must not jump (fifty runs' percentiles alone moved a third of them by a step)."""
+    desks = (Desk(("HT",), "busy", 120.0), Desk(("HT",), "busy", 400.0))
+    first = hall(line("HT", 12), desks, HT=spread(600.0, 0.6))
+    later = replace(first, now=NOW + timedelta(seconds=20),
+                    desks=tuple(replace(d, for_s=d.for_s + 20) for d in desks))
+    shown = forecast(first, seed=refresh_seed(first))
+    fresh = forecast(later, seed=refresh_seed(later))
+    kept = steady(shown, fresh)
+    printed = [{ticket: band_range(band.low_s, band.high_s) for ticket, band in f.tickets.items()}
+               for f in (shown, fresh, kept)]
+    assert printed[0] != printed[1]  # the runs alone move some
+    assert printed[2] == printed[0]
+    assert len(set(printed[0].values())) > 3  # the twelve tickets' ranges differ among themselves
+
+
+def test_a_refresh_that_really_moves_a_range_is_shown() -> None:
+    shown = Forecast(NOW, tickets={"a": Band(600.0, 1500.0), "b": Band(600.0, math.inf)},
+                     services={"HT": Band(300.0, 900.0)})
+    fresh = Forecast(NOW, tickets={"a": Band(1200.0, 2400.0), "b": Band(700.0, 5000.0),
+                                   "c": Band(60.0, 300.0)}, services={"HT": Band(350.0, 950.0)})
+    kept = steady(shown, fresh)
+    assert kept.tickets == {"a": fresh.tickets["a"], "b": fresh.tickets["b"], "c": Band(60.0, 300.0)}
+    assert kept.services == shown.services  # moved less than its noise
 
 
 def test_more_spread_in_service_times_gives_a_wider_range() -> None:
