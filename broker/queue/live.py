@@ -208,5 +208,6 @@ def service_models(tx: Tx, config: SiteConfig) -> dict[str, ServiceModel]:
     day, routing = local_day(config, tx.now), config.routing
     return {s.code: ServiceModel(s.target_wait_min * 60.0, s.mean_service_min * 60.0,
                                  routing.eta_prior_weight,
-                                 tuple(tx.service_durations(day, s.code, routing.eta_window)))
+                                 tuple(tx.service_durations(day, s.code, routing.eta_window)),
+                                 window=routing.eta_window)
             for s in config.services}
