@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
+import sqlite3
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from xephang.config import load_config
+from planning.dates import past_note, refusal
+from xephang.config import SiteConfig, load_config
 
 
 def add_parser(commands: Any) -> None:
@@ -28,25 +30,43 @@ def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date of the form YYYY-MM-DD") from exc
+        raise argparse.ArgumentTypeError(
+            f"{text!r} không phải ngày dạng năm-tháng-ngày (YYYY-MM-DD), ví dụ 2026-12-07") from exc
 
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    if not args.db.is_file():
-        raise ValueError(f"plan: no database at {args.db}")
-    if args.tickets is not None and not 1 <= args.tickets <= 100_000:
-        raise ValueError("plan: --tickets must be between 1 and 100000")
-    if not 1 <= args.budget <= 600:
-        raise ValueError("plan: --budget must be between 1 and 600 seconds")
+    _check(args, config)
     from broker.store.db import Store
     from planning.center import plan_for
     from planning.report import plan_table
 
-    store = Store(args.db)
     try:
-        plan = plan_for(config, store, args.date, args.tickets, args.budget)
-    finally:
-        store.close()
-    print(plan_table(plan, config))
+        store = Store(args.db)
+        try:
+            plan = plan_for(config, store, args.date, args.tickets, args.budget)
+        finally:
+            store.close()
+    except sqlite3.DatabaseError as exc:
+        raise ValueError(f"plan: --db {args.db}: tệp này không phải cơ sở dữ liệu của "
+                         f"trạm xếp hàng") from exc
+    note = past_note(args.date, _today(config))
+    print(f"{note}\n{plan_table(plan, config)}" if note else plan_table(plan, config))
     return 0
+
+
+def _check(args: argparse.Namespace, config: SiteConfig) -> None:
+    """The options' values, refused in the plan's language, naming the option."""
+    if not args.db.is_file():
+        raise ValueError(f"plan: --db {args.db}: không có tệp cơ sở dữ liệu này")
+    if args.tickets is not None and not 1 <= args.tickets <= 100_000:
+        raise ValueError("plan: --tickets phải là số lượt từ 1 đến 100000")
+    if not 1 <= args.budget <= 600:
+        raise ValueError("plan: --budget phải từ 1 đến 600 giây")
+    refused = refusal(args.date, _today(config))
+    if refused:
+        raise ValueError(f"plan: --date {args.date.isoformat()}: {refused}")
+
+
+def _today(config: SiteConfig) -> date:
+    return datetime.now(UTC).astimezone(config.site.zone).date()

@@ -4,6 +4,7 @@ service's predicted waits beside today's assignment, and plainly where a target 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from datetime import time
 from typing import Any
@@ -19,19 +20,43 @@ CLOSED_VI = "Đóng"
 
 def shortfall_text(shortfall: Shortfall, plan: Plan, config: SiteConfig) -> str:
     """One sentence per service the plan leaves over target: which, by how much, and why."""
-    service = config.service(shortfall.service)
-    name = service.name if service else shortfall.service
-    target = service.target_wait_min if service else 0
+    name, target = _name_target(shortfall.service, config)
     block = plan.schedule.blocks[shortfall.block].label(config.site.opens)
     p90 = plan.forecast.services[shortfall.service].p90_min
-    said = (f"{name}: 90% công dân dự kiến chờ đến {vn_dec(p90)} phút, vượt mục tiêu {target} phút "
-            f"{vn_dec(shortfall.over_min)} phút (nặng nhất khung {block}).")
+    said = (f"{name}: 90% công dân dự kiến chờ dưới {minutes(p90)} phút, vượt mục tiêu "
+            f"{target} phút (nặng nhất khung {block}).")
     if shortfall.capacity:
-        return (said + f" Kể cả mở mọi quầy phục vụ mọi dịch vụ cả ngày vẫn chờ đến "
-                f"{vn_dec(shortfall.best_p90_min)} phút: trung tâm không đủ quầy để đạt mục tiêu "
+        return (said + f" Kể cả mở mọi quầy phục vụ mọi dịch vụ cả ngày, 90% vẫn chờ dưới "
+                f"{minutes(shortfall.best_p90_min)} phút: trung tâm không đủ quầy để đạt mục tiêu "
                 f"này, cần thêm quầy hoặc giãn lịch hẹn.")
-    return said + (f" Mở mọi quầy phục vụ mọi dịch vụ cả ngày thì đạt "
-                   f"{vn_dec(shortfall.best_p90_min)} phút.")
+    return said + (f" Mở mọi quầy phục vụ mọi dịch vụ cả ngày thì 90% chờ dưới "
+                   f"{minutes(shortfall.best_p90_min)} phút.")
+
+
+def shortfalls_text(plan: Plan, config: SiteConfig) -> list[str]:
+    """The plan's shortfalls, one sentence each; one line for all when none of them can be met
+    even with every counter serving every service (the same reason six times says nothing more)."""
+    short = plan.shortfalls
+    if len(short) < 2 or not all(s.capacity for s in short):
+        return [shortfall_text(s, plan, config) for s in short]
+    each = []
+    for s in short:
+        name, target = _name_target(s.service, config)
+        each.append(f"{name} {minutes(plan.forecast.services[s.service].p90_min)} phút "
+                    f"(mục tiêu {target})")
+    return [f"{len(short)} dịch vụ không đạt mục tiêu kể cả khi mở mọi quầy phục vụ mọi dịch vụ "
+            f"cả ngày: trung tâm không đủ quầy, cần thêm quầy hoặc giãn lịch hẹn. Theo kế hoạch, "
+            f"90% công dân dự kiến chờ dưới: {'; '.join(each)}."]
+
+
+def _name_target(code: str, config: SiteConfig) -> tuple[str, int]:
+    service = config.service(code)
+    return (service.name, service.target_wait_min) if service else (code, 0)
+
+
+def minutes(value: float) -> str:
+    """Whole minutes, rounded up: "90% wait under N minutes" stays true."""
+    return vn_int(math.ceil(value - 1e-9))
 
 
 def plan_view(plan: Plan, config: SiteConfig) -> dict[str, Any]:
@@ -55,7 +80,7 @@ def plan_view(plan: Plan, config: SiteConfig) -> dict[str, Any]:
                       "plan": vn_dec(plan.forecast.counter_hours)},
             "overtime": {"today": vn_int(plan.today_forecast.overtime_min),
                          "plan": vn_int(plan.forecast.overtime_min)},
-            "shortfalls": [shortfall_text(s, plan, config) for s in plan.shortfalls],
+            "shortfalls": shortfalls_text(plan, config),
             "demand": demand_text(plan), "seconds": vn_dec(plan.seconds),
             "rules": rules_text(config)}
 
@@ -97,8 +122,9 @@ def rules_text(config: SiteConfig) -> str:
 
 
 def _figures(figures: Any) -> dict[str, str]:
-    return {"mean": vn_dec(figures.mean_min), "p90": vn_dec(figures.p90_min),
-            "max": vn_dec(figures.max_min), "left": vn_dec(figures.left)}
+    """Waits in whole minutes (the mean rounded, p90 and longest rounded up), leavers in people."""
+    return {"mean": vn_int(figures.mean_min), "p90": minutes(figures.p90_min),
+            "max": minutes(figures.max_min), "left": vn_int(figures.left)}
 
 
 def demand_text(plan: Plan) -> str:
@@ -106,7 +132,7 @@ def demand_text(plan: Plan) -> str:
     if demand.source == "history":
         return (f"Dự kiến {vn_int(demand.tickets)} lượt, theo {len(demand.days)} ngày cùng thứ "
                 f"trong các tuần gần đây.")
-    return (f"Dự kiến {vn_int(demand.tickets)} lượt, theo hồ sơ ngày cấu hình trong site.toml "
+    return (f"Dự kiến {vn_int(demand.tickets)} lượt, theo cấu hình của trung tâm "
             f"(chưa đủ dữ liệu lịch sử cùng thứ).")
 
 
@@ -120,12 +146,15 @@ def plan_table(plan: Plan, config: SiteConfig) -> str:
         lines.append(counter["label"].ljust(10) + "".join(cells))
     lines += ["", f"Lịch thay đổi của từng quầy ({rules_text(config).lower()}):"]
     lines += [f"{counter['label']}: {counter['story']}" for counter in view["counters"]]
-    lines += ["", "Dịch vụ  Mục tiêu | Hiện tại: TB  p90  tối đa  bỏ về | Kế hoạch: TB  p90  tối đa  bỏ về"]
+    lines += ["", "Thời gian chờ dự kiến (phút): TB = trung bình, 90% = 90% công dân chờ dưới, "
+              "lâu nhất; bỏ về: số người",
+              f"{'Dịch vụ':<8} {'Mục tiêu':>8} | {'Hiện tại: TB':>12} {'90%':>5} {'lâu nhất':>9} "
+              f"{'bỏ về':>6} | {'Kế hoạch: TB':>12} {'90%':>5} {'lâu nhất':>9} {'bỏ về':>6}"]
     for row in view["services"]:
         now, then = row["today"], row["plan"]
-        lines.append(f"{row['code']:<8} {row['target']:>5}   | {now['mean']:>10} {now['p90']:>5} "
-                     f"{now['max']:>6} {now['left']:>6} | {then['mean']:>10} {then['p90']:>5} "
-                     f"{then['max']:>6} {then['left']:>6}")
+        lines.append(f"{row['code']:<8} {row['target']:>8} | {now['mean']:>12} {now['p90']:>5} "
+                     f"{now['max']:>9} {now['left']:>6} | {then['mean']:>12} {then['p90']:>5} "
+                     f"{then['max']:>9} {then['left']:>6}")
     lines += ["", f"Giờ quầy: hiện tại {view['hours']['today']}, kế hoạch {view['hours']['plan']}",
               f"Làm thêm giờ (phút quầy): hiện tại {view['overtime']['today']}, "
               f"kế hoạch {view['overtime']['plan']}"]

@@ -26,7 +26,10 @@ class ExpectedDay:
 def expected_day(config: SiteConfig, store: Store, day: date) -> ExpectedDay:
     configured = Profile.from_config(config)
     weeks = config.day.history_weeks
-    same = {(day - timedelta(weeks=back)).isoformat() for back in range(1, weeks + 1)}
+    same = {earlier.isoformat() for back in range(1, weeks + 1)
+            if (earlier := _weeks_before(day, back)) is not None}
+    if not same:  # the first week of the calendar: nothing before it
+        return ExpectedDay(configured, None, "config", ())
     figures = load_figures(store, config.site.zone, min(same), max(same))
     codes = {s.code for s in config.services}
     counts: dict[str, list[float]] = defaultdict(lambda: [0.0] * 24)
@@ -42,3 +45,11 @@ def expected_day(config: SiteConfig, store: Store, day: date) -> ExpectedDay:
                 if any(counts[code])}
     return ExpectedDay(configured.with_mix_of(arrivals), round(total / len(found)), "history",
                        tuple(sorted(found)))
+
+
+def _weeks_before(day: date, weeks: int) -> date | None:
+    """The same weekday `weeks` weeks earlier; None before the calendar's first day."""
+    try:
+        return day - timedelta(weeks=weeks)
+    except OverflowError:
+        return None

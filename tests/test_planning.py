@@ -4,19 +4,23 @@ was not made on."""
 
 from __future__ import annotations
 
+import math
 import re
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
+from broker.store.db import Store
 from planning.demand import Demand, expected_demand
 from planning.followable import Rules, changes, stretches
 from planning.plan import Plan, plan_day
-from planning.report import plan_table, plan_view
+from planning.report import plan_table, plan_view, shortfall_text
 from planning.schedule import Schedule, day_blocks
 from planning.simulated import SimulatedDays
+from simulation.learned import expected_day
 from simulation.profile import Profile
 from tests.support.paths import SITE_TOML
 from xephang.config import Counter, SiteConfig, load_config
@@ -141,9 +145,18 @@ def test_a_service_without_enough_counters_is_reported_with_how_far_it_is_off(
     assert "DD" in short and short["DD"].capacity
     dd = plan.forecast.services["DD"]
     assert short["DD"].over_min == round(dd.p90_min - 30, 1) > 0
+    p90 = math.ceil(dd.p90_min)  # whole minutes, "90% wait under" kept true
+    assert shortfall_text(short["DD"], plan, small).startswith(
+        f"Đất đai – Xây dựng: 90% công dân dự kiến chờ dưới {p90} phút, vượt mục tiêu 30 phút")
+    assert "trung tâm không đủ quầy để đạt mục tiêu này" in shortfall_text(short["DD"], plan, small)
+    # Both services short for want of counters: one line for both, not the same sentence twice.
+    assert set(short) == {"DD", "HT"} and short["HT"].capacity
+    said = plan_view(plan, small)["shortfalls"]
+    assert len(said) == 1 and "2 dịch vụ không đạt mục tiêu" in said[0]
+    assert f"Đất đai – Xây dựng {p90} phút (mục tiêu 30)" in said[0]
     text = plan_table(plan, small)
-    assert "Đất đai – Xây dựng: 90% công dân dự kiến chờ đến" in text
-    assert "trung tâm không đủ quầy để đạt mục tiêu này" in text
+    assert said[0] in text and not re.search(r"\d,\d phút", text)
+    assert "site.toml" not in text and "theo cấu hình của trung tâm" in text
 
 
 def test_xephang_plan_prints_the_plan_from_the_center_history(tmp_path: Path) -> None:
@@ -153,7 +166,7 @@ def test_xephang_plan_prints_the_plan_from_the_center_history(tmp_path: Path) ->
                    check=True, capture_output=True, timeout=300)
     result = subprocess.run(
         [sys.executable, "-m", "xephang.cli", "plan", "--config", str(SITE_TOML), "--db", str(db),
-         "--date", "2030-01-07", "--budget", "4"], capture_output=True, text=True, timeout=300)
+         "--date", _next_monday(), "--budget", "4"], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Dự kiến" in out and "Quầy 12" in out and "Giờ quầy: hiện tại" in out
@@ -164,13 +177,43 @@ def test_xephang_plan_prints_the_plan_from_the_center_history(tmp_path: Path) ->
         assert f"\n{code} " in out
 
 
-def test_xephang_plan_refuses_a_missing_database_and_a_bad_date(tmp_path: Path) -> None:
-    missing = subprocess.run(
-        [sys.executable, "-m", "xephang.cli", "plan", "--db", str(tmp_path / "none.db"),
-         "--date", "2030-01-07"], capture_output=True, text=True, timeout=60)
-    assert missing.returncode == 2 and "no database" in missing.stderr
+def _plan_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "xephang.cli", "plan", "--config", str(SITE_TOML),
+                           *args], capture_output=True, text=True, timeout=300)
+
+
+def test_xephang_plan_refuses_bad_input_in_vietnamese_naming_the_option(tmp_path: Path) -> None:
+    missing = _plan_cli("--db", str(tmp_path / "none.db"), "--date", _next_monday())
+    assert missing.returncode == 2
+    assert f"--db {tmp_path / 'none.db'}: không có tệp cơ sở dữ liệu này" in missing.stderr
     assert not (tmp_path / "none.db").exists()
-    bad = subprocess.run(
-        [sys.executable, "-m", "xephang.cli", "plan", "--db", str(tmp_path / "none.db"),
-         "--date", "07/01/2030"], capture_output=True, text=True, timeout=60)
-    assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
+    bad = _plan_cli("--db", str(tmp_path / "none.db"), "--date", "07/01/2030")
+    assert bad.returncode == 2 and "không phải ngày dạng năm-tháng-ngày (YYYY-MM-DD)" in bad.stderr
+    junk = tmp_path / "junk.db"
+    junk.write_text("notadb")
+    not_a_db = _plan_cli("--db", str(junk), "--date", _next_monday())
+    assert not_a_db.returncode == 2 and "Traceback" not in not_a_db.stderr
+    assert f"--db {junk}: tệp này không phải cơ sở dữ liệu" in not_a_db.stderr
+    for day, said in (("0001-01-01", "Ngày 01/01/0001 đã qua quá lâu"),
+                      ("1990-01-01", "Ngày 01/01/1990 đã qua quá lâu"),
+                      ("9999-12-31", "Ngày 31/12/9999 còn quá xa")):
+        far = _plan_cli("--db", str(junk), "--date", day)
+        assert far.returncode == 2 and "Traceback" not in far.stderr, far.stderr
+        assert f"--date {day}: {said}: chỉ lập kế hoạch cho ngày từ" in far.stderr
+    tickets = _plan_cli("--db", str(junk), "--date", _next_monday(), "--tickets", "-5")
+    assert tickets.returncode == 2 and "--tickets phải là số lượt từ 1 đến 100000" in tickets.stderr
+
+
+def test_the_first_weeks_of_the_calendar_learn_nothing_and_do_not_fail(tmp_path: Path,
+                                                                       config: SiteConfig) -> None:
+    store = Store(tmp_path / "queue.db")
+    try:
+        learned = expected_day(config, store, date(1, 1, 1))
+    finally:
+        store.close()
+    assert learned.source == "config" and learned.tickets is None
+
+
+def _next_monday() -> str:
+    today = date.today()
+    return (today + timedelta(days=7 - today.weekday())).isoformat()

@@ -5,7 +5,7 @@ of it to the counters (broker/queue/manager.py `apply_plan`, audited)."""
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -16,6 +16,7 @@ from broker.reports.formats import vn_date
 from broker.web.auth import current, require
 from broker.web.context import broker, desk, plans
 from broker.web.plans import Key
+from planning.dates import next_workday, past_note, refusal
 from planning.plan import Plan
 from planning.report import plan_view, stale_text
 
@@ -25,37 +26,49 @@ MAX_TICKETS = 100_000
 
 
 def _key() -> Key | None:
-    """The date and ticket count asked for (today and the learned count by default); None, with a
-    message, for a bad one."""
+    """The date and ticket count asked for (the next working day and the learned count by
+    default); None, with a message, for a bad one."""
     values = request.values
     try:
-        day = date.fromisoformat(values.get("date") or _today()).isoformat()
+        day = date.fromisoformat(values.get("date") or _default_day())
     except ValueError:
         flash("Ngày phải có dạng năm-tháng-ngày, ví dụ 2025-03-04.", "error")
         return None
+    refused = refusal(day, _today())
+    if refused:
+        flash(refused, "error")
+        return None
     text = (values.get("tickets") or "").strip()
     if not text:
-        return day, None
+        return day.isoformat(), None
     if not text.isdigit() or not 1 <= int(text) <= MAX_TICKETS:
         flash(f"Số lượt dự kiến phải là số nguyên từ 1 đến {MAX_TICKETS:,}.".replace(",", "."),
               "error")
         return None
-    return day, int(text)
+    return day.isoformat(), int(text)
 
 
-def _today() -> str:
-    service = broker()
-    with service.queue.store.snapshot() as tx:
-        return local_day(service.config, tx.now)
+def _now() -> datetime:
+    with broker().queue.store.snapshot() as tx:
+        return tx.now
+
+
+def _today() -> date:
+    return date.fromisoformat(local_day(broker().config, _now()))
+
+
+def _default_day() -> str:
+    """Today while the center works today, else its next working day."""
+    return next_workday(broker().config, _now()).isoformat()
 
 
 @plan_page.get("/")
 @require("manager")
 def page() -> str:
     service = broker()
-    key = _key() or (_today(), None)
+    key = _key() or (_default_day(), None)
     made = plans().get(service, key)
-    view, failed, stale = None, False, ""
+    view, failed, stale, busy = None, False, "", ""
     if made.done():
         try:
             plan = made.result()
@@ -65,9 +78,37 @@ def page() -> str:
         else:
             view = plan_view(plan, service.config)
             stale = _stale(plan)
+            busy = _busy_text(plan, request.args.get("confirm", ""))
+    day, today = date.fromisoformat(key[0]), _today()
     return render_template("admin_plan.html", site=service.config.site, day=key[0],
                            day_vi=vn_date(key[0]), tickets=key[1], view=view, failed=failed,
-                           stale=stale)
+                           stale=stale, past=past_note(day, today), is_today=day == today,
+                           today_vi=vn_date(today), busy=busy,
+                           confirm=request.args.get("confirm", ""))
+
+
+def _busy(plan: Plan, block: int) -> list[str]:
+    """Counters the block closes while a citizen is at them: "Quầy 3 (số 1012)"."""
+    closing = [c for c, s in plan.schedule.in_block(block).items() if not s]
+    said = []
+    with broker().queue.store.snapshot() as tx:
+        for counter_id in closing:
+            ticket = tx.ticket(tx.counter(counter_id).ticket)
+            if ticket is not None:
+                said.append(f"{broker().config.counter_label(counter_id)} (số {ticket.number})")
+    return said
+
+
+def _busy_text(plan: Plan, block: str) -> str:
+    if not block.isdigit() or int(block) >= len(plan.schedule.blocks):
+        return ""
+    busy = _busy(plan, int(block))
+    if not busy:
+        return ""
+    label = plan.schedule.blocks[int(block)].label(broker().config.site.opens)
+    return (f"Khung {label} đóng {', '.join(busy)} trong khi công dân đang được phục vụ tại đó. "
+            f"Áp dụng ngay sẽ đóng quầy và ghi nhận các công dân này là đã phục vụ xong. "
+            f"Nên chờ quầy phục vụ xong rồi áp dụng; hoặc bấm “Vẫn áp dụng” nếu chắc chắn.")
 
 
 def _stale(plan: Plan) -> str:
@@ -85,8 +126,12 @@ def apply() -> Any:
     key = _key()
     if key is None:
         return redirect(url_for("plan.page"))
-    made = plans().get(broker(), key)
     back = redirect(url_for("plan.page", date=key[0], tickets=key[1]))
+    if key[0] != _today().isoformat():
+        flash(f"Kế hoạch này lập cho ngày {vn_date(key[0])}, không phải hôm nay "
+              f"({vn_date(_today())}): chỉ áp dụng được kế hoạch của hôm nay.", "error")
+        return back
+    made = plans().get(broker(), key)
     if not made.done():
         flash("Kế hoạch đang được lập; vui lòng chờ rồi áp dụng.", "error")
         return back
@@ -96,6 +141,8 @@ def apply() -> Any:
         flash("Không có khung giờ này trong kế hoạch.", "error")
         return back
     index = int(block)
+    if _busy(plan, index) and request.form.get("confirm") != "1":
+        return redirect(url_for("plan.page", date=key[0], tickets=key[1], confirm=index))
     label = plan.schedule.blocks[index].label(broker().config.site.opens)
     cells = {c: list(s) for c, s in plan.schedule.in_block(index).items()}
     account = current()
