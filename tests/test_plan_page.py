@@ -5,20 +5,35 @@ audited), and a staff account can neither see nor apply it."""
 from __future__ import annotations
 
 import itertools
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
+from broker.queue.live import local_day
 from broker.role import BrokerRole
 from broker.web import plans
 from broker.web.labels import FORBIDDEN
-from tests.support.staff_pages import events, sign_in
+from harness.mqtt_probe import Probe
+from tests.support.broker import ask_ticket, command
+from tests.support.staff_pages import events, sign_in, ticket_row
 from xephang.config import SiteConfig
 from xephang.labels import COUNTER_STATUS
+from xephang.protocol import Topics
 
-PLAN = "/admin/plan/?date=2030-01-07&tickets=450"  # a Monday; no history: the configured day
+TICKETS = 450  # a quiet day; no history: the configured day
+
+
+def _today(role: BrokerRole, config: SiteConfig) -> date:
+    with role.store.snapshot() as tx:
+        return date.fromisoformat(local_day(config, tx.now))
+
+
+def _plan(role: BrokerRole, config: SiteConfig) -> str:
+    """Today's plan: only today's can be applied."""
+    return f"/admin/plan/?date={_today(role, config).isoformat()}&tickets={TICKETS}"
 
 
 def _number(text: str) -> float:
@@ -28,8 +43,9 @@ def _number(text: str) -> float:
 @pytest.mark.timeout(600)  # the plan is simulated days of work: minutes on a loaded machine
 def test_a_manager_sees_the_plan_beside_today_and_applies_a_block(
         browser: Any, staff_url: str, staff_broker: BrokerRole, config: SiteConfig,
-        monkeypatch: pytest.MonkeyPatch, screenshot_dir: Path) -> None:
+        monkeypatch: pytest.MonkeyPatch, screenshot_dir: Path, probe: Probe, topics: Topics) -> None:
     monkeypatch.setattr(plans, "BUDGET_S", 3.0)
+    PLAN = _plan(staff_broker, config)
     staff = sign_in(browser, staff_url, "canbo5")
     staff.goto(staff_url + "/counter/5")
     manager = sign_in(browser, staff_url, "quanly")
@@ -47,6 +63,7 @@ def test_a_manager_sees_the_plan_beside_today_and_applies_a_block(
         hours.locator(".today-hours").inner_text())
     manager.screenshot(path=str(screenshot_dir / "manager-plan.png"), full_page=True)
     _assert_at_most_the_allowed_changes(manager, config)
+    _closing_a_serving_counter_asks_first(manager, staff_broker, config, probe, topics)
 
     # The first block where the plan changes counter 5 (CT, TKQ today), as the page shows it.
     own = manager.locator('#plan-grid tr[data-counter="5"] td[data-block]').all_inner_texts()
@@ -103,7 +120,82 @@ def test_a_manager_sees_the_plan_beside_today_and_applies_a_block(
     expect(manager.locator("#plan-compare")).to_be_visible(timeout=500_000)
     expect(manager.locator("#plan-stale")).to_have_count(0)
     expect(manager.locator('#plan-grid tr[data-counter="5"] td.today')).to_have_text(chosen)
+
+    # A block of another day's plan is not applied (a tab left open since yesterday).
+    done = len(events(staff_broker, "plan_applied"))
+    form = manager.locator("#plan-grid form.apply").first
+    other = (_today(staff_broker, config) + timedelta(days=1)).isoformat()
+    form.locator('input[name="date"]').evaluate("(input, day) => { input.value = day; }", other)
+    form.get_by_role("button", name="Áp dụng khung này").click()
+    expect(manager.locator("p.flash.error")).to_contain_text(
+        "chỉ áp dụng được kế hoạch của hôm nay")
+    expect(manager.locator("#plan-compare")).to_be_visible(timeout=500_000)
+    expect(manager.locator("#plan-grid button")).to_have_count(0)  # that day's page offers none
+    expect(manager.locator("#plan-apply-hint")).to_contain_text("chỉ áp dụng được vào đúng ngày đó")
+    assert len(events(staff_broker, "plan_applied")) == done
     manager.context.close(), staff.context.close()
+
+
+def _closing_a_serving_counter_asks_first(manager: Any, role: BrokerRole, config: SiteConfig,
+                                          probe: Probe, topics: Topics) -> None:
+    """A block that closes a counter while a citizen is at it says so and waits for a second
+    press; until then the citizen stays at the counter."""
+    cells = {(c.id, b): manager.locator(f'#plan-grid tr[data-counter="{c.id}"] td[data-block="{b}"]')
+             .inner_text() for c in config.counters for b in range(len(_blocks(manager)))}
+    counter, block = next(key for key, text in cells.items() if text == "Đóng")
+    own = config.counter(counter)
+    assert own is not None
+    ask_ticket(probe, topics, own.services[0])
+    number = command(probe, topics, counter, "call_next")["ticket"]["number"]
+    manager.locator(f'#plan-grid th[data-block="{block}"]').get_by_role(
+        "button", name="Áp dụng khung này").click()
+    asked = manager.locator("#plan-confirm")
+    expect(asked).to_contain_text(f"Quầy {counter} (số {number})")
+    expect(asked).to_contain_text("ghi nhận các công dân này là đã phục vụ xong")
+    assert events(role, "plan_applied") == []
+    assert ticket_row(role, number)["counter"] == counter
+    asked.get_by_role("link", name="Thôi, chờ quầy phục vụ xong").click()
+    expect(manager.locator("#plan-confirm")).to_have_count(0)
+    assert events(role, "plan_applied") == []
+    manager.locator(f'#plan-grid th[data-block="{block}"]').get_by_role(
+        "button", name="Áp dụng khung này").click()
+    manager.locator("#plan-confirm").get_by_role("button", name="Vẫn áp dụng").click()
+    expect(manager.locator("p.flash[role=status]")).to_contain_text("Đã áp dụng kế hoạch khung")
+    assert len(events(role, "plan_applied")) == 1
+    with role.store.snapshot() as tx:
+        assert tx.counter(counter).status == "closed"
+
+
+def _blocks(manager: Any) -> list[str]:
+    return list(manager.locator("#plan-grid thead th[data-block]").all_inner_texts())
+
+
+@pytest.mark.timeout(300)
+def test_the_page_opens_on_the_next_working_day_and_refuses_a_mistyped_year(
+        browser: Any, staff_url: str, staff_broker: BrokerRole, config: SiteConfig,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(plans, "BUDGET_S", 1.0)
+    manager = sign_in(browser, staff_url, "quanly")
+    manager.goto(staff_url + "/admin/plan/")
+    shown = date.fromisoformat(manager.locator('#plan-day input[name="date"]').input_value())
+    local = datetime.now(config.site.zone)
+    assert shown.weekday() < 5  # Monday to Friday
+    if local.weekday() < 5 and local.time() < config.site.closes:
+        assert shown == local.date()
+    else:  # today is over or no working day: the next one
+        assert local.date() < shown <= local.date() + timedelta(days=3)
+    for typed, said in (("1990-01-01", "Ngày 01/01/1990 đã qua quá lâu"),
+                        ("0001-01-01", "Ngày 01/01/0001 đã qua quá lâu"),
+                        ("9999-12-31", "Ngày 31/12/9999 còn quá xa")):
+        manager.goto(staff_url + f"/admin/plan/?date={typed}")
+        expect(manager.locator("p.flash.error")).to_contain_text(said)
+        expect(manager.locator("p.flash.error")).to_contain_text("chỉ lập kế hoạch cho ngày từ")
+        expect(manager.locator('#plan-day input[name="date"]')).to_have_value(shown.isoformat())
+    past = _today(staff_broker, config) - timedelta(days=3)
+    manager.goto(staff_url + f"/admin/plan/?date={past.isoformat()}&tickets={TICKETS}")
+    expect(manager.locator("#plan-past")).to_contain_text(
+        f"Ngày {past.strftime('%d/%m/%Y')} đã qua.")
+    manager.context.close()
 
 
 def _assert_at_most_the_allowed_changes(manager: Any, config: SiteConfig) -> None:
@@ -122,15 +214,17 @@ def _assert_at_most_the_allowed_changes(manager: Any, config: SiteConfig) -> Non
 
 
 def test_a_staff_account_can_neither_see_nor_apply_the_plan(browser: Any, staff_url: str,
-                                                            staff_broker: BrokerRole) -> None:
+                                                            staff_broker: BrokerRole,
+                                                            config: SiteConfig) -> None:
     staff = sign_in(browser, staff_url, "canbo5")
     expect(staff.get_by_role("link", name="Kế hoạch bố trí quầy")).to_have_count(0)
-    response = staff.goto(staff_url + PLAN)
+    response = staff.goto(staff_url + _plan(staff_broker, config))
     assert response is not None and response.status == 403
     staff.goto(staff_url + "/counter/5")  # a page of its own, with the session's form token
     token = staff.locator('meta[name="csrf-token"]').get_attribute("content")
     posted = staff.request.post(staff_url + "/admin/plan/apply", form={
-        "csrf_token": token or "", "date": "2030-01-07", "tickets": "450", "block": "0"})
+        "csrf_token": token or "", "date": _today(staff_broker, config).isoformat(),
+        "tickets": str(TICKETS), "block": "0"})
     assert posted.status == 403 and FORBIDDEN in posted.text()
     assert events(staff_broker, "plan_applied") == []
     staff.context.close()
