@@ -18,9 +18,9 @@ import logging
 import queue
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import Flask, Request, Response, jsonify, request
+from flask import Flask, Request, Response, current_app, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
@@ -36,6 +36,15 @@ KEEPALIVE_S = 15.0
 MAX_BODY_BYTES = 64 * 1024
 # An event stream is never stored by a browser or a proxy, nor buffered by one (nginx).
 STREAM_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+
+T = TypeVar("T")
+
+
+def shared(name: str, kind: type[T]) -> T:
+    """What an app keeps in `app.extensions[name]` for its pages, checked to be a `kind`."""
+    found = current_app.extensions[name]
+    assert isinstance(found, kind), f"{name} is a {type(found).__name__}, not a {kind.__name__}"
+    return found
 
 
 class _GuardedJSON(DefaultJSONProvider):

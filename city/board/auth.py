@@ -34,6 +34,7 @@ from xephang.signin import (
     secret_from_environment,
 )
 from xephang.throttle import LoginThrottle
+from xephang.web import shared
 
 View = TypeVar("View", bound=Callable[..., Any])
 auth = Blueprint("auth", __name__)
@@ -53,15 +54,11 @@ def init_auth(app: Flask, accounts: BoardAccounts, section: BoardSection) -> Non
 
 
 def _accounts() -> BoardAccounts:
-    found = current_app.extensions["city_accounts"]
-    assert isinstance(found, BoardAccounts)
-    return found
+    return shared("city_accounts", BoardAccounts)
 
 
 def _section() -> BoardSection:
-    found = current_app.extensions["city_board"]
-    assert isinstance(found, BoardSection)
-    return found
+    return shared("city_board", BoardSection)
 
 
 def current() -> BoardAccount | None:

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, render_template, request
+from flask import Blueprint, flash, render_template, request
 
 from broker.reports.formats import duration_vi, vn_date
 from city.board.auth import signed_in
@@ -17,6 +17,7 @@ from city.board.periods import Periods
 from city.board.queries import BoardDb, Center
 from xephang.labels import DEVICE_PROBLEM_NAMES
 from xephang.protocol import DEVICE_PROBLEMS
+from xephang.web import shared
 
 devices_page = Blueprint("devices", __name__)
 BAD_DAY = "Ngày phải có dạng năm-tháng-ngày, ví dụ 2026-03-04. Đang hiển thị hôm nay."
@@ -109,8 +110,7 @@ def _moment(moment: datetime, day_start: datetime, zone: ZoneInfo) -> str:
 @devices_page.get("/devices")
 @signed_in
 def devices() -> str:
-    periods = current_app.extensions["city_periods"]
-    assert isinstance(periods, Periods)
+    periods = shared("city_periods", Periods)
     day = _day_arg(periods.today)
     start, end = periods.bounds(day)
     now = periods.clock()

@@ -7,7 +7,7 @@ import calendar
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, flash, render_template, request
+from flask import Blueprint, Response, abort, flash, render_template, request
 
 from broker.reports.exports import to_xlsx
 from broker.reports.formats import vn_date, vn_dec, vn_int
@@ -27,6 +27,7 @@ from city.board.reports import (
     ranking,
 )
 from city.board.settings import BoardSection
+from xephang.web import shared
 
 board = Blueprint("board", __name__)
 MAX_RANGE_DAYS = 366
@@ -34,21 +35,15 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _db() -> BoardDb:
-    found = current_app.extensions["city_db"]
-    assert isinstance(found, BoardDb)
-    return found
+    return shared("city_db", BoardDb)
 
 
 def _periods() -> Periods:
-    found = current_app.extensions["city_periods"]
-    assert isinstance(found, Periods)
-    return found
+    return shared("city_periods", Periods)
 
 
 def _section() -> BoardSection:
-    found = current_app.extensions["city_board"]
-    assert isinstance(found, BoardSection)
-    return found
+    return shared("city_board", BoardSection)
 
 
 @board.app_template_filter("cell")
@@ -73,9 +68,7 @@ def sheets_cell(value: object) -> str:
 def overview() -> str:
     periods = _periods()
     now = periods.clock()
-    cache = current_app.extensions["city_today"]
-    assert isinstance(cache, TodayCache)
-    days, summed = cache.latest()
+    days, summed = shared("city_today", TodayCache).latest()
     troubles = open_troubles(periods.db)
     rows = [overview_row(today, now, _section(), troubles.get(today.center.site, ()))
             for today in days]
