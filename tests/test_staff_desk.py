@@ -79,6 +79,23 @@ def test_staff_see_details_call_a_chosen_number_and_start_serving(
     page.context.close()
 
 
+def test_a_number_typed_while_a_call_is_still_out_is_called_after_it(
+        browser: Any, staff_url: str, staff_broker: BrokerRole, probe: Probe, topics: Topics) -> None:
+    for _ in range(2):
+        ask_ticket(probe, topics, "CT")  # 2001, 2002
+    page = sign_in(browser, staff_url, "canbo5")
+    expect(page.locator("#waiting-total")).to_have_text("2")
+    page.fill("#call-input", "2002")
+    page.press("#call-input", "Enter")
+    page.fill("#call-input", "2001")  # typed at once, before the page has shown 2002's result
+    page.press("#call-input", "Enter")
+    expect(page.locator("#message")).to_have_text("Đang gọi số 2001")
+    expect(page.locator("#number")).to_have_text("2001")
+    expect(page.locator("#call-input")).to_have_value("")
+    assert [e["number"] for e in events(staff_broker, "ticket_called")] == ["2002", "2001"]
+    page.context.close()
+
+
 def test_messages_are_true_and_vietnamese(browser: Any, staff_url: str, staff_broker: BrokerRole,
                                           probe: Probe, topics: Topics) -> None:
     page = sign_in(browser, staff_url, "canbo5")

@@ -8,7 +8,7 @@
   const counterId = root.dataset.counter;
   const message = document.getElementById("message");
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
-  let busy = false;
+  let inflight = null;  // the press being carried out, until the page shows its result
 
   function showState(state) {
     document.getElementById("number").textContent = state.ticket ? state.ticket.number : "—";
@@ -148,9 +148,14 @@
     return DONE[action] || "Đã thực hiện.";
   }
 
-  async function send(action, ticket) {
-    if (busy) return;  // one press at a time; the command_id makes a retry safe anyway
-    busy = true;
+  // One press at a time: a second press while the first is out (a double press of "Gọi số tiếp")
+  // is the same press, and gets the first one's result.
+  function send(action, ticket) {
+    if (!inflight) inflight = carryOut(action, ticket).finally(() => { inflight = null; });
+    return inflight;
+  }
+
+  async function carryOut(action, ticket) {
     let text = "", isError = false;
     try {
       let reply;
@@ -166,7 +171,6 @@
       [text, isError] = ["Không kết nối được máy chủ. Vui lòng thử lại.", true];
     }
     await refreshQueue();
-    busy = false;  // ready for the next press once the page shows this one's result
     say(text, isError);
   }
 
@@ -180,9 +184,13 @@
     if (e.target.dataset.call) send("call", { ticket: e.target.dataset.call });
   });
   const typed = document.getElementById("call-input");
-  document.getElementById("call-number").addEventListener("submit", (e) => {
+  // A number typed while a press is still out is not a double press: it is called after that one.
+  document.getElementById("call-number").addEventListener("submit", async (e) => {
     e.preventDefault();
-    send("call", { number: typed.value.trim() }).then(() => { typed.value = ""; });
+    const number = typed.value.trim();
+    while (inflight) await inflight;
+    await send("call", { number });
+    if (typed.value.trim() === number) typed.value = "";  // keep what staff typed meanwhile
   });
   // Shortcuts work everywhere but in a text field (the transfer list included: a letter there
   // would only jump to an option).
