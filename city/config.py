@@ -25,14 +25,14 @@ board listens. Strict like site.toml: an error names the file, the key and the p
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from city.board.settings import BoardSection
-from xephang.config import Identifier, describe_validation_error, mqtt_uses_tls, parse_mqtt_url
+from xephang.config import Identifier, mqtt_uses_tls, parse_mqtt_url
+from xephang.config_file import describe_validation_error, read_toml
 from xephang.errors import ConfigError
 
 ClientId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
@@ -55,9 +55,9 @@ class DatabaseSection(Section):
         try:
             parts = conninfo_to_dict(value)
         except Exception as exc:  # psycopg raises ProgrammingError for a malformed string
-            raise ValueError(f"not a PostgreSQL connection string: {exc}") from exc
+            raise ValueError(f"không phải chuỗi kết nối PostgreSQL: {exc}") from exc
         if "password" in parts:
-            raise ValueError("no password in city.toml: put it in ~/.pgpass (or PGPASSFILE)")
+            raise ValueError("không ghi mật khẩu trong city.toml: hãy đặt nó vào ~/.pgpass (hoặc PGPASSFILE)")
         return value
 
 
@@ -79,7 +79,7 @@ class MqttSection(Section):
     @model_validator(mode="after")
     def _tls_has_ca(self) -> MqttSection:
         if any(mqtt_uses_tls(url) for url in self.urls) and self.ca_file is None:
-            raise ValueError("mqtts:// addresses need ca_file (the city broker's CA certificate)")
+            raise ValueError("địa chỉ mqtts:// cần ca_file (chứng chỉ CA của máy chủ MQTT thành phố)")
         return self
 
     @property
@@ -106,7 +106,7 @@ class CityConfig(Section):
         seen: set[str] = set()
         for center in centers:
             if center.id in seen:
-                raise ValueError(f"center id {center.id!r} is listed twice")
+                raise ValueError(f"mã trung tâm {center.id!r} bị khai báo hai lần")
             seen.add(center.id)
         return centers
 
@@ -119,12 +119,7 @@ def load_city_config(path: Path | str) -> CityConfig:
     """Read and validate city.toml; raise ConfigError naming the file, the key and the problem.
     Relative paths in it are taken from the file's own folder."""
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    raw = read_toml(path)
     try:
         config = CityConfig.model_validate(raw)
     except ValidationError as exc:

@@ -86,8 +86,8 @@ def test_hourly_blocks_with_one_change_a_day_still_meet_every_target(config: Sit
 
 
 @pytest.mark.parametrize(("old", "new", "expected"), [
-    ("max_changes = 2", "max_changes = -1", "plan.max_changes: Input should be greater than or equal to 0"),
-    ("block_min = 120", "block_min = 5", "plan.block_min: Input should be greater than or equal to 30"),
+    ("max_changes = 2", "max_changes = -1", "plan.max_changes: phải từ 0 trở lên"),
+    ("block_min = 120", "block_min = 5", "plan.block_min: phải từ 30 trở lên"),
     ("min_stretch_min = 90", "min_stretch_min = \"long\"", "plan.min_stretch_min"),
     ("min_stretch_min = 90", "min_stretch_min = 90\nmax_switches = 1", "plan.max_switches"),
 ])

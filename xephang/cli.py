@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from xephang.arguments import ArgumentParser
 from xephang.config import SiteConfig, load_config, parse_mqtt_url
 from xephang.errors import XephangError
 from xephang.mqtt_access import MqttAccess, load_access
@@ -55,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="xephang", description="Hệ thống xếp hàng — xephang")
+    parser = ArgumentParser(prog="xephang", description="Hệ thống xếp hàng — xephang")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -333,6 +334,8 @@ def _run_ticket(args: argparse.Namespace) -> int:
 
 def _run_simulate(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    if not 1 <= args.tickets <= 100_000:
+        raise ValueError("simulate: --tickets phải là số lượt từ 1 đến 100000")
     if args.days is not None or args.db is not None:
         return _run_history(args, config)
     from simulation.profile import Profile
@@ -345,12 +348,23 @@ def _run_simulate(args: argparse.Namespace) -> int:
 
 
 def _run_history(args: argparse.Namespace, config: SiteConfig) -> int:
-    if args.days is None or args.db is None or args.days < 1 or args.tickets < 0:
-        raise ValueError("simulate: --days N (N >= 1) and --db FILE go together")
+    """`--days N --db FILE`: N simulated days of history written into the broker's database."""
+    if args.days is None or args.db is None:
+        raise ValueError("simulate: --days N và --db TỆP phải đi cùng nhau")
+    if not 1 <= args.days <= 3660:
+        raise ValueError("simulate: --days phải từ 1 đến 3660 ngày")
+    if not args.db.parent.is_dir():
+        raise ValueError(f"simulate: --db {args.db}: không có thư mục {args.db.parent}")
+    import sqlite3
+
     from simulation.history import history_into
 
-    print(json.dumps(history_into(config, args.db, args.days, args.tickets, args.seed),
-                     ensure_ascii=False))
+    try:
+        written = history_into(config, args.db, args.days, args.tickets, args.seed)
+    except sqlite3.DatabaseError as exc:
+        raise ValueError(f"simulate: --db {args.db}: tệp này không phải cơ sở dữ liệu của "
+                         f"trạm xếp hàng") from exc
+    print(json.dumps(written, ensure_ascii=False))
     return 0
 
 

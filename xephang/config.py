@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import tomllib
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
@@ -17,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from xephang.config_file import describe_validation_error, read_toml
 from xephang.errors import ConfigError
 from xephang.labels import counter_label
 from xephang.protocol import Rating, ServiceCode, StaffAction
@@ -43,13 +43,14 @@ class OpeningHours(Section):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
+            raise ValueError(f"không có múi giờ {value!r} (ví dụ: \"Asia/Ho_Chi_Minh\")") from exc
         return value
 
     @model_validator(mode="after")
     def _opens_before_closes(self) -> OpeningHours:
         if self.opens >= self.closes:
-            raise ValueError(f"opens ({self.opens}) must be before closes ({self.closes})")
+            raise ValueError(f"giờ mở cửa opens ({self.opens:%H:%M}) phải trước giờ đóng cửa closes "
+                             f"({self.closes:%H:%M})")
         return self
 
     @property
@@ -76,13 +77,13 @@ class SiteSection(OpeningHours):
             return None
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"{value!r} is not a web address of the form http://HOST[:PORT]")
+            raise ValueError(f"{value!r} không phải địa chỉ web dạng http://HOST[:PORT]")
         if parts.query or parts.fragment:
-            raise ValueError(f"{value!r}: a web address without ?query or #fragment")
+            raise ValueError(f"{value!r}: địa chỉ web không được có ?… hay #…")
         try:
             parts.port  # noqa: B018 (raises on a port out of range)
         except ValueError as exc:
-            raise ValueError(f"{value!r}: {exc}") from exc
+            raise ValueError(f"{value!r}: cổng phải từ 1 đến 65535") from exc
         return value.rstrip("/")
 
 
@@ -124,7 +125,7 @@ class Service(Section):
     @model_validator(mode="after")
     def _start_before_last(self) -> Service:
         if self.start > self.last:
-            raise ValueError(f"start ({self.start}) must not be above last ({self.last})")
+            raise ValueError(f"số đầu start ({self.start}) không được lớn hơn số cuối last ({self.last})")
         return self
 
 
@@ -154,7 +155,7 @@ class PrinterSection(Section):
                  "network": ("host",)}.get(self.kind, ())
         missing = [key for key in needs if getattr(self, key) is None]
         if missing:
-            raise ValueError(f"a {self.kind} printer needs {', '.join(missing)}")
+            raise ValueError(f"máy in kiểu {self.kind} cần có {', '.join(missing)}")
         return self
 
 
@@ -167,7 +168,7 @@ class OfflineBlock(Section):
     @model_validator(mode="after")
     def _ordered(self) -> OfflineBlock:
         if self.first > self.last:
-            raise ValueError(f"first ({self.first}) must not be above last ({self.last})")
+            raise ValueError(f"số đầu first ({self.first}) không được lớn hơn số cuối last ({self.last})")
         return self
 
 
@@ -184,9 +185,9 @@ class Kiosk(Section):
     @classmethod
     def _camera_source(cls, value: int | str | None) -> int | str | None:
         if isinstance(value, int) and not 0 <= value <= 63:
-            raise ValueError(f"camera index {value} must be 0..63")
+            raise ValueError(f"số thứ tự camera {value} phải từ 0 đến 63")
         if isinstance(value, str) and not value.startswith(("/dev/", "fake:")):
-            raise ValueError(f"camera {value!r} must be an index, /dev/videoN or fake:PATH")
+            raise ValueError(f"camera {value!r} phải là một số thứ tự, /dev/videoN hoặc fake:ĐƯỜNG_DẪN")
         return value
 
 
@@ -218,7 +219,7 @@ class VoiceSection(Section):
     @model_validator(mode="after")
     def _clips_have_a_folder(self) -> VoiceSection:
         if self.engine == "clips" and not self.clips_dir:
-            raise ValueError("engine \"clips\" needs clips_dir, a folder made by `xephang voice build`")
+            raise ValueError("engine \"clips\" cần clips_dir: thư mục do `xephang voice build` tạo ra")
         return self
 
 
@@ -243,14 +244,14 @@ class Display(Section):
     @model_validator(mode="after")
     def _counter_display_names_counter(self) -> Display:
         if self.kind == "counter" and self.counter is None:
-            raise ValueError("a counter display needs `counter`, the counter id it belongs to")
+            raise ValueError("màn hình quầy cần `counter`: số của quầy nó thuộc về")
         if self.kind == "counter" and self.announces:
-            raise ValueError("announces: only a hall display announces calls")
+            raise ValueError("announces: chỉ màn hình sảnh mới đọc lời gọi số")
         pins = [*self.buttons.values(), *self.rating_buttons.values(), *self.leds.values()]
-        _unique(f"display {self.id} GPIO pins", list(pins))
+        _unique(f"màn hình {self.id}, chân GPIO", list(pins))
         unknown = set(self.leds) - set(self.buttons) - set(self.rating_buttons)
         if unknown:
-            raise ValueError(f"leds for buttons that are not configured: {', '.join(sorted(unknown))}")
+            raise ValueError(f"leds cho nút chưa được khai báo: {', '.join(sorted(unknown))}")
         return self
 
 
@@ -288,8 +289,8 @@ class BreakWindow(Section):
     def _fits(self) -> BreakWindow:
         length = (self.end.hour * 60 + self.end.minute) - (self.start.hour * 60 + self.start.minute)
         if length < self.minutes:
-            raise ValueError(f"a {self.minutes}-minute break does not fit between {self.start} and "
-                             f"{self.end}")
+            raise ValueError(f"giờ nghỉ {self.minutes} phút không vừa trong khoảng {self.start:%H:%M}–"
+                             f"{self.end:%H:%M}")
         return self
 
 
@@ -318,15 +319,15 @@ class DaySection(Section):
     @model_validator(mode="after")
     def _lunch_is_a_span(self) -> DaySection:
         if (self.lunch_start is None) != (self.lunch_end is None):
-            raise ValueError("lunch_start and lunch_end go together")
+            raise ValueError("lunch_start và lunch_end phải có cả hai, hoặc không có cả hai")
         if self.lunch_start is not None and self.lunch_end is not None \
                 and self.lunch_start >= self.lunch_end:
-            raise ValueError(f"lunch_start ({self.lunch_start}) must be before lunch_end "
-                             f"({self.lunch_end})")
+            raise ValueError(f"lunch_start ({self.lunch_start:%H:%M}) phải trước lunch_end "
+                             f"({self.lunch_end:%H:%M})")
         for name, weights in [("arrivals", self.arrivals), *(
                 (f"arrivals_by_service.{code}", w) for code, w in self.arrivals_by_service.items())]:
             if not any(value > 0 for value in weights.values()):
-                raise ValueError(f"{name}: at least one hour needs a weight above 0")
+                raise ValueError(f"{name}: cần ít nhất một giờ có trọng số lớn hơn 0")
         return self
 
 
@@ -378,7 +379,7 @@ class UplinkSection(Section):
         for url in urls:
             parse_mqtt_url(url)
             if not mqtt_uses_tls(url):
-                raise ValueError(f"{url!r}: the city is reached over TLS only (mqtts://HOST:PORT)")
+                raise ValueError(f"{url!r}: chỉ kết nối lên thành phố qua TLS (mqtts://HOST:PORT)")
         return urls
 
 
@@ -410,16 +411,16 @@ class SiteConfig(Section):
 
     @model_validator(mode="after")
     def _references_resolve(self) -> SiteConfig:
-        _unique("services", [s.code for s in self.services])
-        _unique("services prefix", [s.prefix for s in self.services])
-        _unique("counters", [c.id for c in self.counters])
-        _unique("kiosks", [k.id for k in self.kiosks])
-        _unique("displays", [d.id for d in self.displays])
+        _unique("services.code", [s.code for s in self.services])
+        _unique("services.prefix", [s.prefix for s in self.services])
+        _unique("counters.id", [c.id for c in self.counters])
+        _unique("kiosks.id", [k.id for k in self.kiosks])
+        _unique("displays.id", [d.id for d in self.displays])
         codes = {s.code for s in self.services}
         for counter in self.counters:
-            _known_services(f"counter {counter.id}", counter.services, codes)
+            _known_services(f"quầy {counter.id}, services", counter.services, codes)
         for kiosk in self.kiosks:
-            _known_services(f"kiosk {kiosk.id} buttons", list(kiosk.buttons), codes)
+            _known_services(f"ki-ốt {kiosk.id}, buttons", list(kiosk.buttons), codes)
         if self.scan.results_service is not None:
             _known_services("scan.results_service", [self.scan.results_service], codes)
         _offline_blocks_apart(self.kiosks, self.services)
@@ -430,13 +431,13 @@ class SiteConfig(Section):
         counter_ids = {c.id for c in self.counters}
         for display in self.displays:
             if display.counter is not None and display.counter not in counter_ids:
-                raise ValueError(f"display {display.id}: no counter {display.counter}")
+                raise ValueError(f"màn hình {display.id}: không có quầy {display.counter}")
             unknown = sorted(set(display.announces) - counter_ids)
             if unknown:
-                raise ValueError(f"display {display.id} announces: no counter "
+                raise ValueError(f"màn hình {display.id}, announces: không có quầy "
                                  f"{', '.join(map(str, unknown))}")
             if display.transfer_service is not None:
-                _known_services(f"display {display.id} transfer_service",
+                _known_services(f"màn hình {display.id}, transfer_service",
                                 [display.transfer_service], codes)
         return self
 
@@ -462,7 +463,7 @@ def _unique(what: str, keys: list[object]) -> None:
     seen: set[object] = set()
     for key in keys:
         if key in seen:
-            raise ValueError(f"{what}: {key!r} appears twice")
+            raise ValueError(f"{what}: {key!r} bị khai báo hai lần")
         seen.add(key)
 
 
@@ -471,12 +472,12 @@ def _offline_blocks_apart(kiosks: list[Kiosk], services: list[Service]) -> None:
     blocks = sorted((k.offline.first, k.offline.last, k.id) for k in kiosks if k.offline)
     for (_, last, kiosk), (first, _, other) in itertools.pairwise(blocks):
         if first <= last:
-            raise ValueError(f"kiosks {kiosk} and {other}: offline blocks overlap")
+            raise ValueError(f"ki-ốt {kiosk} và {other}: dải số ngoại tuyến (offline) trùng nhau")
     ceiling = max(s.last for s in services)
     for first, _, kiosk in blocks:
         if first <= ceiling:
-            raise ValueError(f"kiosk {kiosk}: offline block starts at {first}, inside the broker's "
-                             f"numbers (a service's last is {ceiling})")
+            raise ValueError(f"ki-ốt {kiosk}: dải số ngoại tuyến bắt đầu từ {first}, nằm trong dải số của "
+                             f"máy chủ (last của một dịch vụ là {ceiling})")
 
 
 def _day_fits_the_hours(day: DaySection, site: SiteSection) -> None:
@@ -486,22 +487,23 @@ def _day_fits_the_hours(day: DaySection, site: SiteSection) -> None:
     inside += [(f"day.breaks.{i}", moment) for i, b in enumerate(day.breaks) for moment in (b.start, b.end)]
     for key, moment in inside:
         if moment is not None and not site.opens <= moment <= site.closes:
-            raise ValueError(f"{key} ({moment}) must be within opening hours "
-                             f"({site.opens}-{site.closes})")
+            raise ValueError(f"{key} ({moment:%H:%M}) phải nằm trong giờ làm việc "
+                             f"({site.opens:%H:%M}–{site.closes:%H:%M})")
     if day.last_ticket is not None and day.lunch_start is not None and day.lunch_end is not None \
             and day.lunch_start <= day.last_ticket < day.lunch_end:
-        raise ValueError(f"day.last_ticket ({day.last_ticket}) falls in the lunch closure")
+        raise ValueError(f"day.last_ticket ({day.last_ticket:%H:%M}) rơi vào giờ nghỉ trưa")
     open_hours = {f"{h:02d}" for h in range(site.opens.hour, site.closes.hour + 1)}
     for name, weights in [("day.arrivals", day.arrivals), *(
             (f"day.arrivals_by_service.{c}", w) for c, w in day.arrivals_by_service.items())]:
         if not any(weights.get(hour, 0) > 0 for hour in open_hours):
-            raise ValueError(f"{name}: no arrivals in any opening hour ({site.opens}-{site.closes})")
+            raise ValueError(f"{name}: không giờ làm việc nào có lượt đến "
+                             f"({site.opens:%H:%M}–{site.closes:%H:%M})")
 
 
 def _known_services(where: str, used: list[str], codes: set[str]) -> None:
     unknown = [code for code in used if code not in codes]
     if unknown:
-        raise ValueError(f"{where}: unknown service {', '.join(unknown)}")
+        raise ValueError(f"{where}: không có dịch vụ {', '.join(unknown)}")
 
 
 _MQTT_URL = re.compile(r"^mqtts?://(?P<host>[A-Za-z0-9.\-]+|\[[0-9a-fA-F:]+\]):(?P<port>\d{1,5})/?$")
@@ -511,8 +513,8 @@ def parse_mqtt_url(url: str) -> tuple[str, int]:
     """`mqtt://HOST:PORT` or `mqtts://HOST:PORT` (TLS) -> (host, port); else a clear error."""
     match = _MQTT_URL.match(url)
     if not match or not 1 <= int(match["port"]) <= 65535:
-        raise ValueError(f"{url!r} is not an MQTT address of the form mqtts://HOST:PORT "
-                         f"(or mqtt://127.0.0.1:PORT on the server itself)")
+        raise ValueError(f"{url!r} không phải địa chỉ MQTT dạng mqtts://HOST:PORT "
+                         f"(hoặc mqtt://127.0.0.1:PORT trên chính máy chủ)")
     return match["host"].strip("[]"), int(match["port"])
 
 
@@ -523,22 +525,8 @@ def mqtt_uses_tls(url: str) -> bool:
 def load_config(path: Path | str) -> SiteConfig:
     """Read and validate a site file; raise ConfigError naming the file, the key and the problem."""
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    raw = read_toml(path)
     try:
         return SiteConfig.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(f"{path}: " + describe_validation_error(exc)) from exc
-
-
-def describe_validation_error(exc: ValidationError) -> str:
-    """One line per problem: `key.path: message`."""
-    lines = []
-    for error in exc.errors(include_url=False):
-        key = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        lines.append(f"{key}: {error['msg']}")
-    return "; ".join(lines)

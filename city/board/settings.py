@@ -36,14 +36,14 @@ class BoardSection(OpeningHours):
     def _host_port(cls, value: str) -> str:
         match = _LISTEN.match(value)
         if not match or not 0 <= int(match["port"]) <= 65535:  # 0: any free port
-            raise ValueError(f"{value!r} is not HOST:PORT (e.g. 127.0.0.1:8100)")
+            raise ValueError(f"{value!r} không phải dạng HOST:PORT (ví dụ 127.0.0.1:8100)")
         return value
 
     @field_validator("workdays")
     @classmethod
     def _weekdays(cls, value: list[int]) -> list[int]:
         if any(day not in range(7) for day in value):
-            raise ValueError("workdays are weekday numbers, Monday 0 to Sunday 6")
+            raise ValueError("workdays là số thứ trong tuần: thứ Hai là 0 … Chủ nhật là 6")
         return sorted(set(value))
 
     @property
