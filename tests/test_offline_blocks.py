@@ -30,9 +30,9 @@ def with_blocks(config: SiteConfig, *blocks: tuple[int, int] | None) -> SiteConf
 
 
 @pytest.mark.parametrize(("blocks", "message"), [
-    (((800, 849), (840, 899)), "kiosks kiosk-1 and kiosk-2: offline blocks overlap"),
-    (((700, 749), (850, 899)), "inside the broker's numbers"),
-    (((850, 800), None), "must not be above last"),
+    (((800, 849), (840, 899)), "ki-ốt kiosk-1 và kiosk-2: dải số ngoại tuyến \\(offline\\) trùng nhau"),
+    (((700, 749), (850, 899)), "nằm trong dải số của máy chủ"),
+    (((850, 800), None), "không được lớn hơn số cuối last"),
 ])
 def test_overlapping_blocks_are_refused_at_start(
         config: SiteConfig, blocks: tuple[tuple[int, int] | None, ...], message: str) -> None:
