@@ -21,6 +21,7 @@ from xephang.config import Display, SiteConfig
 from xephang.errors import ConfigError
 from xephang.labels import (
     ACTION_RESULTS,
+    CLOSING_AFTER_CURRENT,
     NOBODY_WAITING,
     RATING_NAMES,
     TICKET_RESULTS,
@@ -164,7 +165,9 @@ class CounterScreen:
             "mqtt_connected": connected,
             "has_state": state is not None,
             "status": state.status if state else None,
-            "status_label": counter_status(state.status if state else None)
+            "closing": bool(state and state.closing),
+            "status_label": CLOSING_AFTER_CURRENT if state and state.closing
+            else counter_status(state.status if state else None)
             + (labels.HEARD if ticket and state and state.announced_at else ""),
             "number": ticket.number if ticket else None,
             "service": service.name if service else None,

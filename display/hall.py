@@ -17,7 +17,7 @@ from display.announce import REMEMBERED_CALLS, AnnouncementGate
 from display.labels import NO_CALL_YET, NOBODY_CALLED, wait_minutes, wait_text
 from display.screen import PressOutcome
 from xephang.config import SiteConfig
-from xephang.labels import counter_status
+from xephang.labels import CLOSING_NOTE, counter_status
 from xephang.mqtt import MqttLink
 from xephang.protocol import (
     Announced,
@@ -238,7 +238,8 @@ def _counter_view(config: SiteConfig, state: CounterState) -> dict[str, Any]:
         "id": state.counter,
         "label": config.counter_label(state.counter),
         "status": state.status,
-        "status_label": counter_status(state.status),
+        "status_label": counter_status(state.status, state.closing),
+        "closing_note": CLOSING_NOTE if state.closing else "",
         "number": state.ticket.number if state.ticket else None,
     }
 

@@ -138,7 +138,8 @@ def test_counters_states_show_in_the_hall(
                                             "ticket": ticket, "since": AT})
     state = events.wait_for("state", lambda s: bool(s["counters"]))
     assert state["counters"] == [{"id": 5, "label": "Quầy 5", "status": "serving",
-                                  "status_label": "Đang phục vụ", "number": "1023"}]
+                                  "status_label": "Đang phục vụ", "closing_note": "",
+                                  "number": "1023"}]
 
 
 def test_a_lost_mqtt_connection_is_shown_on_screen(

@@ -63,7 +63,8 @@ def test_a_manager_sees_the_plan_beside_today_and_applies_a_block(
         hours.locator(".today-hours").inner_text())
     manager.screenshot(path=str(screenshot_dir / "manager-plan.png"), full_page=True)
     _assert_at_most_the_allowed_changes(manager, config)
-    _closing_a_serving_counter_asks_first(manager, staff_broker, config, probe, topics)
+    _closing_a_serving_counter_waits_for_its_citizen(manager, staff_broker, config, probe,
+                                                     topics)
 
     # The first block where the plan changes counter 5 (CT, TKQ today), as the page shows it.
     own = manager.locator('#plan-grid tr[data-counter="5"] td[data-block]').all_inner_texts()
@@ -136,10 +137,12 @@ def test_a_manager_sees_the_plan_beside_today_and_applies_a_block(
     manager.context.close(), staff.context.close()
 
 
-def _closing_a_serving_counter_asks_first(manager: Any, role: BrokerRole, config: SiteConfig,
-                                          probe: Probe, topics: Topics) -> None:
-    """A block that closes a counter while a citizen is at it says so and waits for a second
-    press; until then the citizen stays at the counter."""
+def _closing_a_serving_counter_waits_for_its_citizen(manager: Any, role: BrokerRole,
+                                                     config: SiteConfig, probe: Probe,
+                                                     topics: Topics) -> None:
+    """A block that closes a counter while a citizen is at it is applied at once; the page says
+    that counter closes after its citizen, who is not recorded as served; the counter calls
+    nobody new and closes itself once staff press "Xong"."""
     cells = {(c.id, b): manager.locator(f'#plan-grid tr[data-counter="{c.id}"] td[data-block="{b}"]')
              .inner_text() for c in config.counters for b in range(len(_blocks(manager)))}
     counter, block = next(key for key, text in cells.items() if text == "Đóng")
@@ -149,21 +152,22 @@ def _closing_a_serving_counter_asks_first(manager: Any, role: BrokerRole, config
     number = command(probe, topics, counter, "call_next")["ticket"]["number"]
     manager.locator(f'#plan-grid th[data-block="{block}"]').get_by_role(
         "button", name="Áp dụng khung này").click()
-    asked = manager.locator("#plan-confirm")
-    expect(asked).to_contain_text(f"Quầy {counter} (số {number})")
-    expect(asked).to_contain_text("ghi nhận các công dân này là đã phục vụ xong")
-    assert events(role, "plan_applied") == []
-    assert ticket_row(role, number)["counter"] == counter
-    asked.get_by_role("link", name="Thôi, chờ quầy phục vụ xong").click()
-    expect(manager.locator("#plan-confirm")).to_have_count(0)
-    assert events(role, "plan_applied") == []
-    manager.locator(f'#plan-grid th[data-block="{block}"]').get_by_role(
-        "button", name="Áp dụng khung này").click()
-    manager.locator("#plan-confirm").get_by_role("button", name="Vẫn áp dụng").click()
-    expect(manager.locator("p.flash[role=status]")).to_contain_text("Đã áp dụng kế hoạch khung")
+    said = manager.locator("p.flash.ok[role=status]")
+    expect(said).to_contain_text("Đã áp dụng kế hoạch khung")
+    expect(said).to_contain_text(f"Quầy {counter} (số {number})")
+    expect(said).to_contain_text("sẽ đóng sau khi phục vụ xong công dân hiện tại")
+    expect(manager.locator("#plan-closing")).to_contain_text(f"Quầy {counter} (số {number})")
     assert len(events(role, "plan_applied")) == 1
+    assert ticket_row(role, number)["status"] == "called"  # not ended as served
+    assert command(probe, topics, counter, "call_next")["error"] == "counter_closing"
+    assert command(probe, topics, counter, "done")["ok"]
+    assert ticket_row(role, number)["status"] == "done"
     with role.store.snapshot() as tx:
         assert tx.counter(counter).status == "closed"
+    assert [e["counter"] for e in events(role, "counter_closed")].count(counter) == 1
+    manager.reload()
+    expect(manager.locator("#plan-grid")).to_be_visible()
+    expect(manager.locator("#plan-closing")).to_have_count(0)
 
 
 def _blocks(manager: Any) -> list[str]:

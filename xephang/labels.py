@@ -19,6 +19,11 @@ COUNTER_STATUS: Final[dict[CounterStatus, str]] = {
     "closed": "Đóng",
 }
 UNKNOWN_STATUS: Final = "Chưa có thông tin"
+# A counter that closes after its current citizen (CounterState.closing): after its status on the
+# boards and the hall, and in full on the staff page and the counter unit.
+CLOSING_SOON: Final = "sắp đóng quầy"
+CLOSING_NOTE: Final = "Sắp đóng quầy"  # under the number on the hall's counter strip
+CLOSING_AFTER_CURRENT: Final = "Quầy sẽ đóng sau khi phục vụ xong công dân hiện tại."
 
 # A staff action's button, the same on the staff page and the counter unit.
 ACTION_NAMES: Final[dict[StaffAction, str]] = {
@@ -59,9 +64,11 @@ INVITE: Final = "Mời công dân có số thứ tự"
 TO_COUNTER: Final = "đến quầy số"
 
 
-def counter_status(status: str | None) -> str:
-    """A counter's status in Vietnamese; "Chưa có thông tin" before the first state arrives."""
-    return next((name for code, name in COUNTER_STATUS.items() if code == status), UNKNOWN_STATUS)
+def counter_status(status: str | None, closing: bool = False) -> str:
+    """A counter's status in Vietnamese; "Chưa có thông tin" before the first state arrives;
+    "Đang phục vụ · sắp đóng quầy" for one that closes after its current citizen."""
+    name = next((name for code, name in COUNTER_STATUS.items() if code == status), UNKNOWN_STATUS)
+    return f"{name} · {CLOSING_SOON}" if closing and status != "closed" else name
 
 
 def counter_label(counter_id: int) -> str:

@@ -58,6 +58,12 @@ StaffAction = Literal["call_next", "recall", "no_show", "done", "transfer", "pau
                       "serve", "call"]
 CounterAction = Literal[StaffAction, "rate"]
 CounterStatus = Literal["idle", "calling", "serving", "paused", "closed"]
+# A manager closes a counter while a citizen is at it: the counter calls nobody new and closes when
+# that citizen's ticket ends (done, no-show, transfer, set aside). Event types: the close is pending
+# (COUNTER_CLOSING), a reopen called it off before (COUNTER_CLOSING_CANCELLED); the close itself is
+# the usual `counter_closed`, once. `CounterState.closing` says it while pending.
+COUNTER_CLOSING: Final = "counter_closing"
+COUNTER_CLOSING_CANCELLED: Final = "counter_closing_cancelled"
 # A ticket is valid on its (local) day only: one still waiting, set aside for a missing paper or at
 # a counter when its day ends gets this final status, recorded by the event TICKET_EXPIRED (dated
 # the last moment of the ticket's day, so every count puts it in its own day).
@@ -266,6 +272,8 @@ class CounterState(Message):
     since: Moment
     # When a hall display said the call of this ticket (staff know the citizen heard it). Optional.
     announced_at: Moment | None = None
+    # The counter closes once its current ticket ends; it takes no new call meanwhile. Optional.
+    closing: bool = False
 
 
 class RecentCall(BaseModel):

@@ -82,8 +82,29 @@ class Step:
         """A counter whose ticket is finished is idle, unless it was paused."""
         return "paused" if self.counter.status == "paused" else "idle"
 
+    def release(self, **fields: Any) -> None:
+        """The counter's ticket has ended (done, no-show, transferred, set aside): the counter is
+        idle (or stays paused), or closes now if a close was waiting for this ticket."""
+        if self.counter.closing is None:
+            self.set_status(self.after_ticket_status(), ticket=None, **fields)
+        else:
+            self.events.append(close_now(self.tx, self.counter_config.id, **fields))
+
 
 Action = Callable[[Step], TicketRow | None]
+# What staff are told when they try to call at a counter that closes after its current citizen.
+CLOSING_REFUSAL = ("Quầy sẽ đóng sau khi phục vụ xong công dân hiện tại: không gọi số mới. "
+                   "Bấm “Xong” (hoặc “Vắng mặt”, “Chuyển”) khi xong với công dân này.")
+
+
+def close_now(tx: Tx, counter_id: int, **fields: Any) -> EventRow:
+    """Close a counter that holds no ticket (any close waiting for one is over), with its
+    `counter_closed` event in the name of whoever asked for a pending close."""
+    asked = tx.counter(counter_id).closing
+    tx.update_counter(counter_id, status="closed", ticket=None, closing=None, since=tx.now,
+                      **fields)
+    return tx.append_event("counter_closed", counter=counter_id,
+                           **({"account": asked} if asked else {}))
 
 
 def require_current(step: Step) -> TicketRow:
@@ -99,12 +120,12 @@ def _finish(step: Step, status: str) -> TicketRow | None:
     if current is None:
         return None
     step.tx.update_ticket(current.id, status=status, finished_at=step.tx.now)
-    step.set_status(step.after_ticket_status(), ticket=None, last_ticket=current.id)
     began = current.served_at or current.called_at  # as the statistics count service time
     served = ({"service_s": max(0, round((step.tx.now - began).total_seconds()))}
               if status == "done" and began else {})
     step.event(f"ticket_{status}", current, number=current.number, service=current.service,
                **served)
+    step.release(last_ticket=current.id)
     return current
 
 
@@ -114,8 +135,10 @@ def _require_open(step: Step) -> None:
 
 
 def _require_working(step: Step) -> None:
-    """Open and not paused: a counter that may call a citizen."""
+    """Open, not closing after its citizen, and not paused: a counter that may call a citizen."""
     _require_open(step)
+    if step.counter.closing is not None:
+        raise Rejected("counter_closing", CLOSING_REFUSAL)
     if step.counter.status == "paused":
         raise Rejected("counter_paused",
                        f"Quầy đang tạm dừng; bấm “{RESUME_BUTTON}” trước khi gọi số.")
@@ -231,6 +254,9 @@ def _transfer_counter(step: Step, args: TransferArgs) -> int | None:
         raise Rejected("same_counter", "Không thể chuyển sang chính quầy này.")
     if step.tx.counter(target).status == "closed":
         raise Rejected("counter_closed", f"Quầy {target} đang đóng; không chuyển sang được.")
+    if step.tx.counter(target).closing is not None:
+        raise Rejected("counter_closed", f"Quầy {target} sắp đóng (đóng sau khi phục vụ xong công "
+                       "dân hiện tại); không chuyển sang được.")
     return target
 
 
@@ -257,9 +283,9 @@ def transfer(step: Step) -> TicketRow | None:
     # Back to waiting with its original issue time, so the citizen keeps their place in line.
     step.tx.update_ticket(current.id, status="waiting", service=target, counter=to_counter,
                           called_at=None, served_at=None)
-    step.set_status(step.after_ticket_status(), ticket=None)
     step.event("ticket_transferred", current, number=current.number, service=target,
                from_service=current.service, to_counter=to_counter)
+    step.release()
     return None
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from broker.store.db import TicketRow, Tx
+from broker.store.db import CounterRow, TicketRow, Tx
 from forecast.day import arrival_shape, breaks_ahead
 from forecast.model import (
     Desk,
@@ -60,9 +60,15 @@ def candidate(row: TicketRow) -> Candidate:
                      returning=row.returned_at is not None)
 
 
+def calling_status(row: CounterRow) -> str:
+    """A counter's status as routing, the estimates and the forecast take it: one that closes
+    after its current citizen takes no new call, so it counts as closed already."""
+    return "closed" if row.closing is not None else row.status
+
+
 def closed_services(tx: Tx, config: SiteConfig) -> dict[str, ServiceClosed]:
     """The services that take no ticket now, with the reason (routing/availability.py)."""
-    statuses = {row.id: row.status for row in tx.counters()}
+    statuses = {row.id: calling_status(row) for row in tx.counters()}
     issued = tx.issued_today(local_day(config, tx.now))
     closed = {s.code: why_closed(config, s.code, now=tx.now, counter_status=statuses,
                                  issued_today=issued.get(s.code, 0)) for s in config.services}
@@ -89,8 +95,8 @@ def waiting_counts(tx: Tx, config: SiteConfig) -> dict[str, int]:
 
 
 def working_counters(tx: Tx, config: SiteConfig) -> tuple[list[Counter], list[Counter]]:
-    """(open counters, those of them idle): open means neither paused nor closed."""
-    statuses = {row.id: row.status for row in tx.counters()}
+    """(open counters, those of them idle): open means neither paused nor closed (nor closing)."""
+    statuses = {row.id: calling_status(row) for row in tx.counters()}
     working = [c for c in config.counters if statuses.get(c.id, "idle") in OPEN_STATUSES]
     return working, [c for c in working if statuses.get(c.id, "idle") == "idle"]
 
@@ -196,7 +202,7 @@ def desks(tx: Tx, config: SiteConfig,
     out = []
     for counter in config.counters:
         row = rows.get(counter.id)
-        status = DESK_STATUS.get(row.status, "idle") if row else "idle"
+        status = DESK_STATUS.get(calling_status(row), "idle") if row else "idle"
         since = (tx.now - row.since).total_seconds() if row else 0.0
         ticket = tx.ticket(row.ticket) if row and status == "busy" else None
         out.append(Desk(tuple(counter.services), status, max(0.0, since),

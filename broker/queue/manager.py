@@ -1,6 +1,7 @@
 """Changes made from the pages beyond the counter protocol's actions: a manager opens or closes a
-counter and changes its services; staff set a ticket aside while the citizen fetches a missing paper
-and put it back in line, ahead of new tickets, when they return.
+counter (one with a citizen at it closes once that citizen's ticket ends) and changes its
+services; staff set a ticket aside while the citizen fetches a missing paper and put it back in
+line, ahead of new tickets, when they return.
 
 Each runs in one store transaction with its event (naming the account) and returns an Outcome, which
 `BrokerService.run` publishes like any other change.
@@ -11,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from broker.errors import Rejected
-from broker.queue.actions import ACTIONS, Step, require_current
+from broker.queue.actions import Step, require_current
 from broker.queue.overrides import with_services
 from broker.queue.tickets import Outcome, Queue
 from broker.store.db import Tx
 from xephang.config import Counter
+from xephang.protocol import COUNTER_CLOSING, COUNTER_CLOSING_CANCELLED
 
 
 class Desk:
@@ -38,19 +40,17 @@ class Desk:
 
     # -- manager -------------------------------------------------------------------------------
     def open(self, counter_id: int, by: str | None) -> Outcome:
+        """Open a closed counter; one that was to close after its citizen simply stays open."""
         with self.queue.store.transaction() as tx:
             step = self._step(tx, counter_id, by)
-            if step.counter.status == "closed":
-                step.set_status("idle")
-                step.event("counter_opened", None)
+            self._open(step)
             return self._outcome(step)
 
     def close(self, counter_id: int, by: str | None) -> Outcome:
-        """Close a counter; a ticket still on it is finished as served, so nobody is lost."""
+        """Close a counter; one with a citizen at it closes once that citizen's ticket ends."""
         with self.queue.store.transaction() as tx:
             step = self._step(tx, counter_id, by)
-            if step.counter.status != "closed":
-                self._close(step)
+            self._close(step)
             return self._outcome(step)
 
     def set_services(self, counter_id: int, services: list[str], by: str | None) -> Outcome:
@@ -80,7 +80,7 @@ class Desk:
                 chosen = list(dict.fromkeys(code for code in services if code in known))
                 if chosen:
                     changes[counter_id] = self._plan_services(step, chosen)
-                elif step.counter.status != "closed":
+                else:
                     self._close(step)
                 self._merge(outcome, step)
             outcome.events.append(tx.append_event("plan_applied", block=block,
@@ -93,17 +93,31 @@ class Desk:
         if list(before) != chosen:
             step.tx.assign_services(step.counter_config.id, chosen)
             step.event("counter_services_changed", None, services=chosen, before=list(before))
-        if step.counter.status == "closed":
-            step.set_status("idle")
-            step.event("counter_opened", None)
+        self._open(step)
         return chosen
 
     @staticmethod
+    def _open(step: Step) -> None:
+        if step.counter.status == "closed":
+            step.set_status("idle")
+            step.event("counter_opened", None)
+        elif step.counter.closing is not None:
+            step.tx.update_counter(step.counter_config.id, closing=None)
+            step.event(COUNTER_CLOSING_CANCELLED, step.current())
+
+    @staticmethod
     def _close(step: Step) -> None:
-        if step.current() is not None:
-            ACTIONS["done"](step)
-        step.set_status("closed", ticket=None)
-        step.event("counter_closed", None)
+        """Closed at once when no citizen is at the counter; else it takes no new call and closes
+        when the current ticket ends (actions.Step.release), so the citizen's outcome is true."""
+        current = step.current()
+        if step.counter.status == "closed" or step.counter.closing is not None:
+            return
+        if current is None:
+            step.set_status("closed", ticket=None)
+            step.event("counter_closed", None)
+            return
+        step.tx.update_counter(step.counter_config.id, closing=step.account or "")
+        step.event(COUNTER_CLOSING, current, number=current.number, service=current.service)
 
     @staticmethod
     def _merge(outcome: Outcome, step: Step) -> None:
@@ -117,8 +131,8 @@ class Desk:
             step = self._step(tx, counter_id, by)
             current = require_current(step)
             tx.update_ticket(current.id, status="returning", counter=None, called_at=None)
-            step.set_status(step.after_ticket_status(), ticket=None, last_ticket=current.id)
             step.event("ticket_returning", current, number=current.number, service=current.service)
+            step.release(last_ticket=current.id)
             return self._outcome(step)
 
     def came_back(self, counter_id: int, ticket_id: str, by: str | None) -> Outcome:

@@ -60,7 +60,8 @@ def counter_state(tx: Tx, counter_id: int) -> CounterState:
     row = tx.counter(counter_id)
     current = tx.ticket(row.ticket)
     return CounterState(counter=counter_id, status=row.status,
-                        ticket=ticket_message(current) if current else None, since=row.since)
+                        ticket=ticket_message(current) if current else None, since=row.since,
+                        closing=row.closing is not None)
 
 
 def hall_state(tx: Tx, config: SiteConfig, forecast: Forecast | None = None) -> HallState:

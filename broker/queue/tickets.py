@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from broker.errors import Rejected
-from broker.queue.actions import ACTIONS, Step
+from broker.queue.actions import ACTIONS, Step, close_now
 from broker.queue.autocall import auto_call
 from broker.queue.day_end import end_past_days, expire
 from broker.queue.live import closed_services, local_day
@@ -80,6 +80,8 @@ class Queue:
             return Outcome(None)
         with self.store.transaction() as tx:
             ended = end_past_days(tx, self.config)
+            ended.events += [close_now(tx, c) for c in sorted(ended.counters)
+                             if tx.counter(c).closing is not None]  # its citizen's day is over
             day = local_day(self.config, tx.now)
         self._open_day = day
         return Outcome(None, ended.events, ended.counters)

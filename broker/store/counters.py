@@ -9,7 +9,7 @@ from typing import Any
 
 from broker.store.base import Queries, iso, parse_time
 
-_COUNTER_FIELDS = frozenset({"status", "ticket", "last_ticket", "since"})
+_COUNTER_FIELDS = frozenset({"status", "ticket", "last_ticket", "since", "closing"})
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,9 @@ class CounterRow:
     ticket: str | None
     last_ticket: str | None
     since: datetime
+    # A manager closed the counter while a citizen was at it: it closes when that ticket ends. The
+    # account that asked ("" for none); None when no close is pending.
+    closing: str | None = None
 
 
 class CounterQueries(Queries):
@@ -33,7 +36,7 @@ class CounterQueries(Queries):
             self.add_counter(counter_id)
             return CounterRow(counter_id, "idle", None, None, self.now)
         return CounterRow(int(row["id"]), str(row["status"]), row["ticket"], row["last_ticket"],
-                          parse_time(row["since"]))
+                          parse_time(row["since"]), row["closing"])
 
     def counters(self) -> list[CounterRow]:
         ids = [int(row["id"]) for row in self.execute("SELECT id FROM counters ORDER BY id")]

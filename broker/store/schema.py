@@ -57,7 +57,8 @@ CREATE TABLE IF NOT EXISTS counters (
     status      TEXT NOT NULL DEFAULT 'idle',
     ticket      TEXT REFERENCES tickets (id),
     last_ticket TEXT REFERENCES tickets (id),
-    since       TEXT NOT NULL
+    since       TEXT NOT NULL,
+    closing     TEXT  -- a close waits for the current ticket: who asked ('' nobody); NULL none
 );
 
 CREATE TABLE IF NOT EXISTS request_replies (
@@ -174,4 +175,4 @@ CREATE TABLE IF NOT EXISTS device_troubles (  -- a device's open incident (broke
 MIGRATIONS = (("tickets", "returned_at", "TEXT"), ("tickets", "served_at", "TEXT"),
               ("accounts", "counters", "TEXT NOT NULL DEFAULT ''"),
               ("days_closed", "version", "INTEGER NOT NULL DEFAULT 1"),
-              ("day_ratings", "account", "TEXT"))
+              ("day_ratings", "account", "TEXT"), ("counters", "closing", "TEXT"))

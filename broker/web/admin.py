@@ -30,6 +30,7 @@ from broker.web.auth import current, require
 from broker.web.board import board_data
 from broker.web.context import accounts, broker, desk, devices, presence, report_pool
 from broker.web.labels import EVENT_NAMES
+from xephang.protocol import COUNTER_CLOSING, COUNTER_CLOSING_CANCELLED
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
 P = ParamSpec("P")
@@ -91,8 +92,26 @@ def counters_page() -> str:
 @require("manager")
 def open_close(counter_id: int, what: str) -> Any:
     change = desk().open if what == "open" else desk().close
-    return _manager_change(lambda: change(counter_id, _me()),
-                           f"Đã {'mở' if what == 'open' else 'đóng'} quầy {counter_id}.")
+    try:
+        outcome = broker().run(lambda: change(counter_id, _me()))
+    except Rejected as exc:
+        flash(exc.detail, "error")
+    else:
+        flash(_open_close_text(counter_id, what, outcome), "ok")
+    return redirect(url_for("admin.counters_page"))
+
+
+def _open_close_text(counter_id: int, what: str, outcome: Outcome) -> str:
+    """What the manager's press did: a counter with a citizen at it closes after that citizen."""
+    label = broker().config.counter_label(counter_id)
+    types = {e.type: e for e in outcome.events}
+    if COUNTER_CLOSING in types:
+        number = types[COUNTER_CLOSING].data.get("number", "")
+        return (f"{label} đang phục vụ số {number}: quầy không gọi số mới và sẽ đóng sau khi "
+                "phục vụ xong công dân này.")
+    if COUNTER_CLOSING_CANCELLED in types:
+        return f"Đã hủy đóng quầy {counter_id}: quầy tiếp tục mở."
+    return f"Đã {'mở' if what == 'open' else 'đóng'} quầy {counter_id}."
 
 
 @admin.post("/counters/<int:counter_id>/services")

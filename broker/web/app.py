@@ -44,6 +44,7 @@ from xephang.config import Counter
 from xephang.errors import ProtocolError
 from xephang.labels import (
     ACTION_RESULTS,
+    CLOSING_AFTER_CURRENT,
     COUNTER_STATUS,
     NOBODY_WAITING,
     PRIORITY_NAMES,
@@ -120,6 +121,7 @@ def counter_page(counter_id: int) -> str:
                            statuses=COUNTER_STATUS, services=service.config.services,
                            results=ACTION_RESULTS, ticket_results=TICKET_RESULTS,
                            nobody_waiting=NOBODY_WAITING, heard_label=HEARD,
+                           closing_label=CLOSING_AFTER_CURRENT,
                            counters=service.config.counters, queue=_queue(counter))
 
 

@@ -65,9 +65,10 @@ def board_data(service: BrokerService, devices: Devices, presence: Presence) -> 
         row = rows.get(counter.id)
         ticket = tickets.get(counter.id)
         status = row.status if row else "idle"
+        closing = row is not None and row.closing is not None
         out_counters.append({
-            "id": counter.id, "label": counter.label, "status": status,
-            "status_vi": counter_status(status),
+            "id": counter.id, "label": counter.label, "status": status, "closing": closing,
+            "status_vi": counter_status(status, closing),
             "ticket": ticket.number if ticket else None, "since": clock(row.since if row else None, zone),
             "who": presence.who(counter.id), "services": [names.get(c, c) for c in counter.services],
             "codes": list(counter.services)})

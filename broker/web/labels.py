@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from xephang.protocol import EXPIRED, TICKET_EXPIRED
+from xephang.protocol import COUNTER_CLOSING, COUNTER_CLOSING_CANCELLED, EXPIRED, TICKET_EXPIRED
 
 # A ticket's status on the citizen's status page.
 TICKET_STATUS: Final[dict[str, str]] = {
@@ -63,6 +63,8 @@ EVENT_NAMES: Final[dict[str, str]] = {
     TICKET_EXPIRED: "Hết giờ làm việc, số hết hiệu lực",
     "counter_paused": "Tạm dừng quầy", "counter_resumed": "Mở lại quầy",
     "counter_opened": "Mở quầy", "counter_closed": "Đóng quầy",
+    COUNTER_CLOSING: "Đóng quầy sau khi phục vụ xong công dân hiện tại",
+    COUNTER_CLOSING_CANCELLED: "Hủy đóng quầy (quầy tiếp tục mở)",
     "counter_services_changed": "Đổi dịch vụ của quầy",
     "plan_applied": "Áp dụng kế hoạch bố trí quầy",
     "account_created": "Tạo tài khoản", "account_changed": "Sửa tài khoản",

@@ -1,6 +1,7 @@
 """The manager's "Kế hoạch bố trí quầy": a day's staffing plan beside today's assignment, computed
 in the background (it takes seconds) and kept per date and ticket count; one press applies a block
-of it to the counters (broker/queue/manager.py `apply_plan`, audited)."""
+of it to the counters (broker/queue/manager.py `apply_plan`, audited). A counter the block closes
+while a citizen is at it closes after that citizen; the page says which ones are still to close."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from broker.web.plans import Key
 from planning.dates import next_workday, past_note, refusal
 from planning.plan import Plan
 from planning.report import plan_view, stale_text
+from xephang.protocol import COUNTER_CLOSING
 
 log = logging.getLogger(__name__)
 plan_page = Blueprint("plan", __name__, url_prefix="/admin/plan")
@@ -68,7 +70,7 @@ def page() -> str:
     service = broker()
     key = _key() or (_default_day(), None)
     made = plans().get(service, key)
-    view, failed, stale, busy = None, False, "", ""
+    view, failed, stale = None, False, ""
     if made.done():
         try:
             plan = made.result()
@@ -78,37 +80,30 @@ def page() -> str:
         else:
             view = plan_view(plan, service.config)
             stale = _stale(plan)
-            busy = _busy_text(plan, request.args.get("confirm", ""))
     day, today = date.fromisoformat(key[0]), _today()
     return render_template("admin_plan.html", site=service.config.site, day=key[0],
                            day_vi=vn_date(key[0]), tickets=key[1], view=view, failed=failed,
                            stale=stale, past=past_note(day, today), is_today=day == today,
-                           today_vi=vn_date(today), busy=busy,
-                           confirm=request.args.get("confirm", ""))
+                           today_vi=vn_date(today), closing=closing_text(_closing()))
 
 
-def _busy(plan: Plan, block: int) -> list[str]:
-    """Counters the block closes while a citizen is at them: "Quầy 3 (số 1012)"."""
-    closing = [c for c, s in plan.schedule.in_block(block).items() if not s]
+def _closing() -> list[str]:
+    """Counters that close once their current citizen is done: "Quầy 3 (số 1012)"."""
     said = []
     with broker().queue.store.snapshot() as tx:
-        for counter_id in closing:
-            ticket = tx.ticket(tx.counter(counter_id).ticket)
+        for row in tx.counters():
+            ticket = tx.ticket(row.ticket) if row.closing is not None else None
             if ticket is not None:
-                said.append(f"{broker().config.counter_label(counter_id)} (số {ticket.number})")
+                said.append(f"{broker().config.counter_label(row.id)} (số {ticket.number})")
     return said
 
 
-def _busy_text(plan: Plan, block: str) -> str:
-    if not block.isdigit() or int(block) >= len(plan.schedule.blocks):
+def closing_text(counters: list[str]) -> str:
+    """What the page says of counters closing after their citizen ("" for none)."""
+    if not counters:
         return ""
-    busy = _busy(plan, int(block))
-    if not busy:
-        return ""
-    label = plan.schedule.blocks[int(block)].label(broker().config.site.opens)
-    return (f"Khung {label} đóng {', '.join(busy)} trong khi công dân đang được phục vụ tại đó. "
-            f"Áp dụng ngay sẽ đóng quầy và ghi nhận các công dân này là đã phục vụ xong. "
-            f"Nên chờ quầy phục vụ xong rồi áp dụng; hoặc bấm “Vẫn áp dụng” nếu chắc chắn.")
+    return (f"{', '.join(counters)}: đang phục vụ công dân nên chưa đóng ngay — không gọi số mới "
+            "và sẽ đóng sau khi phục vụ xong công dân hiện tại.")
 
 
 def _stale(plan: Plan) -> str:
@@ -141,20 +136,20 @@ def apply() -> Any:
         flash("Không có khung giờ này trong kế hoạch.", "error")
         return back
     index = int(block)
-    if _busy(plan, index) and request.form.get("confirm") != "1":
-        return redirect(url_for("plan.page", date=key[0], tickets=key[1], confirm=index))
     label = plan.schedule.blocks[index].label(broker().config.site.opens)
     cells = {c: list(s) for c, s in plan.schedule.in_block(index).items()}
     account = current()
     assert account is not None
     try:
-        broker().run(lambda: desk().apply_plan(cells, label, account.username))
+        outcome = broker().run(lambda: desk().apply_plan(cells, label, account.username))
     except Rejected as exc:
         flash(exc.detail, "error")
     else:
         opened = sum(1 for s in cells.values() if s)
+        waiting = [f"{broker().config.counter_label(e.counter or 0)} (số {e.data.get('number')})"
+                   for e in outcome.events if e.type == COUNTER_CLOSING]
         flash(f"Đã áp dụng kế hoạch khung {label}: {opened} quầy mở, "
-              f"{len(cells) - opened} quầy đóng.", "ok")
+              f"{len(cells) - opened} quầy đóng. {closing_text(waiting)}".strip(), "ok")
     return back
 
 

@@ -16,7 +16,7 @@
     X.setText("waiting", state.waiting || "");
     var status = document.getElementById("status");
     status.textContent = state.status_label;
-    status.className = "status status-" + state.status;
+    status.className = "status status-" + state.status + (state.closing ? " closing" : "");
     var broken = document.getElementById("buttons-error");
     broken.hidden = !state.buttons_error;
     broken.textContent = state.buttons_error || "";

@@ -47,9 +47,11 @@
   function showCounters(counters) {
     var strip = document.getElementById("counters");
     strip.replaceChildren.apply(strip, counters.map(function (c) {
-      var box = el("div", "counter-box status-" + c.status);
+      var box = el("div", "counter-box status-" + c.status + (c.closing_note ? " closing" : ""));
       box.appendChild(el("div", "label", c.label));
       box.appendChild(el("div", c.number ? "value" : "value text", c.number || c.status_label));
+      // It closes after this citizen: no new number will be called here.
+      if (c.closing_note) box.appendChild(el("div", "note", c.closing_note));
       return box;
     }));
   }

@@ -17,6 +17,9 @@
     status.textContent = window.COUNTER_STATUS[state.status] || state.status;
     // The hall said this call: the citizen has heard it (announced_at, from the hall display).
     document.getElementById("heard").hidden = !(state.ticket && state.announced_at);
+    // A manager closed the counter while a citizen is here: it closes after them, calls nobody new.
+    document.getElementById("closing").hidden = !state.closing;
+    root.classList.toggle("closing", !!state.closing);
   }
 
   function cell(text) {
