@@ -93,8 +93,7 @@ class Step:
 
 Action = Callable[[Step], TicketRow | None]
 # What staff are told when they try to call at a counter that closes after its current citizen.
-CLOSING_REFUSAL = ("Quầy sẽ đóng sau khi phục vụ xong công dân hiện tại: không gọi số mới. "
-                   "Bấm “Xong” (hoặc “Vắng mặt”, “Chuyển”) khi xong với công dân này.")
+CLOSING_REFUSAL = "Quầy sắp đóng, không gọi số mới: bấm “Xong” khi phục vụ xong công dân này."
 
 
 def close_now(tx: Tx, counter_id: int, **fields: Any) -> EventRow:
