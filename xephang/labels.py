@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from xephang.protocol import CounterStatus, DeviceProblem, Priority, Rating, StaffAction
+from xephang.protocol import CounterStatus, DeviceProblem, Priority, Rating, Source, StaffAction
 
 COUNTER_STATUS: Final[dict[CounterStatus, str]] = {
     "idle": "Đang chờ gọi số",
@@ -50,6 +50,12 @@ PRIORITY_NAMES: Final[dict[Priority, str]] = {
     "pregnant": "Phụ nữ mang thai",
     "merit": "Người có công",
     "appointment": "Có lịch hẹn",
+}
+
+# How a ticket was asked for at the kiosk (a ticket's `source`).
+SOURCE_NAMES: Final[dict[Source, str]] = {
+    "button": "Nút bấm", "cccd": "Căn cước công dân", "booking": "Mã đặt lịch hẹn",
+    "dossier": "Giấy hẹn trả kết quả",
 }
 
 # The citizen's ratings, in the order their buttons and report columns appear.

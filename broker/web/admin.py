@@ -29,6 +29,7 @@ from broker.store.db import EventRow
 from broker.web.auth import current, require
 from broker.web.board import board_data
 from broker.web.context import accounts, broker, desk, devices, presence, report_pool
+from broker.web.event_words import Words, describe
 from broker.web.labels import EVENT_NAMES
 from xephang.protocol import COUNTER_CLOSING, COUNTER_CLOSING_CANCELLED
 
@@ -153,17 +154,18 @@ def audit_page() -> str:
         rows = tx.audit_trail(start, start + timedelta(days=1), account=account, counter=counter,
                               type_=action, limit=AUDIT_ROWS)
     names = {a.username: a.label for a in accounts().all()}
+    words = Words(service.config, names, day)
     return render_template("admin_audit.html", site=service.config.site, day=day.isoformat(),
-                           rows=[_audit_row(e, names, zone) for e in rows], names=names,
+                           rows=[_audit_row(e, words, zone) for e in rows], names=names,
                            account=account, counter=counter, action=action, actions=EVENT_NAMES,
                            counters=service.config.counters, limit=AUDIT_ROWS)
 
 
-def _audit_row(event: EventRow, names: dict[str, str], zone: Any) -> dict[str, Any]:
+def _audit_row(event: EventRow, words: Words, zone: Any) -> dict[str, Any]:
     data = event.data
     who = str(data.get("account") or "")
-    detail = ", ".join(f"{k}: {v}" for k, v in data.items()
-                       if k not in {"account", "number", "address"} and v not in (None, "", []))
+    names = words.names
+    detail = describe(data, words)
     return {"at": event.at.astimezone(zone).strftime("%H:%M:%S"),
             "what": EVENT_NAMES.get(event.type, event.type), "type": event.type,
             "who": names.get(who, who) or "Nút bấm tại quầy / thiết bị",
