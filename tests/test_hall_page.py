@@ -116,7 +116,7 @@ def test_a_hall_zone_speaks_only_its_counters_calls(
                 for d in config.displays]
     upstairs = Site.model_validate({**config.model_dump(), "displays": [
         d.model_dump() for d in displays]})
-    with pytest.raises(ValueError, match="announces: no counter 42"):
+    with pytest.raises(ValueError, match="announces: không có quầy 42"):
         Site.model_validate({**config.model_dump(), "displays": [
             {**displays[0].model_dump(), "announces": [1, 42]}]})
     role = DisplayRole(upstairs, display_id="hall-1", mqtt=mosquitto.access("hall-1"),
