@@ -4,6 +4,7 @@ center cannot serve now shown unavailable with the reason, never a ticket for it
 from __future__ import annotations
 
 import queue
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 from broker.queue.manager import Desk
+from broker.queue.tickets import Outcome
 from broker.role import BrokerRole
 from harness.mqtt_probe import Probe
 from kiosk.core import Issued, Kiosk, KioskStatus
@@ -54,7 +56,9 @@ def test_outside_opening_hours_the_kiosk_refuses_by_its_own_clock(config: SiteCo
 @pytest.fixture
 def center(config: SiteConfig, mosquitto: Mosquitto, probe: Probe, mock_pins: Any,
            tmp_path: Path) -> Iterator[tuple[BrokerRole, KioskRole]]:
-    config = config.model_copy(update={"scan": config.scan.model_copy(
+    # A held broker below answers late, never so late that the kiosk gives up and issues offline.
+    kiosks = [k.model_copy(update={"reply_timeout_s": 30.0}) for k in config.kiosks]
+    config = config.model_copy(update={"kiosks": kiosks, "scan": config.scan.model_copy(
         update={"choice_timeout_s": 2.0})})
     with running_broker(config, mosquitto.access("broker"), tmp_path / "queue.db", probe) as broker:
         kiosk = KioskRole(config, kiosk_id="kiosk-1", mqtt=mosquitto.access("kiosk-1"),
@@ -83,13 +87,47 @@ def test_the_priority_choice_clears_after_each_ticket_and_after_a_quiet_while(
         assert "Ưu tiên: Người cao tuổi" in page.inner_text("#status")
         assert page.evaluate(f"{PRESSED}.length") == 0  # the next citizen starts with no choice
         page.click("button.service[data-code='CT']")
-        page.wait_for_function("document.querySelector('#status .service-name')?.textContent"
+        # The ticket itself: "waiting" shows the service's name too, before its ticket is issued.
+        page.wait_for_function("document.querySelector('#status').dataset.state === 'ticket'"
+                               " && document.querySelector('#status .service-name')?.textContent"
                                " === 'Chứng thực'")
         assert "Ưu tiên" not in page.inner_text("#status")
         page.click("button.priority[data-priority='disabled']")
         assert page.evaluate(f"{PRESSED}.length") == 1
         page.wait_for_function(f"{PRESSED}.length === 0", timeout=6000)  # nobody pressed: forgotten
     finally:
+        page.close()
+
+
+def test_a_choice_made_while_the_last_ticket_is_coming_stays_for_the_next_citizen(
+    browser: Any, center: tuple[BrokerRole, KioskRole]
+) -> None:
+    broker, kiosk = center
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    release = threading.Event()
+
+    def busy() -> Outcome:
+        release.wait(30)
+        return Outcome(None)
+
+    holding = threading.Thread(target=broker.service.run, args=(busy,))
+    try:
+        page.goto(str(kiosk.http_url))
+        page.evaluate(f"""() => events.addEventListener("kiosk", e => {{
+            if (JSON.parse(e.data).state === "ticket") window.choiceAtTicket = {PRESSED}.length;
+        }})""")  # read as the ticket is shown, before the quiet while can forget the choice
+        holding.start()  # the broker busy: the ticket comes only after the next choice
+        page.click("button.service[data-code='CT']")
+        page.wait_for_function("document.querySelector('#status').dataset.state === 'waiting'")
+        page.click("button.priority[data-priority='disabled']")
+        release.set()
+        page.wait_for_function("window.choiceAtTicket !== undefined")
+        assert page.evaluate("window.choiceAtTicket") == 1
+        assert "Ưu tiên" not in page.inner_text("#status")  # nor did it go on that ticket
+    finally:
+        release.set()
+        if holding.is_alive():
+            holding.join()
         page.close()
 
 
