@@ -47,7 +47,8 @@ class Uplink:
         self.epoch = UUID(int=0)  # read from the database in attach()
         self._mark = 0  # the city's acknowledged seq
         self._sent = 0  # the newest seq published since the last rewind
-        self._moved_at = clock()
+        self._moved_at = clock()  # when the mark last moved, or events went up with none in flight
+        self._online = False  # this connection's rewind has run: sending before it sends twice
 
     def attach(self) -> None:
         """Read (or make) the epoch and the mark, listen for acks, and start sending."""
@@ -57,7 +58,7 @@ class Uplink:
                 tx.mark_uplink_acked(0)  # from now on retention waits for the city
             self._mark = self._sent = tx.uplink_acked_seq() or 0
         self._link.subscribe(self._topics.uplink_ack, self._on_ack)
-        self._link.on_connect(self.rewind)
+        self._link.on_connect(self._connected)
         self._thread = threading.Thread(target=self._run, name="uplink", daemon=True)
         self._thread.start()
         log.info("city uplink: epoch %s, acknowledged up to %d", self.epoch, self._mark)
@@ -66,6 +67,11 @@ class Uplink:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+    def _connected(self) -> None:
+        with self._lock:
+            self._online = True
+        self.rewind()
 
     def rewind(self) -> None:
         """Send everything above the mark again (after a reconnect, or a stalled mark)."""
@@ -77,15 +83,19 @@ class Uplink:
     def send(self) -> None:
         """Publish the stored events not yet sent that fit in the window above the mark."""
         with self._lock:
+            if not self._link.connected.is_set():  # paho would keep them for the reconnect,
+                self._online = False  # whose rewind sends them again
             start = max(self._sent, self._mark)
             room = self._mark + self.config.window - start
-            if room <= 0:
+            if not self._online or room <= 0:
                 return
             with self._store.snapshot() as tx:
                 rows = tx.uplink_events(start, room)
             for batch in batches([self._message(row) for row in rows]):
                 self._link.publish(self._topics.uplink_event, batch)
             if rows:
+                if self._sent <= self._mark:  # none in flight until now: the city's wait starts
+                    self._moved_at = self._clock()
                 self._sent = rows[-1].seq
 
     def _run(self) -> None:
