@@ -105,8 +105,9 @@ def run_city_demo(site_toml: Path, port_base: int, folder: Path | None, history_
         _board_account(dsn)
         traffic = [Traffic(load_config(c.site_toml), c.mosquitto.access(TRAFFIC)).start()
                    for c in centers if c.mosquitto is not None]
+        stop = _stop_on_signal()  # before the welcome: a Ctrl+C at once is a clean stop too
         _welcome(folder, centers, board_port)
-        _watch(running)
+        _watch(running, stop)
     finally:
         _stop(traffic, running, centers, city_mqtt, postgres)
     return 0
@@ -196,10 +197,14 @@ def _welcome(folder: Path, centers: list[Center], board_port: int) -> None:
     print("\n".join(lines), flush=True)
 
 
-def _watch(running: list[RoleProcess]) -> None:
+def _stop_on_signal() -> threading.Event:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    return stop
+
+
+def _watch(running: list[RoleProcess], stop: threading.Event) -> None:
     while not stop.wait(1.0):
         for child in running:
             if not child.running():

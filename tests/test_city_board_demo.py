@@ -62,7 +62,9 @@ def test_the_city_demo_shows_three_centers_live_and_stops_cleanly(browser: Any, 
         page.close()
     finally:
         demo.send_signal(signal.SIGINT)
-        assert demo.wait(60) == 0
+        code = demo.wait(60)
+        said = demo.stdout.read() if demo.stdout is not None else ""
+    assert code == 0, said
     for port in range(base, base + PORTS):
         assert port_is_free(port), f"port {port} still served after the demo stopped"
 

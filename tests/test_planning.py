@@ -159,6 +159,7 @@ def test_a_service_without_enough_counters_is_reported_with_how_far_it_is_off(
     assert "site.toml" not in text and "theo cấu hình của trung tâm" in text
 
 
+@pytest.mark.timeout(600)  # two whole command runs (their own limits below), on a loaded machine
 def test_xephang_plan_prints_the_plan_from_the_center_history(tmp_path: Path) -> None:
     db = tmp_path / "queue.db"
     subprocess.run([sys.executable, "-m", "xephang.cli", "simulate", "--config", str(SITE_TOML),
