@@ -119,13 +119,17 @@ def test_a_hall_zone_speaks_only_its_counters_calls(
     with pytest.raises(ValueError, match="announces: không có quầy 42"):
         Site.model_validate({**config.model_dump(), "displays": [
             {**displays[0].model_dump(), "announces": [1, 42]}]})
+    probe.publish(topics.hall_state, hall_state(), retain=True)  # the broker's, as in production
     role = DisplayRole(upstairs, display_id="hall-1", mqtt=mosquitto.access("hall-1"),
                        http=("127.0.0.1", 0), audio_dir=tmp_path / "audio")
     role.start()
     try:
+        # The retained state shown: the display's subscriptions (made in one go, before it) are in
+        # place, so the calls published now reach it.
+        assert role.screen.ready.wait(30)
         probe.publish(topics.hall_announce, announce("call-1", "5003", 9, at=AT))  # downstairs
         probe.publish(topics.hall_announce, announce("call-2", "1022", 1, at=AT))  # MQTT keeps the order
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30  # espeak-ng renders it: a process of its own
         while not read_log(tmp_path / "audio") and time.monotonic() < deadline:
             time.sleep(0.05)  # the fake speaker writes its log when the sound ends
         said = [c for entry in read_log(tmp_path / "audio") for c in entry["calls"]]
