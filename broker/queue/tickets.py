@@ -7,6 +7,7 @@ first reply and changes nothing.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from broker.queue.day_end import end_past_days, expire
 from broker.queue.live import closed_services, local_day
 from broker.queue.messages import ticket_message, waiting_ticket
 from broker.queue.overrides import apply_overrides
+from broker.reports.figures import day_figures
 from broker.store.db import EventRow, NewTicket, Store, TicketRow, Tx, iso
 from forecast.model import Forecast
 from xephang.config import SiteConfig
@@ -32,6 +34,8 @@ from xephang.protocol import (
     parse_number,
     ticket_number,
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -186,6 +190,9 @@ class Queue:
             row = tx.ticket_by_request(str(offline.request_id))
             if row is not None:
                 return Outcome(self._offline_reply(tx, offline, row))
+            stored = tx.stored_reply("request", str(offline.request_id))  # its day reduced since
+            if stored is not None:
+                return Outcome(TicketReply.model_validate_json(stored))
             if self.config.service(offline.service) is None:
                 raise Rejected("unknown_service", f"Trung tâm không có dịch vụ {offline.service}.")
             if tx.ticket(offline.id) is not None:
@@ -198,18 +205,35 @@ class Queue:
             row = tx.insert_ticket(new)
             event = tx.append_event("ticket_offline", ticket=row.id, number=row.number,
                                     service=row.service, priority=row.priority, kiosk=kiosk)
-            events = [event, *self._abandon(tx, offline, row, kiosk), *self._late(tx, row)]
-            return Outcome(self._offline_reply(tx, offline, tx.ticket(row.id) or row), events=events)
+            events = [event, *self._abandon(tx, offline, row, kiosk), *self._late(tx, row, event)]
+            reply = self._offline_reply(tx, offline, tx.ticket(row.id) or row)
+            if tx.is_reduced(row.day):  # retention deletes it again: a resend finds its answer
+                tx.store_reply("request", str(offline.request_id), reply.model_dump_json())
+            return Outcome(reply, events=events)
 
-    def _late(self, tx: Tx, row: TicketRow) -> list[EventRow]:
-        """An offline ticket of a day already over: ended as that day's end ended its others, and
-        the day's figures, if already written, made again from its tickets by the nightly job
-        (unless retention already reduced the day to its figures)."""
-        if row.day >= local_day(self.config, tx.now):
+    def _late(self, tx: Tx, row: TicketRow, printed: EventRow) -> list[EventRow]:
+        """An offline ticket of a day already over: ended as that day's end ended its others.
+        The day's figures, if already written, are made again from its tickets by the nightly job;
+        when retention already reduced the day to its figures, the ticket is counted into them."""
+        day = row.day
+        if day >= local_day(self.config, tx.now):
             return []
-        if tx.others_kept(row.day, row.id):
-            tx.reopen_day(row.day)
-        return [expire(tx, self.config, row)]
+        ended = expire(tx, self.config, row)
+        kept = tx.others_kept(day, row.id)
+        if tx.is_reduced(day) or (not kept and tx.has_figures(day)):
+            self._count_into_kept(tx, tx.ticket(row.id) or row, [printed, ended])
+        elif kept:
+            tx.reopen_day(day)
+        return [ended]
+
+    def _count_into_kept(self, tx: Tx, row: TicketRow, events: list[EventRow]) -> None:
+        """A ticket of a day retention reduced: its own figures (issued offline, ended in line)
+        added to the day's, once; the nightly job then reduces it away like the day's others (and
+        never writes the day again from the few tickets that arrived after)."""
+        tx.add_figures(day_figures([row], events, self.config.site.zone))
+        tx.mark_reduced(row.day)
+        log.warning("offline ticket %s of %s (kiosk %s) arrived after retention reduced its day to "
+                    "figures: counted into that day's figures", row.number, row.day, row.kiosk)
 
     def _abandon(self, tx: Tx, offline: OfflineTicket, row: TicketRow,
                  kiosk: str) -> list[EventRow]:

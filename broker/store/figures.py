@@ -111,10 +111,11 @@ class FigureQueries(Queries):
 
     def days_to_close(self, before_day: str) -> list[str]:
         """Days before `before_day` that have tickets and no figures yet, or figures of an older
-        version (written again while the tickets are kept), oldest first."""
+        version (written again while the tickets are kept), oldest first. A day retention reduced
+        is never written again from the few tickets that arrived after (`add_figures` counted them)."""
         rows = self.execute("SELECT DISTINCT day FROM tickets WHERE day < ? AND day NOT IN"
-                            " (SELECT day FROM days_closed WHERE version >= ?) ORDER BY day",
-                            (before_day, FIGURES_VERSION))
+                            " (SELECT day FROM days_closed WHERE version >= ? OR reduced = 1)"
+                            " ORDER BY day", (before_day, FIGURES_VERSION))
         return [str(row["day"]) for row in rows]
 
     def is_closed(self, day: str) -> bool:
@@ -133,6 +134,26 @@ class FigureQueries(Queries):
         self.reopen_day(day)
         self.execute("INSERT INTO days_closed (day, at, version) VALUES (?, ?, ?)",
                      (day, iso(self.now), FIGURES_VERSION))
+        self.add_figures(figures)
+
+    def has_figures(self, day: str) -> bool:
+        """The day was closed, whatever the version of its figures."""
+        return self.execute("SELECT 1 FROM days_closed WHERE day = ?", (day,)).fetchone() is not None
+
+    def is_reduced(self, day: str) -> bool:
+        """Retention deleted the day's tickets (`mark_reduced`)."""
+        return self.execute("SELECT 1 FROM days_closed WHERE day = ? AND reduced = 1",
+                            (day,)).fetchone() is not None
+
+    def mark_reduced(self, day: str) -> None:
+        """Retention deleted the day's tickets: its figures are all there is of it from now on."""
+        self.execute("UPDATE days_closed SET reduced = 1 WHERE day = ?", (day,))
+
+    def add_figures(self, figures: DayFigures) -> None:
+        """Rows added to the days' figures (each row counts: statistics add them up); flows only
+        to days whose figures have them (version FLOWS_SINCE on)."""
+        flowing = {day for day in {f.day for f in figures.flows} if self.execute(
+            "SELECT 1 FROM days_closed WHERE day = ? AND version >= ?", (day, FLOWS_SINCE)).fetchone()}
         self._db.executemany(
             "INSERT INTO day_issued (day, service, hour, priority, offline, count)"
             " VALUES (?, ?, ?, ?, ?, ?)",
@@ -145,7 +166,7 @@ class FigureQueries(Queries):
             "INSERT INTO day_ratings (day, service, counter, rating, count, account)"
             " VALUES (?, ?, ?, ?, ?, ?)", figures.ratings)
         self._db.executemany("INSERT INTO day_flows (day, service, kind, count) VALUES (?, ?, ?, ?)",
-                             figures.flows)
+                             [f for f in figures.flows if f.day in flowing])
 
     def figures_between(self, first_day: str, last_day: str) -> DayFigures:
         """The closed days' figures among these days."""

@@ -29,10 +29,11 @@ class RetentionQueries(Queries):
 
     def days_to_reduce(self, before_day: str) -> list[str]:
         """Closed days before `before_day` that still have tickets, oldest first; only days whose
-        figures are of the current version (an older one is written again first)."""
+        figures are of the current version (an older one is written again first), or a day already
+        reduced (a late offline ticket counted into its figures: broker/queue/tickets.py)."""
         rows = self.execute("SELECT DISTINCT day FROM tickets WHERE day < ? AND day IN"
-                            " (SELECT day FROM days_closed WHERE version >= ?) ORDER BY day",
-                            (before_day, FIGURES_VERSION))
+                            " (SELECT day FROM days_closed WHERE version >= ? OR reduced = 1)"
+                            " ORDER BY day", (before_day, FIGURES_VERSION))
         return [str(row["day"]) for row in rows]
 
     def newest_event_of_day(self, day: str) -> int:
@@ -51,6 +52,7 @@ class RetentionQueries(Queries):
                      (day,))
         self.execute(f"DELETE FROM events WHERE ticket IN ({day_tickets})", (day,))
         self.execute("DELETE FROM sequences WHERE day = ?", (day,))
+        self.execute("UPDATE days_closed SET reduced = 1 WHERE day = ?", (day,))  # figures alone
         return self.execute("DELETE FROM tickets WHERE day = ?", (day,)).rowcount
 
     def forget_before(self, moment: datetime, hold: int | None) -> None:

@@ -123,7 +123,8 @@ CREATE TABLE IF NOT EXISTS counter_services (
 CREATE TABLE IF NOT EXISTS days_closed (
     day     TEXT PRIMARY KEY,               -- the site's local date
     at      TEXT NOT NULL,                  -- when its figures were written
-    version INTEGER NOT NULL DEFAULT 1      -- broker/store/figures.py FIGURES_VERSION when written
+    version INTEGER NOT NULL DEFAULT 1,     -- broker/store/figures.py FIGURES_VERSION when written
+    reduced INTEGER NOT NULL DEFAULT 0      -- 1: retention deleted its tickets (figures alone left)
 );
 CREATE TABLE IF NOT EXISTS day_issued (
     day      TEXT NOT NULL,
@@ -175,4 +176,5 @@ CREATE TABLE IF NOT EXISTS device_troubles (  -- a device's open incident (broke
 MIGRATIONS = (("tickets", "returned_at", "TEXT"), ("tickets", "served_at", "TEXT"),
               ("accounts", "counters", "TEXT NOT NULL DEFAULT ''"),
               ("days_closed", "version", "INTEGER NOT NULL DEFAULT 1"),
-              ("day_ratings", "account", "TEXT"), ("counters", "closing", "TEXT"))
+              ("day_ratings", "account", "TEXT"), ("counters", "closing", "TEXT"),
+              ("days_closed", "reduced", "INTEGER NOT NULL DEFAULT 0"))
