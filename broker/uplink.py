@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from uuid import UUID
 
 from pydantic import ValidationError
@@ -23,6 +24,7 @@ from broker.store.uplink import UplinkRow
 from xephang.config import UplinkSection
 from xephang.mqtt import MqttLink
 from xephang.protocol import (
+    TICKET_OFFLINE,
     UPLINK_BATCH_BYTES,
     UPLINK_BATCH_EVENTS,
     Topics,
@@ -131,9 +133,9 @@ class Uplink:
 
     def _message(self, row: UplinkRow) -> UplinkEvent:
         """The event with only the fields the city may see."""
-        data = row.data
+        data, at = row.data, city_moment(row)
         try:
-            return UplinkEvent(epoch=self.epoch, seq=row.seq, at=row.at, type=row.type,
+            return UplinkEvent(epoch=self.epoch, seq=row.seq, at=at, type=row.type,
                                service=data.get("service"), counter=row.counter,
                                priority=row.priority, wait_s=data.get("wait_s"),
                                service_s=data.get("service_s"), rating=data.get("rating"),
@@ -142,7 +144,16 @@ class Uplink:
                                until=data.get("until"))
         except ValidationError:  # an odd stored field: the seq still goes up, without details
             log.warning("city uplink: event %d sent without its details", row.seq)
-            return UplinkEvent(epoch=self.epoch, seq=row.seq, at=row.at, type=row.type[:64])
+            return UplinkEvent(epoch=self.epoch, seq=row.seq, at=at, type=row.type[:64])
+
+
+def city_moment(row: UplinkRow) -> datetime:
+    """When the city counts the event: a kiosk's offline ticket when it was printed (the center
+    counts it in that day too, however late it synced), never after it reached the broker (a
+    kiosk's clock ahead); any other event when it was stored."""
+    if row.type == TICKET_OFFLINE and row.issued_at is not None:
+        return min(row.issued_at, row.at)
+    return row.at
 
 
 BATCH_ROOM = UPLINK_BATCH_BYTES - 64  # the batch's own bytes around its events, with room to spare

@@ -69,6 +69,9 @@ COUNTER_CLOSING_CANCELLED: Final = "counter_closing_cancelled"
 # the last moment of the ticket's day, so every count puts it in its own day).
 EXPIRED: Final = "expired"
 TICKET_EXPIRED: Final = "ticket_expired"
+# A ticket a kiosk printed while the broker was away, stored when it synced; on `uplink/event` it
+# is dated when it was printed (never after it was stored), so the city counts it in its own day.
+TICKET_OFFLINE: Final = "ticket_offline"
 Rating = Literal["very_satisfied", "satisfied", "unsatisfied"]
 RATINGS: Final[tuple[Rating, ...]] = get_args(Rating)
 

@@ -25,6 +25,7 @@ from broker.store.db import EventRow, NewTicket, Store, TicketRow, Tx, iso
 from forecast.model import Forecast
 from xephang.config import SiteConfig
 from xephang.protocol import (
+    TICKET_OFFLINE,
     Announcement,
     CounterCommand,
     CounterReply,
@@ -203,7 +204,7 @@ class Queue:
                 raise Rejected("duplicate_number", f"Số {new.number} ngày {new.day} đã được một "
                                "phiếu in khi mất kết nối khác dùng (duplicate offline number).")
             row = tx.insert_ticket(new)
-            event = tx.append_event("ticket_offline", ticket=row.id, number=row.number,
+            event = tx.append_event(TICKET_OFFLINE, ticket=row.id, number=row.number,
                                     service=row.service, priority=row.priority, kiosk=kiosk)
             events = [event, *self._abandon(tx, offline, row, kiosk), *self._late(tx, row, event)]
             reply = self._offline_reply(tx, offline, tx.ticket(row.id) or row)

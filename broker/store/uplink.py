@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from broker.store.base import Queries, parse_time
+from broker.store.base import Queries, optional_time, parse_time
 
 UPLINK_EPOCH = "uplink_epoch"
 
@@ -23,6 +23,7 @@ class UplinkRow:
     counter: int | None
     priority: str | None  # the ticket's, for events about a ticket
     data: dict[str, Any]
+    issued_at: datetime | None = None  # the ticket's: for a kiosk's, when it printed it
 
 
 class UplinkQueries(Queries):
@@ -36,8 +37,9 @@ class UplinkQueries(Queries):
 
     def uplink_events(self, after: int, limit: int) -> list[UplinkRow]:
         """Up to `limit` events after seq `after`, in order."""
-        rows = self.execute("SELECT e.seq, e.at, e.type, e.counter, e.data, t.priority"
-                            " FROM events e LEFT JOIN tickets t ON t.id = e.ticket"
+        rows = self.execute("SELECT e.seq, e.at, e.type, e.counter, e.data, t.priority,"
+                            " t.issued_at FROM events e LEFT JOIN tickets t ON t.id = e.ticket"
                             " WHERE e.seq > ? ORDER BY e.seq LIMIT ?", (after, limit))
         return [UplinkRow(int(row["seq"]), parse_time(row["at"]), str(row["type"]), row["counter"],
-                          row["priority"], json.loads(row["data"])) for row in rows]
+                          row["priority"], json.loads(row["data"]), optional_time(row["issued_at"]))
+                for row in rows]

@@ -2,9 +2,15 @@
 and comparisons over a month or a year read a few thousand rows, never the raw events.
 
 A closed day is built once after midnight (and every missing day back to `backfill_days`). Events
-that arrive later for an older day (a center back after days offline) are found from the center's
-newest event time (`center_marks.last_event_at`): when that was on an older day at the last look and
-has moved since, the days from then to yesterday are built again. Building a day is idempotent.
+that arrive later for an older day are found two ways, and their days built again:
+- each center database's events acknowledged since the last round (`city_rolled_marks`, read by
+  seq as the overview's fold reads them) that are dated before today: a ticket a kiosk printed
+  offline and synced days or minutes after midnight (its `ticket_offline` is dated when printed),
+  or a center's backlog;
+- a center's newest event time (`center_marks.last_event_at`) that was on an older day at the last
+  look and has moved since (a center back after days offline): the days from then to yesterday.
+Building a day sums its stored events again (each stored once), so it is idempotent: a day built
+again counts a late event once, whatever the order or how often it was sent.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from city.board.day import DayFigures
@@ -20,6 +27,22 @@ from city.board.summing import sum_days
 
 log = logging.getLogger(__name__)
 CHUNK_DAYS = 31  # one center's days summed in one round when building many
+
+_UNROLLED = """
+SELECT m.site, m.epoch, coalesce(r.seq, 0), m.acked_seq
+FROM center_marks m LEFT JOIN city_rolled_marks r ON r.site = m.site AND r.epoch = m.epoch
+WHERE m.acked_seq > coalesce(r.seq, 0)"""
+# The closed days of the events acknowledged since the last round (by the (site, epoch, seq) key).
+_LATE_DAYS = """
+SELECT DISTINCT e.site, (e.at AT TIME ZONE %(zone)s)::date
+FROM unnest(%(sites)s::text[], %(epochs)s::uuid[], %(after)s::bigint[], %(upto)s::bigint[])
+     AS r(site, epoch, after, upto)
+JOIN city_events e ON e.site = r.site AND e.epoch = r.epoch AND e.seq > r.after AND e.seq <= r.upto
+WHERE e.at < %(today)s"""
+_ROLLED = """
+INSERT INTO city_rolled_marks (site, epoch, seq) VALUES (%s, %s, %s)
+ON CONFLICT (site, epoch) DO UPDATE SET seq = greatest(city_rolled_marks.seq, excluded.seq)"""
+Unrolled = list[tuple[str, UUID, int, int]]  # (site, epoch, looked at up to, acknowledged up to)
 
 
 def day_start(day: date, zone: ZoneInfo) -> datetime:
@@ -34,17 +57,46 @@ class Rollup:
     def refresh(self) -> int:
         """Build every missing closed day and every day that received late events; how many."""
         today = self._clock().astimezone(self.zone).date()
-        built = 0
+        unrolled = self._unrolled()
+        late = self._late_days(unrolled, today)
+        built, done = 0, set()
         for site, newest, seen in self._marks():
             first = self._first_missing(site, today)
             if seen is not None and newest is not None and newest > seen:
-                late = seen.astimezone(self.zone).date()
-                first = min(first, late) if first is not None else late
+                moved = seen.astimezone(self.zone).date()
+                first = min(first, moved) if first is not None else moved
             if first is not None and first < today:
                 built += self.build(site, first, today - timedelta(days=1))
+                done |= {(site, first + timedelta(days=n)) for n in range((today - first).days)}
             if newest is not None:
                 self._seen(site, newest)
+        for site, day in sorted(late - done):
+            built += self.build(site, day, day)
+        self._rolled(unrolled)
         return built
+
+    def _unrolled(self) -> Unrolled:
+        """Each center database whose acknowledged events go past those looked at for late days."""
+        with self.db.connect() as connection:
+            return [(site, epoch, int(after), int(upto))
+                    for site, epoch, after, upto in connection.execute(_UNROLLED).fetchall()]
+
+    def _late_days(self, unrolled: Unrolled, today: date) -> set[tuple[str, date]]:
+        """The closed days (before `today`) of the events acknowledged since they were looked at."""
+        if not unrolled:
+            return set()
+        sites, epochs, after, upto = (list(column) for column in zip(*unrolled, strict=True))
+        with self.db.connect() as connection:
+            rows = connection.execute(_LATE_DAYS, {
+                "zone": str(self.zone), "sites": sites, "epochs": epochs, "after": after,
+                "upto": upto, "today": day_start(today, self.zone)}).fetchall()
+        return {(site, day) for site, day in rows}
+
+    def _rolled(self, unrolled: Unrolled) -> None:
+        """Their events are looked at (and their days built): the next round starts after them."""
+        with self.db.connect() as connection:
+            for site, epoch, _, upto in unrolled:
+                connection.execute(_ROLLED, (site, epoch, upto))
 
     def build(self, site: str, first: date, last: date) -> int:
         """Sum and store the days [first, last] of one center (a day without events too)."""

@@ -50,3 +50,18 @@ CREATE TABLE IF NOT EXISTS city_day_marks (
     site         text PRIMARY KEY,
     seen_last_at timestamptz NOT NULL
 );
+
+-- How far each center database's events (site, epoch) were looked at for the closed days: an event
+-- acknowledged since then and dated before the day it was looked on (a ticket a kiosk printed
+-- offline and synced late, dated when it was printed; a center back after days offline) has its
+-- day's rollup built again (city/board/rollup.py). A board older than this table looked at every
+-- event up to the marks of the moment it is made (the days before were built from them then).
+CREATE TABLE IF NOT EXISTS city_rolled_marks (
+    site  text NOT NULL,
+    epoch uuid NOT NULL,
+    seq   bigint NOT NULL,
+    PRIMARY KEY (site, epoch)
+);
+INSERT INTO city_rolled_marks (site, epoch, seq)
+SELECT site, epoch, acked_seq FROM center_marks
+WHERE NOT EXISTS (SELECT 1 FROM city_rolled_marks);
