@@ -39,7 +39,7 @@ class BrokerRole:
         # A fixed client id with a persistent session: QoS 1 requests sent while we are down wait
         # in Mosquitto and arrive when we return.
         self.runtime = Runtime(config, device_id=BROKER_ID, mqtt=mqtt, persistent=True,
-                               clock_behind=self.queue.clock_behind)
+                               clock_wrong=self.queue.clock_problem)
         self.link, self.hub = self.runtime.link, self.runtime.hub
         self.problems, self.clock = self.runtime.problems, self.runtime.clock
         self.service = BrokerService(config, self.queue, self.link, self.hub)

@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from broker.queue.messages import hall_state
 from broker.queue.tickets import Queue
 from broker.store.db import Store
 from tests.support.fake_clock import FakeClock
-from tests.support.queue import act, issue, number
+from tests.support.queue import act, broker_runs, issue, number
 from xephang.config import SiteConfig
 
 AFTERNOON = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)  # 15:00 in Hà Nội, a Friday
@@ -26,7 +26,7 @@ def test_the_hall_shows_today_s_calls_only(config: SiteConfig, tmp_path: Path) -
     with store.snapshot() as tx:
         assert [call.number for call in hall_state(tx, config).recent_calls] == called[::-1]
 
-    clock.now = AFTERNOON + timedelta(days=2, hours=16)  # Monday 07:00: nobody called yet
+    broker_runs(store, config, clock, days=2, hours=16)  # Monday 07:00: nobody called yet
     with store.snapshot() as tx:
         assert hall_state(tx, config).recent_calls == []
     issue(queue, "HT")

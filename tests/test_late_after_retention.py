@@ -15,7 +15,7 @@ from broker.reports import tables as reports
 from broker.reports.nightly import run_nightly
 from broker.store.db import Store
 from tests.support.fake_clock import FakeClock
-from tests.support.queue import act, issue
+from tests.support.queue import act, broker_runs, issue
 from xephang.config import RetentionSection, SiteConfig
 from xephang.protocol import EXPIRED, TICKET_EXPIRED, OfflineTicket
 
@@ -57,7 +57,7 @@ def test_an_offline_ticket_after_retention_counts_into_its_days_figures_once(
     assert act(queue, 1, "call", ticket=served.id).ticket
     assert act(queue, 1, "done").ok
 
-    clock.now = EVENING + timedelta(days=10)  # ten days later, five days of retention
+    broker_runs(store, config, clock, days=10)  # ten days later, five days of retention
     assert run_nightly(store, config, clock()).reduced == [DAY]
     assert tickets_of(store, DAY) == 0
     reduced = service_rows(store, config, DAY)

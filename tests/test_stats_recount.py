@@ -28,7 +28,7 @@ from broker.reports.nightly import run_nightly
 from broker.reports.ticket_list import ticket_table
 from broker.store.db import Store
 from tests.support.fake_clock import FakeClock
-from tests.support.queue import act, issue
+from tests.support.queue import act, broker_runs, issue
 from xephang.config import RetentionSection, SiteConfig
 
 DAY = "2026-11-23"
@@ -254,7 +254,7 @@ def test_the_statistics_match_a_recount_of_the_day_live_and_after_retention(
 
     # The day is over: what was still in line, away for a paper or at a counter ended with it,
     # counted in its own day; the closed day's rows still add up, now without anyone waiting.
-    clock.advance(days=1)
+    broker_runs(store, config, clock, days=1)
     assert run_nightly(store, config, clock()).closed == [DAY]
     ended = recount(tmp_path / "q.db")
     assert Counter(got.ends.values())["returning"] >= 1  # one away for a paper ended too
@@ -268,7 +268,7 @@ def test_the_statistics_match_a_recount_of_the_day_live_and_after_retention(
     assert_matches(closed, ended, config)
 
     # A week and a half later, with five days of retention: the day is its figures alone.
-    clock.advance(days=9)
+    broker_runs(store, config, clock, days=9)
     kept = config.model_copy(update={"retention": RetentionSection(days=5)})
     assert DAY in run_nightly(store, kept, clock()).reduced
     with store.snapshot() as tx:
@@ -311,7 +311,7 @@ def test_an_older_database_opens_and_its_kept_days_gain_the_new_figures(
     clock = FakeClock(datetime(2026, 11, 23, 7, 30, tzinfo=config.site.zone))
     store = Store(db, clock=clock)
     drive_the_day(config, store, clock)
-    clock.advance(days=1)
+    broker_runs(store, config, clock, days=1)
     assert run_nightly(store, config, clock()).closed == [DAY]
     closed = shown(config, store)
     store.close()

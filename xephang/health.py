@@ -40,30 +40,32 @@ class DeviceProblems:
 CLOCK_CHECK_S = 30.0
 
 
-def clock_problem(synced: bool | None, behind: bool = False) -> str:
-    """The device status code for a clock: behind its own newest ticket, unsynchronised, or fine."""
-    if behind:
-        return "clock_behind"
+def clock_problem(synced: bool | None, wrong: str = "") -> str:
+    """The device status code for a clock: `wrong` (the broker's own judgement: behind its newest
+    ticket, or far ahead of the last moment it believed), unsynchronised, or fine."""
+    if wrong:
+        return wrong
     return "clock_unsynced" if synced is False else ""
 
 
 class ClockWatch:
     """Checks the clock now and every `period_s`, and keeps the device's `clock` problem current.
 
-    `synced` says whether the kernel follows a time source (hardware.clock); `behind` (the broker
-    only) whether the clock is earlier than what the device itself already recorded."""
+    `synced` says whether the kernel follows a time source (hardware.clock); `wrong` (the broker
+    only) what is wrong with the clock by what the device itself already recorded ("" if nothing:
+    broker/queue/clock_check.py)."""
 
     def __init__(self, problems: DeviceProblems, *, synced: ClockSynced | None = None,
-                 behind: Callable[[], bool] = lambda: False, period_s: float = CLOCK_CHECK_S) -> None:
+                 wrong: Callable[[], str] = lambda: "", period_s: float = CLOCK_CHECK_S) -> None:
         self._problems = problems
         self._synced = synced or clock_synced_source()
-        self._behind = behind
+        self._wrong = wrong
         self._period = period_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="clock-watch", daemon=True)
 
     def check(self) -> str:
-        problem = clock_problem(self._synced(), self._behind())
+        problem = clock_problem(self._synced(), self._wrong())
         if problem:
             log.warning("clock problem: %s", problem)
         self._problems.set("clock", problem)

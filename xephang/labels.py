@@ -102,5 +102,6 @@ DEVICE_PROBLEM_NAMES: Final[dict[DeviceProblem, str]] = {
     "printer_offline": "Máy in mất kết nối hoặc mở nắp", "printer_unavailable": "Máy in không sẵn sàng",
     "camera_unavailable": "Camera không hoạt động", "buttons_unavailable": "Nút bấm không hoạt động",
     "clock_unsynced": "Đồng hồ chưa đồng bộ giờ", "clock_behind": "Đồng hồ chạy sai",
+    "clock_ahead": "Đồng hồ nhảy vượt xa giờ đúng",
     "speaker": "Loa / giọng đọc lỗi", "other": "Lỗi khác",
 }

@@ -72,6 +72,9 @@ TICKET_EXPIRED: Final = "ticket_expired"
 # A ticket a kiosk printed while the broker was away, stored when it synced; on `uplink/event` it
 # is dated when it was printed (never after it was stored), so the city counts it in its own day.
 TICKET_OFFLINE: Final = "ticket_offline"
+# The manager confirmed the broker's clock after it jumped far ahead of the last moment it was
+# believed (`account`; `was`: that moment): believed from then on (broker/queue/clock_check.py).
+CLOCK_CONFIRMED: Final = "clock_confirmed"
 Rating = Literal["very_satisfied", "satisfied", "unsatisfied"]
 RATINGS: Final[tuple[Rating, ...]] = get_args(Rating)
 
@@ -367,6 +370,7 @@ class Event(Message):
 # status `detail` carries (a clock, a speaker's message… each mapped to one kind here).
 DeviceProblem = Literal["offline", "paper_out", "printer_offline", "printer_unavailable",
                         "camera_unavailable", "buttons_unavailable", "clock_unsynced", "clock_behind",
+                        "clock_ahead",
                         "speaker", "other"]
 DEVICE_PROBLEMS: Final[tuple[DeviceProblem, ...]] = get_args(DeviceProblem)
 DEVICE_PROBLEM: Final = "device_problem"  # event type: an incident begins (`since`)

@@ -28,15 +28,15 @@ class Runtime:
     page server.
 
     `persistent`: a fixed session that Mosquitto keeps while the role is down, so QoS 1 messages
-    sent meanwhile arrive when it returns. `clock_behind` (the broker's) says whether the clock is
-    earlier than what the role itself already recorded."""
+    sent meanwhile arrive when it returns. `clock_wrong` (the broker's) says what is wrong with the
+    clock by what the role itself already recorded ("" if nothing)."""
 
     def __init__(self, config: SiteConfig, *, device_id: str, mqtt: MqttAccess, persistent: bool,
-                 clock_behind: Callable[[], bool] = lambda: False) -> None:
+                 clock_wrong: Callable[[], str] = lambda: "") -> None:
         self.topics = Topics(config.site.id)
         self.link = MqttLink(mqtt, topics=self.topics, device_id=device_id, persistent=persistent)
         self.problems = DeviceProblems(self.link)
-        self.clock = ClockWatch(self.problems, behind=clock_behind)
+        self.clock = ClockWatch(self.problems, wrong=clock_wrong)
         self.hub = EventHub()
         self._web: WebServer | None = None
 

@@ -7,7 +7,8 @@ freed; nothing of an earlier day stays in today's line, on the hall, or callable
 
 Run before any change of a new day (broker/queue/tickets.py `Queue.end_past_days`), by the nightly
 job before it closes a day's figures, and on a kiosk's offline ticket of a past day synced late.
-Idempotent: an ended ticket is no longer in any of those states.
+Idempotent: an ended ticket is no longer in any of those states. Only on a clock the broker
+believes (broker/queue/clock_check.py): a clock that jumped ahead ends nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from broker.queue.clock_check import ahead, note_believed
 from broker.queue.live import local_day
 from broker.store.db import EventRow, TicketRow, Tx
 from xephang.config import SiteConfig
@@ -31,6 +33,7 @@ class DayEnded:
 
     events: list[EventRow] = field(default_factory=list)
     counters: set[int] = field(default_factory=set)
+    clock_ahead: datetime | None = None  # nothing ended: the clock is far past this moment
 
 
 def last_moment(day: str, zone: ZoneInfo) -> datetime:
@@ -49,7 +52,12 @@ def expire(tx: Tx, config: SiteConfig, ticket: TicketRow) -> EventRow:
 
 
 def end_past_days(tx: Tx, config: SiteConfig) -> DayEnded:
-    """End every ticket of a day before today that is still waiting, returning or at a counter."""
+    """End every ticket of a day before today that is still waiting, returning or at a counter;
+    nothing when the clock jumped ahead of the last moment the broker believed."""
+    seen = ahead(tx)
+    if seen is not None:
+        return DayEnded(clock_ahead=seen)
+    note_believed(tx)
     today = local_day(config, tx.now)
     result = DayEnded([expire(tx, config, ticket) for ticket in tx.left_before(today)])
     for counter in tx.holding_before(today):

@@ -11,11 +11,12 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from broker.errors import Rejected
 from broker.queue.actions import ACTIONS, Step, close_now
 from broker.queue.autocall import auto_call
+from broker.queue.clock_check import ahead, behind, clock_problem
 from broker.queue.day_end import end_past_days, expire
 from broker.queue.live import closed_services, local_day
 from broker.queue.messages import ticket_message, waiting_ticket
@@ -25,6 +26,7 @@ from broker.store.db import EventRow, NewTicket, Store, TicketRow, Tx, iso
 from forecast.model import Forecast
 from xephang.config import SiteConfig
 from xephang.protocol import (
+    CLOCK_CONFIRMED,
     TICKET_OFFLINE,
     Announcement,
     CounterCommand,
@@ -60,10 +62,6 @@ class Outcome:
                        [*self.announcements, *later.announcements])
 
 
-# How far the clock may be behind the newest ticket before it is "clearly wrong": chrony's small
-# corrections stay far below it; a Pi 4 that booted at its last saved time is hours behind.
-CLOCK_SLACK = timedelta(minutes=2)
-
 
 class Queue:
     def __init__(self, config: SiteConfig, store: Store,
@@ -76,6 +74,7 @@ class Queue:
         store.ensure_counters(c.id for c in config.counters)
         self.config = apply_overrides(config, store)  # a manager's run-time counter changes
         self._open_day: str | None = None  # the local day whose earlier days are ended
+        self._ahead_since: datetime | None = None  # the clock is ahead (broker/queue/clock_check.py)
 
     def end_past_days(self, *, force: bool = False) -> Outcome:
         """End the tickets earlier days left (broker/queue/day_end.py): once per new local day
@@ -88,17 +87,34 @@ class Queue:
             ended.events += [close_now(tx, c) for c in sorted(ended.counters)
                              if tx.counter(c).closing is not None]  # its citizen's day is over
             day = local_day(self.config, tx.now)
+        if ended.clock_ahead is not None:
+            self._clock_ahead(tx.now, ended.clock_ahead)
+            return Outcome(None)
+        self._ahead_since = None
         self._open_day = day
         return Outcome(None, ended.events, ended.counters)
 
-    def clock_behind(self) -> bool:
-        """The broker's clock is earlier than the newest ticket it issued: it is wrong."""
-        with self.store.snapshot() as tx:
-            return self._behind(tx) is not None
+    def _clock_ahead(self, now: datetime, seen: datetime) -> None:
+        if self._ahead_since is None:  # said once each time it happens
+            log.warning("the clock says %s, %s after the last moment seen on a believed clock (%s):"
+                        " no day is ended and no ticket issued until it comes back or the manager "
+                        "confirms it", now.isoformat(), now - seen, seen.isoformat())
+        self._ahead_since = now
 
-    def _behind(self, tx: Tx) -> datetime | None:
-        newest = tx.newest_issued_at()
-        return newest if newest is not None and tx.now < newest - CLOCK_SLACK else None
+    def clock_problem(self) -> str:
+        """The broker's clock problem (`clock_behind`, `clock_ahead`) or "" (its device status)."""
+        with self.store.snapshot() as tx:
+            return clock_problem(tx)
+
+    def confirm_clock(self, account: str) -> Outcome:
+        """The manager says the clock is right (the broker was off that long): believed from now,
+        noted with a `clock_confirmed` event; then the days it passed end as usual."""
+        with self.store.transaction() as tx:
+            seen = tx.clock_seen()
+            tx.note_clock(tx.now)
+            event = tx.append_event(CLOCK_CONFIRMED, account=account,
+                                    was=iso(seen) if seen is not None else None)
+        return Outcome(None, [event]).then(self.end_past_days())
 
     # -- kiosks --------------------------------------------------------------------------------
     def issue(self, request: TicketRequest, kiosk: str) -> Outcome:
@@ -123,9 +139,9 @@ class Queue:
             return Outcome(TicketReply(
                 request_id=request.request_id, ok=False, error="unknown_service",
                 detail=f"Trung tâm không có dịch vụ {request.service} (unknown service)."))
-        newest = self._behind(tx)
-        if newest is not None:
-            return Outcome(self._clock_refused(request, tx.now, newest))
+        refused = self._clock_refused(tx, request)
+        if refused is not None:
+            return Outcome(refused)
         day = local_day(self.config, tx.now)
         live = tx.live_ticket(day, service.code, request.id_hash) if request.id_hash else None
         if live is not None:
@@ -151,15 +167,25 @@ class Queue:
         return Outcome(TicketReply(request_id=request.request_id, ok=True, ticket=ticket),
                        events=[event])
 
-    def _clock_refused(self, request: TicketRequest, now: datetime, newest: datetime) -> TicketReply:
-        """No number on a clock that runs behind its own tickets: it would reopen a past day."""
+    def _clock_refused(self, tx: Tx, request: TicketRequest) -> TicketReply | None:
+        """No number on a clock that runs behind its own tickets (it would reopen a past day) or
+        that jumped far past the last moment it was believed (it would number a day to come)."""
         zone = self.config.site.zone
-        shown, last = now.astimezone(zone), newest.astimezone(zone)
-        return TicketReply(
-            request_id=request.request_id, ok=False, error="clock_wrong",
-            detail=(f"Đồng hồ máy chủ đang chỉ {shown:%H:%M ngày %d/%m/%Y}, sớm hơn vé mới nhất "
-                    f"({last:%H:%M ngày %d/%m/%Y}): không cấp số trên đồng hồ sai. "
-                    "Kỹ thuật viên kiểm tra đồng hồ (chrony) rồi thử lại."))
+        shown = f"Đồng hồ máy chủ đang chỉ {tx.now.astimezone(zone):%H:%M ngày %d/%m/%Y}"
+        newest, seen = behind(tx), ahead(tx)
+        if newest is not None:
+            detail = (f"{shown}, sớm hơn vé mới nhất ({newest.astimezone(zone):%H:%M ngày %d/%m/%Y}):"
+                      " không cấp số trên đồng hồ sai. Kỹ thuật viên kiểm tra đồng hồ (chrony) rồi "
+                      "thử lại.")
+        elif seen is not None:
+            detail = (f"{shown}, muộn hơn nhiều so với lần cuối máy chủ chạy đúng giờ "
+                      f"({seen.astimezone(zone):%H:%M ngày %d/%m/%Y}): chưa cấp số. Nếu giờ này "
+                      "đúng, quản lý xác nhận trên trang Bảng điều hành; nếu sai, kỹ thuật viên "
+                      "chỉnh đồng hồ (chrony).")
+        else:
+            return None
+        return TicketReply(request_id=request.request_id, ok=False, error="clock_wrong",
+                           detail=detail)
 
     def _reprint(self, tx: Tx, request: TicketRequest, live: TicketRow, kiosk: str) -> Outcome:
         """One citizen, one live number per service: the same ticket again, not a new number."""
@@ -217,8 +243,8 @@ class Queue:
         The day's figures, if already written, are made again from its tickets by the nightly job;
         when retention already reduced the day to its figures, the ticket is counted into them."""
         day = row.day
-        if day >= local_day(self.config, tx.now):
-            return []
+        if day >= local_day(self.config, tx.now) or ahead(tx) is not None:
+            return []  # today's (or the clock cannot tell: its day ends with the others)
         ended = expire(tx, self.config, row)
         kept = tx.others_kept(day, row.id)
         if tx.is_reduced(day) or (not kept and tx.has_figures(day)):

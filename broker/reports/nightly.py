@@ -2,7 +2,8 @@
 only: broker/queue/day_end.py), close the days before today (write their anonymous figures, which
 statistics read from then on) and reduce the days past retention to those figures alone.
 
-Runs at start, just after each local midnight, and every hour, in a thread of its own; each day is
+Runs at start, just after each local midnight, and every hour, in a thread of its own (ending the
+days notes the clock's moment each time: broker/queue/clock_check.py); each day is
 read on the report connection and written in a short transaction, so the queue is never held up
 for long.
 """
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from broker.queue.clock_check import ahead
 from broker.queue.day_end import end_past_days
 from broker.queue.live import local_day
 from broker.reports.figures import day_figures
@@ -90,11 +92,19 @@ def end_days_in(store: Store, config: SiteConfig) -> None:
 def run_nightly(store: Store, config: SiteConfig, now: datetime,
                 stop: threading.Event | None = None,
                 end_days: EndDays | None = None) -> NightlyResult:
-    """End what earlier days left, then close their figures, then retention."""
+    """End what earlier days left, then close their figures, then retention; none of it on a
+    clock far ahead of the last moment the broker believed (broker/queue/clock_check.py)."""
     if end_days is None:
         end_days_in(store, config)
     else:
         end_days()
+    with store.snapshot() as tx:
+        seen = ahead(tx.at(now))
+    if seen is not None:
+        log.warning("the clock says %s, far past the last moment believed (%s): no day closed or "
+                    "reduced until it comes back or the manager confirms it", now.isoformat(),
+                    seen.isoformat())
+        return NightlyResult()
     today = local_day(config, now)
     result = NightlyResult(closed=close_days(store, config, today, stop))
     reduce_old_days(store, config, today, result, stop)

@@ -11,6 +11,7 @@ from typing import Any
 from broker.store.base import Queries, iso, optional_time, parse_time
 from broker.store.line import Entry
 
+CLOCK_SEEN = "clock_seen"  # settings: the last moment seen on a believed clock (ISO, UTC)
 _TICKET_FIELDS = frozenset(
     {"service", "status", "counter", "called_at", "finished_at", "recalls", "rating", "returned_at",
      "served_at"}
@@ -94,6 +95,19 @@ class TicketQueries(Queries):
         row = self.execute("SELECT MAX(issued_at) AS newest FROM tickets"
                            " WHERE origin = 'broker'").fetchone()
         return None if row["newest"] is None else parse_time(row["newest"])
+
+    def clock_seen(self) -> datetime | None:
+        """The last moment the broker saw on a clock it believed (broker/queue/clock_check.py):
+        noted, or when it last issued a ticket (only ever issued on a believed clock)."""
+        row = self.execute("SELECT value FROM settings WHERE key = ?", (CLOCK_SEEN,)).fetchone()
+        noted = parse_time(row["value"]) if row is not None else None
+        return max((m for m in (self.newest_issued_at(), noted) if m is not None), default=None)
+
+    def note_clock(self, moment: datetime) -> None:
+        """Note a moment seen on a believed clock (only moves forward)."""
+        self.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE"
+                     " SET value = excluded.value WHERE value < excluded.value",
+                     (CLOCK_SEEN, iso(moment)))
 
     def ticket(self, ticket_id: str | None) -> TicketRow | None:
         if ticket_id is None:

@@ -19,6 +19,7 @@ from flask import (
 
 from broker.accounts.registry import MAX_NAME, ROLE_VI, ROLES, AccountError
 from broker.errors import Rejected
+from broker.queue.clock_check import ahead
 from broker.queue.live import local_day
 from broker.queue.tickets import Outcome
 from broker.reports import exports, formats, jobs, stats
@@ -67,7 +68,30 @@ def _cell(value: object) -> str:
 @admin.get("/")
 @require("manager")
 def board() -> str:
-    return render_template("admin_board.html", site=broker().config.site, data=_board())
+    return render_template("admin_board.html", site=broker().config.site, data=_board(),
+                           clock_ahead=_clock_ahead())
+
+
+def _clock_ahead() -> dict[str, str] | None:
+    """What the clock says and the last moment it was believed, when it jumped far past it
+    (broker/queue/clock_check.py): the manager may confirm it."""
+    service = broker()
+    with service.queue.store.snapshot() as tx:
+        now, seen = tx.now, ahead(tx)
+    if seen is None:
+        return None
+    zone = service.config.site.zone
+    return {"now": f"{now.astimezone(zone):%H:%M ngày %d/%m/%Y}",
+            "seen": f"{seen.astimezone(zone):%H:%M ngày %d/%m/%Y}"}
+
+
+@admin.post("/clock/confirm")
+@require("manager")
+def confirm_clock() -> Any:
+    """The manager says the server's clock is right: numbering and the days' end go on."""
+    broker().run(lambda: broker().queue.confirm_clock(_me()))
+    flash("Đã xác nhận giờ máy chủ; máy chủ cấp số và kết thúc các ngày đã qua theo giờ này.", "ok")
+    return redirect(url_for("admin.board"))
 
 
 @admin.get("/board.json")

@@ -42,6 +42,7 @@ PROBLEMS: Final[dict[str, str]] = {
     "camera_unavailable": "Camera không hoạt động", "buttons_unavailable": "Nút bấm không hoạt động",
     "clock_unsynced": "Đồng hồ chưa đồng bộ giờ",
     "clock_behind": "Đồng hồ máy chủ chạy sai (sớm hơn vé đã cấp)",
+    "clock_ahead": "Đồng hồ máy chủ nhảy vượt xa lần cuối chạy đúng giờ",
 }
 NO_PROBLEM: Final = "Bình thường"
 SPEAKER_PROBLEM: Final = "Loa / giọng đọc lỗi:"

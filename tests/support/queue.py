@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from broker.queue.tickets import Queue
+from broker.reports.nightly import end_days_in
+from broker.store.db import Store
+from tests.support.fake_clock import FakeClock
+from xephang.config import SiteConfig
 from xephang.protocol import CounterCommand, CounterReply, TicketReply, TicketRequest
 
 
@@ -33,3 +38,12 @@ def act(queue: Queue, counter: int, action: str, /, command_id: str | None = Non
 
 def number(reply: TicketReply | CounterReply) -> str | None:
     return reply.ticket.number if reply.ticket else None
+
+
+def broker_runs(store: Store, config: SiteConfig, clock: FakeClock, **delta: float) -> None:
+    """Time passes by `timedelta(**delta)` with the broker running: its nightly job ends earlier
+    days every hour, noting the clock each time (broker/queue/clock_check.py), as it does live."""
+    until = clock.now + timedelta(**delta)
+    while clock.now < until:
+        clock.now = min(until, clock.now + timedelta(hours=1))
+        end_days_in(store, config)
