@@ -62,7 +62,6 @@ class Outcome:
                        [*self.announcements, *later.announcements])
 
 
-
 class Queue:
     def __init__(self, config: SiteConfig, store: Store,
                  new_id: Callable[[], str] = lambda: uuid.uuid4().hex) -> None:
@@ -180,7 +179,7 @@ class Queue:
         elif seen is not None:
             detail = (f"{shown}, muộn hơn nhiều so với lần cuối máy chủ chạy đúng giờ "
                       f"({seen.astimezone(zone):%H:%M ngày %d/%m/%Y}): chưa cấp số. Nếu giờ này "
-                      "đúng, quản lý xác nhận trên trang Bảng điều hành; nếu sai, kỹ thuật viên "
+                      "đúng, quản lý xác nhận trên trang Bảng theo dõi; nếu sai, kỹ thuật viên "
                       "chỉnh đồng hồ (chrony).")
         else:
             return None

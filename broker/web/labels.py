@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from typing import Final
 
-from xephang.protocol import COUNTER_CLOSING, COUNTER_CLOSING_CANCELLED, EXPIRED, TICKET_EXPIRED
+from xephang.protocol import (
+    CLOCK_CONFIRMED,
+    COUNTER_CLOSING,
+    COUNTER_CLOSING_CANCELLED,
+    EXPIRED,
+    TICKET_EXPIRED,
+)
 
 # A ticket's status on the citizen's status page.
 TICKET_STATUS: Final[dict[str, str]] = {
@@ -62,6 +68,7 @@ EVENT_NAMES: Final[dict[str, str]] = {
     "ticket_rated": "Đánh giá", "ticket_returning": "Đi bổ sung giấy tờ",
     "ticket_returned": "Quay lại sau khi bổ sung giấy tờ",
     TICKET_EXPIRED: "Hết giờ làm việc, số hết hiệu lực",
+    CLOCK_CONFIRMED: "Xác nhận giờ máy chủ",
     "counter_paused": "Tạm dừng quầy", "counter_resumed": "Mở lại quầy",
     "counter_opened": "Mở quầy", "counter_closed": "Đóng quầy",
     COUNTER_CLOSING: "Đóng quầy sau khi phục vụ xong công dân hiện tại",
