@@ -68,6 +68,8 @@ def write_history(config: SiteConfig, store: Store, days: int, tickets: int, see
         total_events += writer.events
     if caught_up:
         _mark_history_published(store)
+    with store.transaction() as tx:  # written now, on the machine's clock: the clock's last
+        tx.note_clock(tx.now)  # believed moment (broker/queue/clock_check.py), not the last day's
     return Written(written, total_tickets, total_events, skipped)
 
 

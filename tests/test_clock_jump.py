@@ -151,3 +151,13 @@ def test_a_broker_restarted_on_a_clock_far_ahead_waits_for_the_clock_or_the_mana
         assert devices.wait_for("broker", lambda d: not d.detail, timeout=10) is not None
     finally:
         role.stop()
+
+
+def test_a_center_opened_on_a_monday_over_simulated_history_issues_at_once(
+        config: SiteConfig, tmp_path: Path) -> None:
+    from simulation.history import write_history
+
+    clock = FakeClock(datetime(2026, 11, 30, 2, 0, tzinfo=UTC))  # Monday 09:00; Friday's the last
+    store = Store(tmp_path / "queue.db", clock)
+    assert write_history(config, store, 7, 40, seed=2, today=clock().date()).days >= 4
+    assert number(issue(Queue(config, store), "HT")) == "1001"
