@@ -161,3 +161,18 @@ def test_a_center_opened_on_a_monday_over_simulated_history_issues_at_once(
     store = Store(tmp_path / "queue.db", clock)
     assert write_history(config, store, 7, 40, seed=2, today=clock().date()).days >= 4
     assert number(issue(Queue(config, store), "HT")) == "1001"
+
+
+def test_a_database_from_before_the_check_is_believed_once_then_guarded(
+        config: SiteConfig, tmp_path: Path) -> None:
+    clock = FakeClock(MORNING)
+    store = Store(tmp_path / "queue.db", clock)
+    assert number(issue(Queue(config, store), "HT")) == "1001"
+    with store.transaction() as tx:  # as a broker before this check left it
+        tx.execute("DELETE FROM settings WHERE key = 'clock_seen'")
+    clock.advance(days=3)  # upgraded and started on Thursday morning
+    queue = Queue(config, store)
+    assert number(issue(queue, "HT")) == "1001"
+    assert statuses(store, MONDAY) == {"1001": EXPIRED}
+    clock.advance(days=1, hours=2)  # from then on a jump is one
+    assert issue(queue, "HT").error == "clock_wrong"

@@ -98,10 +98,12 @@ class TicketQueries(Queries):
 
     def clock_seen(self) -> datetime | None:
         """The last moment the broker saw on a clock it believed (broker/queue/clock_check.py):
-        noted, or when it last issued a ticket (only ever issued on a believed clock)."""
+        noted, or when it last issued a ticket (only ever issued on a believed clock). None before
+        anything was noted (a new database, or one from before the check: believed at first)."""
         row = self.execute("SELECT value FROM settings WHERE key = ?", (CLOCK_SEEN,)).fetchone()
-        noted = parse_time(row["value"]) if row is not None else None
-        return max((m for m in (self.newest_issued_at(), noted) if m is not None), default=None)
+        if row is None:
+            return None
+        return max(parse_time(row["value"]), self.newest_issued_at() or parse_time(row["value"]))
 
     def note_clock(self, moment: datetime) -> None:
         """Note a moment seen on a believed clock (only moves forward)."""
