@@ -73,7 +73,7 @@ TICKET_EXPIRED: Final = "ticket_expired"
 # is dated when it was printed (never after it was stored), so the city counts it in its own day.
 TICKET_OFFLINE: Final = "ticket_offline"
 # The manager confirmed the broker's clock after it jumped far ahead of the last moment it was
-# believed (`account`; `was`: that moment): believed from then on (broker/queue/clock_check.py).
+# believed (`account`; `last_believed`: that moment): believed from then on (broker/queue/clock_check.py).
 CLOCK_CONFIRMED: Final = "clock_confirmed"
 Rating = Literal["very_satisfied", "satisfied", "unsatisfied"]
 RATINGS: Final[tuple[Rating, ...]] = get_args(Rating)

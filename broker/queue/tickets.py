@@ -112,7 +112,7 @@ class Queue:
             seen = tx.clock_seen()
             tx.note_clock(tx.now)
             event = tx.append_event(CLOCK_CONFIRMED, account=account,
-                                    was=iso(seen) if seen is not None else None)
+                                    last_believed=iso(seen) if seen is not None else None)
         return Outcome(None, [event]).then(self.end_past_days())
 
     # -- kiosks --------------------------------------------------------------------------------

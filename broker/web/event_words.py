@@ -127,6 +127,7 @@ PHRASES: Final[dict[str, Phrase]] = {
     "problem": lambda v, d, w: _lower_first(DEVICE_PROBLEM_NAMES.get(v, "")) or None,
     "since": lambda v, d, w: f"từ {w.clock(v)}",
     "until": lambda v, d, w: f"đến {w.clock(v)}",
+    "last_believed": lambda v, d, w: f"lần cuối máy chủ chạy đúng giờ: {w.clock(v)}",
     "target": _target,
     "name": lambda v, d, w: f"họ tên: {v}",
     "role": lambda v, d, w: f"vai trò: {_lower_first(ROLE_VI[v])}" if v in ROLE_VI else None,
