@@ -126,10 +126,13 @@ def devices(mosquitto: Mosquitto, topics: Topics) -> Iterator[Devices]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     """Debian's headless Chromium driven by Playwright (`make test` installs the chromium package)."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     from harness.chromium import launch_chromium
 
+    # `expect(...)` waits for what a page shows; Playwright's 5 s default is short for Chromium and
+    # the servers sharing two loaded cores. A page that never shows it still fails, only later.
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         instance = launch_chromium(playwright)
         yield instance
