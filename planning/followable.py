@@ -1,13 +1,14 @@
 """A plan staff can follow: a counter changes what it does (its services, or opens or closes) at
 most a few times a day, and keeps each arrangement long enough to be worth the change (site.toml
-[plan]). A stretch is a run of blocks in which a counter does the same thing; a change is the
-start of every stretch but the first."""
+[plan]). A stretch is a run of blocks in which a counter does the same thing. Changes count from
+what the counter does today (its services now, open): the first stretch is a change when it
+differs from that, and so is the start of every later stretch."""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from planning.schedule import Block, Schedule, Services
 from xephang.config import PlanSection
@@ -35,34 +36,43 @@ def stretches(row: Sequence[Services]) -> list[Stretch]:
     return out
 
 
-def changes(row: Sequence[Services]) -> int:
-    """How many times a counter changes what it does in a day."""
-    return sum(1 for a, b in itertools.pairwise(row) if a != b)
+def changes(row: Sequence[Services], today: Services | None = None) -> int:
+    """How many times a counter changes what it does in a day: from `today` (what it does
+    before the plan; None: counted between the plan's blocks only) to its first block, then
+    between blocks."""
+    cells = list(row) if today is None else [today, *row]
+    return sum(1 for a, b in itertools.pairwise(cells) if a != b)
 
 
 @dataclass(frozen=True)
 class Rules:
     """At most `max_changes` changes per counter per day; every stretch at least `min_stretch_s`
-    long (a counter doing one thing all day is always followable). None: no limit (the plan
-    before these rules, for comparison)."""
+    long (a counter doing one thing all day never has a short one), counted from `today`
+    (each counter's services before the plan; a counter not in it counts from its first block).
+    None: no limit (the plan before these rules, for comparison)."""
 
     max_changes: int | None = None
     min_stretch_s: float = 0.0
+    today: Mapping[int, Services] = field(default_factory=dict)
 
     @classmethod
     def from_config(cls, section: PlanSection) -> Rules:
         return cls(section.max_changes, section.min_stretch_min * 60.0)
 
-    def allows(self, row: Sequence[Services], blocks: Sequence[Block]) -> bool:
-        runs = stretches(row)
-        if len(runs) == 1:
+    def starting_from(self, today: Mapping[int, Services]) -> Rules:
+        return replace(self, today=dict(today))
+
+    def allows(self, row: Sequence[Services], blocks: Sequence[Block], counter: int = 0) -> bool:
+        count = changes(row, self.today.get(counter))
+        if count == 0:
             return True
-        if self.max_changes is not None and len(runs) - 1 > self.max_changes:
+        if self.max_changes is not None and count > self.max_changes:
             return False
-        return all(run.seconds(blocks) >= self.min_stretch_s for run in runs)
+        runs = stretches(row)
+        return len(runs) == 1 or all(run.seconds(blocks) >= self.min_stretch_s for run in runs)
 
     def allows_schedule(self, schedule: Schedule) -> bool:
-        return all(self.allows(row, schedule.blocks) for row in schedule.cells.values())
+        return all(self.allows(row, schedule.blocks, c) for c, row in schedule.cells.items())
 
     def set(self, schedule: Schedule, counter: int, block: int, services: Services) -> Schedule | None:
         """`schedule` with `counter` doing `services` from `block`: in that block alone when the
@@ -74,17 +84,21 @@ class Rules:
         run = next(s for s in stretches(row) if s.first <= block <= s.last)
         for first, last in ((block, block), (block, run.last), (run.first, block), (run.first, run.last)):
             trial = tuple(services if first <= b <= last else cell for b, cell in enumerate(row))
-            if self.allows(trial, schedule.blocks):
+            if self.allows(trial, schedule.blocks, counter):
                 return Schedule(schedule.blocks, {**schedule.cells, counter: trial})
         return None
 
     def repair(self, schedule: Schedule) -> Schedule:
         """The schedule made followable without taking capacity away: the shortest stretch of a
         counter that breaks the rules is merged into a neighbour (an open one wins over closed;
-        two open ones serve both lists, the longer stretch's first)."""
+        two open ones serve both lists, the longer stretch's first); a counter left with one
+        arrangement that is still one change too many keeps what it does today."""
         cells = dict(schedule.cells)
         for counter, row in cells.items():
-            while not self.allows(row, schedule.blocks):
+            while not self.allows(row, schedule.blocks, counter):
+                if len(stretches(row)) == 1:
+                    row = tuple(self.today[counter] for _ in row)
+                    break
                 row = _merge_shortest(row, schedule.blocks)
             cells[counter] = row
         return Schedule(schedule.blocks, cells)

@@ -29,6 +29,7 @@ class ServiceForecast:
     served: float  # per day, averaged over the days predicted
     left: float  # citizens per day who left or were never called
     block_p90_min: tuple[float, ...]  # p90 of those who arrived in each block (0 when none did)
+    day_p90_min: tuple[float, ...] = ()  # p90 of each predicted day (how much it varies by chance)
 
 
 @dataclass(frozen=True)
@@ -71,5 +72,7 @@ def summarise(days: Sequence[Sequence[Waited]], services: Sequence[str], blocks:
             p90_min=round(percentile(waits, 0.9), 1), max_min=round(sum(maxima) / n, 1),
             served=sum(1 for w in pooled if not w.left and w.wait_s is not None) / n,
             left=sum(1 for w in pooled if w.left or w.wait_s is None) / n,
-            block_p90_min=tuple(round(p, 1) for p in by_block))
+            block_p90_min=tuple(round(p, 1) for p in by_block),
+            day_p90_min=tuple(round(percentile([w.wait_s / 60 for w in day if w.service == code
+                                                and w.wait_s is not None], 0.9), 1) for day in days))
     return Forecast(out, round(overtime_min, 1), round(counter_hours, 2))

@@ -13,7 +13,8 @@ from planning.demand import Demand
 from planning.fluid import FluidModel, balanced_loads
 from planning.followable import Rules
 from planning.forecast import Evaluate, Forecast
-from planning.polish import polished
+from planning.gain import clearly_better
+from planning.polish import polished, todays_unless_gain
 from planning.schedule import Schedule, Services, day_blocks, todays_schedule
 from planning.search import Search
 from planning.simulated import SimulatedDays
@@ -78,24 +79,28 @@ class Planner:
     def plan(self, demand: Demand, today: Schedule) -> Plan:
         started, clock = time.monotonic(), time.process_time()
         skills: dict[int, Services] = {c: today.serves(c, 0) for c in today.counters}
+        rules = self.rules.starting_from(skills)  # a counter's changes count from what it does now
         # The simulator's few days are a sample: the plan aims under the targets to hold on others.
         aim = {code: t * SAFETY for code, t in self.targets.items()}
-        sure = Search(self.confirm, aim, skills, clock + self.budget_s, rules=self.rules)
+        sure = Search(self.confirm, aim, skills, clock + self.budget_s, rules=rules)
         quick, tried = self._screen(demand, today, skills, sure, clock + self.budget_s * QUICK_SHARE)
         sure.rank = quick
-        # Never worse than today's assignment, nor than every counter open when that is better.
-        schedule = min((*tried, today, every_counter_everything(today)), key=sure.ordering)
+        # Never worse than today's assignment, nor than every counter open when that is better;
+        # today's first, so that it wins a tie.
+        schedule = min((today, *tried, every_counter_everything(today)), key=sure.ordering)
         schedule = self._backed(sure, sure.fill(schedule))
         schedule = self._backed(sure, polished(sure, sure.prune(schedule), skills))
+        schedule = todays_unless_gain(sure, schedule, skills)
         forecast = sure.forecast(schedule)
         shortfalls = self._shortfalls(sure, forecast, today)
         return Plan(demand, schedule, forecast, today, sure.forecast(today), shortfalls,
                     quick.evaluations + sure.evaluations, time.monotonic() - started)
 
     def _backed(self, search: Search, schedule: Schedule) -> Schedule:
-        """The schedule with backups (`with_backups`) when they are no worse for the simulator."""
+        """The schedule with backups (`with_backups`) when they serve some line better beyond
+        chance and none worse: each backup is a change for a counter's staff."""
         backed = with_backups(schedule, self.backups(schedule))
-        if search.lateness(search.forecast(backed)) <= search.lateness(search.forecast(schedule)):
+        if clearly_better(search.forecast(backed), search.forecast(schedule), search.targets):
             return backed
         return schedule
 
@@ -114,13 +119,13 @@ class Planner:
         """Search with the quick evaluator, tightening its targets until the simulator finds the
         result within the real ones (the quick screen is an approximation: the simulator is the
         judge); returns the last quick search (to rank moves) and every result it found."""
-        first = self.rules.repair(offered_schedule(demand, today.blocks, self.mean_s, skills))
+        first = sure.rules.repair(offered_schedule(demand, today.blocks, self.mean_s, skills))
         seen: dict[object, Forecast] = {}
         tried: list[Schedule] = []
         factor = 1.0
         while True:
             targets = {code: t * factor for code, t in self.targets.items()}
-            quick = Search(self.quick, targets, skills, deadline, rules=self.rules, _seen=seen)
+            quick = Search(self.quick, targets, skills, deadline, rules=sure.rules, _seen=seen)
             start = min((quick.fill(first), every_counter_everything(today)), key=quick.ordering)
             tried.append(quick.prune(start))
             if quick.out_of_time() or not sure.forecast(tried[-1]).late(sure.targets) \

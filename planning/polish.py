@@ -1,13 +1,16 @@
 """The plan made easier to follow where that costs nothing: each counter serves the same list
 whenever it is open (its changes are then only opening and closing), and its own services (today's)
 first. Each rewrite is kept when the plan's own simulated days find it no worse (the search's
-objective), for every counter at once, else counter by counter while the search has time."""
+objective), for every counter at once, else counter by counter while the search has time.
+Last, `todays_unless_gain`: a counter keeps today's services wherever the plan's own for it buy
+nothing beyond chance (planning/gain.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
 from planning.followable import stretches
+from planning.gain import clearly_worse
 from planning.schedule import Schedule, Services
 from planning.search import Search
 
@@ -45,6 +48,28 @@ def _kept(search: Search, schedule: Schedule, rewrite: Callable[[int, Row], Row]
         lateness = search.lateness(search.forecast(candidate))
         if search.rules.allows_schedule(candidate) and lateness <= base + 1e-9:
             schedule, base = candidate, lateness
+            if index == 0:
+                break
+    return schedule
+
+
+def todays_unless_gain(search: Search, schedule: Schedule, today: Mapping[int, Services]) -> Schedule:
+    """Each counter serves today's services in the blocks the plan keeps it open (its closures,
+    the plan's saving of counter-hours, stay), unless that leaves some service clearly worse
+    (`clearly_worse`) than the plan: then the plan's services for it bought a gain a manager can
+    measure. Every counter at once first, else counter by counter, always against the plan as the
+    search made it (small losses within chance do not add up). At most one simulated evaluation
+    per changed counter, whatever the search's deadline: a change with no gain is not left in."""
+    reference = search.forecast(schedule)
+    own = {c: tuple(today[c] if services else services for services in row)
+           for c, row in schedule.cells.items() if c in today}
+    changed = {c: row for c, row in own.items() if row != schedule.cells[c]}
+    trials = [changed, *({c: row} for c, row in changed.items())] if len(changed) > 1 else [changed]
+    for index, trial in enumerate(t for t in trials if t):
+        candidate = Schedule(schedule.blocks, {**schedule.cells, **trial})
+        if search.rules.allows_schedule(candidate) and not clearly_worse(
+                search.forecast(candidate), reference, search.targets):
+            schedule = candidate
             if index == 0:
                 break
     return schedule

@@ -10,7 +10,7 @@ from datetime import time
 from typing import Any
 
 from broker.reports.formats import vn_dec, vn_int
-from planning.followable import stretches
+from planning.followable import changes, stretches
 from planning.plan import Plan, Shortfall
 from planning.schedule import Block, Services, clock
 from xephang.config import SiteConfig
@@ -66,8 +66,9 @@ def plan_view(plan: Plan, config: SiteConfig) -> dict[str, Any]:
     counters = [{"id": c, "label": config.counter_label(c),
                  "today": list(plan.today.serves(c, 0)),
                  "cells": [list(plan.schedule.serves(c, b)) for b in range(len(blocks))],
-                 "changes": len(stretches(plan.schedule.cells[c])) - 1,
-                 "story": counter_story(plan.schedule.cells[c], plan.schedule.blocks, opens)}
+                 "changes": changes(plan.schedule.cells[c], plan.today.serves(c, 0)),
+                 "story": counter_story(plan.schedule.cells[c], plan.schedule.blocks, opens,
+                                        plan.today.serves(c, 0))}
                 for c in plan.schedule.counters]
     rows = []
     for service in config.services:
@@ -80,31 +81,68 @@ def plan_view(plan: Plan, config: SiteConfig) -> dict[str, Any]:
                       "plan": vn_dec(plan.forecast.counter_hours)},
             "overtime": {"today": vn_int(plan.today_forecast.overtime_min),
                          "plan": vn_int(plan.forecast.overtime_min)},
-            "shortfalls": shortfalls_text(plan, config),
+            "shortfalls": shortfalls_text(plan, config), "worse": worse_than_today(plan, config),
             "demand": demand_text(plan), "seconds": vn_dec(plan.seconds),
             "rules": rules_text(config)}
 
 
-def counter_story(row: Sequence[Services], blocks: Sequence[Block], opens: time) -> str:
-    """One counter's day in plain words: when it opens, changes its services or closes, and how
-    many times it changes ("07:30 mở quầy: DD, KD; 13:30 chuyển sang: DD, HT; 15:30 đóng quầy")."""
+def counter_story(row: Sequence[Services], blocks: Sequence[Block], opens: time,
+                  today: Services = ()) -> str:
+    """One counter's day in plain words, from what it does today (`today`, its services now;
+    `()` for a counter closed now): when it changes and to what, and how many times
+    ("07:30 thêm VX, DD; 15:30 đóng quầy (thay đổi 2 lần)"); "không thay đổi" only when it
+    keeps today's services all day."""
     runs = stretches(row)
-    if len(runs) == 1:
-        only = runs[0].services
-        return f"Cả ngày: {', '.join(only)} (không thay đổi)." if only else "Đóng cả ngày."
-    said = []
-    for index, run in enumerate(runs):
-        at = clock(opens, blocks[run.first].start_s)
-        if not run.services:
-            if index:  # closed from the opening needs no words: it opens at the next one
-                said.append(f"{at} đóng quầy")
-        elif index == 0 or not runs[index - 1].services:
-            again = " lại" if any(r.services for r in runs[:index]) else ""
-            said.append(f"{at} mở{again} quầy: {', '.join(run.services)}")
-        else:
-            said.append(f"{at} chuyển sang: {', '.join(run.services)}")
-    text = "; ".join(said)
-    return f"{text[0].upper()}{text[1:]} (thay đổi {len(runs) - 1} lần)."
+    count = changes(row, today)
+    if count == 0:
+        return f"Cả ngày: {', '.join(today)} (không thay đổi)." if today else "Đóng cả ngày (không thay đổi)."
+    if len(runs) == 1 and not runs[0].services:
+        return f"Đóng cả ngày (hôm nay phục vụ {', '.join(today)}; thay đổi 1 lần)."
+    said, before, opened = [], today, bool(today)
+    for run in runs:
+        if run.services != before:
+            at = clock(opens, blocks[run.first].start_s)
+            said.append(f"{at} {change_words(before, run.services, opened)}")
+        before, opened = run.services, opened or bool(run.services)
+    return f"{'; '.join(said)} (thay đổi {count} lần)."
+
+
+def change_words(before: Services, after: Services, opened: bool) -> str:
+    """What a counter is told to do when it goes from serving `before` to `after`."""
+    if not after:
+        return "đóng quầy"
+    if not before:
+        return f"mở{' lại' if opened else ''} quầy: {', '.join(after)}"
+    if after[:len(before)] == before:
+        return f"thêm {', '.join(after[len(before):])}"
+    if set(after) < set(before) and [c for c in before if c in after] == list(after):
+        return f"chỉ phục vụ {', '.join(after)}"
+    return f"chuyển sang: {', '.join(after)}"
+
+
+def worse_than_today(plan: Plan, config: SiteConfig) -> list[str]:
+    """The services the plan serves worse than today's assignment, as the table shows them (whole
+    minutes, people): a manager is never shown a worse figure without a word on it."""
+    out = []
+    for service in config.services:
+        now = _figures(plan.today_forecast.services[service.code])
+        then = _figures(plan.forecast.services[service.code])
+        worse = [f"{label} {then[key]}{unit} (hiện tại {now[key]})"
+                 for key, label, unit in (("p90", "90% chờ dưới", " phút"),
+                                          ("max", "lâu nhất", " phút"), ("left", "bỏ về", " người"))
+                 if _number(then[key]) > _number(now[key])]
+        if worse:
+            out.append(f"{service.name}: theo kế hoạch {', '.join(worse)}.")
+    if not out:
+        return []
+    saved = plan.today_forecast.counter_hours - plan.forecast.counter_hours
+    why = (f"Kế hoạch bớt {vn_dec(saved)} giờ quầy, đổi lại công dân chờ lâu hơn bố trí hiện tại"
+           if saved >= 0.5 else "Kế hoạch kém hơn bố trí hiện tại ở các dịch vụ sau")
+    return [f"{why}: {' '.join(out)}"]
+
+
+def _number(text: str) -> float:
+    return float(text.replace(".", "").replace(",", "."))
 
 
 def stale_text(changed: Mapping[int, tuple[Services, Services]], config: SiteConfig) -> str:
@@ -160,4 +198,5 @@ def plan_table(plan: Plan, config: SiteConfig) -> str:
               f"kế hoạch {view['overtime']['plan']}"]
     lines += ["", *view["shortfalls"]] if view["shortfalls"] else ["", "Kế hoạch đạt mục tiêu "
                                                                     "thời gian chờ của mọi dịch vụ."]
+    lines += view["worse"]
     return "\n".join(lines)

@@ -17,7 +17,7 @@ from broker.store.db import Store
 from planning.demand import Demand, expected_demand
 from planning.followable import Rules, changes, stretches
 from planning.plan import Plan, plan_day
-from planning.report import plan_table, plan_view, shortfall_text
+from planning.report import counter_story, plan_table, plan_view, shortfall_text
 from planning.schedule import Schedule, day_blocks
 from planning.simulated import SimulatedDays
 from simulation.learned import expected_day
@@ -45,13 +45,38 @@ def _held_on_fresh_days(config: SiteConfig, plan: Plan) -> dict[str, float]:
 
 
 def _assert_followable(plan: Plan, max_changes: int, min_stretch_min: int) -> None:
-    """Every counter changes at most `max_changes` times and keeps each arrangement at least
-    `min_stretch_min` minutes, as the grid and the per-counter lines say."""
+    """Every counter changes at most `max_changes` times counting from what it serves today (a
+    first block unlike today is a change) and keeps each arrangement at least `min_stretch_min`
+    minutes, as the grid and the per-counter lines say."""
     for counter, row in plan.schedule.cells.items():
         runs = stretches(row)
-        assert changes(row) <= max_changes, (counter, row)
+        assert changes(row, plan.today.serves(counter, 0)) <= max_changes, (counter, row)
         if len(runs) > 1:
             assert all(r.seconds(plan.schedule.blocks) >= min_stretch_min * 60 for r in runs), row
+
+
+def _assert_told_from_today(plan: Plan, config: SiteConfig) -> None:
+    """Each counter's line says "không thay đổi" only when it keeps today's services all day, else
+    how many times it changes counting from today; a figure worse than today's is said."""
+    view = plan_view(plan, config)
+    for counter in view["counters"]:
+        row, today = plan.schedule.cells[counter["id"]], plan.today.serves(counter["id"], 0)
+        count = changes(row, today)
+        assert counter["changes"] == count
+        if all(cell == today for cell in row):
+            assert counter["story"] == f"Cả ngày: {', '.join(today)} (không thay đổi).", counter
+        else:
+            assert "không thay đổi" not in counter["story"], counter
+            assert counter["story"].endswith(f"(thay đổi {count} lần).") or \
+                counter["story"].endswith(f"thay đổi {count} lần).")
+    worse = " ".join(view["worse"])
+    for row in view["services"]:
+        if any(_said_number(row["plan"][k]) > _said_number(row["today"][k]) for k in ("p90", "max")):
+            assert f"{row['name']}: theo kế hoạch" in worse, (row, worse)
+
+
+def _said_number(text: str) -> float:
+    return float(text.replace(".", "").replace(",", "."))
 
 
 def test_a_quiet_day_needs_fewer_counter_hours_and_still_meets_every_target(
@@ -63,12 +88,7 @@ def test_a_quiet_day_needs_fewer_counter_hours_and_still_meets_every_target(
     held = _held_on_fresh_days(config, plan)
     assert all(held[code] <= target for code, target in _targets(config).items()), held
     _assert_followable(plan, config.plan.max_changes, config.plan.min_stretch_min)
-    said = {c["id"]: c for c in plan_view(plan, config)["counters"]}
-    for counter, row in plan.schedule.cells.items():
-        assert said[counter]["changes"] == changes(row)
-        story = said[counter]["story"]
-        assert story.endswith("(không thay đổi).") or f"(thay đổi {changes(row)} lần)" in story \
-            or story == "Đóng cả ngày."
+    _assert_told_from_today(plan, config)
 
 
 def test_hourly_blocks_with_one_change_a_day_still_meet_every_target(config: SiteConfig) -> None:
@@ -83,6 +103,51 @@ def test_hourly_blocks_with_one_change_a_day_still_meet_every_target(config: Sit
     assert plan.forecast.counter_hours < plan.today_forecast.counter_hours
     held = _held_on_fresh_days(hourly, plan)
     assert all(held[code] <= target for code, target in _targets(hourly).items()), held
+
+
+def test_a_counter_is_told_what_changes_from_what_it_serves_today(config: SiteConfig) -> None:
+    # Quầy 1 serves HT, CT today. A plan giving it all six services all day changes it once, at
+    # the opening: it is told what to add, never "không thay đổi"; and that change counts toward
+    # the day's limit, so a plan may not change it twice more.
+    blocks = day_blocks(config, 120, [(4 * 3600.0, 6 * 3600.0)])  # 07:30, 09:30, 13:30, 15:30
+    assert len(blocks) == 4
+    today, six = ("HT", "CT"), ("HT", "CT", "VX", "TKQ", "DD", "KD")
+    opens = config.site.opens
+
+    def told(*row: tuple[str, ...]) -> str:
+        return counter_story(row, blocks, opens, today)
+
+    assert told(six, six, six, six) == "07:30 thêm VX, TKQ, DD, KD (thay đổi 1 lần)."
+    assert told(six, six, six, ()) == "07:30 thêm VX, TKQ, DD, KD; 15:30 đóng quầy (thay đổi 2 lần)."
+    assert told(today, today, today, today) == "Cả ngày: HT, CT (không thay đổi)."
+    assert told(today, today, today, ()) == "15:30 đóng quầy (thay đổi 1 lần)."
+    assert told((), today, today, today) == "07:30 đóng quầy; 09:30 mở lại quầy: HT, CT (thay đổi 2 lần)."
+    assert told(("HT",), ("HT",), ("HT",), ("HT",)) == "07:30 chỉ phục vụ HT (thay đổi 1 lần)."
+    assert told(today, today, ("TKQ",), ("TKQ",)) == "13:30 chuyển sang: TKQ (thay đổi 1 lần)."
+    assert told((), (), (), ()) == "Đóng cả ngày (hôm nay phục vụ HT, CT; thay đổi 1 lần)."
+    rules = Rules(max_changes=2, min_stretch_s=90 * 60).starting_from({1: today})
+    assert not rules.allows((six, six, ("TKQ",), ()), blocks, 1)  # 3 changes counted from today
+    assert rules.allows((today, today, ("TKQ",), ()), blocks, 1)  # 2: after lunch, at 15:30
+    assert changes((six, six, ("TKQ",), ()), today) == 3 and changes((six, six, ("TKQ",), ())) == 2
+
+
+def test_a_day_todays_assignment_already_meets_keeps_counters_on_their_own_services(
+        config: SiteConfig) -> None:
+    # At 800 tickets on the configured day today's assignment meets every target: the plan may
+    # close counters to save counter-hours, but a counter keeps today's services wherever giving it
+    # others buys nothing, so few counters are told to serve something new.
+    plan = plan_day(config, _day(config, 800), budget_s=BUDGET_S)
+    targets = {code: float(t) for code, t in _targets(config).items()}
+    assert not plan.today_forecast.late(targets)
+    assert plan.shortfalls == ()
+    assert plan.forecast.counter_hours <= plan.today_forecast.counter_hours
+    new_services = [c for c, row in plan.schedule.cells.items()
+                    if any(cell and cell != plan.today.serves(c, 0) for cell in row)]
+    assert len(new_services) <= 3, plan.schedule.cells
+    _assert_followable(plan, config.plan.max_changes, config.plan.min_stretch_min)
+    _assert_told_from_today(plan, config)
+    held = _held_on_fresh_days(config, plan)
+    assert all(held[code] <= target for code, target in targets.items()), held
 
 
 @pytest.mark.parametrize(("old", "new", "expected"), [
@@ -131,6 +196,7 @@ def test_a_badly_assigned_center_is_rearranged_to_meet_its_targets(config: SiteC
     assert plan.forecast.counter_hours <= plan.today_forecast.counter_hours
     held = _held_on_fresh_days(skewed, plan)
     assert all(held[code] <= target for code, target in targets.items()), held
+    _assert_told_from_today(plan, skewed)
 
 
 def test_a_service_without_enough_counters_is_reported_with_how_far_it_is_off(
@@ -173,7 +239,14 @@ def test_xephang_plan_prints_the_plan_from_the_center_history(tmp_path: Path) ->
     assert "Dự kiến" in out and "Quầy 12" in out and "Giờ quầy: hiện tại" in out
     assert "Lịch thay đổi của từng quầy (mỗi quầy thay đổi dịch vụ hoặc mở, đóng tối đa 2 lần" in out
     told = [line for line in out.splitlines() if re.match(r"Quầy \d+: ", line)]
-    assert len(told) == 12 and all("thay đổi" in line or "Đóng cả ngày" in line for line in told)
+    assert len(told) == 12
+    config = load_config(SITE_TOML)
+    for line in told:  # "không thay đổi" only for a counter that keeps its configured services
+        counter = config.counter(int(line.split(":")[0].removeprefix("Quầy ")))
+        assert counter is not None
+        same = f"Quầy {counter.id}: Cả ngày: {', '.join(counter.services)} (không thay đổi)."
+        assert line == same or ("không thay đổi" not in line
+                                and re.search(r"\(thay đổi [12] lần\)\.$", line)), line
     for code in ("HT", "CT", "DD", "VX", "KD", "TKQ"):
         assert f"\n{code} " in out
 
