@@ -28,6 +28,9 @@ from xephang.errors import ConfigError
 
 FRESH_SEEDS = (1, 2, 3, 4)  # not the plan's own days (planning.plan.SEEDS)
 BUDGET_S = 10.0
+# A plan is simulated days of work (the search's budget in CPU seconds, then a check on unseen
+# days): minutes of wall time on a loaded machine.
+PLANNING_TIME = pytest.mark.timeout(600)
 
 
 def _day(config: SiteConfig, tickets: int) -> Demand:
@@ -79,6 +82,7 @@ def _said_number(text: str) -> float:
     return float(text.replace(".", "").replace(",", "."))
 
 
+@PLANNING_TIME
 def test_a_quiet_day_needs_fewer_counter_hours_and_still_meets_every_target(
         config: SiteConfig) -> None:
     plan = plan_day(config, _day(config, 500), budget_s=BUDGET_S)
@@ -91,6 +95,7 @@ def test_a_quiet_day_needs_fewer_counter_hours_and_still_meets_every_target(
     _assert_told_from_today(plan, config)
 
 
+@PLANNING_TIME
 def test_hourly_blocks_with_one_change_a_day_still_meet_every_target(config: SiteConfig) -> None:
     # A manager who plans by the hour but lets each counter change once, for at least 90 minutes:
     # no counter does something for a single hour, and the targets still hold on unseen days.
@@ -131,6 +136,7 @@ def test_a_counter_is_told_what_changes_from_what_it_serves_today(config: SiteCo
     assert changes((six, six, ("TKQ",), ()), today) == 3 and changes((six, six, ("TKQ",), ())) == 2
 
 
+@PLANNING_TIME
 def test_a_day_todays_assignment_already_meets_keeps_counters_on_their_own_services(
         config: SiteConfig) -> None:
     # At 800 tickets on the configured day today's assignment meets every target: the plan may
@@ -182,6 +188,7 @@ def test_rules_keep_a_change_long_enough_and_repair_merges_the_short_ones(
     assert all(code in {*a, *b} for cell in fixed for code in cell)
 
 
+@PLANNING_TIME
 def test_a_badly_assigned_center_is_rearranged_to_meet_its_targets(config: SiteConfig) -> None:
     # Ten counters serve Hộ tịch only and two everything else: today Chứng thực and Trả kết quả wait
     # far past their targets while Hộ tịch counters stand idle.
@@ -199,6 +206,7 @@ def test_a_badly_assigned_center_is_rearranged_to_meet_its_targets(config: SiteC
     _assert_told_from_today(plan, skewed)
 
 
+@PLANNING_TIME
 def test_a_service_without_enough_counters_is_reported_with_how_far_it_is_off(
         config: SiteConfig) -> None:
     # Three counters for a day of 240 citizens, 70 % of them for Đất đai (10 minutes each): more
