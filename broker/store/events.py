@@ -24,6 +24,18 @@ class EventRow:
     data: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Transfer:
+    """A ticket's transfer: from which service and counter, to which service (and counter, when
+    sent to one counter rather than to the service's line)."""
+
+    at: datetime
+    from_service: str
+    from_counter: int | None
+    to_service: str
+    to_counter: int | None
+
+
 class EventQueries(Queries):
     def append_event(self, type_: str, *, ticket: str | None = None, counter: int | None = None,
                      **data: Any) -> EventRow:
@@ -77,16 +89,20 @@ class EventQueries(Queries):
         rows = self.execute(sql + " ORDER BY seq DESC LIMIT ?", (*params, limit))
         return [_event(row) for row in rows.fetchall()]
 
-    def transferred_from(self, ticket_ids: list[str]) -> dict[str, str]:
-        """Of these tickets, those transferred at least once, with the service they left last."""
-        found: dict[str, str] = {}
+    def transfers(self, ticket_ids: list[str]) -> dict[str, Transfer]:
+        """Of these tickets, those transferred at least once, with their last transfer."""
+        found: dict[str, Transfer] = {}
         for start in range(0, len(ticket_ids), 500):
             chunk = ticket_ids[start:start + 500]
             marks = ",".join("?" * len(chunk))
-            rows = self.execute(f"SELECT ticket, data FROM events WHERE type = 'ticket_transferred'"
-                                f" AND ticket IN ({marks}) ORDER BY seq", tuple(chunk))
-            found.update({row["ticket"]: json.loads(row["data"]).get("from_service", "")
-                          for row in rows})
+            rows = self.execute(f"SELECT at, ticket, counter, data FROM events"
+                                f" WHERE type = 'ticket_transferred' AND ticket IN ({marks})"
+                                " ORDER BY seq", tuple(chunk))
+            for row in rows:
+                data = json.loads(row["data"])
+                found[row["ticket"]] = Transfer(
+                    parse_time(row["at"]), str(data.get("from_service", "")), row["counter"],
+                    str(data.get("service", "")), data.get("to_counter"))
         return found
 
     def last_event_seq(self) -> int:

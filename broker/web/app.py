@@ -25,6 +25,7 @@ from broker.reports.formats import clock, minutes
 from broker.reports.pool import ReportFailed, ReportPool
 from broker.service import BrokerService
 from broker.store.db import EventRow, TicketRow
+from broker.store.events import Transfer
 from broker.web.admin import admin
 from broker.web.auth import current, init_auth, refuse, refuse_audited, require, still_signed_in
 from broker.web.board import Presence
@@ -141,7 +142,7 @@ def _queue(counter: Counter) -> dict[str, Any]:
         returning = tx.returning()
         order = live.call_sequence(tx, service.config, counter)
         current = tx.ticket(tx.counter(counter.id).ticket)
-        moved = tx.transferred_from([t.id for t in order] + ([current.id] if current else []))
+        moved = tx.transfers([t.id for t in order] + ([current.id] if current else []))
     lines = []
     for code in counter.services:
         line = [t for t in waiting if t.service == code and t.counter in (None, counter.id)]
@@ -156,17 +157,28 @@ def _queue(counter: Counter) -> dict[str, Any]:
                           if t.service in counter.services]}
 
 
-def _ticket_line(ticket: TicketRow, moved: dict[str, str], until: datetime) -> dict[str, Any]:
+def _ticket_line(ticket: TicketRow, moved: dict[str, Transfer], until: datetime) -> dict[str, Any]:
     """A ticket as the staff page lists it: number, service, priority, flags and its wait."""
     flags = []
     if ticket.id in moved:
-        flags.append(f"Chuyển từ {_name(moved[ticket.id])}")
+        flags.append(_moved_from(moved[ticket.id]))
     if ticket.returned_at is not None:
         flags.append("Đã quay lại sau khi bổ sung giấy tờ")
     return {"id": ticket.id, "number": ticket.number, "service": _name(ticket.service),
             "priority": PRIORITY_NAMES.get(ticket.priority, ""),  # type: ignore[call-overload]
             "flags": flags, "waited_min": minutes((until - ticket.issued_at).total_seconds()),
             "served_since": ticket.served_at.isoformat() if ticket.served_at else None}
+
+
+def _moved_from(transfer: Transfer) -> str:
+    """"Chuyển từ Quầy 1" when a counter sent it to this one ("Chuyển từ Quầy 1 – Chứng thực"
+    if it also changed service), "Chuyển từ <the service it left>" when sent to a service's line."""
+    if transfer.to_counter is None or transfer.from_counter is None:
+        return f"Chuyển từ {_name(transfer.from_service)}"
+    counter = broker().config.counter_label(transfer.from_counter)
+    if transfer.from_service == transfer.to_service:
+        return f"Chuyển từ {counter}"
+    return f"Chuyển từ {counter} – {_name(transfer.from_service)}"
 
 
 def _name(code: str) -> str:

@@ -28,6 +28,9 @@ PEOPLE_AHEAD: Final = "Còn {n} người trước công dân"
 NEXT_ONE: Final = "Công dân là người tiếp theo"
 EXPECTED_WAIT: Final = "Thời gian chờ dự kiến:"
 CALLED_TO: Final = "Mời công dân đến quầy số {counter}"
+# A waiting ticket a counter has sent on: to another counter, to another service's line, or both.
+MOVED_TO: Final = "Hồ sơ đã được chuyển sang {to}. Công dân vui lòng chờ gọi số."
+MOVED_TO_SERVICE: Final = "dịch vụ {service}"
 TICKET_NOTES: Final[dict[str, str]] = {
     "no_show": ("Công dân đã không có mặt khi được gọi. Xin mời đến bàn hướng dẫn và đưa phiếu này: "
                 "cán bộ sẽ cho gọi lại hoặc cấp số mới."),

@@ -16,16 +16,21 @@ from typing import Any
 
 from broker.queue.messages import ticket_status
 from broker.service import BrokerService
+from broker.store.db import Tx
+from broker.store.events import Transfer
 from broker.web.labels import (
     CALLED_TO,
     EXPECTED_WAIT,
     FINISHED,
+    MOVED_TO,
+    MOVED_TO_SERVICE,
     NEXT_ONE,
     PEOPLE_AHEAD,
     TICKET_NOTES,
     TICKET_STATUS,
 )
 from routing.wait_range import band_of, wait_text
+from xephang.config import SiteConfig
 from xephang.protocol import EXPIRED
 
 FINISHED_STATUSES = frozenset({"done", "no_show", "cancelled", EXPIRED})
@@ -52,6 +57,7 @@ def ticket_view(service: BrokerService, ticket_id: str) -> dict[str, Any] | None
     """What the page shows, in Vietnamese; None for a ticket the center does not know."""
     with service.queue.store.snapshot() as tx:
         status = ticket_status(tx, service.config, ticket_id, service.queue.forecast(tx.now))
+        moved = _still_moved(tx, ticket_id) if status and status.status == "waiting" else None
     if status is None:
         return None
     waiting = status.status == "waiting"
@@ -66,10 +72,31 @@ def ticket_view(service: BrokerService, ticket_id: str) -> dict[str, Any] | None
                                      band_of(status.wait))) if waiting else "",
         "called_to": CALLED_TO.format(counter=status.counter)
         if status.status == "called" and status.counter else "",
+        "moved": _moved_to(service.config, moved) if moved else "",
         "note": TICKET_NOTES.get(status.status, ""),
         "finished": status.status in FINISHED_STATUSES,
         "finished_text": FINISHED if status.status in FINISHED_STATUSES else "",
     }
+
+
+def _still_moved(tx: Tx, ticket_id: str) -> Transfer | None:
+    """The ticket's last transfer, unless the citizen has since been away for a paper and back."""
+    transfer = tx.transfers([ticket_id]).get(ticket_id)
+    row = tx.ticket(ticket_id) if transfer else None
+    if transfer is None or (row and row.returned_at and row.returned_at > transfer.at):
+        return None
+    return transfer
+
+
+def _moved_to(config: SiteConfig, transfer: Transfer) -> str:
+    """Where a transferred citizen now waits: "… chuyển sang Quầy 2", "… sang dịch vụ Chứng thực"."""
+    found = config.service(transfer.to_service)
+    service = MOVED_TO_SERVICE.format(service=found.name if found else transfer.to_service)
+    if transfer.to_counter is None:
+        return MOVED_TO.format(to=service)
+    counter = config.counter_label(transfer.to_counter)
+    to = counter if transfer.to_service == transfer.from_service else f"{counter}, {service}"
+    return MOVED_TO.format(to=to)
 
 
 def _wait_line(wait: str) -> str:

@@ -36,6 +36,8 @@
     box.dataset.status = view.status;
     show("label", view.label);
     show("called-to", view.called_to);
+    show("service", view.service);
+    show("moved", view.moved);
     show("ahead", view.ahead);
     show("wait", view.wait);
     show("note", view.note);
