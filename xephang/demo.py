@@ -111,7 +111,9 @@ def run_demo(config: SiteConfig, config_path: Path, port_base: int, folder: Path
 def demo_site_file(source: Path, target: Path, public_url: str) -> Path:
     """A copy of the site file for the demo: its `[site] public_url` is the demo's own broker page
     (the QR code on a demo ticket opens the demo's ticket page), and tickets are issued at any hour
-    (`issue_outside_hours`: someone trying the demo at night still gets one)."""
+    (`issue_outside_hours`: someone trying the demo at night still gets one), and this machine's
+    clock is trusted (`[devices] clock_trusted`: a laptop without NTP does not open the demo on an
+    incident per device)."""
     text = re.sub(r"(?m)^(public_url|issue_outside_hours)\s*=.*\n", "",
                   source.read_text(encoding="utf-8"))
     text, found = re.subn(r"(?m)^\[site\][ \t]*$",
@@ -119,9 +121,15 @@ def demo_site_file(source: Path, target: Path, public_url: str) -> Path:
                           count=1)
     if not found:
         raise XephangError(f"{source}: no [site] section")
-    target.write_text(text, encoding="utf-8")
+    target.write_text(_clock_trusted(text), encoding="utf-8")
     load_config(target)  # the same checks as the roles will make
     return target
+
+
+def _clock_trusted(text: str) -> str:
+    text = re.sub(r"(?m)^clock_trusted\s*=.*\n", "", text)
+    text, found = re.subn(r"(?m)^\[devices\][ \t]*$", "[devices]\nclock_trusted = true", text, count=1)
+    return text if found else text.rstrip("\n") + "\n\n[devices]\nclock_trusted = true\n"
 
 
 def port_is_free(port: int) -> bool:

@@ -36,7 +36,8 @@ class Runtime:
         self.topics = Topics(config.site.id)
         self.link = MqttLink(mqtt, topics=self.topics, device_id=device_id, persistent=persistent)
         self.problems = DeviceProblems(self.link)
-        self.clock = ClockWatch(self.problems, wrong=clock_wrong)
+        trusted = (lambda: True) if config.devices.clock_trusted else None
+        self.clock = ClockWatch(self.problems, synced=trusted, wrong=clock_wrong)
         self.hub = EventHub()
         self._web: WebServer | None = None
 
