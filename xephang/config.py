@@ -389,8 +389,9 @@ class DevicesSection(Section):
     the device has been fine for `ok_after_s` (a flapping device makes one incident).
 
     `clock_trusted`: this machine's clock is taken as synchronised, so no `clock_unsynced` is
-    reported (a clock the broker finds behind or ahead of what it recorded still is). Only for a demo on a laptop
-    without NTP, whose roles all share its one clock; a center's devices leave it off."""
+    reported (a clock the broker finds behind or ahead of what it recorded still is). Only for a
+    demo on a laptop without NTP, whose roles all share its one clock; a center's devices leave it
+    off."""
 
     offline_after_s: float = Field(default=120.0, ge=0, le=86_400)
     ok_after_s: float = Field(default=60.0, ge=0, le=86_400)
