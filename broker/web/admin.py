@@ -38,6 +38,8 @@ admin = Blueprint("admin", __name__, url_prefix="/admin")
 P = ParamSpec("P")
 T = TypeVar("T")
 MAX_RANGE_DAYS = 366
+# Today's statistics page recounts at most this often, and only after something happened.
+STATS_REFRESH_S = 15
 AUDIT_ROWS = 1000  # the audit page shows at most this many events, newest first
 
 
@@ -245,11 +247,28 @@ def _stats() -> tuple[stats.Stats, list[reports.Table]]:
 @admin.get("/stats")
 @require("manager")
 def stats_page() -> str:
+    """The figures of a range of days; today's alone follow the day (static/stats.js)."""
+    service, now = broker(), _now()
     result, tables = _stats()
-    service = broker()
+    today = local_day(service.config, now)
     return render_template("admin_stats.html", site=service.config.site, stats=result, tables=tables,
                            charts=reports.charts(result, service.config), vn_date=formats.vn_date,
-                           percent=formats.percent, notes=jobs.notes(result))
+                           percent=formats.percent, notes=jobs.notes(result),
+                           taken=formats.clock(now, service.config.site.zone), seq=_newest_event(),
+                           live=result.first_day == result.last_day == today,
+                           has_today=result.last_day >= today, period=STATS_REFRESH_S)
+
+
+@admin.get("/stats/changes.json")
+@require("manager")
+def stats_changes() -> Response:
+    """The newest event's number: today's statistics page recounts only when it moved."""
+    return jsonify({"seq": _newest_event()})
+
+
+def _newest_event() -> int:
+    with broker().queue.store.snapshot() as tx:
+        return tx.last_event_seq()
 
 
 @admin.get("/stats.<any(zip, xlsx):kind>")
