@@ -16,8 +16,26 @@ def arrival_shape(config: SiteConfig, profile: Profile, now_s: float) -> Shape:
     """The profile's relative arrivals per hour, inside the issuing spans, in seconds from now
     (`now_s`: seconds from opening). A profile without clock-hour arrivals (the old day model)
     counts its hours from opening."""
-    opens = config.site.opens.hour * HOUR_S + config.site.opens.minute * 60.0
-    hours, offset = (profile.hourly, 0.0) if profile.arrivals is None else (_overall(profile), opens)
+    if profile.arrivals is None:
+        return _shape(config, profile, profile.hourly, 0.0, now_s)
+    return _shape(config, profile, _overall(profile), _opens_s(config), now_s)
+
+
+def arrival_shapes(config: SiteConfig, profile: Profile, now_s: float) -> dict[str, Shape]:
+    """Each service's own shape, when the profile gives one per service (results are collected
+    mostly in the afternoon): a service's rate learned in the morning is its level, not the
+    center's."""
+    arrivals: Mapping[str, tuple[float, ...]] = profile.arrivals or {}
+    return {code: _shape(config, profile, hours, _opens_s(config), now_s)
+            for code, hours in arrivals.items()}
+
+
+def _opens_s(config: SiteConfig) -> float:
+    return config.site.opens.hour * HOUR_S + config.site.opens.minute * 60.0
+
+
+def _shape(config: SiteConfig, profile: Profile, hours: tuple[float, ...], offset: float,
+           now_s: float) -> Shape:
     out = []
     for hour, weight in enumerate(hours):
         begin, end = hour * HOUR_S - offset, (hour + 1) * HOUR_S - offset
@@ -38,13 +56,28 @@ def _overall(profile: Profile) -> tuple[float, ...]:
 
 def breaks_ahead(config: SiteConfig, profile: Profile,
                  now_s: float) -> dict[int, tuple[tuple[float, float], ...]]:
-    """Per counter, the breaks that start after now, the lunch closure among them: (seconds from
-    now, length)."""
-    lunch = [profile.lunch] if profile.lunch is not None else []
-    return {counter: tuple(sorted((start - now_s, length) for start, length in
-                                  [*breaks, *((begin, end - begin) for begin, end in lunch)]
-                                  if start > now_s))
+    """Per counter, the breaks that start after now: (seconds from now, length)."""
+    return {counter: tuple((start - now_s, length) for start, length in breaks if start > now_s)
             for counter, breaks in planned_breaks(config, profile).items()}
+
+
+def closures_ahead(profile: Profile, now_s: float) -> tuple[tuple[float, float], ...]:
+    """The lunch closure, if it has not ended, in seconds from now: every counter finishes the
+    citizen in front of it, and all are back when the center reopens, at its end sharp (the hours
+    on the door; the kiosks issue nothing meanwhile, routing/availability.py)."""
+    if profile.lunch is None or profile.lunch[1] <= now_s:
+        return ()
+    return ((profile.lunch[0] - now_s, profile.lunch[1] - now_s),)
+
+
+def pause_length(profile: Profile, now_s: float, paused_for_s: float) -> float | None:
+    """How long a counter paused for `paused_for_s` is likely away in all: a planned break's length
+    when the pause began inside a break window (site file [day] breaks), else None (unknown)."""
+    began = now_s - paused_for_s
+    for start, end, length in profile.breaks or ():
+        if start <= began <= end:
+            return length
+    return None
 
 
 def planned_breaks(config: SiteConfig, profile: Profile) -> dict[int, list[tuple[float, float]]]:

@@ -6,12 +6,14 @@ it to `forecast.run.forecast`, so what the bench scores is what the broker print
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
 from routing.call_rule import Candidate, PriorityMode
+from simulation.profile import PATIENCE_SPREAD
 
 DeskStatus = Literal["idle", "busy", "paused", "closed"]
 ArrivalKind = Literal["normal", "priority", "returning"]
@@ -36,6 +38,9 @@ class Desk:
     # Breaks ahead, when known: (seconds from now it may start, its length). Staff finish the citizen
     # in front of them first, then leave for that long.
     breaks: tuple[tuple[float, float], ...] = ()
+    # How long a pause lasts in all, when known (the planned break it is on); None: about half an
+    # hour (forecast/run.py PAUSE_S).
+    pause_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,7 @@ class ServiceModel:
     prior_weight: float = 5.0
     recent_s: tuple[float, ...] = ()  # oldest first
     window: int = 30  # how many of today's last services the estimate keeps (routing eta_window)
+    spread: float = 0.5  # lognormal shape of a service time drawn around the configured mean
 
 
 # The day's expected arrivals over time, relative: (from_s, until_s, weight) in seconds from now,
@@ -77,6 +83,13 @@ class HallNow:
     arrivals: tuple[Arrival, ...] = ()
     issuing_for_s: float = 0.0  # seconds from now until the kiosks stop issuing
     shape: Shape = ()  # none: arrivals go on at the last hour's rate until issuing stops
+    shapes: Mapping[str, Shape] = field(default_factory=dict)  # a service's own shape, if it has one
+    # When the center is closed (lunch), in seconds from now: counters finish the citizen in front
+    # of them, call nobody until it ends, and are back at its end.
+    closures: tuple[tuple[float, float], ...] = ()
+    # Citizens give up after about this long on average (lognormal, PATIENCE_SPREAD): their ticket
+    # stays in line and costs a no-show call. None: nobody gives up.
+    patience_s: float | None = None
     no_show_share: float = NO_SHOW_PRIOR
     mode: PriorityMode = "interleaved"
     every: int = 3
@@ -110,20 +123,27 @@ class Forecast:
 
 
 def arrival_rates(issues: Iterable[tuple[datetime, str, ArrivalKind]], now: datetime,
-                  opened_at: datetime, shape: Shape = ()) -> tuple[Arrival, ...]:
+                  opened_at: datetime, shape: Shape = (),
+                  shapes: Mapping[str, Shape] | None = None) -> tuple[Arrival, ...]:
     """Tickets per hour per (service, kind) over the last hour of `issues` (issue moment, service,
     kind); a day younger than an hour counts from its opening, at least MIN_RATE_WINDOW_S. With a
-    shape, divided by its mean weight over that hour: the day's level, not the last hour's rate."""
+    shape (a service's own in `shapes`, else `shape`), divided by its mean weight over that hour:
+    the day's level, not the last hour's rate."""
     window = max(MIN_RATE_WINDOW_S, min(RATE_WINDOW_S, (now - opened_at).total_seconds()))
     counts: dict[tuple[str, ArrivalKind], int] = {}
     for moment, service, kind in issues:
         if 0 <= (now - moment).total_seconds() <= window:
             counts[(service, kind)] = counts.get((service, kind), 0) + 1
-    weight = weight_between(shape, -window, 0.0) / window if shape else 1.0
-    if weight <= 0:  # the shape expected nobody in the last hour: keep the plain rate
-        weight = 1.0
-    return tuple(Arrival(service, kind, n * 3600.0 / window / weight, n)
+    return tuple(Arrival(service, kind, n * 3600.0 / window
+                         / _mean_weight((shapes or {}).get(service) or shape, window), n)
                  for (service, kind), n in sorted(counts.items()))
+
+
+def _mean_weight(shape: Shape, window: float) -> float:
+    """The shape's mean weight over the last `window` seconds (1 without a shape, or when it expected
+    nobody then: the plain rate is kept)."""
+    weight = weight_between(shape, -window, 0.0) / window if shape else 1.0
+    return weight if weight > 0 else 1.0
 
 
 def weight_between(shape: Shape, start: float, end: float) -> float:
@@ -131,9 +151,26 @@ def weight_between(shape: Shape, start: float, end: float) -> float:
     return sum(weight * max(0.0, min(end, until) - max(start, begin)) for begin, until, weight in shape)
 
 
-def no_show_share(no_shows: int, calls: int) -> float:
-    """Today's share of called citizens who were gone, pulled towards the prior early in the day."""
-    return (NO_SHOW_PRIOR * NO_SHOW_PRIOR_CALLS + no_shows) / (NO_SHOW_PRIOR_CALLS + max(0, calls))
+def no_show_share(no_shows: int, calls: int, gave_up: float = 0.0) -> float:
+    """Today's share of called citizens who were gone for another reason than a long wait, pulled
+    towards the prior early in the day. `gave_up`: how many of the no-shows a long wait explains
+    (`gave_up_by`), the forecast draws those from each ticket's own wait."""
+    gone = max(0.0, no_shows - gave_up)
+    return (NO_SHOW_PRIOR * NO_SHOW_PRIOR_CALLS + gone) / (NO_SHOW_PRIOR_CALLS + max(0, calls))
+
+
+def gave_up_share(waited_s: float, patience_s: float | None) -> float:
+    """The share of citizens who have given up after waiting this long (lognormal patience of mean
+    `patience_s` and shape PATIENCE_SPREAD, as simulation/profile.py draws it)."""
+    if patience_s is None or waited_s <= 0:
+        return 0.0
+    mu = math.log(patience_s) - PATIENCE_SPREAD ** 2 / 2
+    return 0.5 * (1.0 + math.erf((math.log(waited_s) - mu) / (PATIENCE_SPREAD * math.sqrt(2.0))))
+
+
+def gave_up_by(waits_s: Iterable[float], patience_s: float | None) -> float:
+    """How many of the citizens called after these waits are expected to have given up."""
+    return sum(gave_up_share(waited, patience_s) for waited in waits_s)
 
 
 def kind_of(candidate: Candidate) -> ArrivalKind:

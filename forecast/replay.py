@@ -12,13 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from forecast.day import arrival_shape, planned_breaks
+from forecast.day import arrival_shape, arrival_shapes, closures_ahead, planned_breaks
 from forecast.model import (
     ArrivalKind,
     Desk,
     HallNow,
     ServiceModel,
     arrival_rates,
+    gave_up_by,
     kind_of,
     no_show_share,
 )
@@ -52,12 +53,10 @@ class Replay:
     calls: int = 0
     no_shows: int = 0
     streak: int = 3
+    waits: list[float] = field(default_factory=list)  # of the citizens called (returning apart)
 
     def __post_init__(self) -> None:
         breaks = planned_breaks(self.config, self.profile)
-        if self.profile.lunch is not None:  # every counter closes for lunch: a break of its length
-            start, end = self.profile.lunch
-            breaks = {counter: sorted([*own, (start, end - start)]) for counter, own in breaks.items()}
         self.counters = {c.id: _Counter(tuple(c.services), breaks=list(breaks.get(c.id, ())))
                          for c in self.config.counters}
         window = self.config.routing.eta_window
@@ -85,6 +84,8 @@ class Replay:
     def _called(self, happening: Happening) -> None:
         returning = f"{happening.citizen}r"
         ticket = self.waiting.pop(returning if returning in self.waiting else str(happening.citizen))
+        if not ticket.returning:
+            self.waits.append((at(self.config, happening.at_s) - ticket.issued_at).total_seconds())
         counter = self.counters[happening.counter or 0]
         if counter.breaks:
             start, length = counter.breaks[0]
@@ -107,15 +108,19 @@ class Replay:
         now = at(self.config, self.now_s)
         routing, site = self.config.routing, self.config.site
         shape = arrival_shape(self.config, self.profile, self.now_s)
+        shapes = arrival_shapes(self.config, self.profile, self.now_s)
         closes = datetime.combine(now.astimezone(site.zone).date(), site.closes, tzinfo=site.zone)
+        patience = self.profile.patience_s
         return HallNow(
             now=now, waiting=tuple(sorted(self.waiting.values(), key=lambda c: c.issued_at)),
             desks=tuple(self._desk(c) for c in self.counters.values()),
             services=self.services(), arrivals=arrival_rates(self.issues[-2000:], now,
-                                                             opening(self.config), shape),
-            issuing_for_s=max(0.0, (closes - now).total_seconds()), shape=shape,
-            no_show_share=no_show_share(self.no_shows, self.calls), mode=routing.priority_mode,
-            every=routing.priority_every, streak=self.streak, idle_call_s=IDLE_CALL_S)
+                                                             opening(self.config), shape, shapes),
+            issuing_for_s=max(0.0, (closes - now).total_seconds()), shape=shape, shapes=shapes,
+            closures=closures_ahead(self.profile, self.now_s), patience_s=patience,
+            no_show_share=no_show_share(self.no_shows, self.calls, gave_up_by(self.waits, patience)),
+            mode=routing.priority_mode, every=routing.priority_every, streak=self.streak,
+            idle_call_s=IDLE_CALL_S)
 
     def _desk(self, counter: _Counter) -> Desk:
         for_s = self.now_s - counter.since_s
@@ -126,12 +131,14 @@ class Replay:
                      for t in self.waiting.values())
         if waited and counter.breaks and counter.breaks[0][0] <= self.now_s:
             return Desk(counter.services, "paused",
-                        self.now_s - max(counter.since_s, counter.breaks[0][0]), breaks=ahead[1:])
+                        self.now_s - max(counter.since_s, counter.breaks[0][0]), breaks=ahead[1:],
+                        pause_s=counter.breaks[0][1])
         return Desk(counter.services, "paused" if waited else "idle", for_s, breaks=ahead)
 
     def services(self) -> dict[str, ServiceModel]:
         weight = self.config.routing.eta_prior_weight
         window = self.config.routing.eta_window
         return {s.code: ServiceModel(s.target_wait_min * 60.0, s.mean_service_min * 60.0, weight,
-                                     tuple(self.recent[s.code]), window)
+                                     tuple(self.recent[s.code]), window,
+                                     self.profile.spread.get(s.code, self.profile.sigma))
                 for s in self.config.services}

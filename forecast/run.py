@@ -27,6 +27,7 @@ from datetime import timedelta
 
 from forecast.model import Arrival, Band, Desk, Forecast, HallNow, ServiceModel
 from routing.call_rule import Candidate, Rule, ServiceLoad, choose_next, counter_shares
+from simulation.profile import PATIENCE_SPREAD
 
 RUNS = 50
 # The band: 90 % of the runs. Once the runs are calibrated (bench/forecast.py: their 10–90 % band
@@ -87,6 +88,9 @@ class _Run:
         self.serving: list[tuple[str, float] | None] = [None] * len(hall.desks)
         self.arrivals = _draw_arrivals(hall, rng)
         self.breaks = [sorted(desk.breaks) for desk in hall.desks]
+        # Since when each counter has been idle (None: it is not): a break falls due at its time.
+        self.idle_since: list[float | None] = [-desk.for_s if desk.status == "idle" else None
+                                               for desk in hall.desks]
 
     def go(self) -> dict[str, float]:
         for index, desk in enumerate(self.hall.desks):
@@ -106,14 +110,17 @@ class _Run:
         return self.called
 
     def _starts_in(self, index: int, desk: Desk) -> float | None:
-        """Seconds until this counter next calls."""
+        """Seconds until this counter next calls (a free counter: not before the center reopens)."""
         if desk.status == "closed":
             return None
+        if desk.status == "busy":
+            return self._remaining(index, desk)
         if desk.status == "idle":
-            return self.rng.uniform(0.0, self.hall.idle_call_s)
-        if desk.status == "paused":
-            return max(120.0, PAUSE_S - desk.for_s) * self.rng.uniform(0.5, 1.5)
-        return self._remaining(index, desk)
+            start = self.rng.uniform(0.0, self.hall.idle_call_s)
+        else:
+            pause = PAUSE_S if desk.pause_s is None else desk.pause_s
+            start = max(60.0, pause - desk.for_s) * self.rng.uniform(0.5, 1.5)
+        return self._reopens(start) or start
 
     def _remaining(self, index: int, desk: Desk) -> float:
         """The rest of the service in progress, `for_s` along: a draw longer than that, if any."""
@@ -127,6 +134,24 @@ class _Run:
         self.serving[index] = (code, drawn) if desk.serving else None
         return drawn - desk.for_s
 
+    def _reopens(self, moment: float) -> float | None:
+        """When the center reopens, if it is closed at `moment`."""
+        return next((end for start, end in self.hall.closures if start <= moment < end), None)
+
+    def _away_until(self, index: int, moment: float, idle_since: float | None) -> float | None:
+        """When a counter free at `moment` is back, if it is away then: the center closed, or a
+        break due (taken at its time if the counter was idle then, else now, for its length)."""
+        breaks = self.breaks[index]
+        back = None
+        while breaks and breaks[0][0] <= moment:
+            start, length = breaks.pop(0)
+            began = moment if idle_since is None else max(start, idle_since)
+            if began + length > moment:
+                back = began + length
+                break
+        reopens = self._reopens(back if back is not None else moment)
+        return reopens or back
+
     def _free(self, index: int, moment: float) -> None:
         desk = self.hall.desks[index]
         done = self.serving[index]
@@ -134,16 +159,18 @@ class _Run:
             self.estimate[done[0]].observe(done[1])
         self.serving[index] = None
         self.working[index] = True  # back from a pause, if it was on one
-        breaks = self.breaks[index]
-        if breaks and breaks[0][0] <= moment:
+        idle_since, self.idle_since[index] = self.idle_since[index], None
+        back = self._away_until(index, moment, idle_since)
+        if back is not None:
             self.working[index] = False  # serves no line until it is back, as the rule counts
-            heapq.heappush(self.heap, (moment + breaks.pop(0)[1], index, index))
+            heapq.heappush(self.heap, (back, index, index))
             return
         while True:
             chosen = choose_next(self._heads(desk.services), desk.services, rule=self._rule(),
                                  now=self.hall.now + timedelta(seconds=moment), streak=self.streak)
             if chosen is None:
                 self.idle.add(index)
+                self.idle_since[index] = moment
                 return
             self.lines[chosen.service].remove(chosen)
             if chosen.id in self.follow:
@@ -152,10 +179,23 @@ class _Run:
             if not chosen.id.startswith(PHANTOM):
                 break
         self.streak = 0 if chosen.is_priority else min(self.streak + 1, self.hall.every)
-        no_show = self.rng.random() < self.hall.no_show_share
-        took = NO_SHOW_S if no_show else self._duration(chosen.service)
-        self.serving[index] = None if no_show else (chosen.service, took)
-        heapq.heappush(self.heap, (moment + took, index, index))
+        took = self._service(chosen, moment)
+        self.serving[index] = None if took is None else (chosen.service, took)
+        heapq.heappush(self.heap, (moment + (NO_SHOW_S if took is None else took), index, index))
+
+    def _service(self, ticket: Candidate, moment: float) -> float | None:
+        """How long the citizen called at `moment` is served; None: gone (a no-show)."""
+        if not ticket.returning and (self.rng.random() < self.hall.no_show_share
+                                     or self._gave_up(ticket, moment)):
+            return None
+        return self._duration(ticket.service)
+
+    def _gave_up(self, ticket: Candidate, moment: float) -> bool:
+        """Whether the citizen called at `moment` gave up waiting before (their patience drawn)."""
+        if self.hall.patience_s is None:
+            return False
+        waited = moment + (self.hall.now - ticket.issued_at).total_seconds()
+        return _lognormal(self.rng, self.hall.patience_s, PATIENCE_SPREAD) < waited
 
     def _arrive(self, ticket: Candidate, moment: float) -> None:
         self.lines.setdefault(ticket.service, _Line()).add(ticket)
@@ -202,15 +242,15 @@ class _RunTimes:
     def __init__(self, model: ServiceModel, rng: random.Random) -> None:
         seen = model.recent_s
         self.recent = tuple(rng.choice(seen) for _ in seen)
-        self.weight = model.prior_weight
-        spread = SIGMA / math.sqrt(model.prior_weight) if model.prior_weight > 0 else 0.0
+        self.weight, self.sigma = model.prior_weight, model.spread
+        spread = model.spread / math.sqrt(model.prior_weight) if model.prior_weight > 0 else 0.0
         self.prior_mean_s = _lognormal(rng, model.prior_mean_s, spread)
 
     def draw(self, rng: random.Random) -> float:
         seen = len(self.recent)
         if seen and rng.random() * (seen + self.weight) < seen:
             return rng.choice(self.recent)
-        return _lognormal(rng, self.prior_mean_s, SIGMA)
+        return _lognormal(rng, self.prior_mean_s, self.sigma)
 
 
 class _Estimate:
@@ -253,9 +293,9 @@ def _draw_arrivals(hall: HallNow, rng: random.Random) -> list[tuple[float, Candi
     """Poisson arrivals of each service and kind until issuing stops (or the horizon), at the
     shape's weight in each of its pieces."""
     until = min(hall.issuing_for_s, HORIZON_S)
-    pieces = hall.shape or ((0.0, until, 1.0),)
     drawn: list[tuple[float, Candidate]] = []
     for arrival in hall.arrivals:
+        pieces = hall.shapes.get(arrival.service) or hall.shape or ((0.0, until, 1.0),)
         level = arrival.per_hour
         if arrival.seen > 0:  # learned from `seen` tickets: the run draws its own rate
             level *= rng.gammavariate(arrival.seen, 1.0) / arrival.seen

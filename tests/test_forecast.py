@@ -8,10 +8,24 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from broker.forecaster import refresh_seed, steady
-from forecast.model import Arrival, Band, Desk, Forecast, HallNow, ServiceModel, arrival_rates, no_show_share
+from forecast.day import pause_length
+from forecast.model import (
+    Arrival,
+    Band,
+    Desk,
+    Forecast,
+    HallNow,
+    ServiceModel,
+    arrival_rates,
+    gave_up_share,
+    no_show_share,
+)
 from forecast.run import HORIZON_S, forecast
 from routing.call_rule import Candidate, Rule, ServiceLoad, choose_next
 from routing.wait_range import band_range, range_words
+from simulation.profile import Profile
+from tests.support.paths import SITE_TOML
+from xephang.config import load_config
 
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # 9:00 in Hà Nội
 
@@ -150,6 +164,31 @@ def test_a_paused_counter_comes_back_later_and_a_closed_one_never() -> None:
     assert closed.low_s == closed.high_s == math.inf
     assert band_range(closed.low_s, closed.high_s) == (180, 185)  # printed as "hơn 3 giờ"
     assert HORIZON_S >= 3 * 3600
+
+
+def test_a_counter_on_its_planned_ten_minute_break_is_back_in_ten_minutes() -> None:
+    # The site file plans 10-minute breaks; a counter 4 minutes into one is back in about 6 more
+    # (give or take half), not in the half hour an unplanned pause is taken to last.
+    profile = Profile.from_config(load_config(SITE_TOML))
+    now_s = 10 * 3600 - (7 * 3600 + 1800)  # 10:00, inside the 09:30–10:45 break window
+    pause_s = pause_length(profile, now_s, 240.0)
+    assert pause_s == 600.0
+    desk = Desk(("DD",), "paused", 240.0, pause_s=pause_s)
+    band = forecast(hall(line("DD", 1), (desk,), DD=exact(480.0))).services["DD"]
+    assert band.low_s >= 180.0 + 480.0 and band.high_s <= 540.0 + 480.0
+
+
+def test_a_line_left_over_from_the_morning_moves_faster_than_its_length_says() -> None:
+    # After lunch, 30 tickets printed three hours ago still wait: most of those citizens gave up
+    # (patience about 90 minutes) and are called in vain, a minute and a half each. A ticket printed
+    # now is told well under the 5 hours of 30 full services, and the few who stayed are counted.
+    left_over = line("HT", 30, minutes_ago=180.0)
+    desks = (Desk(("HT",), "idle"),)
+    stays = forecast(hall(left_over, desks, HT=exact(600.0))).services["HT"]
+    gives_up = forecast(replace(hall(left_over, desks, HT=exact(600.0)), patience_s=5400.0)).services["HT"]
+    assert stays.low_s == math.inf  # 30 × 10 minutes: past the horizon
+    assert gives_up.low_s > 30 * 90.0 and gives_up.high_s < 2 * 3600
+    assert gave_up_share(180 * 60.0, 5400.0) > 0.85 > gave_up_share(60 * 60.0, 5400.0)
 
 
 def test_a_shared_counter_splits_its_time_by_the_call_rule() -> None:

@@ -9,25 +9,28 @@ import re
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from broker.forecaster import Forecaster
+from broker.queue import live
 from broker.queue.tickets import Queue
 from broker.store.base import utc_now
 from broker.store.db import Store
 from display.labels import wait_text as hall_wait_text
 from display.role import DisplayRole
+from forecast.run import forecast
 from harness.mqtt_probe import Probe
 from harness.web_session import get_text
 from kiosk.role import KioskRole
-from routing.wait_range import ticket_wait_text
+from routing.wait_range import band_range, range_words, ticket_wait_text
 from tests.support.broker import ask_ticket, running_broker
 from tests.support.fake_clock import FakeClock
 from tests.support.kiosk import KioskPage, press
-from tests.support.queue import issue
+from tests.support.queue import act, issue
 from xephang.config import SiteConfig
 from xephang.mosquitto import Mosquitto
 from xephang.protocol import BROKER_ID, HallState, Ticket, Topics
@@ -35,6 +38,7 @@ from xephang.protocol import BROKER_ID, HallState, Ticket, Topics
 HT_PIN = 5  # kiosk-1's HT button in config/site.toml
 FORECAST_WAIT_S = 90.0  # a first forecast: a worker process to start, then a refresh
 SLOW_START_S = 8.0
+BEFORE_LUNCH = datetime(2025, 3, 10, 4, 29, tzinfo=UTC)  # 11:29 in Hà Nội; lunch is 11:30–13:30
 RANGE = re.compile(r"(khoảng \d+–\d+ phút|dưới \d+ phút|hơn 3 giờ)")
 
 
@@ -143,3 +147,26 @@ def test_a_steady_stream_of_tickets_keeps_the_forecast_fresh(config: SiteConfig,
     finally:
         forecaster.stop()
         executor.shutdown()
+
+
+def test_a_ticket_printed_just_before_lunch_is_called_when_the_center_reopens(
+        config: SiteConfig, tmp_path: Path) -> None:
+    # Every counter that serves HT calls a citizen at 11:29; the center closes for lunch
+    # at 11:30 (site file [day]). Staff finish that citizen, and all are back at 13:30 sharp: the
+    # ticket says two hours, to the minute, not "a few minutes", nor two hours after each counter's
+    # last citizen (which read 13:33–13:40 and missed).
+    clock = FakeClock(BEFORE_LUNCH)
+    store = Store(tmp_path / "queue.db", clock)
+    queue = Queue(config, store)
+    for counter in (c.id for c in config.counters if "HT" in c.services):
+        issue(queue, "HT")
+        assert act(queue, counter, "call_next").ticket is not None
+    clock.advance(seconds=59)
+    printed = issue(queue, "HT").ticket
+    assert printed is not None
+    with store.reading() as tx:
+        hall = live.hall_now(tx, config)
+    band = forecast(hall, seed=1).tickets[printed.id]
+    reopens_in = 2 * 3600 + 1.0
+    assert reopens_in <= band.low_s <= band.high_s <= reopens_in + 60
+    assert range_words(*band_range(band.low_s, band.high_s)) == "khoảng 120–125 phút"

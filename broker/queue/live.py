@@ -10,13 +10,14 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from broker.store.db import CounterRow, TicketRow, Tx
-from forecast.day import arrival_shape, breaks_ahead
+from forecast.day import arrival_shape, arrival_shapes, breaks_ahead, closures_ahead, pause_length
 from forecast.model import (
     Desk,
     DeskStatus,
     HallNow,
     ServiceModel,
     arrival_rates,
+    gave_up_by,
     kind_of,
     no_show_share,
 )
@@ -181,39 +182,46 @@ def hall_now(tx: Tx, config: SiteConfig) -> HallNow:
     opened = datetime.combine(local.date(), site.opens, tzinfo=site.zone)
     closes = datetime.combine(local.date(), site.closes, tzinfo=site.zone)
     now_s = (tx.now - opened).total_seconds()
-    shape = arrival_shape(config, day, now_s)
+    shape, shapes = arrival_shape(config, day, now_s), arrival_shapes(config, day, now_s)
     today = tx.issued_between(local.date().isoformat(), local.date().isoformat())
     issues = [(t.issued_at, t.service, kind_of(candidate(t))) for t in today]
     issues += [(t.returned_at, t.service, "returning") for t in today if t.returned_at is not None]
-    ended = [t.status for t in today if t.status in ("done", "no_show")]
+    ended = [t for t in today if t.status in ("done", "no_show")]
+    waits = [(t.called_at - t.issued_at).total_seconds() for t in ended
+             if t.called_at is not None and t.returned_at is None]
+    no_shows = sum(t.status == "no_show" for t in ended)
     return HallNow(
         now=tx.now, waiting=tuple(candidate(t) for t in tx.waiting()),
-        desks=desks(tx, config, breaks_ahead(config, day, now_s)),
-        services=service_models(tx, config), arrivals=arrival_rates(issues, tx.now, opened, shape),
-        issuing_for_s=max(0.0, (closes - tx.now).total_seconds()), shape=shape,
-        no_show_share=no_show_share(ended.count("no_show"), len(ended)),
+        desks=desks(tx, config, day, now_s),
+        services=service_models(tx, config, day), shape=shape, shapes=shapes,
+        arrivals=arrival_rates(issues, tx.now, opened, shape, shapes),
+        issuing_for_s=max(0.0, (closes - tx.now).total_seconds()),
+        closures=closures_ahead(day, now_s), patience_s=day.patience_s,
+        no_show_share=no_show_share(no_shows, len(ended), gave_up_by(waits, day.patience_s)),
         mode=routing.priority_mode, every=routing.priority_every, streak=streak(tx, config))
 
 
-def desks(tx: Tx, config: SiteConfig,
-          breaks: dict[int, tuple[tuple[float, float], ...]]) -> tuple[Desk, ...]:
-    """Each counter as the forecast takes it, with its breaks still to come (site file [day])."""
-    rows = {row.id: row for row in tx.counters()}
+def desks(tx: Tx, config: SiteConfig, day: Profile, now_s: float) -> tuple[Desk, ...]:
+    """Each counter as the forecast takes it, with its breaks still to come and, when paused in a
+    break window, that break's length (site file [day])."""
+    rows, breaks = {row.id: row for row in tx.counters()}, breaks_ahead(config, day, now_s)
     out = []
     for counter in config.counters:
         row = rows.get(counter.id)
         status = DESK_STATUS.get(calling_status(row), "idle") if row else "idle"
-        since = (tx.now - row.since).total_seconds() if row else 0.0
+        since = max(0.0, (tx.now - row.since).total_seconds()) if row else 0.0
         ticket = tx.ticket(row.ticket) if row and status == "busy" else None
-        out.append(Desk(tuple(counter.services), status, max(0.0, since),
-                        ticket.service if ticket else None, breaks.get(counter.id, ())))
+        out.append(Desk(tuple(counter.services), status, since, ticket.service if ticket else None,
+                        breaks.get(counter.id, ()),
+                        pause_length(day, now_s, since) if status == "paused" else None))
     return tuple(out)
 
 
-def service_models(tx: Tx, config: SiteConfig) -> dict[str, ServiceModel]:
+def service_models(tx: Tx, config: SiteConfig, profile: Profile) -> dict[str, ServiceModel]:
     day, routing = local_day(config, tx.now), config.routing
     return {s.code: ServiceModel(s.target_wait_min * 60.0, s.mean_service_min * 60.0,
                                  routing.eta_prior_weight,
                                  tuple(tx.service_durations(day, s.code, routing.eta_window)),
-                                 window=routing.eta_window)
+                                 window=routing.eta_window,
+                                 spread=profile.spread.get(s.code, profile.sigma))
             for s in config.services}
