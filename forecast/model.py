@@ -35,8 +35,9 @@ class Desk:
     status: DeskStatus
     for_s: float = 0.0
     serving: str | None = None  # the service of the ticket a busy counter is on, when known
-    # Breaks ahead, when known: (seconds from now it may start, its length). Staff finish the citizen
-    # in front of them first, then leave for that long.
+    # Breaks ahead, when known: (seconds from now it may start, negative if due already; its length).
+    # Staff finish the citizen in front of them first, then leave for that long; an idle counter
+    # leaves at its time.
     breaks: tuple[tuple[float, float], ...] = ()
     # How long a pause lasts in all, when known (the planned break it is on); None: about half an
     # hour (forecast/run.py PAUSE_S).

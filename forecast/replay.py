@@ -124,7 +124,8 @@ class Replay:
 
     def _desk(self, counter: _Counter) -> Desk:
         for_s = self.now_s - counter.since_s
-        ahead = tuple((max(0.0, start - self.now_s), length) for start, length in counter.breaks)
+        # A break already under way keeps its start (before now): the counter is back at its end.
+        ahead = tuple((start - self.now_s, length) for start, length in counter.breaks)
         if counter.ticket is not None:
             return Desk(counter.services, "busy", for_s, counter.ticket, breaks=ahead)
         waited = any(t.service in counter.services and t.issued_at < at(self.config, self.now_s)
