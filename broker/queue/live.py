@@ -192,7 +192,7 @@ def hall_now(tx: Tx, config: SiteConfig) -> HallNow:
     no_shows = sum(t.status == "no_show" for t in ended)
     return HallNow(
         now=tx.now, waiting=tuple(candidate(t) for t in tx.waiting()),
-        desks=desks(tx, config, day, now_s),
+        desks=desks(tx, config, breaks_ahead(config, day, now_s), day, now_s),
         services=service_models(tx, config, day), shape=shape, shapes=shapes,
         arrivals=arrival_rates(issues, tx.now, opened, shape, shapes),
         issuing_for_s=max(0.0, (closes - tx.now).total_seconds()),
@@ -201,10 +201,11 @@ def hall_now(tx: Tx, config: SiteConfig) -> HallNow:
         mode=routing.priority_mode, every=routing.priority_every, streak=streak(tx, config))
 
 
-def desks(tx: Tx, config: SiteConfig, day: Profile, now_s: float) -> tuple[Desk, ...]:
-    """Each counter as the forecast takes it, with its breaks still to come and, when paused in a
-    break window, that break's length (site file [day])."""
-    rows, breaks = {row.id: row for row in tx.counters()}, breaks_ahead(config, day, now_s)
+def desks(tx: Tx, config: SiteConfig, breaks: dict[int, tuple[tuple[float, float], ...]],
+          day: Profile | None = None, now_s: float = 0.0) -> tuple[Desk, ...]:
+    """Each counter as the forecast takes it, with its breaks still to come and, given the day,
+    when paused in a break window, that break's length (site file [day])."""
+    rows = {row.id: row for row in tx.counters()}
     out = []
     for counter in config.counters:
         row = rows.get(counter.id)
@@ -213,7 +214,7 @@ def desks(tx: Tx, config: SiteConfig, day: Profile, now_s: float) -> tuple[Desk,
         ticket = tx.ticket(row.ticket) if row and status == "busy" else None
         out.append(Desk(tuple(counter.services), status, since, ticket.service if ticket else None,
                         breaks.get(counter.id, ()),
-                        pause_length(day, now_s, since) if status == "paused" else None))
+                        pause_length(day, now_s, since) if day and status == "paused" else None))
     return tuple(out)
 
 
