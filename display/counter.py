@@ -25,6 +25,7 @@ from xephang.labels import (
     NOBODY_WAITING,
     RATING_NAMES,
     TICKET_RESULTS,
+    WITHDRAWN_RESULT,
     counter_status,
 )
 from xephang.mqtt import MqttLink
@@ -243,10 +244,14 @@ def _reply_message(action: CounterAction, reply: CounterReply) -> dict[str, Any]
         reason = reply.detail or reply.error or labels.NO_REASON
         return {"ok": False, "text": labels.ACTION_FAILED.format(action=name, reason=reason)}
     if reply.ticket is not None and action in TICKET_RESULTS:
-        return {"ok": True, "text": TICKET_RESULTS[action].format(number=reply.ticket.number)}
-    if action == "call_next":
-        return {"ok": True, "text": NOBODY_WAITING}
-    return {"ok": True, "text": ACTION_RESULTS.get(action, name)}
+        text = TICKET_RESULTS[action].format(number=reply.ticket.number)
+    elif action == "call_next":
+        text = NOBODY_WAITING
+    else:
+        text = ACTION_RESULTS.get(action, name)
+    if reply.withdrawn:  # the call just made went back to the line, uncounted
+        text = f"{WITHDRAWN_RESULT.format(number=reply.withdrawn)} {text}"
+    return {"ok": True, "text": text}
 
 
 def _start_reply_timer(callback: Callable[[str], None], command_id: str) -> None:

@@ -89,10 +89,68 @@ def test_a_number_typed_while_a_call_is_still_out_is_called_after_it(
     page.press("#call-input", "Enter")
     page.fill("#call-input", "2001")  # typed at once, before the page has shown 2002's result
     page.press("#call-input", "Enter")
-    expect(page.locator("#message")).to_have_text("Đang gọi số 2001")
+    # 2002 was called a moment ago, never served: back in line, not "served".
+    expect(page.locator("#message")).to_have_text(
+        "Số 2002 trở lại hàng chờ (vừa gọi chưa phục vụ). Đang gọi số 2001")
     expect(page.locator("#number")).to_have_text("2001")
     expect(page.locator("#call-input")).to_have_value("")
+    expect(page.locator('#waiting-list tr[data-number="2002"]')).to_be_visible()
     assert [e["number"] for e in events(staff_broker, "ticket_called")] == ["2002", "2001"]
+    page.context.close()
+
+
+def _press_together(page: Any, *keys: str) -> None:
+    """Keyboard shortcuts pressed in one go: each after the first while the first is still out."""
+    page.evaluate("keys => keys.forEach(key => document.dispatchEvent("
+                  "new KeyboardEvent('keydown', {key, bubbles: true})))", list(keys))
+
+
+def test_a_call_replaced_at_once_leaves_the_citizen_waiting_on_their_phone_and_unserved(
+        browser: Any, staff_url: str, staff_broker: BrokerRole, probe: Probe, topics: Topics) -> None:
+    for _ in range(2):
+        ask_ticket(probe, topics, "CT")  # 2001, 2002
+    page = sign_in(browser, staff_url, "canbo5")
+    phone = browser.new_context(locale="vi-VN").new_page()
+    phone.goto(f"{staff_url}/ticket/{ticket_row(staff_broker, '2001')['id']}")
+    label = phone.locator("#label")
+    expect(label).to_have_text("Đang chờ đến lượt")
+    page.keyboard.press("n")
+    expect(page.locator("#number")).to_have_text("2001")
+    expect(label).to_have_text("Đã được gọi")
+    page.fill("#call-input", "2002")  # at once: the citizen at the desk holds 2002
+    page.press("#call-input", "Enter")
+    expect(page.locator("#message")).to_have_text(
+        "Số 2001 trở lại hàng chờ (vừa gọi chưa phục vụ). Đang gọi số 2002")
+    expect(label).to_have_text("Đang chờ đến lượt")  # not "Đã phục vụ xong"
+    expect(phone.locator("#ahead")).to_have_text("Công dân là người tiếp theo")
+    assert ticket_row(staff_broker, "2001")["status"] == "waiting"
+    assert not events(staff_broker, "ticket_done")
+    day = ticket_row(staff_broker, "2001")["day"]
+    figures = stats.for_days(staff_broker.store, staff_broker.config.site.zone, day, day)
+    assert figures.served["CT"] == 0 and figures.service_time["CT"].count == 0
+    phone.context.close()
+    page.context.close()
+
+
+def test_a_different_press_while_one_is_out_is_carried_out_after_it_a_double_press_once(
+        browser: Any, staff_url: str, staff_broker: BrokerRole, probe: Probe, topics: Topics) -> None:
+    for _ in range(3):
+        ask_ticket(probe, topics, "CT")  # 2001, 2002, 2003
+    page = sign_in(browser, staff_url, "canbo5")
+    message = page.locator("#message")
+    # N twice at once is one call; the recall pressed with them comes after it, so once its
+    # result shows, both Ns have been answered.
+    _press_together(page, "n", "n", "l")
+    expect(message).to_have_text("Đã gọi lại số 2001")
+    assert [e["number"] for e in events(staff_broker, "ticket_called")] == ["2001"]
+
+    page.keyboard.press("p")
+    expect(message).to_have_text("Đang phục vụ số 2001")
+    _press_together(page, "x", "n")  # "Xong" then "Gọi số tiếp", 0 ms apart: both done
+    expect(message).to_have_text("Đang gọi số 2002")
+    expect(page.locator("#number")).to_have_text("2002")
+    assert [e["number"] for e in events(staff_broker, "ticket_done")] == ["2001"]
+    assert [e["number"] for e in events(staff_broker, "ticket_called")] == ["2001", "2002"]
     page.context.close()
 
 

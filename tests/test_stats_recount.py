@@ -1,6 +1,7 @@
 """The statistics against an independent recount: a day driven through the queue's own rules
-(issue, call, serve, transfer to a line or a counter, sent for a paper and back, absent, ratings
-by staff accounts and a counter unit's buttons, tickets with dossier codes), then recounted here
+(issue, call, serve, transfer to a line or a counter, sent for a paper and back, absent, a call
+replaced at once and so withdrawn, ratings by staff accounts and a counter unit's buttons, tickets
+with dossier codes), then recounted here
 from the raw event log with the test's own plain code, and compared with the tables the
 statistics page and its exports show — for the day while it is open, once the day is over (its
 tickets still in line or at a counter ended with it) and closed, and again once retention has
@@ -40,7 +41,7 @@ NAMES = {"canbo1": "Nguyễn Văn An", "canbo2": "Trần Thị Bình", "canbo3":
 STATE_AFTER = {"ticket_issued": "waiting", "ticket_offline": "waiting", "ticket_called": "at_counter",
                "ticket_transferred": "waiting", "ticket_returned": "waiting",
                "ticket_done": "done", "ticket_no_show": "no_show", "ticket_returning": "returning",
-               "ticket_cancelled": "cancelled"}
+               "ticket_cancelled": "cancelled", "ticket_call_withdrawn": "waiting"}
 ENDED = {"ticket_done": "done", "ticket_no_show": "no_show", "ticket_transferred": "transferred",
          "ticket_returning": "returning", "ticket_expired": "expired"}
 
@@ -82,6 +83,15 @@ def drive_the_day(config: SiteConfig, store: Store, clock: FakeClock) -> None:
             arrive(100 + step)
         press(queue, store, rng, rng.choice(list(STAFF)))
         clock.advance(seconds=rng.randint(10, 240))
+    # A call replaced at once, by the next call and by a typed number: withdrawn, back in line.
+    for counter in (2, 5):
+        act(queue, counter, "call_next", account=STAFF[counter])
+    clock.advance(seconds=5)
+    act(queue, 2, "call_next", account=STAFF[2])
+    with store.snapshot() as tx:
+        typed = tx.waiting()[-1].number
+    act(queue, 5, "call", account=STAFF[5], number=typed)
+    clock.advance(seconds=60)
     # The last citizen called at counter 1 is sent for a paper, and does not come back that day.
     act(queue, 1, "call_next", account=STAFF[1])
     Desk(queue).set_aside(1, STAFF[1])
@@ -149,6 +159,12 @@ def recount(db: Path) -> Recount:
             last_official[ticket] = official
             got.counter[counter]["calls"] += 1
             got.official[official]["calls"] += 1
+        elif kind == "ticket_call_withdrawn":  # no visit: back in its line, the call uncounted
+            where, counter_of, official = at_desk.pop(ticket)
+            in_line[ticket] = where
+            got.counter[counter_of]["calls"] -= 1
+            got.official[official]["calls"] -= 1
+            got.service[where]["withdrawn"] += 1
         elif kind in ENDED:
             where, counter_of, official = at_desk.pop(ticket)
             got.service[from_service or where][ENDED[kind]] += 1
@@ -241,7 +257,7 @@ def test_the_statistics_match_a_recount_of_the_day_live_and_after_retention(
         every.update(counts)
     # The day exercised what the rows must balance: transfers, returns, absences, ratings, codes.
     assert min(every[w] for w in ("transferred_in", "returned", "no_show", "returning", "done",
-                                  "very_satisfied", "waiting")) >= 2, every
+                                  "very_satisfied", "waiting", "withdrawn")) >= 2, every
     assert got.dossiers and len(got.official) == 4
 
     live = shown(config, store)

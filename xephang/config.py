@@ -266,6 +266,10 @@ class RoutingSection(Section):
     eta_window: int = Field(default=30, ge=1, le=1000)  # recent service times learned per service
     eta_prior_weight: float = Field(default=5.0, ge=0, le=1000)  # config mean counts as this many
     eta_round_min: int = Field(default=5, ge=1, le=60)  # the printed range is rounded to this
+    # A call replaced by another call this soon after it was made, its citizen never served (nobody
+    # is served in half a minute), is withdrawn: the ticket goes back to its place in line instead
+    # of counting as served (broker/queue/actions.py). 0: a replaced call always counts as served.
+    withdraw_call_within_s: float = Field(default=30.0, ge=0, le=600)
     # Expected share of the day's tickets per service (the simulator's demand mix); empty = derived
     # from the counters each service has.
     demand: dict[ServiceCode, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)

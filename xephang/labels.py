@@ -42,6 +42,8 @@ TICKET_RESULTS: Final[dict[StaffAction, str]] = {
     "call_next": "Đang gọi số {number}", "call": "Đang gọi số {number}",
     "recall": "Đã gọi lại số {number}", "serve": "Đang phục vụ số {number}",
 }
+# Said before a call's result when that call withdrew the one just made (TICKET_CALL_WITHDRAWN).
+WITHDRAWN_RESULT: Final = "Số {number} trở lại hàng chờ (vừa gọi chưa phục vụ)."
 
 # A ticket's priority, as the ticket prints it and the staff page shows it ("none" has no name).
 PRIORITY_NAMES: Final[dict[Priority, str]] = {

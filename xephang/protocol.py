@@ -75,6 +75,12 @@ TICKET_OFFLINE: Final = "ticket_offline"
 # The manager confirmed the broker's clock after it jumped far ahead of the last moment it was
 # believed (`account`; `last_believed`: that moment): believed from then on (broker/queue/clock_check.py).
 CLOCK_CONFIRMED: Final = "clock_confirmed"
+# A call replaced by another call (`call_next`, `call`) within the site's `[routing]
+# withdraw_call_within_s` of being made, its citizen never served, is withdrawn, not served: the
+# ticket waits again in its own place (issue time, priority, a transfer's counter unchanged), and
+# the event TICKET_CALL_WITHDRAWN (`number`, `service`, `to_counter`) records it; the reply's
+# `withdrawn` names the number.
+TICKET_CALL_WITHDRAWN: Final = "ticket_call_withdrawn"
 Rating = Literal["very_satisfied", "satisfied", "unsatisfied"]
 RATINGS: Final[tuple[Rating, ...]] = get_args(Rating)
 
@@ -269,6 +275,8 @@ class CounterReply(Message):
     status: CounterStatus | None = None
     error: str | None = None
     detail: str | None = None
+    # The number whose call this command withdrew (TICKET_CALL_WITHDRAWN). Optional.
+    withdrawn: str | None = None
 
 
 class CounterState(Message):

@@ -20,6 +20,7 @@ from routing.call_rule import choose_next
 from xephang.config import Counter, SiteConfig
 from xephang.protocol import (
     RATINGS,
+    TICKET_CALL_WITHDRAWN,
     ActionArgs,
     Announcement,
     BadArgument,
@@ -51,6 +52,7 @@ class Step:
     events: list[EventRow] = field(default_factory=list)
     announcements: list[Announcement] = field(default_factory=list)
     account: str | None = None  # the staff account that pressed, for the audit trail
+    withdrawn: TicketRow | None = None  # the call this step withdrew, for the reply
 
     @property
     def counter(self) -> CounterRow:
@@ -128,6 +130,35 @@ def _finish(step: Step, status: str) -> TicketRow | None:
     return current
 
 
+def _end_current_call(step: Step) -> TicketRow | None:
+    """Before the counter calls again: its citizen was served (done; service time from the call
+    when staff never pressed "Bắt đầu phục vụ"), unless the call was made only just now and never
+    served (within the site's withdraw_call_within_s), which nobody is served in: that call is
+    withdrawn and the withdrawn ticket returned."""
+    current = step.current()
+    if current is None:
+        return None
+    within = step.config.routing.withdraw_call_within_s
+    if (step.counter.status == "calling" and current.served_at is None and current.called_at
+            and (step.tx.now - current.called_at).total_seconds() < within):
+        _withdraw(step, current)
+        return current
+    _finish(step, "done")
+    return None
+
+
+def _withdraw(step: Step, current: TicketRow) -> None:
+    """Back to waiting in its own place (issue time and priority unchanged; a ticket transferred to
+    a counter waits for that counter again), as if the call had not been made: nobody served."""
+    to_counter = step.tx.transferred_to_counter(current.id)
+    step.tx.update_ticket(current.id, status="waiting", counter=to_counter, called_at=None,
+                          served_at=None, recalls=0)
+    step.release()
+    step.event(TICKET_CALL_WITHDRAWN, current, number=current.number, service=current.service,
+               to_counter=to_counter)
+    step.withdrawn = current
+
+
 def _require_open(step: Step) -> None:
     if step.counter.status == "closed":
         raise Rejected("counter_closed", "Quầy đang đóng; quản lý cần mở quầy trước.")
@@ -145,8 +176,10 @@ def _require_working(step: Step) -> None:
 
 def call_next(step: Step) -> TicketRow | None:
     _require_working(step)
-    _finish(step, "done")
-    pool = live.callable_by(step.tx, step.counter_config)
+    withdrawn = _end_current_call(step)
+    # Staff want someone else than the citizen whose call they just replaced.
+    pool = [t for t in live.callable_by(step.tx, step.counter_config)
+            if withdrawn is None or t.id != withdrawn.id]
     services = [*step.counter_config.services, *(t.service for t in pool)]
     chosen = choose_next([candidate(t) for t in pool], services, now=step.tx.now,
                          rule=live.rule(step.tx, step.config),
@@ -185,7 +218,7 @@ def call(step: Step) -> TicketRow | None:
     wanted = args.number or (ticket.number if ticket else "")
     if ticket is None or ticket.status != "waiting":
         raise Rejected("unknown_ticket", f"Số {wanted} không có trong danh sách đang chờ.")
-    _finish(step, "done")
+    _end_current_call(step)
     return _call(step, ticket, chosen=True)
 
 

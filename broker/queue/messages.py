@@ -11,6 +11,7 @@ from forecast.run import HORIZON_S
 from xephang.config import SiteConfig
 from xephang.labels import call_text
 from xephang.protocol import (
+    TICKET_CALL_WITHDRAWN,
     Announcement,
     CounterState,
     Event,
@@ -66,10 +67,15 @@ def counter_state(tx: Tx, counter_id: int) -> CounterState:
 
 def hall_state(tx: Tx, config: SiteConfig, forecast: Forecast | None = None) -> HallState:
     calls: list[RecentCall] = []
+    withdrawn: set[str] = set()  # numbers whose call was withdrawn since: nobody is called there
     today = live.start_of_day(config, tx.now)  # numbers restart each day: no earlier day's calls
-    for e in tx.recent_events(live.CALLS, RECENT_CALLS * CALL_LOOKBACK, today):  # a number once
+    for e in tx.recent_events((*live.CALLS, TICKET_CALL_WITHDRAWN), RECENT_CALLS * CALL_LOOKBACK,
+                              today):  # newest first: a number once, its latest call
         number = str(e.data.get("number", ""))
-        if len(calls) < RECENT_CALLS and all(call.number != number for call in calls):
+        if e.type == TICKET_CALL_WITHDRAWN:
+            withdrawn.add(number)
+        elif (len(calls) < RECENT_CALLS and number not in withdrawn
+              and all(call.number != number for call in calls)):
             calls.append(RecentCall(number=number, counter=e.counter or 0, at=e.at))
     return HallState(recent_calls=calls, waiting=live.waiting_counts(tx, config),
                      eta_s=live.service_etas(tx, config), wait=service_waits(config, forecast),

@@ -332,7 +332,8 @@ class Queue:
                                         detail=exc.detail, status=step.counter.status))
         reply = CounterReply(command_id=command.command_id, ok=True,
                              ticket=ticket_message(shown) if shown else None,
-                             status=step.counter.status)
+                             status=step.counter.status,
+                             withdrawn=step.withdrawn.number if step.withdrawn else None)
         changed = {step.counter_config.id} if step.events else set()
         return Outcome(reply, step.events, changed, step.announcements)
 

@@ -4,7 +4,9 @@ hold): what statistics are computed from, for the days still open and for the da
 - a visit is one call of a ticket to a counter, until it is done, a no-show, transferred or sent for
   a missing paper. Its wait runs from when the ticket last joined a line (issue, transfer, return) to
   the call; its service time from the start of service ("Bắt đầu phục vụ", event ticket_serving;
-  the call when staff never pressed it) to `done` (only visits that ended served).
+  the call when staff never pressed it) to `done` (only visits that ended served). A withdrawn
+  call (TICKET_CALL_WITHDRAWN: replaced at once by another call, its citizen never served) is no
+  visit: the ticket is back in its line as if never called.
 - the staff member of a visit is the account that called it (none for a counter unit's button);
   a rating is the official's of the visit it rates (the ticket's last call).
 - a service's line is entered by issue, transfer to it (`transferred_in`, also to a counter of the
@@ -36,7 +38,7 @@ from broker.store.figures import (
     VisitFigure,
     VisitRow,
 )
-from xephang.protocol import EXPIRED, TICKET_EXPIRED
+from xephang.protocol import EXPIRED, TICKET_CALL_WITHDRAWN, TICKET_EXPIRED
 
 ENDINGS = {"ticket_done": "done", "ticket_no_show": "no_show",
            "ticket_transferred": "transferred", "ticket_returning": "returning",
@@ -46,6 +48,7 @@ ISSUES = ("ticket_issued", "ticket_offline")
 # Ways into a line (the event names the service the ticket goes to) and states out of every line.
 ENTRIES = {"ticket_transferred": "transferred_in", "ticket_returned": "returned"}
 UNCALLED = {"waiting": "waiting", "cancelled": "cancelled"}
+WITHDRAWN = "withdrawn"  # a call that is no visit (left out of every count)
 
 
 @dataclass
@@ -73,7 +76,8 @@ class Visit:
 
 
 def visits(tickets: Iterable[TicketRow], events: Iterable[EventRow]) -> list[Visit]:
-    """Every call of these tickets, in order, with how it ended (None while still at the counter)."""
+    """Every call of these tickets, in order, with how it ended (None while still at the counter);
+    a withdrawn call is none."""
     joined = {t.id: t.issued_at for t in tickets}
     found: list[Visit] = []
     open_visits: dict[str, Visit] = {}
@@ -85,6 +89,8 @@ def visits(tickets: Iterable[TicketRow], events: Iterable[EventRow]) -> list[Vis
                           str(event.data.get("account") or BUTTON), joined[event.ticket], event.at)
             open_visits[event.ticket] = visit
             found.append(visit)
+        elif event.type == TICKET_CALL_WITHDRAWN and event.ticket in open_visits:
+            open_visits.pop(event.ticket).outcome = WITHDRAWN
         elif event.type == "ticket_serving" and event.ticket in open_visits:
             open_visits[event.ticket].served_at = event.at
         elif event.type in ENDINGS and event.ticket in open_visits:
@@ -92,7 +98,7 @@ def visits(tickets: Iterable[TicketRow], events: Iterable[EventRow]) -> list[Vis
             ended.ended_at, ended.outcome = event.at, ENDINGS[event.type]
         if event.type in ("ticket_transferred", "ticket_returned"):
             joined[event.ticket] = event.at
-    return found
+    return [visit for visit in found if visit.outcome != WITHDRAWN]
 
 
 def day_figures(tickets: list[TicketRow], events: list[EventRow], zone: ZoneInfo) -> DayFigures:

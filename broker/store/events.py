@@ -105,6 +105,17 @@ class EventQueries(Queries):
                     str(data.get("service", "")), data.get("to_counter"))
         return found
 
+    def transferred_to_counter(self, ticket_id: str) -> int | None:
+        """The counter a ticket was sent to wait for, when its last way into a line was a transfer
+        to one (a return after fetching a paper waits for the whole line again)."""
+        row = self.execute("SELECT type, data FROM events WHERE ticket = ? AND type IN"
+                           " ('ticket_transferred', 'ticket_returned') ORDER BY seq DESC LIMIT 1",
+                           (ticket_id,)).fetchone()
+        if row is None or row["type"] != "ticket_transferred":
+            return None
+        counter = json.loads(row["data"]).get("to_counter")
+        return counter if isinstance(counter, int) else None
+
     def last_event_seq(self) -> int:
         row = self.execute("SELECT MAX(seq) AS seq FROM events").fetchone()
         return int(row["seq"] or 0)

@@ -50,6 +50,7 @@ from xephang.labels import (
     NOBODY_WAITING,
     PRIORITY_NAMES,
     TICKET_RESULTS,
+    WITHDRAWN_RESULT,
 )
 from xephang.protocol import CounterCommand, validate
 from xephang.web import STREAM_HEADERS, error_body, web_app
@@ -121,8 +122,8 @@ def counter_page(counter_id: int) -> str:
     return render_template("counter.html", site=service.config.site, counter=counter, state=state,
                            statuses=COUNTER_STATUS, services=service.config.services,
                            results=ACTION_RESULTS, ticket_results=TICKET_RESULTS,
-                           nobody_waiting=NOBODY_WAITING, heard_label=HEARD,
-                           closing_label=CLOSING_AFTER_CURRENT,
+                           nobody_waiting=NOBODY_WAITING, withdrawn_result=WITHDRAWN_RESULT,
+                           heard_label=HEARD, closing_label=CLOSING_AFTER_CURRENT,
                            counters=service.config.counters, queue=_queue(counter))
 
 

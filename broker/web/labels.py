@@ -11,6 +11,7 @@ from xephang.protocol import (
     COUNTER_CLOSING,
     COUNTER_CLOSING_CANCELLED,
     EXPIRED,
+    TICKET_CALL_WITHDRAWN,
     TICKET_EXPIRED,
 )
 
@@ -70,6 +71,7 @@ EVENT_NAMES: Final[dict[str, str]] = {
     "ticket_done": "Xong", "ticket_no_show": "Vắng mặt", "ticket_transferred": "Chuyển",
     "ticket_rated": "Đánh giá", "ticket_returning": "Đi bổ sung giấy tờ",
     "ticket_returned": "Quay lại sau khi bổ sung giấy tờ",
+    TICKET_CALL_WITHDRAWN: "Rút lại lượt gọi (vừa gọi, chưa phục vụ)",
     TICKET_EXPIRED: "Hết giờ làm việc, số hết hiệu lực",
     CLOCK_CONFIRMED: "Xác nhận giờ máy chủ",
     "counter_paused": "Tạm dừng quầy", "counter_resumed": "Mở lại quầy",

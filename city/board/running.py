@@ -23,7 +23,7 @@ from uuid import UUID
 from city.board.figures import Tally, Times
 from city.board.queries import BoardDb, Center, Today
 from city.board.summing import STATE_OF
-from xephang.protocol import RATINGS
+from xephang.protocol import RATINGS, TICKET_CALL_WITHDRAWN
 
 _MARKS = """
 SELECT c.site, c.name, c.district, m.epoch, m.acked_seq, m.last_event_at, m.last_received_at
@@ -68,7 +68,8 @@ UNION ALL (
     ORDER BY site, counter, at DESC, seq DESC
 )"""
 
-INTO_LINE = ("ticket_issued", "ticket_offline", "ticket_transferred", "ticket_returned")
+INTO_LINE = ("ticket_issued", "ticket_offline", "ticket_transferred", "ticket_returned",
+             TICKET_CALL_WITHDRAWN)
 
 
 class Durations:

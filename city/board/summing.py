@@ -3,8 +3,9 @@ service, hour and counter of it, the minutes histograms of waits and service tim
 each counter was open. The rollups, today's figures and a center's live day all come from here.
 
 The city sees no ticket ids (DESIGN §2), so "waiting" is counted from the events that put a ticket
-into a line (issued, printed offline, transferred, back with a missing paper) and take it out
-(called, cancelled). A wait is a `ticket_called`'s `wait_s` (from the ticket's issue, as the center
+into a line (issued, printed offline, transferred, back with a missing paper, its call withdrawn)
+and take it out (called, cancelled). A withdrawn call's wait stays among the waits (the citizen was
+called after it). A wait is a `ticket_called`'s `wait_s` (from the ticket's issue, as the center
 counts it), a service time a `ticket_done`'s `service_s`.
 
 A counter is open from `counter_opened`/`counter_resumed` (or, opened on an earlier day, its first
@@ -22,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from city.board.day import DayFigures
 from city.board.figures import Tally, Times
-from xephang.protocol import RATINGS
+from xephang.protocol import RATINGS, TICKET_CALL_WITHDRAWN
 
 _EVENTS = """
 WITH e AS (
@@ -32,10 +33,10 @@ WITH e AS (
     FROM city_events WHERE site = ANY(%(sites)s) AND at >= %(start)s AND at < %(end)s
 )"""
 # One slice's figures from its events, in the order `tally_from` reads them.
-TALLY_COLUMNS = """count(*) FILTER (WHERE type IN ('ticket_issued', 'ticket_offline')),
+TALLY_COLUMNS = f"""count(*) FILTER (WHERE type IN ('ticket_issued', 'ticket_offline')),
        count(*) FILTER (WHERE type = 'ticket_offline'),
        count(*) FILTER (WHERE type IN ('ticket_issued', 'ticket_offline', 'ticket_transferred',
-                                       'ticket_returned')),
+                                       'ticket_returned', '{TICKET_CALL_WITHDRAWN}')),
        count(*) FILTER (WHERE type IN ('ticket_called', 'ticket_cancelled')),
        count(*) FILTER (WHERE type = 'ticket_done'),
        count(*) FILTER (WHERE type = 'ticket_no_show'),

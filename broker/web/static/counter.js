@@ -8,7 +8,7 @@
   const counterId = root.dataset.counter;
   const message = document.getElementById("message");
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
-  let inflight = null;  // the press being carried out, until the page shows its result
+  let latest = null;  // the last press taken ({key, done}), until the page shows its result
 
   function showState(state) {
     document.getElementById("number").textContent = state.ticket ? state.ticket.number : "—";
@@ -127,14 +127,15 @@
     return response.json();
   }
 
-  function commandBody(action, ticket) {
+  // A press's arguments, read when it is pressed (a press waiting its turn keeps them).
+  function pressArgs(action, ticket) {
     const args = {};
     if (action === "call") Object.assign(args, ticket);
     if (action === "transfer") {
       const [kind, value] = document.getElementById("transfer-target").value.split(":");
       if (kind === "counter") args.counter = Number(value); else args.service = value;
     }
-    return { command_id: newId(), action, args };
+    return args;
   }
 
   // The words of each result are the counter unit's too (xephang/labels.py).
@@ -151,22 +152,31 @@
     return DONE[action] || "Đã thực hiện.";
   }
 
-  // One press at a time: a second press while the first is out (a double press of "Gọi số tiếp")
-  // is the same press, and gets the first one's result.
+  // Presses are carried out one after another, in the order pressed. A press like the last one
+  // taken (same action, same arguments) while that one is not yet shown is a double press: the
+  // same press, with its result. Any other press waits its turn, so none is lost.
   function send(action, ticket) {
-    if (!inflight) inflight = carryOut(action, ticket).finally(() => { inflight = null; });
-    return inflight;
+    const args = pressArgs(action, ticket);
+    const key = JSON.stringify([action, args, ticket || null]);
+    if (latest && latest.key === key) return latest.done;
+    const before = latest ? latest.done : Promise.resolve();
+    const press = { key, done: before.then(() => carryOut(action, args, ticket)) };
+    press.done = press.done.finally(() => { if (latest === press) latest = null; });
+    latest = press;
+    return press.done;
   }
 
-  async function carryOut(action, ticket) {
+  async function carryOut(action, args, ticket) {
     let text = "", isError = false;
     try {
       let reply;
       if (action === "set_aside") reply = await post(root.dataset.aside, {});
       else if (action === "came_back") reply = await post(root.dataset.back, { ticket });
-      else reply = await post(root.dataset.api, commandBody(action, ticket));
+      else reply = await post(root.dataset.api, { command_id: newId(), action, args });
       if (reply.ok) {
         text = done(action, reply.ticket);
+        // The call just made went back to its place in line: nobody was served.
+        if (reply.withdrawn) text = `${window.WITHDRAWN_RESULT.replace("{number}", reply.withdrawn)} ${text}`;
       } else {
         [text, isError] = [reply.detail || reply.error, true];
       }
@@ -187,11 +197,10 @@
     if (e.target.dataset.call) send("call", { ticket: e.target.dataset.call });
   });
   const typed = document.getElementById("call-input");
-  // A number typed while a press is still out is not a double press: it is called after that one.
+  // A number typed while a press is still out is called after that one (send keeps the order).
   document.getElementById("call-number").addEventListener("submit", async (e) => {
     e.preventDefault();
     const number = typed.value.trim();
-    while (inflight) await inflight;
     await send("call", { number });
     if (typed.value.trim() === number) typed.value = "";  // keep what staff typed meanwhile
   });
