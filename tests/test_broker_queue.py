@@ -13,7 +13,7 @@ from broker.queue.tickets import Queue
 from broker.store.db import Store
 from routing.call_rule import Candidate, choose_next
 from tests.support.fake_clock import FakeClock
-from tests.support.queue import act, issue, number
+from tests.support.queue import act, issue, next_after_service, number
 from xephang.config import SiteConfig
 
 
@@ -55,7 +55,7 @@ def test_priority_first_then_oldest_across_the_counters_services(queue: Queue, c
     issue(queue, "HT")  # 1001
     clock.advance(seconds=1)
     issue(queue, "HT", priority="elderly")  # 1002, priority
-    calls = [number(act(queue, 1, "call_next")) for _ in range(4)]
+    calls = [number(next_after_service(queue, clock, 1)) for _ in range(4)]
     assert calls == ["1002", "2001", "1001", None]
 
 

@@ -153,9 +153,9 @@ def _withdraw(step: Step, current: TicketRow) -> None:
     to_counter = step.tx.transferred_to_counter(current.id)
     step.tx.update_ticket(current.id, status="waiting", counter=to_counter, called_at=None,
                           served_at=None, recalls=0)
-    step.release()
     step.event(TICKET_CALL_WITHDRAWN, current, number=current.number, service=current.service,
                to_counter=to_counter)
+    step.release()
     step.withdrawn = current
 
 

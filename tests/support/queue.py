@@ -47,3 +47,10 @@ def broker_runs(store: Store, config: SiteConfig, clock: FakeClock, **delta: flo
     while clock.now < until:
         clock.now = min(until, clock.now + timedelta(hours=1))
         end_days_in(store, config)
+
+
+def next_after_service(queue: Queue, clock: FakeClock, counter: int) -> CounterReply:
+    """"Gọi số tiếp" once the citizen at the desk has been served a few minutes (a call replaced
+    at once is withdrawn instead: tests/test_call_withdrawn.py)."""
+    clock.advance(minutes=5)
+    return act(queue, counter, "call_next")
