@@ -218,6 +218,7 @@ def _assert_at_most_the_allowed_changes(manager: Any, config: SiteConfig) -> Non
         changed = sum(1 for a, b in itertools.pairwise([row.locator("td.today").inner_text(), *cells])
                       if a != b)
         assert changed <= allowed, (counter.id, cells)
+        assert row.locator("td.change").count() == changed, (counter.id, cells)  # marked cells
         told = manager.locator(f'#plan-changes li[data-counter="{counter.id}"]')
         expect(told).to_contain_text(f"Quầy {counter.id}:")
         if changed == 0:
