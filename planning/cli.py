@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from planning.dates import past_note, refusal
+from planning.dates import closed_day_note, past_note, refusal
 from xephang.config import SiteConfig, load_config
 
 
@@ -50,8 +50,9 @@ def run(args: argparse.Namespace) -> int:
     except sqlite3.DatabaseError as exc:
         raise ValueError(f"plan: --db {args.db}: tệp này không phải cơ sở dữ liệu của "
                          f"trạm xếp hàng") from exc
-    note = past_note(args.date, _today(config))
-    print(f"{note}\n{plan_table(plan, config)}" if note else plan_table(plan, config))
+    notes = [note for note in (past_note(args.date, _today(config)), closed_day_note(args.date))
+             if note]
+    print("\n".join([*notes, plan_table(plan, config)]))
     return 0
 
 

@@ -27,6 +27,17 @@ def past_note(day: date, today: date) -> str:
     return f"Ngày {vn_day(day)} đã qua." if day < today else ""
 
 
+WEEKDAY_NAMES = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
+
+
+def closed_day_note(day: date) -> str:
+    """A plan for a day the center does not work is made as if it did: say so."""
+    if day.weekday() in WORKING_DAYS:
+        return ""
+    return (f"Ngày {vn_day(day)} là {WEEKDAY_NAMES[day.weekday()]}, trung tâm không làm việc; "
+            "kế hoạch dưới đây tính như thể trung tâm vẫn mở cửa.")
+
+
 def next_workday(config: SiteConfig, now: datetime) -> date:
     """The day a manager plans: today while it is a working day and the center has not closed,
     else the next working day."""

@@ -3,11 +3,13 @@ never with a traceback: the manager runs `xephang plan`, the technician the rest
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from xephang.cli import main
+from xephang.config import load_config
 
 SITE_TOML = Path(__file__).resolve().parents[1] / "config" / "site.toml"
 
@@ -52,3 +54,21 @@ def test_simulate_refuses_a_file_that_is_not_the_brokers_database(
     assert "--days N và --db TỆP phải đi cùng nhau" in refusal([*args[:-1], "--seed", "1"], capsys)
     assert "--tickets phải là số lượt từ 1 đến 100000" in refusal(
         ["simulate", "--config", str(SITE_TOML), "--tickets", "10000000"], capsys)
+
+
+def test_a_plan_for_a_sunday_says_the_center_does_not_work_that_day(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from broker.store.db import Store
+
+    Store(tmp_path / "xephang.db").close()
+    today = datetime.now(load_config(SITE_TOML).site.zone).date()  # the center's, not this machine's
+    sunday = today + timedelta(days=6 - today.weekday())
+    monday = sunday + timedelta(days=1)
+    plan = ["plan", "--config", str(SITE_TOML), "--db", str(tmp_path / "xephang.db"),
+            "--tickets", "300", "--budget", "1", "--date"]
+    assert main([*plan, sunday.isoformat()]) == 0
+    told = capsys.readouterr().out
+    assert (f"Ngày {sunday:%d/%m/%Y} là Chủ nhật, trung tâm không làm việc; kế hoạch dưới đây tính "
+            "như thể trung tâm vẫn mở cửa.") in told.splitlines()
+    assert main([*plan, monday.isoformat()]) == 0
+    assert "không làm việc" not in capsys.readouterr().out

@@ -17,7 +17,7 @@ from broker.reports.formats import vn_date
 from broker.web.auth import current, require
 from broker.web.context import broker, desk, plans
 from broker.web.plans import Key
-from planning.dates import next_workday, past_note, refusal
+from planning.dates import closed_day_note, next_workday, past_note, refusal
 from planning.plan import Plan
 from planning.report import plan_view, stale_text
 from xephang.protocol import COUNTER_CLOSING
@@ -83,7 +83,8 @@ def page() -> str:
     day, today = date.fromisoformat(key[0]), _today()
     return render_template("admin_plan.html", site=service.config.site, day=key[0],
                            day_vi=vn_date(key[0]), tickets=key[1], view=view, failed=failed,
-                           stale=stale, past=past_note(day, today), is_today=day == today,
+                           stale=stale, past=past_note(day, today), closed=closed_day_note(day),
+                           is_today=day == today,
                            today_vi=vn_date(today), closing=closing_text(_closing()))
 
 
