@@ -20,7 +20,6 @@ from broker.queue.manager import Desk
 from broker.queue.messages import hall_state
 from broker.queue.tickets import Queue
 from broker.reports import stats
-from broker.reports import tables as reports
 from broker.reports.jobs import notes
 from broker.reports.nightly import run_nightly
 from broker.store.db import Store
@@ -29,6 +28,7 @@ from harness.mqtt_probe import Probe
 from tests.support.broker import ask_ticket, command, running_broker
 from tests.support.fake_clock import FakeClock
 from tests.support.queue import act, issue, number
+from tests.support.reports import service_rows
 from xephang.config import SiteConfig, UplinkSection
 from xephang.mosquitto import Mosquitto
 from xephang.protocol import (
@@ -79,17 +79,6 @@ def expiries(store: Store) -> Counter[str]:
     """How many `ticket_expired` events each ticket has."""
     with store.snapshot() as tx:
         return Counter(e.ticket or "" for e in tx.events_after(0, 10_000) if e.type == TICKET_EXPIRED)
-
-
-def service_rows(store: Store, config: SiteConfig, day: str) -> dict[str, dict[str, Any]]:
-    """The statistics page's service table for a day, by service code; every row adds up."""
-    table = reports.service_table(stats.for_days(store, config.site.zone, day, day), config)
-    rows = {str(row[0]) or "*": dict(zip(table.header, row, strict=True)) for row in table.rows}
-    entered = ["Số phát", "Được chuyển đến", "Quay lại sau bổ sung giấy tờ"]
-    ends = [*reports.ENDING_NAMES.values(), *reports.UNCALLED_NAMES.values()]
-    for row in rows.values():
-        assert row["Tổng vào hàng"] == sum(row[h] for h in entered) == sum(row[h] for h in ends), row
-    return rows
 
 
 def test_overtime_before_midnight_still_calls_and_the_morning_never_sees_yesterday(

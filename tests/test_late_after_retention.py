@@ -7,32 +7,20 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from broker.queue.tickets import Queue
 from broker.reports import stats
-from broker.reports import tables as reports
 from broker.reports.nightly import run_nightly
 from broker.store.db import Store
 from tests.support.fake_clock import FakeClock
 from tests.support.queue import act, broker_runs, issue
+from tests.support.reports import service_rows
 from xephang.config import RetentionSection, SiteConfig
 from xephang.protocol import EXPIRED, TICKET_EXPIRED, OfflineTicket
 
 EVENING = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)  # 16:30 in Hà Nội, a Monday
 DAY = "2026-11-23"
 ENDED_IN_LINE = "Hết giờ, chưa được gọi"
-
-
-def service_rows(store: Store, config: SiteConfig, day: str) -> dict[str, dict[str, Any]]:
-    """The statistics page's service table for a day, by service code; every row adds up."""
-    table = reports.service_table(stats.for_days(store, config.site.zone, day, day), config)
-    rows = {str(row[0]) or "*": dict(zip(table.header, row, strict=True)) for row in table.rows}
-    entered = ["Số phát", "Được chuyển đến", "Quay lại sau bổ sung giấy tờ"]
-    ends = [*reports.ENDING_NAMES.values(), *reports.UNCALLED_NAMES.values()]
-    for row in rows.values():
-        assert row["Tổng vào hàng"] == sum(row[h] for h in entered) == sum(row[h] for h in ends), row
-    return rows
 
 
 def offline(issued_at: datetime, ticket_number: str) -> OfflineTicket:

@@ -1,4 +1,5 @@
-"""Read the manager's downloads as a spreadsheet user would: the ZIP's CSV files (Vietnamese
+"""Read the manager's figures as they see them: the statistics page's service table (every row
+adding up), and the downloads as a spreadsheet user would: the ZIP's CSV files (Vietnamese
 convention: `;`, decimal comma, BOM) and the workbook's sheets."""
 
 from __future__ import annotations
@@ -7,6 +8,11 @@ import csv
 import io
 import zipfile
 from typing import Any
+
+from broker.reports import stats
+from broker.reports import tables as reports
+from broker.store.db import Store
+from xephang.config import SiteConfig
 
 
 def zip_tables(body: bytes) -> dict[str, list[list[str]]]:
@@ -40,3 +46,14 @@ def sheet_rows(body: bytes) -> dict[str, list[list[Any]]]:
     book = load_workbook(io.BytesIO(body))
     return {sheet.title: [list(row) for row in sheet.iter_rows(values_only=True)]
             for sheet in book.worksheets}
+
+
+def service_rows(store: Store, config: SiteConfig, day: str) -> dict[str, dict[str, Any]]:
+    """The statistics page's service table for a day, by service code; every row adds up."""
+    table = reports.service_table(stats.for_days(store, config.site.zone, day, day), config)
+    rows = {str(row[0]) or "*": dict(zip(table.header, row, strict=True)) for row in table.rows}
+    entered = ["Số phát", "Được chuyển đến", "Quay lại sau bổ sung giấy tờ"]
+    ends = [*reports.ENDING_NAMES.values(), *reports.UNCALLED_NAMES.values()]
+    for row in rows.values():
+        assert row["Tổng vào hàng"] == sum(row[h] for h in entered) == sum(row[h] for h in ends), row
+    return rows
