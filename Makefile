@@ -40,7 +40,7 @@ typecheck: install
 test: install test-deps lint typecheck
 	$(BIN)/pytest
 
-bench: install
+bench: install test-deps
 	$(BIN)/python bench/call_latency.py
 	$(BIN)/python bench/display_latency.py
 	$(BIN)/python bench/kiosk_print.py
@@ -49,6 +49,7 @@ bench: install
 	$(BIN)/python bench/plan.py
 	$(BIN)/python bench/qr_decoders.py
 	$(BIN)/python bench/city.py
+	$(BIN)/pytest -m fault_injection
 
 # The offline installer for the Pis (systemd/README.md): wheels for Raspberry Pi OS 64-bit (Python 3.11
 # and 3.13), arm64 Debian packages for Bookworm and Trixie, units, install script. SITE=DIR adds the

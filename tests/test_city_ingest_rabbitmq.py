@@ -41,6 +41,7 @@ def test_a_center_bridges_to_the_rabbitmq_cluster(tmp_path: Path, city_dsn: str,
     assert rows == [(BRIDGED, epoch, seq) for seq in range(1, last + 1)]
 
 
+@pytest.mark.fault_injection  # minutes of a cluster's recovery: `make bench` carries it
 def test_a_rabbitmq_node_killed_mid_stream_loses_nothing(tmp_path: Path, city_dsn: str,
                                                          rabbit: tuple[RabbitCluster, CityCredentials]
                                                          ) -> None:
